@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies are chosen for first-build time and cold start; see docs/dependencies.md.
+let package = Package(
+    name: "tidings",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TidingsCore", targets: ["TidingsCore"]),
+        .library(name: "TidingsRuntime", targets: ["TidingsRuntime"]),
+        .executable(name: "tidings", targets: ["tidings"]),
+        .executable(name: "cartAbandoned", targets: ["cartAbandoned"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        .target(
+            name: "TidingsCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
+            name: "TidingsRuntime",
+            dependencies: [
+                "TidingsCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tidings",
+            dependencies: [
+                "TidingsCore",
+                "TidingsRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "cartAbandoned",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/cartAbandoned"
+        ),
+        .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore"]),
+        .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+import Foundation
+
+/// One fact of one stage, as a stage reports it. The log adds sequence numbers and the chain.
+public struct AuditEntry: Sendable {
+    /// When it happened, by the pipeline's clock (a replay records the replayed time).
+    public var time: Date
+    public var eventID: String
+    /// Ties together the records of one invocation (the Lambda request id, or a fresh id).
+    public var correlationID: String
+    /// The function name ("cartAbandoned").
+    public var function: String
+    /// The pipeline stage ("received", "normalize", "guards", ..., "outcome").
+    public var stage: String
+    /// The terminal outcome; set on exactly one record per event, the last.
+    public var outcome: Outcome?
+    /// What the stage found. Never secrets; never an email address outside delivery facts.
+    public var facts: [String: JSONValue]
+
+    public init(
+        time: Date, eventID: String, correlationID: String, function: String, stage: String,
+        outcome: Outcome? = nil, facts: [String: JSONValue] = [:]
+    ) {
+        self.time = time
+        self.eventID = eventID
+        self.correlationID = correlationID
+        self.function = function
+        self.stage = stage
+        self.outcome = outcome
+        self.facts = facts
+    }
+}
+
+/// The append-only audit trail.
+public protocol AuditLog: Sendable {
+    /// Appends one record. Throws when it could not be written; the caller treats that as a
+    /// retryable failure, because an unaudited send must not happen.
+    func append(_ entry: AuditEntry) throws
+    /// Whether an event with this id reached a final outcome (see `OutcomeReport.isFinal`) at or
+    /// after `since`. Reads only the days it needs.
+    func hasFinalOutcome(eventID: String, since: Date) throws -> Bool
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Where a finished email goes: an ESP in production, the outbox folder by default.
+public protocol EmailService: Sendable {
+    /// Hands the email over. Returns where it went (an ESP message id or an outbox path).
+    /// Throws `DeliveryError` when it could not; its `isRetryable` says whether to try again.
+    func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt
+}
+
+/// Proof of hand-over.
+public struct DeliveryReceipt: Sendable, Hashable {
+    /// "outbox", "klaviyo", ...
+    public var service: String
+    /// The provider's id for the message, or the outbox file path.
+    public var reference: String
+
+    public init(service: String, reference: String) {
+        self.service = service
+        self.reference = reference
+    }
+}
+
+/// A hand-over that failed.
+public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    public var service: String
+    public var reason: String
+    public var isRetryable: Bool
+
+    public init(service: String, reason: String, isRetryable: Bool) {
+        self.service = service
+        self.reason = reason
+        self.isRetryable = isRetryable
+    }
+
+    public var description: String { "\(service): \(reason)" }
+}
+
+/// A draft a human must look at before it goes out.
+public struct ReviewItem: Sendable {
+    public var eventID: String
+    public var flow: FlowKind
+    /// Why it needs a human: the review rules that matched.
+    public var reasons: [String]
+    /// The validator's score, 0 to 100.
+    public var score: Int
+    public var draft: Draft
+    /// The email as it would be sent, so the reviewer sees exactly that.
+    public var email: RenderedEmail
+
+    public init(eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail) {
+        self.eventID = eventID
+        self.flow = flow
+        self.reasons = reasons
+        self.score = score
+        self.draft = draft
+        self.email = email
+    }
+}
+
+/// Where drafts wait for a human: a folder and the CLI by default, with a Slack notice later.
+public protocol ReviewQueue: Sendable {
+    /// Stores the item; returns its reference (a path or id).
+    func enqueue(_ item: ReviewItem) async throws -> String
+}

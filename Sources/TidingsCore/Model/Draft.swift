@@ -1,0 +1,88 @@
+import Foundation
+
+/// What the language model (or the offline copywriter) wrote, decoded from its strict JSON.
+public struct Draft: Sendable, Codable, Hashable {
+    /// Three to five subject line options, best first.
+    public var subjects: [String]
+    /// The inbox preview text.
+    public var preheader: String
+    /// The body, in order.
+    public var blocks: [DraftBlock]
+    /// Product ids the email features (recommendations or cart items).
+    public var productPicks: [String]
+    /// The offer the copy mentions, if any.
+    public var offer: DraftOffer?
+    /// The call to action's label and link.
+    public var callToAction: CallToAction
+
+    public init(
+        subjects: [String], preheader: String, blocks: [DraftBlock], productPicks: [String], offer: DraftOffer?,
+        callToAction: CallToAction
+    ) {
+        self.subjects = subjects
+        self.preheader = preheader
+        self.blocks = blocks
+        self.productPicks = productPicks
+        self.offer = offer
+        self.callToAction = callToAction
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subjects, preheader, blocks, offer
+        case productPicks = "product_picks"
+        case callToAction = "call_to_action"
+    }
+}
+
+/// One body block: a paragraph of copy, or a product the email shows.
+public struct DraftBlock: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, Hashable {
+        case greeting, paragraph, product, offer, signoff
+    }
+
+    public var kind: Kind
+    public var text: String
+    /// For `.product` blocks: which product.
+    public var productID: String?
+
+    public init(kind: Kind, text: String, productID: String? = nil) {
+        self.kind = kind
+        self.text = text
+        self.productID = productID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, text
+        case productID = "product_id"
+    }
+}
+
+/// An incentive as the draft states it.
+public struct DraftOffer: Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, Hashable {
+        case percentOff = "percent_off"
+        case freeShipping = "free_shipping"
+    }
+
+    public var kind: Kind
+    /// Whole percent for `.percentOff`; 0 for free shipping.
+    public var percent: Int
+    public var code: String
+
+    public init(kind: Kind, percent: Int, code: String) {
+        self.kind = kind
+        self.percent = percent
+        self.code = code
+    }
+}
+
+/// The button: label and target.
+public struct CallToAction: Sendable, Codable, Hashable {
+    public var label: String
+    public var url: String
+
+    public init(label: String, url: String) {
+        self.label = label
+        self.url = url
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A decimal amount with its ISO 4217 currency. Never a floating-point number: platform strings
+/// such as "29.99" are parsed exactly and totals are computed in decimals.
+public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var amount: Decimal
+    public var currency: String
+
+    public init(_ amount: Decimal, _ currency: String) {
+        self.amount = amount
+        self.currency = currency
+    }
+
+    /// Parses a platform money string ("29.99", "-3", "0.5"). Returns nil for anything that is not
+    /// a plain decimal number, so "1e3", "29,99" or "" never become amounts by accident.
+    public init?(parsing text: String, currency: String) {
+        guard Money.isPlainDecimal(text), let amount = Decimal(string: text) else { return nil }
+        self.init(amount, currency)
+    }
+
+    public static func zero(_ currency: String) -> Money { Money(0, currency) }
+
+    /// The amount rounded to cents, as a plain string ("29.90").
+    public var plainAmount: String {
+        var value = amount
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 2, .bankers)
+        let cents = NSDecimalNumber(decimal: rounded * 100).int64Value
+        let sign = cents < 0 ? "-" : ""
+        let absolute = cents.magnitude
+        let fraction = absolute % 100
+        return "\(sign)\(absolute / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    /// A customer-facing rendering: "$29.90" for USD, "29.90 EUR" otherwise.
+    public var display: String {
+        switch currency {
+        case "USD": return "$" + plainAmount
+        case "GBP": return "£" + plainAmount
+        case "EUR": return "€" + plainAmount
+        default: return plainAmount + " " + currency
+        }
+    }
+
+    public var description: String { plainAmount + " " + currency }
+
+    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.amount < rhs.amount }
+
+    public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount, lhs.currency) }
+
+    public static func * (lhs: Money, rhs: Int) -> Money { Money(lhs.amount * Decimal(rhs), lhs.currency) }
+
+    /// This amount as a share of `whole` (0.25 for a quarter); 0 when `whole` is zero.
+    public func share(of whole: Money) -> Decimal {
+        whole.amount == 0 ? 0 : amount / whole.amount
+    }
+
+    static func isPlainDecimal(_ text: String) -> Bool {
+        var digitsBefore = 0
+        var digitsAfter = 0
+        var seenPoint = false
+        for (index, character) in text.utf8.enumerated() {
+            switch character {
+            case UInt8(ascii: "-") where index == 0: continue
+            case UInt8(ascii: "."):
+                if seenPoint { return false }
+                seenPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if seenPoint { digitsAfter += 1 } else { digitsBefore += 1 }
+            default: return false
+            }
+        }
+        return digitsBefore > 0 && (!seenPoint || digitsAfter > 0)
+    }
+}
+
+extension Decimal {
+    /// A ratio such as 0.2345 as a whole percentage (23), rounded half up.
+    public var wholePercent: Int {
+        var value = self * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        return NSDecimalNumber(decimal: rounded).intValue
+    }
+}
