@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TidingsRuntime", targets: ["TidingsRuntime"]),
         .executable(name: "tidings", targets: ["tidings"]),
         .executable(name: "cartAbandoned", targets: ["cartAbandoned"]),
+        .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: ["TidingsRuntime"],
             path: "Functions/cartAbandoned"
         ),
+        .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore"]),
         .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore"]),
     ],

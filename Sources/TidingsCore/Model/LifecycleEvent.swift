@@ -80,11 +80,14 @@ public struct CustomerReference: Sendable {
     public var consent: MarketingConsent
     /// A loyalty tier the payload states ("vip"); enrichment derives one when absent.
     public var tier: String?
+    /// An order count the payload states (canonical events); the platform's history wins.
+    public var statedOrderCount: Int?
 
     public init(
         id: String?, email: String?, firstName: String?, lastName: String? = nil,
-        consent: MarketingConsent = .unknown, tier: String? = nil
+        consent: MarketingConsent = .unknown, tier: String? = nil, statedOrderCount: Int? = nil
     ) {
+        self.statedOrderCount = statedOrderCount
         self.id = id
         self.email = email
         self.firstName = firstName

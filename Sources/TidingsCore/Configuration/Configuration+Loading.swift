@@ -1,0 +1,129 @@
+import Foundation
+
+extension Configuration {
+    /// Reads the configuration from environment variables and the optional JSON file named by
+    /// `TIDINGS_CONFIG_FILE`. Relative paths resolve against `workingDirectory`.
+    /// Throws `ConfigurationError` naming the first bad key.
+    public static func load(
+        environment: [String: String], workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws(ConfigurationError) -> Configuration {
+        func path(_ key: String, default fallback: String) -> URL {
+            let value = environment[key].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
+            return value.hasPrefix("/")
+                ? URL(fileURLWithPath: value) : workingDirectory.appendingPathComponent(value)
+        }
+        var configuration = Configuration(
+            dataDirectory: path("TIDINGS_DATA_DIR", default: ".tidings"),
+            shopDirectory: path("TIDINGS_SHOP_DIR", default: "Events/shop"))
+
+        if let text = environment["TIDINGS_MAX_BODY_BYTES"] {
+            guard let value = Int(text), value > 0 else {
+                throw ConfigurationError(key: "TIDINGS_MAX_BODY_BYTES", reason: "'\(text)' is not a positive integer")
+            }
+            configuration.maximumBodyBytes = value
+        }
+        if let secret = try readSecret("TIDINGS_UNSUBSCRIBE_SECRET", environment: environment) {
+            configuration.unsubscribeKey = secret
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: configuration.shopDirectory.path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw ConfigurationError(
+                key: "TIDINGS_SHOP_DIR",
+                reason: "the recorded shop folder \(configuration.shopDirectory.path) does not exist")
+        }
+        if let file = environment["TIDINGS_CONFIG_FILE"], !file.isEmpty {
+            let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : workingDirectory.appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw ConfigurationError(key: "TIDINGS_CONFIG_FILE", reason: "cannot read \(url.path)")
+            }
+            let document: JSONValue
+            do {
+                document = try JSONParser.parse(Array(data))
+            } catch {
+                throw ConfigurationError(key: "TIDINGS_CONFIG_FILE", reason: "\(url.path) is not valid JSON (\(error))")
+            }
+            try configuration.apply(document)
+        }
+        return configuration
+    }
+
+    /// A secret from `NAME` or from the file named by `NAME_FILE` (trailing newline dropped).
+    static func readSecret(_ name: String, environment: [String: String]) throws(ConfigurationError) -> Secret? {
+        if let value = environment[name], !value.isEmpty { return Secret(value) }
+        guard let file = environment[name + "_FILE"], !file.isEmpty else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigurationError(key: name + "_FILE", reason: "cannot read the secret file")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        guard !text.isEmpty else { throw ConfigurationError(key: name + "_FILE", reason: "the secret file is empty") }
+        return Secret(text)
+    }
+
+    /// Applies the members of a configuration file over the defaults.
+    mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
+        do throws(InputError) {
+            let root = try JSONObjectReader(document)
+            if let brand = try root.optionalObject("brand") {
+                self.brand.name = try brand.optionalString("name") ?? self.brand.name
+                self.brand.fromAddress = try brand.optionalString("from_address") ?? self.brand.fromAddress
+                self.brand.fromName = try brand.optionalString("from_name") ?? self.brand.fromName
+                self.brand.storefrontURL = try brand.optionalString("storefront_url") ?? self.brand.storefrontURL
+                self.brand.postalAddress = try brand.optionalString("postal_address") ?? self.brand.postalAddress
+                self.brand.voice = try brand.optionalString("voice") ?? self.brand.voice
+                self.brand.unsubscribeURL = try brand.optionalString("unsubscribe_url") ?? self.brand.unsubscribeURL
+                self.brand.unsubscribeMailto =
+                    try brand.optionalString("unsubscribe_mailto") ?? self.brand.unsubscribeMailto
+                if brand.value("link_domains") != nil { self.brand.linkDomains = try brand.strings("link_domains") }
+                guard self.brand.unsubscribeURL.hasPrefix("https://") else {
+                    throw InputError(.invalidField, path: "$.brand.unsubscribe_url", reason: "must be an https URL (RFC 8058)")
+                }
+            }
+            if let policy = try root.optionalObject("policy") {
+                self.policy.subjectMaxLength = try policy.optionalInt("subject_max_length") ?? self.policy.subjectMaxLength
+                if policy.value("banned_phrases") != nil { self.policy.bannedPhrases = try policy.strings("banned_phrases") }
+                if policy.value("regulated_phrases") != nil {
+                    self.policy.regulatedPhrases = try policy.strings("regulated_phrases")
+                }
+                if let caps = try policy.optionalObject("discount_caps") {
+                    var parsed: [String: Int] = [:]
+                    for key in caps.members.keys {
+                        let percent = try caps.int(key)
+                        guard (0...90).contains(percent) else {
+                            throw InputError(.invalidField, path: caps.path(of: key), reason: "must be 0 to 90 percent")
+                        }
+                        parsed[key.lowercased()] = percent
+                    }
+                    self.policy.discountCaps = parsed
+                }
+                if let threshold = try policy.optionalMoney("free_shipping_threshold", currency: "USD") {
+                    self.policy.freeShippingThreshold = threshold.amount
+                }
+            }
+            if let review = try root.optionalObject("review") {
+                if review.value("tiers") != nil { self.review.tiers = Set(try review.strings("tiers").map { $0.lowercased() }) }
+                self.review.belowScore = try review.optionalInt("below_score") ?? self.review.belowScore
+                self.review.offerPercentAtLeast =
+                    try review.optionalInt("offer_percent_at_least") ?? self.review.offerPercentAtLeast
+            }
+            if let flows = try root.optionalObject("flows") {
+                for key in flows.members.keys.sorted() {
+                    guard let kind = FlowKind(rawValue: key) else {
+                        throw InputError(.invalidField, path: flows.path(of: key), reason: "not a flow name")
+                    }
+                    let reader = try flows.object(key)
+                    var settings = self.settings(for: kind)
+                    if let minutes = try reader.optionalInt("delay_minutes") { settings.delay = TimeInterval(minutes * 60) }
+                    if let days = try reader.optionalInt("window_days") { settings.window = TimeInterval(days * 86_400) }
+                    settings.requiresConsent = try reader.optionalBool("require_consent") ?? settings.requiresConsent
+                    self.flows[kind] = settings
+                }
+            }
+        } catch {
+            let key = error.path.replacingOccurrences(of: "$.", with: "")
+            throw ConfigurationError(key: key, reason: error.reason)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Why an event is not written to. Each becomes a `suppressed` or `duplicate` outcome.
+public struct GuardVerdict: Sendable, Hashable {
+    public enum Code: String, Sendable, Hashable {
+        case duplicate
+        case noConsent = "no_consent"
+        case alreadyConverted = "already_converted"
+        case tooSoon = "too_soon"
+        case stale
+        case noRecipient = "no_recipient"
+    }
+
+    public var code: Code
+    public var detail: String
+    /// Whether handling the same event later can change the answer (only `too_soon`).
+    public var isRetryable: Bool
+
+    public init(_ code: Code, _ detail: String, retryable: Bool = false) {
+        self.code = code
+        self.detail = detail
+        self.isRetryable = retryable
+    }
+
+    /// "too_soon: …", as results and the audit show it.
+    public var reason: String { "\(code.rawValue): \(detail)" }
+}
+
+/// The guards of a flow. Cheap ones look only at the event; the others need the profile.
+public struct Guards: Sendable {
+    public var settings: FlowSettings
+
+    public init(settings: FlowSettings) {
+        self.settings = settings
+    }
+
+    /// Duplicate, stale, too soon, and a checkout the payload already marks completed.
+    public func checkEvent(_ event: LifecycleEvent, now: Date, alreadyHandled: Bool) -> GuardVerdict? {
+        if alreadyHandled {
+            return GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome")
+        }
+        let age = now.timeIntervalSince(event.occurredAt)
+        if age > settings.window {
+            return GuardVerdict(
+                .stale, "the event is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
+        }
+        if age < settings.delay {
+            return GuardVerdict(
+                .tooSoon,
+                "the event is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
+                retryable: true)
+        }
+        if case .complete(let cart) = event.cart, let completedAt = cart.completedAt {
+            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
+        }
+        return nil
+    }
+
+    /// Consent, an order placed after the cart was abandoned, and someone to write to.
+    public func checkCustomer(_ profile: CustomerProfile, cart: Cart) -> GuardVerdict? {
+        if settings.requiresConsent, profile.consent != .subscribed {
+            let state = profile.consent == .unknown ? "unknown" : "not subscribed"
+            return GuardVerdict(.noConsent, "marketing consent is \(state); this flow requires it")
+        }
+        if let order = profile.orders.first(where: { $0.createdAt > cart.abandonedAt && $0.cancelledAt == nil }) {
+            return GuardVerdict(
+                .alreadyConverted, "order \(order.id) was placed at \(ISO8601.format(order.createdAt)), after the cart")
+        }
+        if profile.email == nil {
+            return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
+        }
+        return nil
+    }
+
+    static func describe(_ interval: TimeInterval) -> String {
+        let minutes = Int(interval / 60)
+        if minutes < 120 { return "\(minutes) min" }
+        if minutes < 48 * 60 { return "\(minutes / 60) h" }
+        return "\(minutes / 1440) days"
+    }
+}

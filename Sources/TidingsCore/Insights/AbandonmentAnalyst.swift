@@ -1,0 +1,78 @@
+import Foundation
+
+/// Forms the abandonment hypothesis from the cart and the customer's history.
+public struct AbandonmentAnalyst: Sendable {
+    /// Shipping at or above this share of the subtotal counts as a reason to leave.
+    public var shippingShareThreshold: Decimal = 0.12
+    /// A cart at or above this multiple of the customer's usual order counts as a price shock.
+    public var priceShockMultiple: Decimal = 2
+
+    public init() {}
+
+    public func hypotheses(cart: Cart, profile: CustomerProfile) -> [AbandonmentHypothesis] {
+        var found: [AbandonmentHypothesis] = []
+
+        if let shipping = cart.shipping, shipping.amount > 0 {
+            let share = shipping.share(of: cart.subtotal)
+            if share >= shippingShareThreshold {
+                found.append(
+                    AbandonmentHypothesis(
+                        kind: .shippingCost, strength: min(95, 50 + share.wholePercent),
+                        evidence: ["shipping of \(shipping.display) is \(share.wholePercent)% of the \(cart.subtotal.display) subtotal"]))
+            }
+        }
+        let failedCodes = cart.discountCodes.filter { $0.amount.amount == 0 }
+        if !failedCodes.isEmpty {
+            found.append(
+                AbandonmentHypothesis(
+                    kind: .discountCodeFailed, strength: 85,
+                    evidence: failedCodes.map { "the code \($0.code) was entered but took nothing off" }))
+        }
+        if profile.orderCount >= 2, let average = profile.averageOrderValue, average.amount > 0 {
+            let multiple = cart.total.share(of: average)
+            if multiple >= priceShockMultiple {
+                found.append(
+                    AbandonmentHypothesis(
+                        kind: .priceAboveUsualSpend, strength: min(90, 40 + (multiple * 10).wholePercent / 100),
+                        evidence: [
+                            "the cart total \(cart.total.display) is \(Self.times(multiple)) the customer's usual order of \(average.display)"
+                        ]))
+            }
+        }
+        var variantsByProduct: [String: Set<String>] = [:]
+        var titles: [String: String] = [:]
+        for item in cart.items {
+            variantsByProduct[item.productID, default: []].insert(item.variantTitle ?? item.variantID ?? "")
+            titles[item.productID] = item.title
+        }
+        for (productID, variants) in variantsByProduct.sorted(by: { $0.key < $1.key }) where variants.count >= 2 {
+            found.append(
+                AbandonmentHypothesis(
+                    kind: .sizeUncertainty, strength: 80,
+                    evidence: ["\(variants.count) variants of \(titles[productID] ?? productID) (\(variants.sorted().joined(separator: ", "))) are in the cart"]))
+        }
+        if profile.orderCount == 0 {
+            found.append(
+                AbandonmentHypothesis(
+                    kind: .firstPurchaseHesitation, strength: 60,
+                    evidence: ["no earlier orders: this would be the first purchase"]))
+        } else if profile.orderCount >= 3, profile.discountedOrderShare >= 0.6 {
+            found.append(
+                AbandonmentHypothesis(
+                    kind: .waitingForDiscount, strength: 55,
+                    evidence: ["\(profile.discountedOrderShare.wholePercent)% of past orders used a discount code"]))
+        }
+        if found.isEmpty {
+            found.append(
+                AbandonmentHypothesis(
+                    kind: .distracted, strength: 30,
+                    evidence: ["no price, shipping or sizing signal: most likely interrupted"]))
+        }
+        return found.sorted { ($0.strength, $1.kind.rawValue) > ($1.strength, $0.kind.rawValue) }
+    }
+
+    static func times(_ multiple: Decimal) -> String {
+        let tenths = (multiple * 10).wholePercent / 100
+        return "\(tenths / 10).\(tenths % 10)×"
+    }
+}

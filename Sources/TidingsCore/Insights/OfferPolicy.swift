@@ -1,0 +1,70 @@
+import Foundation
+
+/// An incentive the flow decided on, within the configured caps.
+public struct Offer: Sendable, Hashable {
+    public var kind: DraftOffer.Kind
+    /// Whole percent off; 0 for free shipping.
+    public var percent: Int
+    /// The code the customer enters at checkout.
+    public var code: String
+    public var expiresAt: Date
+
+    public init(kind: DraftOffer.Kind, percent: Int, code: String, expiresAt: Date) {
+        self.kind = kind
+        self.percent = percent
+        self.code = code
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Decides the offer by hypothesis, tier and cart value, capped per tier by configuration.
+public struct OfferPolicy: Sendable {
+    public var policy: ContentPolicy
+    /// How long an offer stays valid.
+    public var validity: TimeInterval = 48 * 3600
+
+    public init(policy: ContentPolicy) {
+        self.policy = policy
+    }
+
+    /// The cap in whole percent for a tier; unnamed tiers get none.
+    public func cap(for tier: String) -> Int { policy.discountCaps[tier] ?? 0 }
+
+    /// The offer for this cart, or nil when an incentive would not answer the hypothesis (sizing,
+    /// distraction) or would teach a discount-seeker to wait.
+    public func offer(
+        hypothesis: AbandonmentHypothesis, profile: CustomerProfile, cart: Cart, eventID: String, now: Date
+    ) -> Offer? {
+        let cap = cap(for: profile.tier)
+        let code = Self.code(eventID: eventID)
+        let expiry = now.addingTimeInterval(validity)
+        switch hypothesis.kind {
+        case .shippingCost:
+            guard cart.subtotal.amount >= policy.freeShippingThreshold else { return nil }
+            return Offer(kind: .freeShipping, percent: 0, code: "SHIP-" + code, expiresAt: expiry)
+        case .priceAboveUsualSpend, .firstPurchaseHesitation, .discountCodeFailed:
+            var percent = profile.tier == "vip" ? 15 : 10
+            if cart.total.amount >= 300 { percent += 5 }
+            percent = min(percent, cap)
+            guard percent > 0 else { return nil }
+            return Offer(kind: .percentOff, percent: percent, code: "SAVE\(percent)-" + code, expiresAt: expiry)
+        case .sizeUncertainty, .distracted, .waitingForDiscount:
+            return nil
+        }
+    }
+
+    /// A short code derived from the event, so a replay offers the same code.
+    static func code(eventID: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in eventID.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var text = ""
+        for _ in 0..<6 {
+            text.append(alphabet[Int(hash % UInt64(alphabet.count))])
+            hash /= UInt64(alphabet.count)
+        }
+        return text
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Recommends products by item-to-item co-occurrence over the shop's orders (cosine similarity of
+/// the products' order sets). Never an item in the cart or one the customer bought; only in stock.
+public struct Recommender: Sendable {
+    public var limit: Int
+
+    public init(limit: Int = 3) {
+        self.limit = limit
+    }
+
+    public func recommend(for cart: Cart, profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
+        let inCart = Set(cart.items.map(\.productID))
+        let excluded = inCart.union(profile.purchasedProductIDs)
+        var scores: [String: (score: Double, anchor: String)] = [:]
+        let index = catalog.coPurchases
+        for anchor in inCart.sorted() {
+            let anchorOrders = Double(index.orderCounts[anchor] ?? 0)
+            guard anchorOrders > 0 else { continue }
+            for (candidate, together) in index.counts[anchor] ?? [:] where !excluded.contains(candidate) {
+                guard let product = catalog[candidate], product.isInStock else { continue }
+                let candidateOrders = Double(index.orderCounts[candidate] ?? 1)
+                let similarity = Double(together) / (anchorOrders * candidateOrders).squareRoot()
+                let current = scores[candidate]
+                let total = (current?.score ?? 0) + similarity
+                // Credit the anchor that contributes most, for the "bought with" line.
+                let anchorTitle = (current.map { $0.score >= similarity ? $0.anchor : anchor }) ?? anchor
+                scores[candidate] = (total, anchorTitle)
+            }
+        }
+        var picks = scores.sorted { ($0.value.score, $1.key) > ($1.value.score, $0.key) }.prefix(limit).compactMap {
+            entry -> Recommendation? in
+            guard let product = catalog[entry.key] else { return nil }
+            let anchor = catalog[entry.value.anchor]?.title ?? "your cart"
+            return Recommendation(product: product, score: entry.value.score, because: "often bought with \(anchor)")
+        }
+        if picks.count < limit {
+            // Too little co-purchase evidence: fill with the best sellers of the cart's categories.
+            let categories = Set(cart.items.compactMap { $0.category ?? catalog[$0.productID]?.category })
+            let chosen = Set(picks.map(\.product.id))
+            let fillers = catalog.products.values.filter {
+                categories.contains($0.category) && $0.isInStock && !excluded.contains($0.id) && !chosen.contains($0.id)
+            }.sorted { (index.orderCounts[$0.id] ?? 0, $1.id) > (index.orderCounts[$1.id] ?? 0, $0.id) }
+            for product in fillers.prefix(limit - picks.count) {
+                picks.append(Recommendation(product: product, score: 0, because: "popular in \(product.category)"))
+            }
+        }
+        return picks
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Who the customer is, learned from the platform's history. Holds the email address only for
+/// delivery; prompts are built from `PromptContext`, which never carries it.
+public struct CustomerProfile: Sendable {
+    public var customerID: String?
+    public var firstName: String?
+    public var lastName: String?
+    /// For the To header only.
+    public var email: String?
+    public var consent: MarketingConsent
+    /// "new", "regular", "loyal" or "vip".
+    public var tier: String
+    /// Orders that were not cancelled.
+    public var orderCount: Int
+    public var totalSpent: Money
+    public var averageOrderValue: Money?
+    public var firstOrderAt: Date?
+    public var lastOrderAt: Date?
+    /// Categories by units bought, most first.
+    public var topCategories: [String]
+    /// Every product the customer ever bought.
+    public var purchasedProductIDs: Set<String>
+    /// Share of orders that used a discount code, 0 to 1.
+    public var discountedOrderShare: Decimal
+    /// The full history, oldest first, for guards that look at orders after an event.
+    public var orders: [OrderRecord]
+
+    public init(
+        customerID: String?, firstName: String?, lastName: String?, email: String?, consent: MarketingConsent,
+        tier: String, orderCount: Int, totalSpent: Money, averageOrderValue: Money?, firstOrderAt: Date?,
+        lastOrderAt: Date?, topCategories: [String], purchasedProductIDs: Set<String>,
+        discountedOrderShare: Decimal, orders: [OrderRecord]
+    ) {
+        self.customerID = customerID
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.consent = consent
+        self.tier = tier
+        self.orderCount = orderCount
+        self.totalSpent = totalSpent
+        self.averageOrderValue = averageOrderValue
+        self.firstOrderAt = firstOrderAt
+        self.lastOrderAt = lastOrderAt
+        self.topCategories = topCategories
+        self.purchasedProductIDs = purchasedProductIDs
+        self.discountedOrderShare = discountedOrderShare
+        self.orders = orders
+    }
+}

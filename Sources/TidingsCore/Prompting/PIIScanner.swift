@@ -1,0 +1,55 @@
+import Foundation
+
+/// Finds personal data in free text: email addresses and phone numbers by shape, and the known
+/// values of one customer (email, last name, phone, street) by content.
+public enum PIIScanner {
+    /// Email-like and phone-like runs in `text`.
+    public static func findings(in text: String) -> [String] {
+        var found: [String] = []
+        for word in text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == ";" }) {
+            let token = word.trimmingCharacters(in: CharacterSet(charactersIn: ".()<>\"'[]:"))
+            if isEmailLike(token) { found.append("email address") }
+        }
+        if hasPhoneLikeRun(text) { found.append("phone number") }
+        return found
+    }
+
+    /// Whether `text` contains any of the given values, case-insensitively (values of 3+ characters).
+    public static func contains(_ text: String, anyOf values: [String]) -> String? {
+        let lowered = text.lowercased()
+        return values.first { $0.count >= 3 && lowered.contains($0.lowercased()) }
+    }
+
+    /// `text` with email-like tokens and phone-like runs replaced by "[redacted]".
+    public static func mask(_ text: String) -> String {
+        guard text.contains("@") || hasPhoneLikeRun(text) else { return text }
+        var words: [String] = []
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let token = String(word)
+            words.append(isEmailLike(token) || hasPhoneLikeRun(token) ? "[redacted]" : token)
+        }
+        return words.joined(separator: " ")
+    }
+
+    static func isEmailLike(_ token: some StringProtocol) -> Bool {
+        guard let at = token.firstIndex(of: "@"), at != token.startIndex else { return false }
+        let domain = token[token.index(after: at)...]
+        return domain.contains(".") && !domain.hasSuffix(".")
+    }
+
+    /// Nine or more digits with only phone punctuation between them.
+    static func hasPhoneLikeRun(_ text: String) -> Bool {
+        var digits = 0
+        for character in text {
+            if character.isASCII, character.isNumber {
+                digits += 1
+                if digits >= 9 { return true }
+            } else if "+-(). ".contains(character) {
+                continue
+            } else {
+                digits = 0
+            }
+        }
+        return false
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// What happens to a validated draft.
+public enum Decision: Sendable, Hashable {
+    case send
+    /// A human reads it first; the reasons say which rules asked for that.
+    case review(reasons: [String])
+    /// It must not go out; the reasons are the failed rules.
+    case reject(reasons: [String])
+
+    /// "send", "review" or "reject", for the audit.
+    public var name: String {
+        switch self {
+        case .send: return "send"
+        case .review: return "review"
+        case .reject: return "reject"
+        }
+    }
+}
+
+/// Applies the configured review rules to findings.
+public struct Router: Sendable {
+    public var rules: ReviewRules
+
+    public init(rules: ReviewRules) {
+        self.rules = rules
+    }
+
+    public func decide(findings: Findings, tier: String, offer: Offer?) -> Decision {
+        let errors = findings.errors
+        if !errors.isEmpty {
+            return .reject(reasons: errors.map { "\($0.rule) at \($0.field): \($0.message)" })
+        }
+        var reasons: [String] = findings.reviewItems.map { "\($0.rule) at \($0.field)" }
+        if rules.tiers.contains(tier) { reasons.append("tier \(tier) is reviewed by rule") }
+        if findings.score < rules.belowScore { reasons.append("score \(findings.score) is below \(rules.belowScore)") }
+        if let offer, offer.percent >= rules.offerPercentAtLeast {
+            reasons.append("offer of \(offer.percent)% is at least \(rules.offerPercentAtLeast)%")
+        }
+        return reasons.isEmpty ? .send : .review(reasons: reasons)
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+
+/// Reads the fields of one JSON object and names the JSON path of whatever is missing or mistyped.
+/// Decoders are strict about what a flow needs and tolerant of everything else: unknown members
+/// are never looked at.
+public struct JSONObjectReader: Sendable {
+    public let members: [String: JSONValue]
+    /// The path of this object ("$.payload.customer").
+    public let path: String
+
+    public init(_ members: [String: JSONValue], path: String = "$") {
+        self.members = members
+        self.path = path
+    }
+
+    /// Reads a value that must be an object.
+    public init(_ value: JSONValue, path: String = "$") throws(InputError) {
+        guard case .object(let members) = value else {
+            throw InputError(.invalidField, path: path, reason: "expected an object, found \(value.typeName)")
+        }
+        self.init(members, path: path)
+    }
+
+    /// The path of a member of this object.
+    public func path(of key: String) -> String { "\(path).\(key)" }
+
+    /// The raw member, nil when absent or null.
+    public func value(_ key: String) -> JSONValue? {
+        switch members[key] {
+        case .none, .null?: return nil
+        case let value?: return value
+        }
+    }
+
+    func missing(_ key: String) -> InputError {
+        InputError(.missingField, path: path(of: key), reason: "required field is missing")
+    }
+
+    func wrongType(_ key: String, expected: String, found: JSONValue) -> InputError {
+        InputError(.invalidField, path: path(of: key), reason: "expected \(expected), found \(found.typeName)")
+    }
+
+    /// A required non-empty string.
+    public func string(_ key: String) throws(InputError) -> String {
+        guard let value = try optionalString(key) else { throw missing(key) }
+        return value
+    }
+
+    /// An optional string; empty strings count as absent.
+    public func optionalString(_ key: String) throws(InputError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let text) = value else { throw wrongType(key, expected: "a string", found: value) }
+        return text.isEmpty ? nil : text
+    }
+
+    /// A required id: platforms send ids as numbers or strings; the model keeps strings.
+    public func id(_ key: String) throws(InputError) -> String {
+        guard let value = try optionalID(key) else { throw missing(key) }
+        return value
+    }
+
+    /// An optional id, string or integer.
+    public func optionalID(_ key: String) throws(InputError) -> String? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .string(let text): return text.isEmpty ? nil : text
+        case .int(let number): return String(number)
+        default: throw wrongType(key, expected: "an id (string or integer)", found: value)
+        }
+    }
+
+    /// A required integer; integral strings ("3") are accepted since some platforms quote numbers.
+    public func int(_ key: String) throws(InputError) -> Int {
+        guard let value = try optionalInt(key) else { throw missing(key) }
+        return value
+    }
+
+    /// An optional integer.
+    public func optionalInt(_ key: String) throws(InputError) -> Int? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .int(let number): return number
+        case .string(let text):
+            guard let number = Int(text) else { throw wrongType(key, expected: "an integer", found: value) }
+            return number
+        default: throw wrongType(key, expected: "an integer", found: value)
+        }
+    }
+
+    /// An optional boolean.
+    public func optionalBool(_ key: String) throws(InputError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let flag) = value else { throw wrongType(key, expected: "true or false", found: value) }
+        return flag
+    }
+
+    /// Required money: a decimal string ("29.99") or a JSON number, read exactly.
+    public func money(_ key: String, currency: String) throws(InputError) -> Money {
+        guard let value = try optionalMoney(key, currency: currency) else { throw missing(key) }
+        return value
+    }
+
+    /// Optional money.
+    public func optionalMoney(_ key: String, currency: String) throws(InputError) -> Money? {
+        guard let value = value(key) else { return nil }
+        let text: String
+        switch value {
+        case .string(let string): text = string
+        case .int(let number): text = String(number)
+        // Swift prints the shortest text that reads back as the same double, so 129.99 stays "129.99".
+        case .double(let number): text = String(number)
+        default: throw wrongType(key, expected: "a money amount", found: value)
+        }
+        guard let money = Money(parsing: text, currency: currency) else {
+            throw InputError(.invalidField, path: path(of: key), reason: "'\(text)' is not a decimal amount")
+        }
+        if money.amount < 0 {
+            throw InputError(.invalidField, path: path(of: key), reason: "amount must not be negative")
+        }
+        return money
+    }
+
+    /// A required timestamp: ISO 8601 with an offset, or Unix seconds.
+    public func date(_ key: String) throws(InputError) -> Date {
+        guard let value = try optionalDate(key) else { throw missing(key) }
+        return value
+    }
+
+    /// An optional timestamp.
+    public func optionalDate(_ key: String) throws(InputError) -> Date? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .string(let text):
+            guard let date = ISO8601.parse(text) else {
+                throw InputError(
+                    .invalidField, path: path(of: key),
+                    reason: "'\(text)' is not an ISO 8601 timestamp with a time zone")
+            }
+            return date
+        case .int(let seconds): return Date(timeIntervalSince1970: TimeInterval(seconds))
+        default: throw wrongType(key, expected: "a timestamp", found: value)
+        }
+    }
+
+    /// A required nested object.
+    public func object(_ key: String) throws(InputError) -> JSONObjectReader {
+        guard let reader = try optionalObject(key) else { throw missing(key) }
+        return reader
+    }
+
+    /// An optional nested object.
+    public func optionalObject(_ key: String) throws(InputError) -> JSONObjectReader? {
+        guard let value = value(key) else { return nil }
+        guard case .object(let members) = value else { throw wrongType(key, expected: "an object", found: value) }
+        return JSONObjectReader(members, path: path(of: key))
+    }
+
+    /// An optional array of objects, each with its indexed path; absent reads as empty.
+    public func objects(_ key: String) throws(InputError) -> [JSONObjectReader] {
+        guard let value = value(key) else { return [] }
+        guard case .array(let elements) = value else { throw wrongType(key, expected: "an array", found: value) }
+        var readers: [JSONObjectReader] = []
+        readers.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            readers.append(try JSONObjectReader(element, path: "\(path(of: key))[\(index)]"))
+        }
+        return readers
+    }
+
+    /// An optional array of strings; absent reads as empty.
+    public func strings(_ key: String) throws(InputError) -> [String] {
+        guard let value = value(key) else { return [] }
+        guard case .array(let elements) = value else { throw wrongType(key, expected: "an array", found: value) }
+        var result: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case .string(let text) = element else {
+                throw InputError(
+                    .invalidField, path: "\(path(of: key))[\(index)]",
+                    reason: "expected a string, found \(element.typeName)")
+            }
+            result.append(text)
+        }
+        return result
+    }
+}
+
+extension JSONValue {
+    /// The JSON type's name, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int, .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}

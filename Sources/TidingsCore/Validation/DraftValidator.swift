@@ -1,0 +1,182 @@
+import Foundation
+
+/// Checks a draft against the brand and compliance policy before anything is rendered, and the
+/// rendered email for its unsubscribe link after. Findings are data; routing decides.
+public struct DraftValidator: Sendable {
+    public var policy: ContentPolicy
+    public var brand: Brand
+
+    public init(policy: ContentPolicy, brand: Brand) {
+        self.policy = policy
+        self.brand = brand
+    }
+
+    /// What the validator needs to know besides the draft.
+    public struct Facts: Sendable {
+        public var catalog: Catalog
+        public var offer: Offer?
+        public var tier: String
+        public var firstName: String?
+        /// Values that must never appear: email, last name, phone, street.
+        public var personalData: [String]
+        /// Titles of the cart's items: the draft should name one.
+        public var cartTitles: [String]
+
+        public init(
+            catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String], cartTitles: [String]
+        ) {
+            self.catalog = catalog
+            self.offer = offer
+            self.tier = tier
+            self.firstName = firstName
+            self.personalData = personalData
+            self.cartTitles = cartTitles
+        }
+    }
+
+    public func validate(_ draft: Draft, facts: Facts) -> Findings {
+        var found: [Finding] = []
+        func add(_ rule: String, _ severity: Finding.Severity, _ field: String, _ message: String) {
+            found.append(Finding(rule: rule, severity: severity, field: field, message: message))
+        }
+
+        if !(3...5).contains(draft.subjects.count) {
+            add("schema", .error, "subjects", "needs 3 to 5 subject options, found \(draft.subjects.count)")
+        }
+        for (index, subject) in draft.subjects.enumerated() {
+            if subject.count > policy.subjectMaxLength {
+                add("subject_length", .error, "subjects[\(index)]", "\(subject.count) characters; the limit is \(policy.subjectMaxLength)")
+            }
+            if subject.trimmingCharacters(in: .whitespaces).isEmpty {
+                add("schema", .error, "subjects[\(index)]", "empty subject")
+            }
+            let letters = subject.filter(\.isLetter)
+            if letters.count >= 8, letters == letters.uppercased() {
+                add("shouting", .error, "subjects[\(index)]", "written in capitals")
+            }
+        }
+
+        var texts: [(field: String, text: String)] = draft.subjects.enumerated().map { ("subjects[\($0)]", $1) }
+        texts.append(("preheader", draft.preheader))
+        texts += draft.blocks.enumerated().map { ("blocks[\($0)].text", $1.text) }
+        texts.append(("call_to_action.label", draft.callToAction.label))
+
+        for (field, text) in texts {
+            let lowered = text.lowercased()
+            for phrase in policy.bannedPhrases where lowered.contains(phrase.lowercased()) {
+                add("banned_phrase", .error, field, "contains the banned phrase '\(phrase)'")
+            }
+            for phrase in policy.regulatedPhrases where lowered.contains(phrase.lowercased()) {
+                add("regulated_phrase", .review, field, "contains the regulated phrase '\(phrase)'; a human must approve it")
+            }
+            if let leaked = PIIScanner.contains(text, anyOf: facts.personalData) {
+                add("personal_data", .error, field, "contains personal data of the customer ('\(leaked.prefix(2))…')")
+            }
+            for kind in PIIScanner.findings(in: text) {
+                add("personal_data", .error, field, "contains what looks like an \(kind)")
+            }
+            for url in Self.urls(in: text) where !isAllowedLink(url) {
+                add("link_domain", .error, field, "links to \(url), outside the shop's domains")
+            }
+        }
+        if !isAllowedLink(draft.callToAction.url) {
+            add("link_domain", .error, "call_to_action.url", "\(draft.callToAction.url) is not an https link on the shop's domains")
+        }
+
+        var referenced = draft.productPicks.enumerated().map { ("product_picks[\($0)]", $1) }
+        referenced += draft.blocks.enumerated().compactMap { index, block in block.productID.map { ("blocks[\(index)].product_id", $0) } }
+        for (field, productID) in referenced {
+            guard let product = facts.catalog[productID] else {
+                add("unknown_product", .error, field, "product \(productID) is not in the catalog")
+                continue
+            }
+            if !product.isInStock {
+                add("out_of_stock", .error, field, "\(product.title) is out of stock")
+            }
+        }
+        for (index, block) in draft.blocks.enumerated() where block.kind == .product && block.productID == nil {
+            add("schema", .error, "blocks[\(index)].product_id", "a product block needs a product id")
+        }
+
+        let cap = policy.discountCaps[facts.tier] ?? 0
+        switch (draft.offer, facts.offer) {
+        case (nil, _): break
+        case (let stated?, nil):
+            add("offer", .error, "offer", "the draft offers \(stated.code) but the policy granted no offer")
+        case (let stated?, let granted?):
+            if stated.kind != granted.kind || stated.code != granted.code || stated.percent != granted.percent {
+                add("offer", .error, "offer", "the draft's offer differs from the granted \(granted.code)")
+            }
+            if stated.percent > cap {
+                add("offer_cap", .error, "offer.percent", "\(stated.percent)% exceeds the \(facts.tier) cap of \(cap)%")
+            }
+        }
+        let body = draft.blocks.map(\.text).joined(separator: " ")
+        for match in body.matches(ofPercent: ()) where match > cap && match != draft.offer?.percent {
+            add("offer_cap", .error, "blocks", "mentions \(match)% off, above the \(facts.tier) cap of \(cap)%")
+        }
+
+        let everything = (draft.subjects + [body]).joined(separator: " ").lowercased()
+        if !facts.cartTitles.contains(where: { everything.contains($0.lowercased()) }) {
+            add("personalization", .warning, "blocks", "names none of the cart's items")
+        }
+        if let name = facts.firstName, !everything.contains(name.lowercased()) {
+            add("personalization", .warning, "blocks", "does not address the customer by first name")
+        }
+        return Findings(found)
+    }
+
+    /// The rendered email must carry a working unsubscribe link in both parts and the headers.
+    public func validateRendered(_ email: RenderedEmail) -> [Finding] {
+        var found: [Finding] = []
+        if !email.unsubscribeURL.hasPrefix("https://") {
+            found.append(Finding(rule: "unsubscribe", severity: .error, field: "List-Unsubscribe", message: "the unsubscribe URL must be https (RFC 8058)"))
+        }
+        let escapedURL = email.unsubscribeURL.replacingOccurrences(of: "&", with: "&amp;")
+        if !email.html.contains(escapedURL) && !email.html.contains(email.unsubscribeURL) {
+            found.append(Finding(rule: "unsubscribe", severity: .error, field: "html", message: "the HTML part has no unsubscribe link"))
+        }
+        if !email.text.contains(email.unsubscribeURL) {
+            found.append(Finding(rule: "unsubscribe", severity: .error, field: "text", message: "the text part has no unsubscribe link"))
+        }
+        return found
+    }
+
+    /// Whether a link is https on one of the brand's domains or their subdomains.
+    public func isAllowedLink(_ url: String) -> Bool {
+        guard url.hasPrefix("https://") else { return false }
+        let rest = url.dropFirst("https://".count)
+        let hostPart = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard !hostPart.contains("@") else { return false }
+        let host = hostPart.split(separator: ":").first.map { String($0).lowercased() } ?? ""
+        return brand.linkDomains.contains { host == $0 || host.hasSuffix("." + $0) }
+    }
+
+    static func urls(in text: String) -> [String] {
+        text.split(whereSeparator: \.isWhitespace).compactMap { word in
+            let lowered = word.lowercased()
+            guard let start = lowered.range(of: "http://") ?? lowered.range(of: "https://") ?? lowered.range(of: "www.") else {
+                return nil
+            }
+            let offset = lowered.distance(from: lowered.startIndex, to: start.lowerBound)
+            return String(word.dropFirst(offset)).trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?)\"'"))
+        }
+    }
+}
+
+extension String {
+    /// Whole numbers directly followed by "%" ("15% off" gives 15).
+    func matches(ofPercent _: Void) -> [Int] {
+        var result: [Int] = []
+        var digits = ""
+        for character in self {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else {
+                if character == "%", let value = Int(digits) { result.append(value) }
+                digits = ""
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// One thing the validator noticed about a draft.
+public struct Finding: Sendable, Hashable, Codable {
+    public enum Severity: String, Sendable, Hashable, Codable {
+        /// The draft must not go out as it is.
+        case error
+        /// A human should look before it goes out.
+        case review
+        /// Worth knowing; lowers the score.
+        case warning
+    }
+
+    /// The rule's id ("subject_length", "banned_phrase", ...).
+    public var rule: String
+    public var severity: Severity
+    /// Where in the draft ("subjects[2]", "blocks[3].text", "call_to_action.url").
+    public var field: String
+    public var message: String
+
+    public init(rule: String, severity: Severity, field: String, message: String) {
+        self.rule = rule
+        self.severity = severity
+        self.field = field
+        self.message = message
+    }
+}
+
+/// The validator's results and the score they add up to.
+public struct Findings: Sendable, Hashable {
+    public var items: [Finding]
+
+    public init(_ items: [Finding] = []) {
+        self.items = items
+    }
+
+    /// 100 minus 30 per error, 10 per review finding, 5 per warning; never below 0.
+    public var score: Int {
+        var score = 100
+        for item in items {
+            switch item.severity {
+            case .error: score -= 30
+            case .review: score -= 10
+            case .warning: score -= 5
+            }
+        }
+        return max(0, score)
+    }
+
+    public var errors: [Finding] { items.filter { $0.severity == .error } }
+    public var reviewItems: [Finding] { items.filter { $0.severity == .review } }
+}

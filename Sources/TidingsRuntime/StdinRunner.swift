@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// Runs a function once: one event from stdin, one result JSON on stdout, logs on stderr, and an
+/// exit status that says what happened (see `ExitStatus`).
+public enum StdinRunner {
+    /// Reads configuration, handles stdin, writes the result and returns the exit status.
+    public static func run(_ function: FlowKind, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async -> ExitStatus
+    {
+        let logger = FunctionEnvironment.logger(label: "tidings.\(function.rawValue)", environment: environment)
+        let pipeline: Pipeline
+        do {
+            let configuration = try Configuration.load(environment: environment)
+            guard let flow = Flow.named(function, configuration) else {
+                throw ConfigurationError(key: "function", reason: "\(function.rawValue) is not implemented in this build")
+            }
+            pipeline = try Pipeline(
+                flow: flow, configuration: configuration,
+                stages: try FunctionEnvironment.embeddedStages(function: function, configuration: configuration))
+        } catch {
+            logger.critical("bad configuration: \(error)")
+            writeResult(["function": .string(function.rawValue), "outcome": "failed", "reason": .string("bad_configuration: \(error)"), "retryable": false])
+            return .badConfiguration
+        }
+        let body = readStandardInput(limit: pipeline.configuration.maximumBodyBytes + 1)
+        let report = await pipeline.handle(Delivery(body: body), correlationID: UUID().uuidString.lowercased(), logger: logger)
+        writeResult(report)
+        return ExitStatus(report)
+    }
+
+    /// Reads stdin up to `limit` bytes; a body that long is refused as oversized by the decoder.
+    static func readStandardInput(limit: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count < limit {
+            let count = read(STDIN_FILENO, &buffer, min(buffer.count, limit - bytes.count))
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return bytes
+    }
+
+    static func writeResult(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = (try? encoder.encode(value)) ?? Data("{\"outcome\":\"failed\"}".utf8)
+        data.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(data)
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TidingsCore
+import TidingsRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `tidings bench`: prints the figures docs/BENCHMARKS.md records. Figures, not pass/fail: the
+/// machine is shared and noisy, so compare ratios measured in one run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure pipeline throughput, handler cold start against a hello-world binary, and the audit log.",
+        discussion: "Build first: swift build -c release --product cartAbandoned --product hello-baseline")
+
+    @Option(help: "Events for the in-process throughput run.")
+    var events = 5000
+
+    @Option(help: "Cold starts per binary.")
+    var runs = 30
+
+    @Option(help: "Audit records for the append/verify run.")
+    var auditRecords = 200_000
+
+    @Option(help: "The handler binary to cold-start.")
+    var handler = ".build/release/cartAbandoned"
+
+    @Option(help: "The hello-world binary built the same way.")
+    var baseline = ".build/release/hello-baseline"
+
+    @Option(help: "The recorded event the handler and pipeline run.")
+    var event = "Events/cartAbandoned/canonical-returning-customer.json"
+
+    func run() async throws {
+        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tidings-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let body = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
+
+        print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
+        print("event: \(event)\n")
+        try await throughput(body: body, scratch: scratch.appendingPathComponent("pipeline"))
+        try coldStart(scratch: scratch.appendingPathComponent("cold"))
+        let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
+        print("audit: \(audit.records) records appended at \(Int(audit.appendPerSecond)) records/s (target ≥ 100,000)")
+        print("audit: verified at \(Int(audit.verifyPerSecond)) records/s (target ≥ 500,000, i.e. 1,000,000 in 2 s)")
+    }
+
+    /// Events a second through the whole pipeline in this process, on one task (one core).
+    func throughput(body: [UInt8], scratch: URL) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDINGS_DATA_DIR"] = scratch.path
+        let configuration = try Configuration.load(environment: environment)
+        let flow = Flow.cartAbandoned(configuration)
+        let decoder = EventDecoder()
+        let event = try decoder.decode(Delivery(body: body))
+        var stages = try FunctionEnvironment.embeddedStages(function: .cartAbandoned, configuration: configuration)
+        stages.clock = FixedClock(event.occurredAt.addingTimeInterval(flow.settings.delay))
+        let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        // Each delivery gets its own event id, as distinct webhooks would, so none is a duplicate.
+        let deliveries = (0..<events).map { index in
+            Delivery(body: body, headers: ["x-tidings-event-id": "bench-\(index)"])
+        }
+        _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
+        var outcomes: [Outcome: Int] = [:]
+        let start = ContinuousClock.now
+        for delivery in deliveries.dropFirst() {
+            let report = await pipeline.handle(delivery, correlationID: "bench", logger: logger)
+            outcomes[report.outcome, default: 0] += 1
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        let rate = Double(events - 1) / seconds
+        print("pipeline: \(events - 1) events in \(String(format: "%.2f", seconds)) s = \(Int(rate)) events/s on one task (target ≥ 20,000)")
+        print("pipeline: outcomes \(outcomes.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " "))")
+    }
+
+    /// Exec to exit of the handler on the recorded event, against a hello-world binary.
+    func coldStart(scratch: URL) throws {
+        for binary in [baseline, handler] where !FileManager.default.isExecutableFile(atPath: binary) {
+            throw ValidationError("\(binary) is not built; run: swift build -c release --product cartAbandoned --product hello-baseline")
+        }
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDINGS_LOG_LEVEL"] = "error"
+        let base = try measure(baseline, stdin: event, runs: runs, environment: environment, scratch: scratch)
+        let handled = try measure(handler, stdin: event, runs: runs, environment: environment, scratch: scratch)
+        print("cold start: hello-baseline median \(format(base.median)) ms, peak RSS \(base.peakKiB / 1024) MiB")
+        print(
+            "cold start: cartAbandoned  median \(format(handled.median)) ms, peak RSS \(handled.peakKiB / 1024) MiB"
+                + " (exit \(handled.lastStatus))")
+        print("cold start: ratio \(String(format: "%.2f", handled.median / base.median))x (target ≤ 2x, RSS ≤ 32 MiB)")
+    }
+
+    struct Timing {
+        var median: Double
+        var peakKiB: Int
+        var lastStatus: Int32
+    }
+
+    func measure(_ binary: String, stdin: String, runs: Int, environment: [String: String], scratch: URL) throws -> Timing {
+        var times: [Double] = []
+        var peak = 0
+        var status: Int32 = 0
+        for run in 0..<runs {
+            var env = environment
+            env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("\(URL(fileURLWithPath: binary).lastPathComponent)-\(run)").path
+            let result = try spawnAndWait(binary, stdinPath: stdin, environment: env)
+            times.append(result.milliseconds)
+            peak = max(peak, result.maxRSSKiB)
+            status = result.status
+        }
+        times.sort()
+        return Timing(median: times[times.count / 2], peakKiB: peak, lastStatus: status)
+    }
+
+    func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    /// posix_spawn + wait4, so the figure is exec-to-exit and the RSS is this child's own peak.
+    func spawnAndWait(_ path: String, stdinPath: String, environment: [String: String]) throws
+        -> (milliseconds: Double, maxRSSKiB: Int, status: Int32)
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let start = ContinuousClock.now
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw ValidationError("cannot start \(path): errno \(spawned)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = wait4(pid, &status, 0, &usage)
+        let elapsed = (ContinuousClock.now - start).seconds * 1000
+        return (elapsed, Int(usage.ru_maxrss), (status >> 8) & 0xff)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
