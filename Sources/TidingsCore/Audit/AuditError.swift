@@ -13,6 +13,8 @@ public struct AuditError: Error, Sendable, Hashable, CustomStringConvertible {
         case cannotWrite = "cannot_write"
         /// A file could not be read.
         case cannotRead = "cannot_read"
+        /// A log that had to verify did not (the benchmark checks what it wrote).
+        case notVerified = "not_verified"
     }
 
     /// What went wrong.
