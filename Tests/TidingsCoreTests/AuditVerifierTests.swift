@@ -179,4 +179,10 @@ struct AuditVerifierTests {
             #expect(report.files.map(\.file) == ["2026-11-21/w.jsonl"])
         }
     }
+
+    @Test("a missing root is an error, not an empty log that passes")
+    func missingRootThrows() throws {
+        let missing = URL(fileURLWithPath: "/nonexistent/tidings-audit-\(UUID().uuidString)")
+        #expect(throws: AuditError.self) { try AuditVerifier(root: missing).verify() }
+    }
 }

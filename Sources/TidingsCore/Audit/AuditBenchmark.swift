@@ -15,7 +15,7 @@ package enum AuditBenchmark {
         package var verifyPerSecond: Double
     }
 
-    /// Appends `records` records shaped like a real event's stages (about 300 bytes each, every
+    /// Appends `records` records shaped like a real event's stages (about 440 bytes each, every
     /// eighth one a terminal outcome) into a fresh log under `directory`, then verifies it.
     /// `directory` must be empty or absent; it is left in place for the caller to remove.
     /// Throws `AuditError` on I/O failure, or when the log does not verify.
