@@ -4,6 +4,7 @@ import Foundation
 public struct AuditEntry: Sendable {
     /// When it happened, by the pipeline's clock (a replay records the replayed time).
     public var time: Date
+    /// The platform's id of the event; a final outcome consumes it (see `hasFinalOutcome`).
     public var eventID: String
     /// Ties together the records of one invocation (the Lambda request id, or a fresh id).
     public var correlationID: String
@@ -16,6 +17,7 @@ public struct AuditEntry: Sendable {
     /// What the stage found. Never secrets; never an email address outside delivery facts.
     public var facts: [String: JSONValue]
 
+    /// Makes an entry; `outcome` only on the event's last record.
     public init(
         time: Date, eventID: String, correlationID: String, function: String, stage: String,
         outcome: Outcome? = nil, facts: [String: JSONValue] = [:]

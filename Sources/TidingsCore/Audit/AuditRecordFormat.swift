@@ -1,0 +1,296 @@
+import Crypto
+import Foundation
+
+/// The exact bytes of an audit record line, in one place: how a record is written, and how its
+/// chain and outcome fields are read back without a general JSON parser.
+///
+/// A line is `{"seq":N,"time":"…","event_id":…,"correlation_id":…,"function":…,"stage":…`
+/// `[,"outcome":…],"facts":{…},"prev":"<64 hex>","hash":"<64 hex>"}` and a newline. The keys are
+/// always in this order and only `facts` holds keys chosen by callers, so every field before
+/// `facts` is found by position, and `prev` and `hash` at fixed offsets from the end. The hash is
+/// SHA-256 over the bytes before `,"hash":"`, which include `prev`, so records form a chain and
+/// a verifier checks them textually, with no canonical form to agree on.
+enum AuditRecordFormat {
+    /// `prev` of the first record of a file.
+    static let zeroHash = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
+
+    private static let seqPrefix = Array(#"{"seq":"#.utf8)
+    private static let hashMarker = Array(#","hash":""#.utf8)
+    private static let prevMarker = Array(#","prev":""#.utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// `,"hash":"` + 64 hex + `"}`.
+    private static let hashSuffixLength = 9 + 64 + 2
+
+    // MARK: Writing
+
+    /// The line without its hash: everything the hash covers.
+    static func body(seq: Int, entry: AuditEntry, prev: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320)
+        bytes.append(contentsOf: seqPrefix)
+        bytes.append(contentsOf: String(seq).utf8)
+        bytes.append(contentsOf: #","time":""#.utf8)
+        AuditTimestamp(entry.time).appendISO8601(to: &bytes)
+        bytes.append(contentsOf: #"","event_id":"#.utf8)
+        appendJSONString(entry.eventID, to: &bytes)
+        bytes.append(contentsOf: #","correlation_id":"#.utf8)
+        appendJSONString(entry.correlationID, to: &bytes)
+        bytes.append(contentsOf: #","function":"#.utf8)
+        appendJSONString(entry.function, to: &bytes)
+        bytes.append(contentsOf: #","stage":"#.utf8)
+        appendJSONString(entry.stage, to: &bytes)
+        if let outcome = entry.outcome {
+            bytes.append(contentsOf: #","outcome":"#.utf8)
+            appendJSONString(outcome.rawValue, to: &bytes)
+        }
+        bytes.append(contentsOf: #","facts":"#.utf8)
+        appendJSON(.object(entry.facts), to: &bytes)
+        bytes.append(contentsOf: prevMarker)
+        bytes.append(contentsOf: prev)
+        bytes.append(UInt8(ascii: "\""))
+        return bytes
+    }
+
+    /// Completes `body` into a full line with its hash and newline; returns the hash (64 hex bytes).
+    static func seal(_ body: inout [UInt8]) -> [UInt8] {
+        let hash = body.withUnsafeBytes { hexDigest(of: $0) }
+        body.append(contentsOf: hashMarker)
+        body.append(contentsOf: hash)
+        body.append(contentsOf: "\"}\n".utf8)
+        return hash
+    }
+
+    /// Lowercase hex SHA-256 of `bytes`.
+    static func hexDigest(of bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize().withUnsafeBytes { digest in
+            var hex: [UInt8] = []
+            hex.reserveCapacity(64)
+            for byte in digest {
+                hex.append(hexDigits[Int(byte >> 4)])
+                hex.append(hexDigits[Int(byte & 0x0f)])
+            }
+            return hex
+        }
+    }
+
+    /// Whether the SHA-256 of `body` is `hex` (64 lowercase hex bytes), without allocating.
+    static func digest(of body: UnsafeRawBufferPointer, matches hex: UnsafeRawBufferPointer) -> Bool {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: body)
+        return hasher.finalize().withUnsafeBytes { digest in
+            var index = 0
+            for byte in digest {
+                guard hex[index] == hexDigits[Int(byte >> 4)], hex[index + 1] == hexDigits[Int(byte & 0x0f)]
+                else { return false }
+                index += 2
+            }
+            return true
+        }
+    }
+
+    /// Appends `value` as JSON; object keys sorted by their UTF-8 bytes so equal facts give equal
+    /// bytes. Non-finite doubles, which JSON cannot hold, are written as null.
+    static func appendJSON(_ value: JSONValue, to bytes: inout [UInt8]) {
+        switch value {
+        case .null:
+            bytes.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number):
+            bytes.append(contentsOf: String(number).utf8)
+        case .double(let number):
+            // Swift's description is the shortest round-tripping form and valid JSON ("1e-05").
+            bytes.append(contentsOf: (number.isFinite ? number.description : "null").utf8)
+        case .string(let text):
+            appendJSONString(text, to: &bytes)
+        case .array(let elements):
+            bytes.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendJSON(element, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendJSONString(key, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                appendJSON(members[key] ?? .null, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `text` as a JSON string. Swift strings are valid Unicode, so only the quote, the
+    /// backslash and control characters need escaping; everything else is copied as UTF-8.
+    static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+            case 0x0a: bytes.append(contentsOf: #"\n"#.utf8)
+            case 0x0d: bytes.append(contentsOf: #"\r"#.utf8)
+            case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
+            case 0x00..<0x20:
+                bytes.append(contentsOf: #"\u00"#.utf8)
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0x0f)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    // MARK: Reading
+
+    /// Where the chain fields of a line are, as offsets into the line (which excludes its newline).
+    struct ChainFields {
+        /// The record's sequence number in its file.
+        var seq: Int
+        /// The end of the hashed part (the start of `,"hash":"`).
+        var bodyEnd: Int
+        /// The start of the 64 hex bytes of `prev`.
+        var prevStart: Int
+        /// The start of the 64 hex bytes of `hash`.
+        var hashStart: Int
+    }
+
+    /// The chain fields of a complete line, or nil when the line does not have the record shape
+    /// (a torn or foreign line). Only the frame is checked here; the hash vouches for the rest.
+    static func chainFields(of line: UnsafeRawBufferPointer) -> ChainFields? {
+        let count = line.count
+        guard count >= seqPrefix.count + 1 + hashSuffixLength + 9 + 65,
+            starts(line, with: seqPrefix, at: 0),
+            let (seq, _) = unsignedNumber(in: line, at: seqPrefix.count),
+            line[count - 1] == UInt8(ascii: "}"), line[count - 2] == UInt8(ascii: "\"")
+        else { return nil }
+        let hashStart = count - 2 - 64
+        let bodyEnd = hashStart - hashMarker.count
+        let prevStart = bodyEnd - 1 - 64
+        guard starts(line, with: hashMarker, at: bodyEnd), isHex(line, from: hashStart),
+            line[bodyEnd - 1] == UInt8(ascii: "\""),
+            starts(line, with: prevMarker, at: prevStart - prevMarker.count),
+            isHex(line, from: prevStart)
+        else { return nil }
+        return ChainFields(seq: seq, bodyEnd: bodyEnd, prevStart: prevStart, hashStart: hashStart)
+    }
+
+    /// The facts of a terminal record that decide whether it consumes its event id.
+    struct OutcomeFields {
+        var eventID: String
+        var time: AuditTimestamp
+        var outcome: Outcome
+        /// The `retryable` fact, read only for suppressions (the one outcome it changes).
+        var retryable: Bool?
+    }
+
+    /// The outcome fields of a line, or nil when the line has no outcome or is not a record.
+    static func outcomeFields(of line: UnsafeRawBufferPointer) -> OutcomeFields? {
+        guard starts(line, with: seqPrefix, at: 0),
+            let (_, afterSeq) = unsignedNumber(in: line, at: seqPrefix.count)
+        else { return nil }
+        var index = afterSeq
+        guard expect(#","time":""#, in: line, at: &index), index + 25 <= line.count,
+            let time = AuditTimestamp(iso8601: line[index..<index + 24]),
+            line[index + 24] == UInt8(ascii: "\"")
+        else { return nil }
+        index += 25
+        guard expect(#","event_id":"#, in: line, at: &index), let eventID = string(in: line, at: &index),
+            expect(#","correlation_id":"#, in: line, at: &index), skipString(in: line, at: &index) != nil,
+            expect(#","function":"#, in: line, at: &index), skipString(in: line, at: &index) != nil,
+            expect(#","stage":"#, in: line, at: &index), skipString(in: line, at: &index) != nil,
+            expect(#","outcome":"#, in: line, at: &index), let name = string(in: line, at: &index),
+            let outcome = Outcome(rawValue: name)
+        else { return nil }
+        var retryable: Bool?
+        if outcome == .suppressed {
+            // Rare, so a full decode is fine here; it also sees through any escaping in facts.
+            struct FactsOnly: Decodable { var facts: [String: JSONValue]? }
+            let record = try? JSONDecoder().decode(FactsOnly.self, from: Data(line))
+            if case .bool(let flag) = record?.facts?["retryable"] { retryable = flag }
+        }
+        return OutcomeFields(eventID: eventID, time: time, outcome: outcome, retryable: retryable)
+    }
+
+    /// The sequence number at the start of a line, for the verifier's look-ahead.
+    static func seq(of line: UnsafeRawBufferPointer) -> Int? {
+        guard starts(line, with: seqPrefix, at: 0) else { return nil }
+        return unsignedNumber(in: line, at: seqPrefix.count)?.value
+    }
+
+    private static func starts(_ line: UnsafeRawBufferPointer, with marker: [UInt8], at offset: Int) -> Bool {
+        guard offset >= 0, offset + marker.count <= line.count else { return false }
+        for (index, byte) in marker.enumerated() where line[offset + index] != byte { return false }
+        return true
+    }
+
+    private static func expect(_ marker: StaticString, in line: UnsafeRawBufferPointer, at index: inout Int)
+        -> Bool
+    {
+        let count = marker.utf8CodeUnitCount
+        guard index + count <= line.count,
+            memcmp(line.baseAddress! + index, marker.utf8Start, count) == 0
+        else { return false }
+        index += count
+        return true
+    }
+
+    private static func isHex(_ line: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        for index in start..<start + 64 {
+            let byte = line[index]
+            guard (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) else { return false }
+        }
+        return true
+    }
+
+    /// A decimal number of at most 18 digits followed by a comma.
+    private static func unsignedNumber(in line: UnsafeRawBufferPointer, at start: Int) -> (
+        value: Int, end: Int
+    )? {
+        var index = start
+        var value = 0
+        while index < line.count, index - start < 18, line[index] >= 0x30, line[index] <= 0x39 {
+            value = value * 10 + Int(line[index] - 0x30)
+            index += 1
+        }
+        guard index > start, index < line.count, line[index] == UInt8(ascii: ",") else { return nil }
+        return (value, index)
+    }
+
+    /// Moves past a JSON string starting at `index`; returns whether it held escapes.
+    private static func skipString(in line: UnsafeRawBufferPointer, at index: inout Int) -> Bool? {
+        guard index < line.count, line[index] == UInt8(ascii: "\"") else { return nil }
+        var cursor = index + 1
+        var escaped = false
+        while cursor < line.count {
+            switch line[cursor] {
+            case UInt8(ascii: "\\"):
+                escaped = true
+                cursor += 2
+            case UInt8(ascii: "\""):
+                index = cursor + 1
+                return escaped
+            default:
+                cursor += 1
+            }
+        }
+        return nil
+    }
+
+    private static func string(in line: UnsafeRawBufferPointer, at index: inout Int) -> String? {
+        let start = index
+        guard let escaped = skipString(in: line, at: &index) else { return nil }
+        if !escaped {
+            return String(decoding: line[start + 1..<index - 1], as: UTF8.self)
+        }
+        var array = Array("[".utf8)
+        array.append(contentsOf: line[start..<index])
+        array.append(UInt8(ascii: "]"))
+        return (try? JSONDecoder().decode([String].self, from: Data(array)))?.first
+    }
+}

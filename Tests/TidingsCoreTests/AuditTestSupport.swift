@@ -1,0 +1,59 @@
+import Foundation
+
+@testable import TidingsCore
+
+/// Runs `body` with a fresh temporary folder that is removed afterwards, whatever happens.
+func withTemporaryAuditRoot<Result>(_ body: (URL) throws -> Result) throws -> Result {
+    let root = FileManager.default.temporaryDirectory
+        .appendingPathComponent("tidings-audit-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    return try body(root)
+}
+
+/// An instant given as `2026-11-20T10:00:00Z` (whole seconds, UTC).
+func auditTime(_ text: String) -> Date {
+    ISO8601DateFormatter().date(from: text) ?? Date(timeIntervalSince1970: 0)
+}
+
+/// A plausible entry of one stage.
+func auditEntry(
+    _ eventID: String = "evt-1", at time: Date = auditTime("2026-11-20T10:00:00Z"), stage: String = "guards",
+    outcome: Outcome? = nil, facts: [String: JSONValue] = ["shop": "demo.myshopify.com"]
+) -> AuditEntry {
+    AuditEntry(
+        time: time, eventID: eventID, correlationID: "corr-\(eventID)", function: "cartAbandoned",
+        stage: stage,
+        outcome: outcome, facts: facts)
+}
+
+/// Writes `count` entries one second apart with one writer; returns the file's path relative to
+/// the root.
+@discardableResult
+func writeAuditRecords(_ count: Int, root: URL, writerID: String = "writer-a") throws -> String {
+    let log = JSONLAuditLog(root: root, writerID: writerID)
+    let start = auditTime("2026-11-20T10:00:00Z")
+    for index in 0..<count {
+        try log.append(
+            auditEntry("evt-\(index)", at: start.addingTimeInterval(Double(index)), stage: "stage-\(index)"))
+    }
+    return "2026-11-20/\(writerID).jsonl"
+}
+
+/// The file's lines, each with its newline, so that joining them gives the file back.
+func auditLines(_ root: URL, _ file: String) throws -> [Data] {
+    let data = try Data(contentsOf: root.appendingPathComponent(file))
+    var lines: [Data] = []
+    var start = data.startIndex
+    while start < data.endIndex {
+        let end = data[start...].firstIndex(of: 0x0a).map { $0 + 1 } ?? data.endIndex
+        lines.append(data[start..<end])
+        start = end
+    }
+    return lines
+}
+
+/// Replaces the file with the given lines.
+func writeAuditLines(_ lines: [Data], _ root: URL, _ file: String) throws {
+    try lines.reduce(Data(), +).write(to: root.appendingPathComponent(file))
+}
