@@ -93,7 +93,8 @@ public enum MIMEMessage {
             let isLast = index == bytes.count - 1
             var escape: Bool
             switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"): escape = isLast  // trailing blanks get stripped in transit
+            // Blanks at a line's end get stripped in transit, so those are escaped.
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): escape = isLast
             case UInt8(ascii: "="): escape = true
             case 33...126: escape = false
             default: escape = true
