@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+
+/// The embedded default `ReviewQueue`: one JSON file per event in a folder (`<data>/review/`), next
+/// to the rendered email as an `.eml` file, for the `tidings review` command to list and act on.
+///
+/// For event id E the files are `<safe E>.json` and `<safe E>.eml`, where the safe name keeps
+/// letters, digits, ".", "-" and "_" and, when anything had to change, adds a hash of E so that two
+/// ids never share a file. Both files are written atomically, the `.eml` first: a reader that finds
+/// the JSON also finds its email. Queueing the same event again replaces its item.
+public struct FolderReviewQueue: ReviewQueue {
+    /// The folder the items go to; created on first use when missing.
+    public let directory: URL
+
+    /// A review queue in `directory`.
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// Stores the item and its rendered email; returns the JSON file's path. Throws `DeliveryError`
+    /// with service "review"; a full disk or another passing condition is marked retryable.
+    public func enqueue(_ item: ReviewItem) async throws -> String {
+        let base = Self.fileBase(eventID: item.eventID)
+        let record = ReviewRecord(
+            eventID: item.eventID, flow: item.flow, reasons: item.reasons, score: item.score,
+            draft: item.draft,
+            subject: item.email.subject, to: item.email.to.address, sendAt: item.email.sendAt,
+            renderedAt: item.email.date, messageID: item.email.messageID, emailFile: base + ".eml")
+        let json: Data
+        do {
+            json = try Self.encoder().encode(record)
+        } catch {
+            throw DeliveryError(
+                service: "review", reason: "cannot encode item \(item.eventID): \(error)", isRetryable: false)
+        }
+        do {
+            _ = try AtomicFile.write(
+                MIMEMessage.serialize(item.email), directory: directory, name: base + ".eml", sync: false)
+            return try AtomicFile.write(json, directory: directory, name: base + ".json", sync: false).path
+        } catch {
+            throw DeliveryError(service: "review", reason: error.description, isRetryable: error.isRetryable)
+        }
+    }
+
+    /// The items waiting in the folder, by send time then event id. An empty list when the folder does
+    /// not exist yet. Throws `ReviewQueueError` naming the file when the folder or an item cannot be read.
+    public func pending() throws -> [ReviewSummary] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw ReviewQueueError(path: directory.path, reason: "cannot list the folder: \(error)")
+        }
+        let decoder = Self.decoder()
+        var summaries: [ReviewSummary] = []
+        // Hidden files are the atomic writer's temporaries, never finished items.
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let url = directory.appendingPathComponent(name)
+            let record: ReviewRecord
+            do {
+                record = try decoder.decode(ReviewRecord.self, from: Data(contentsOf: url))
+            } catch {
+                throw ReviewQueueError(path: url.path, reason: "not a readable review item: \(error)")
+            }
+            summaries.append(
+                ReviewSummary(
+                    eventID: record.eventID, flow: record.flow, reasons: record.reasons, score: record.score,
+                    subject: record.subject, to: record.to, sendAt: record.sendAt, path: url.path,
+                    emailPath: directory.appendingPathComponent(record.emailFile).path))
+        }
+        return summaries.sorted { ($0.sendAt, $0.eventID) < ($1.sendAt, $1.eventID) }
+    }
+
+    /// The file name, without extension, for an event id (see the type's documentation).
+    package static func fileBase(eventID: String) -> String {
+        var safe = String(
+            eventID.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" }
+                .prefix(80))
+        while safe.hasPrefix(".") { safe.removeFirst() }  // no hidden files, no "..".
+        if safe == eventID && !safe.isEmpty { return safe }
+        let digest = SHA256.hash(data: Data(eventID.utf8))
+        let suffix = digest.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return (safe.isEmpty ? "event" : safe) + "-" + suffix
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+/// One item in the review folder, as `FolderReviewQueue.pending()` lists it.
+public struct ReviewSummary: Sendable, Hashable {
+    public var eventID: String
+    public var flow: FlowKind
+    /// The review rules that matched.
+    public var reasons: [String]
+    /// The validator's score, 0 to 100.
+    public var score: Int
+    public var subject: String
+    /// The recipient's address.
+    public var to: String
+    public var sendAt: Date
+    /// The item's JSON file.
+    public var path: String
+    /// The rendered email's `.eml` file, beside the JSON.
+    public var emailPath: String
+
+    public init(
+        eventID: String, flow: FlowKind, reasons: [String], score: Int, subject: String, to: String,
+        sendAt: Date,
+        path: String, emailPath: String
+    ) {
+        self.eventID = eventID
+        self.flow = flow
+        self.reasons = reasons
+        self.score = score
+        self.subject = subject
+        self.to = to
+        self.sendAt = sendAt
+        self.path = path
+        self.emailPath = emailPath
+    }
+}
+
+/// The review folder or one of its items could not be read.
+public struct ReviewQueueError: Error, Sendable, CustomStringConvertible {
+    /// The folder or file concerned.
+    public var path: String
+    public var reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "review queue: \(path): \(reason)" }
+}
+
+/// The JSON layout of a review item file. Field names are snake_case like every other file we write.
+struct ReviewRecord: Codable, Sendable {
+    var eventID: String
+    var flow: FlowKind
+    var reasons: [String]
+    var score: Int
+    var draft: Draft
+    var subject: String
+    var to: String
+    var sendAt: Date
+    var renderedAt: Date
+    var messageID: String
+    /// The `.eml` file's name, relative to the JSON file's folder.
+    var emailFile: String
+
+    enum CodingKeys: String, CodingKey {
+        case flow, reasons, score, draft, subject, to
+        case eventID = "event_id"
+        case sendAt = "send_at"
+        case renderedAt = "rendered_at"
+        case messageID = "message_id"
+        case emailFile = "email_file"
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The embedded default `EmailService`: writes each email as an RFC 5322 `.eml` file into a folder
+/// (`<data>/outbox/`) instead of sending it. Open the files in any mail client to see what would go out.
+///
+/// File names are `<sendAt as yyyyMMdd'T'HHmmss'Z'>-<flow>-<first 12 hex digits of the Message-ID>.eml`,
+/// so a listing sorts by send time. Files are written atomically (temporary file, then rename), and the
+/// name depends only on what the Message-ID depends on, so a replayed event replaces its file rather
+/// than adding a second one.
+public struct OutboxEmailService: EmailService {
+    /// The folder the `.eml` files go to; created on first delivery when missing.
+    public let directory: URL
+    /// Whether each file is fsynced before it is renamed into place (durable across a crash, slower).
+    public let syncsToDisk: Bool
+
+    /// An outbox in `directory`. `syncsToDisk` defaults to false: the outbox is a development and
+    /// replay aid, and an fsync per email would dominate the pipeline's cost.
+    public init(directory: URL, syncsToDisk: Bool = false) {
+        self.directory = directory
+        self.syncsToDisk = syncsToDisk
+    }
+
+    /// Writes the email; the receipt's reference is the file's path. Throws `DeliveryError` with
+    /// service "outbox"; a full disk or another passing condition is marked retryable.
+    public func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
+        do {
+            let url = try AtomicFile.write(
+                MIMEMessage.serialize(email), directory: directory, name: Self.fileName(for: email),
+                sync: syncsToDisk)
+            return DeliveryReceipt(service: "outbox", reference: url.path)
+        } catch {
+            throw DeliveryError(service: "outbox", reason: error.description, isRetryable: error.isRetryable)
+        }
+    }
+
+    /// The file name an email is stored under (see the type's documentation).
+    package static func fileName(for email: RenderedEmail) -> String {
+        let flow =
+            email.extraHeaders.first { $0.name == "X-Tidings-Flow" }.map { safeName($0.value) } ?? "email"
+        return
+            "\(UTCTimestamp.compact(email.sendAt))-\(flow.isEmpty ? "email" : flow)-\(shortID(email.messageID)).eml"
+    }
+
+    /// The first 12 letters and digits of the Message-ID's local part (its hash prefix for our ids).
+    static func shortID(_ messageID: String) -> String {
+        let local = messageID.split(separator: "@").first.map(String.init) ?? messageID
+        let kept = String(local.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(12))
+        return kept.isEmpty ? "message" : kept
+    }
+
+    /// Keeps ASCII letters, digits, "-" and "_", so a value can never reach outside the folder.
+    static func safeName(_ value: String) -> String {
+        String(
+            value.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }.prefix(40))
+    }
+}

@@ -1,0 +1,24 @@
+/// An `EmailService` for tests: keeps every email it is handed, in order, and can be told to fail.
+package actor RecordingEmailService: EmailService {
+    /// What was delivered so far, oldest first.
+    package private(set) var delivered: [RenderedEmail] = []
+    /// When set, `deliver` throws this instead of recording.
+    package private(set) var failure: DeliveryError?
+
+    /// A service that records, or throws `failure` on every delivery when one is given.
+    package init(failure: DeliveryError? = nil) {
+        self.failure = failure
+    }
+
+    /// Makes later deliveries throw `failure`, or succeed again with nil.
+    package func setFailure(_ failure: DeliveryError?) {
+        self.failure = failure
+    }
+
+    /// Records the email; the receipt's reference is its Message-ID.
+    package func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
+        if let failure { throw failure }
+        delivered.append(email)
+        return DeliveryReceipt(service: "recording", reference: email.messageID)
+    }
+}

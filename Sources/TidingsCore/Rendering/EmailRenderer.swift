@@ -1,0 +1,334 @@
+import Crypto
+import Foundation
+import Mustache
+
+/// Everything one email is rendered from: the validated draft, the chosen subject, and the facts
+/// about recipient, event and timing that go into links and headers.
+public struct RenderRequest: Sendable {
+    /// The draft that passed validation.
+    public var draft: Draft
+    /// The subject line chosen from `draft.subjects` (by experiment or rank).
+    public var subject: String
+    /// Who sends, and where the footer and unsubscribe links point.
+    public var brand: Brand
+    /// The customer's mailbox. Used only in the To header, never in the body or a link.
+    public var recipient: Mailbox
+    /// The platform's customer id; it names the customer in the signed unsubscribe link.
+    public var customerID: String
+    /// The products `.product` blocks may reference, by product id.
+    public var products: [String: Product]
+    /// The lifecycle event's id; with `flow` and `sendAt` it determines the Message-ID.
+    public var eventID: String
+    public var flow: FlowKind
+    /// The prompt's id and version ("cart-abandoned@3"), written to X-Tidings-Prompt.
+    public var prompt: String
+    /// When the email is rendered: the Date header.
+    public var now: Date
+    /// When it should go out; equal to `now` for "send now".
+    public var sendAt: Date
+
+    public init(
+        draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
+        products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date
+    ) {
+        self.draft = draft
+        self.subject = subject
+        self.brand = brand
+        self.recipient = recipient
+        self.customerID = customerID
+        self.products = products
+        self.eventID = eventID
+        self.flow = flow
+        self.prompt = prompt
+        self.now = now
+        self.sendAt = sendAt
+    }
+}
+
+/// Why an email could not be rendered. Every case is a problem with the input (a link, a product
+/// reference, an address), so retrying the same input does not help.
+public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Code: String, Sendable, Hashable {
+        /// A link is not an absolute http(s) URL (`javascript:`, `data:`, relative, malformed).
+        case unsafeLink = "unsafe_link"
+        /// A `.product` block names no product, or one missing from the request's products.
+        case unknownProduct = "unknown_product"
+        /// An address is not a plain `local@domain` (it could inject extra recipients into a header).
+        case invalidAddress = "invalid_address"
+        /// The customer id is empty, so no unsubscribe link can be signed.
+        case missingCustomerID = "missing_customer_id"
+        /// A built-in template failed to parse: a defect in this library, not in the input.
+        case invalidTemplate = "invalid_template"
+    }
+
+    public var code: Code
+    /// Where the bad value sits: "call_to_action.url", "blocks[2].product_id", "brand.unsubscribe_url".
+    public var field: String
+    /// A short explanation; never contains the recipient's address.
+    public var detail: String
+
+    public init(code: Code, field: String, detail: String) {
+        self.code = code
+        self.field = field
+        self.detail = detail
+    }
+
+    public var description: String { "\(code.rawValue) at \(field): \(detail)" }
+}
+
+/// Turns a validated `Draft` into a `RenderedEmail`: HTML and text bodies from Mustache templates,
+/// a signed one-click unsubscribe link, a deterministic Message-ID and the Tidings headers.
+///
+/// Construct one at start-up and share it: the templates are parsed once, in `init`.
+/// Every text from the draft or the catalog is escaped for where it lands, and every link placed in
+/// an `href` must be an absolute http(s) URL: a `javascript:` or otherwise unsafe link makes
+/// `render` throw `RenderError.Code.unsafeLink` rather than send a different email than the one
+/// that was validated.
+public struct EmailRenderer: Sendable {
+    private let htmlTemplate: MustacheTemplate
+    private let textTemplate: MustacheTemplate
+    private let library: MustacheLibrary
+    /// Kept as bytes because `SymmetricKey` is not `Sendable` in swift-crypto 3.
+    private let unsubscribeKey: [UInt8]
+
+    /// Parses the templates. `unsubscribeKey` signs the unsubscribe links; the unsubscribe endpoint
+    /// verifies them with the same key (`verifyUnsubscribeToken`). Throws only on a template defect.
+    public init(unsubscribeKey: SymmetricKey) throws(RenderError) {
+        func parse(_ source: String, _ name: String) throws(RenderError) -> MustacheTemplate {
+            do {
+                return try MustacheTemplate(string: source)
+            } catch {
+                throw RenderError(code: .invalidTemplate, field: "EmailTemplates.\(name)", detail: "\(error)")
+            }
+        }
+        htmlTemplate = try parse(EmailTemplates.html, "html")
+        textTemplate = try parse(EmailTemplates.text, "text")
+        library = MustacheLibrary(templates: ["block": try parse(EmailTemplates.htmlBlock, "htmlBlock")])
+        self.unsubscribeKey = unsubscribeKey.withUnsafeBytes { Array($0) }
+    }
+
+    /// Renders one email. Throws `RenderError` for an unsafe link, an unknown product, a malformed
+    /// address or an empty customer id; the draft is never silently changed to make it renderable.
+    public func render(_ request: RenderRequest) throws(RenderError) -> RenderedEmail {
+        let brand = request.brand
+        let draft = request.draft
+
+        let storefrontURL = try Self.checkedLink(brand.storefrontURL, field: "brand.storefront_url")
+        let ctaURL = try Self.checkedLink(draft.callToAction.url, field: "call_to_action.url")
+        let unsubscribeURL = try Self.unsubscribeURL(
+            brand: brand, customerID: request.customerID, key: SymmetricKey(data: unsubscribeKey))
+        try Self.checkAddress(brand.fromAddress, field: "brand.from_address")
+        try Self.checkAddress(brand.unsubscribeMailto, field: "brand.unsubscribe_mailto")
+        try Self.checkAddress(request.recipient.address, field: "recipient.address")
+
+        var body: [[String: Any]] = []
+        var closing: [[String: Any]] = []
+        // The button belongs after the message and before the sign-off, wherever the draft put it.
+        let closingStart =
+            (draft.blocks.lastIndex { $0.kind != .signoff }).map { draft.blocks.index(after: $0) } ?? 0
+        for (index, block) in draft.blocks.enumerated() {
+            let context = try blockContext(block, index: index, products: request.products)
+            if index >= closingStart { closing.append(context) } else { body.append(context) }
+        }
+
+        let context: [String: Any] = [
+            "subject": request.subject,
+            "preheader": draft.preheader,
+            "brandName": brand.name,
+            "storefrontURL": storefrontURL,
+            "body": body,
+            "closing": closing,
+            "ctaLabel": draft.callToAction.label,
+            "ctaURL": ctaURL,
+            "postalAddress": brand.postalAddress,
+            "unsubscribeURL": unsubscribeURL,
+        ]
+
+        return RenderedEmail(
+            messageID: Self.messageID(
+                eventID: request.eventID, flow: request.flow, sendAt: request.sendAt,
+                storefrontURL: brand.storefrontURL),
+            from: Mailbox(name: brand.fromName, address: brand.fromAddress),
+            to: request.recipient,
+            subject: request.subject,
+            preheader: draft.preheader,
+            html: htmlTemplate.render(context, library: library),
+            text: textTemplate.render(context),
+            unsubscribeURL: unsubscribeURL,
+            unsubscribeMailto: "mailto:\(brand.unsubscribeMailto)?subject=unsubscribe",
+            date: request.now,
+            sendAt: request.sendAt,
+            extraHeaders: [
+                .init("X-Tidings-Event-Id", request.eventID),
+                .init("X-Tidings-Flow", request.flow.rawValue),
+                .init("X-Tidings-Prompt", request.prompt),
+                .init("X-Tidings-Send-At", UTCTimestamp.iso8601(request.sendAt)),
+            ]
+        )
+    }
+
+    /// The template context of one block. Every block carries every key (see `EmailTemplates`).
+    private func blockContext(_ block: DraftBlock, index: Int, products: [String: Product])
+        throws(RenderError)
+        -> [String: Any]
+    {
+        var context: [String: Any] = [
+            "text": block.text,
+            "lines": block.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+            "isOffer": block.kind == .offer,
+            "isProduct": false,
+            "hasNote": false,
+            "productTitle": "",
+            "productPrice": "",
+            "productURL": "",
+        ]
+        guard block.kind == .product else { return context }
+        guard let productID = block.productID, let product = products[productID] else {
+            throw RenderError(
+                code: .unknownProduct, field: "blocks[\(index)].product_id",
+                detail: "no product \(block.productID.map { "'\($0)'" } ?? "id") among the request's products"
+            )
+        }
+        context["isProduct"] = true
+        context["hasNote"] = !block.text.allSatisfy(\.isWhitespace)
+        context["productTitle"] = product.title
+        context["productPrice"] = product.price.display
+        context["productURL"] = try Self.checkedLink(product.url, field: "products[\(productID)].url")
+        return context
+    }
+
+    // MARK: - Links
+
+    /// Returns `link` unchanged when it is an absolute http(s) URL with a host and no whitespace or
+    /// control characters; throws `unsafeLink` otherwise. Browsers ignore tabs and newlines inside a
+    /// scheme ("java\nscript:"), so any such character is refused rather than interpreted.
+    static func checkedLink(_ link: String, field: String) throws(RenderError) -> String {
+        let hasUnsafeCharacter = link.unicodeScalars.contains {
+            $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+        }
+        guard !hasUnsafeCharacter, let components = URLComponents(string: link),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty
+        else {
+            throw RenderError(
+                code: .unsafeLink, field: field,
+                detail: "not an absolute http(s) URL: \(link.prefix(80).debugDescription)")
+        }
+        return link
+    }
+
+    /// Accepts a plain `local@domain` address: one "@", no whitespace, controls, quotes or the
+    /// characters that separate or bracket addresses in a header (`<>,;:()[]\`).
+    static func checkAddress(_ address: String, field: String) throws(RenderError) {
+        let forbidden = Set("<>,;:()[]\\\"")
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        let valid =
+            address.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !address.unicodeScalars.contains {
+                $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+            }
+            && !address.contains { forbidden.contains($0) }
+        guard valid else {
+            // The address itself stays out of the error: errors reach logs, addresses must not.
+            throw RenderError(code: .invalidAddress, field: field, detail: "not a plain local@domain address")
+        }
+    }
+
+    // MARK: - Unsubscribe
+
+    /// The signed one-click unsubscribe URL for a customer:
+    /// `brand.unsubscribeURL?c=<customer id, percent-encoded>&t=<token>`.
+    /// Throws `unsafeLink` when the brand's endpoint is not https (RFC 8058 requires it) and
+    /// `missingCustomerID` for an empty id.
+    public static func unsubscribeURL(brand: Brand, customerID: String, key: SymmetricKey) throws(RenderError)
+        -> String
+    {
+        let base = try checkedLink(brand.unsubscribeURL, field: "brand.unsubscribe_url")
+        guard base.lowercased().hasPrefix("https://") else {
+            throw RenderError(
+                code: .unsafeLink, field: "brand.unsubscribe_url", detail: "one-click unsubscribe needs https"
+            )
+        }
+        guard !customerID.isEmpty else {
+            throw RenderError(
+                code: .missingCustomerID, field: "customer_id", detail: "cannot sign an unsubscribe link")
+        }
+        let token = unsubscribeToken(customerID: customerID, storefrontURL: brand.storefrontURL, key: key)
+        let separator = base.contains("?") ? "&" : "?"
+        return "\(base)\(separator)c=\(percentEncoded(customerID))&t=\(token)"
+    }
+
+    /// The 22-character token that proves an unsubscribe link was issued by us for this customer
+    /// and storefront: base64url(HMAC-SHA256(key, customerID + "\n" + storefrontURL)), truncated
+    /// to 22 characters (132 bits).
+    public static func unsubscribeToken(customerID: String, storefrontURL: String, key: SymmetricKey)
+        -> String
+    {
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data((customerID + "\n" + storefrontURL).utf8), using: key)
+        return String(base64URL(Data(mac)).prefix(22))
+    }
+
+    /// Whether `token` is the one `unsubscribeToken` issues for this customer and storefront.
+    /// Compares in constant time, so response timing does not reveal how much of a guess was right.
+    public static func verifyUnsubscribeToken(
+        _ token: String, customerID: String, storefrontURL: String, key: SymmetricKey
+    ) -> Bool {
+        let expected = Array(
+            unsubscribeToken(customerID: customerID, storefrontURL: storefrontURL, key: key).utf8)
+        let given = Array(token.utf8)
+        guard given.count == expected.count else { return false }
+        var difference: UInt8 = 0
+        for index in expected.indices {
+            difference |= expected[index] ^ given[index]
+        }
+        return difference == 0
+    }
+
+    // MARK: - Message-ID
+
+    /// The Message-ID (without angle brackets) for an event's email: the first 32 hex digits of
+    /// SHA-256 over event id, flow and send time, "@tidings." and the storefront's host. A replay of
+    /// the same event yields the same id, so receivers and the outbox see one message, not two.
+    public static func messageID(eventID: String, flow: FlowKind, sendAt: Date, storefrontURL: String)
+        -> String
+    {
+        let seed = "\(eventID)\n\(flow.rawValue)\n\(UTCTimestamp.iso8601(sendAt))"
+        let digest = SHA256.hash(data: Data(seed.utf8))
+        let hex = digest.prefix(16).map { byte in
+            let digits = String(byte, radix: 16)
+            return byte < 16 ? "0" + digits : digits
+        }.joined()
+        let host = URLComponents(string: storefrontURL)?.host.map { $0.lowercased() } ?? "localhost"
+        return "\(hex)@tidings.\(host.isEmpty ? "localhost" : host)"
+    }
+
+    // MARK: - Encoding helpers
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters, so any id is safe in a query.
+    static func percentEncoded(_ value: String) -> String {
+        var result = ""
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                result += byte < 16 ? "%0\(hex)" : "%\(hex)"
+            }
+        }
+        return result
+    }
+
+    /// Base64url (RFC 4648 section 5) without padding.
+    static func base64URL(_ data: Data) -> String {
+        var encoded = data.base64EncodedString()
+        encoded = encoded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        while encoded.hasSuffix("=") { encoded.removeLast() }
+        return encoded
+    }
+}
