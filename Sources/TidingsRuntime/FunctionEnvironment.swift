@@ -11,21 +11,32 @@ public enum FunctionEnvironment {
         function: FlowKind, configuration: Configuration, clock: any Clock = SystemClock()
     ) throws(ConfigurationError) -> PipelineStages {
         let data = configuration.dataDirectory
-        let audit: JSONLAuditLog
-        do {
-            audit = try JSONLAuditLog(directory: data.appendingPathComponent("audit"), function: function.rawValue)
-        } catch {
-            throw ConfigurationError(key: "TIDINGS_DATA_DIR", reason: "cannot open the audit folder: \(error)")
-        }
-        let shop = RecordedShop(directory: configuration.shopDirectory, storefrontURL: configuration.brand.storefrontURL)
+        let audit = JSONLAuditLog(
+            root: data.appendingPathComponent("audit"), writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))
         return PipelineStages(
-            platforms: [.shopify: shop.shopify, .bigcommerce: shop.bigCommerce],
+            platforms: recordedShop(configuration),
             model: OfflineCopywriter(),
             email: OutboxEmailService(directory: data.appendingPathComponent("outbox")),
             review: FolderReviewQueue(directory: data.appendingPathComponent("review")),
             audit: audit,
             deadLetters: FolderDeadLetterStore(directory: data.appendingPathComponent("dead-letter")),
             clock: clock)
+    }
+
+    /// The recorded shop: the production Shopify and BigCommerce clients, answered from the files
+    /// under `TIDINGS_SHOP_DIR` instead of the network, so every offline run exercises the
+    /// production decoding. The recorded store's identity is fixed by the generator (Events/shop/README.md).
+    static func recordedShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
+        let root = configuration.shopDirectory
+        let storefront = configuration.brand.storefrontURL
+        let shopify = ShopifyAdminClient(
+            shop: "northwind-outfitters.myshopify.com", accessToken: "recorded", storefrontURL: storefront,
+            transport: FileTransport(root: root.appendingPathComponent("shopify").path))
+        let bigCommerce = BigCommerceClient(
+            storeHash: "nw4x7k2q", accessToken: "recorded", storefrontURL: storefront,
+            transport: FileTransport(
+                root: root.appendingPathComponent("bigcommerce").path, notFoundBody: FileTransport.bigCommerceNotFound))
+        return [.shopify: shopify, .bigcommerce: bigCommerce]
     }
 
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result.

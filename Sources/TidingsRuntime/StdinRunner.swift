@@ -21,7 +21,10 @@ public enum StdinRunner {
                 stages: try FunctionEnvironment.embeddedStages(function: function, configuration: configuration))
         } catch {
             logger.critical("bad configuration: \(error)")
-            writeResult(["function": .string(function.rawValue), "outcome": "failed", "reason": .string("bad_configuration: \(error)"), "retryable": false])
+            writeResult(
+                OutcomeReport(
+                    function: function.rawValue, eventID: "", outcome: .failed, reason: "bad_configuration: \(error)",
+                    retryable: false))
             return .badConfiguration
         }
         let body = readStandardInput(limit: pipeline.configuration.maximumBodyBytes + 1)

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// Runs recorded events through their functions' pipelines, as `tidings replay` and the golden
+/// tests do: the same stages as production, with the clock set to when each event would have
+/// been handled.
+public struct Replayer: Sendable {
+    /// One replayed event.
+    public struct Result: Sendable {
+        public var file: URL
+        public var function: FlowKind
+        public var report: OutcomeReport
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Replays the files in order. `now`, when given, is the clock for every event.
+    public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
+        var stagesByFlow: [FlowKind: PipelineStages] = [:]
+        var results: [Result] = []
+        for file in files {
+            let kind = Self.function(for: file)
+            guard let flow = Flow.named(kind, configuration) else {
+                throw ConfigurationError(key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
+            }
+            if stagesByFlow[kind] == nil {
+                stagesByFlow[kind] = try FunctionEnvironment.embeddedStages(function: kind, configuration: configuration)
+            }
+            var stages = stagesByFlow[kind]!
+            let body = Array(try Data(contentsOf: file))
+            stages.clock = FixedClock(now ?? replayTime(body, flow: flow))
+            let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
+            let report = await pipeline.handle(
+                Delivery(body: body), correlationID: "replay-" + UUID().uuidString.lowercased(), logger: logger)
+            results.append(Result(file: file, function: kind, report: report))
+        }
+        return results
+    }
+
+    /// When the event would have been handled: its recorded arrival, or its own time plus the
+    /// flow's delay (the moment the delayed retry in production picks it up).
+    public func replayTime(_ body: [UInt8], flow: Flow) -> Date {
+        let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
+        if let (delivery, _) = try? decoder.unwrap(Delivery(body: body)), let receivedAt = delivery.receivedAt {
+            return receivedAt
+        }
+        if let event = try? decoder.decode(Delivery(body: body)) {
+            return event.occurredAt.addingTimeInterval(flow.settings.delay)
+        }
+        return Date()
+    }
+
+    /// The event files under the paths: files as given, folders searched for *.json in name order,
+    /// skipping the recorded shop.
+    public static func eventFiles(_ paths: [String]) throws -> [URL] {
+        var files: [URL] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ConfigurationError(key: "PATH", reason: "\(path) does not exist")
+            }
+            let url = URL(fileURLWithPath: path)
+            guard isDirectory.boolValue else {
+                files.append(url)
+                continue
+            }
+            var found: [URL] = []
+            let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)
+            while let item = enumerator?.nextObject() as? URL {
+                // The recorded shop is the platform's data, not events.
+                if item.lastPathComponent == "shop" {
+                    enumerator?.skipDescendants()
+                    continue
+                }
+                if item.pathExtension == "json" { found.append(item) }
+            }
+            files += found.sorted { $0.path < $1.path }
+        }
+        return files
+    }
+
+    /// The function a file belongs to: the nearest folder named like one, else cartAbandoned.
+    public static func function(for file: URL) -> FlowKind {
+        for component in file.pathComponents.reversed() {
+            if let kind = FlowKind(rawValue: component) { return kind }
+        }
+        return .cartAbandoned
+    }
+}

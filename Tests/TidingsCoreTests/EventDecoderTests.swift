@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@testable import TidingsCore
+
+@Suite("Event decoding")
+struct EventDecoderTests {
+    @Test("Shopify's official abandoned-checkout sample normalizes into one cart event")
+    func officialShopifyCheckout() throws {
+        let file = TestPaths.specs.appendingPathComponent("shopify/rest-admin-2026-07-examples/abandoned_checkouts.json")
+        let document = try JSONParser.parse(Array(try Data(contentsOf: file)))
+        guard case .array(let checkouts)? = document.objectValue?["checkouts"], let first = checkouts.first else {
+            Issue.record("the sample has no checkouts")
+            return
+        }
+        let body = Array(try JSONEncoder().encode(first))
+        let event = try EventDecoder().decode(Delivery(body: body))
+        #expect(event.flow == .cartAbandoned)
+        #expect(event.source.platform == .shopify)
+        #expect(event.customer.id == "207119551")
+        #expect(event.customer.firstName == "Bob")
+        #expect(event.customer.consent == .notSubscribed)
+        guard case .complete(let cart) = event.cart else {
+            Issue.record("expected a complete cart")
+            return
+        }
+        #expect(cart.items.count == 2)
+        #expect(cart.items[0].productID == "632910392")
+        #expect(cart.items[0].price == Money(Decimal(string: "199.00")!, "USD"))
+        #expect(cart.items.map(\.variantTitle) == ["Red", "Pink"])
+        #expect(cart.subtotal.plainAmount == "398.00")
+        #expect(cart.discountCodes.map(\.code) == ["TENOFF"])
+        #expect(cart.shipping?.plainAmount == "0.00")
+        #expect(ISO8601.format(cart.abandonedAt) == "2012-10-12T11:05:27.000Z")
+    }
+
+    @Test("A recorded delivery keeps its headers and takes the event id from X-Shopify-Event-Id")
+    func recordedDelivery() throws {
+        let event = try TestPaths.decode("shopify-first-time-buyer.json")
+        #expect(event.id == "98f1a3c2-5d1e-4b7a-9c11-0f2a6e4d1001")
+        #expect(event.shop == "northwind-outfitters.myshopify.com")
+        #expect(event.source.topic == "checkouts/update")
+        #expect(event.source.headers["x-shopify-hmac-sha256"] != nil)
+        #expect(event.customer.id == "6100000001")
+    }
+
+    @Test("A recorded delivery's received_at is kept for replays")
+    func receivedAt() throws {
+        let (delivery, _) = try EventDecoder().unwrap(Delivery(body: try TestPaths.event("shopify-too-soon.json")))
+        #expect(delivery.receivedAt.map { ISO8601.format($0) } == "2026-11-21T13:10:00.000Z")
+    }
+
+    @Test("BigCommerce's thin callback carries only the cart id")
+    func bigCommerce() throws {
+        let event = try TestPaths.decode("bigcommerce-cart-abandoned.json")
+        #expect(event.source.platform == .bigcommerce)
+        #expect(event.shop == "nw4x7k2q")
+        #expect(event.cart.cartID == "5f1c0d7e-2a4b-4c1e-9b1a-7d3e2f4a6b01")
+        #expect(event.customer.id == nil)
+    }
+
+    @Test("BigCommerce's official sample decodes")
+    func bigCommerceSample() throws {
+        let file = TestPaths.specs.appendingPathComponent("bigcommerce/webhook-samples-2021/store_cart_abandoned.json")
+        let event = try EventDecoder().decode(Delivery(body: Array(try Data(contentsOf: file))))
+        #expect(event.cart.cartID == "09346904-4175-44fd-be53-f7e598531b6c")
+        #expect(event.occurredAt == Date(timeIntervalSince1970: 1_561_482_670))
+    }
+
+    @Test("The canonical event reads money exactly from strings and numbers")
+    func canonical() throws {
+        let event = try TestPaths.decode("canonical-unknown-to-shop.json")
+        #expect(event.id == "cdp-evt-5521")
+        #expect(event.customer.tier == "gold")
+        #expect(event.customer.consent == .subscribed)
+        #expect(event.customer.statedOrderCount == 3)
+        guard case .complete(let cart) = event.cart else {
+            Issue.record("expected a complete cart")
+            return
+        }
+        #expect(cart.total.amount == Decimal(string: "129")!)
+        #expect(cart.items[0].category == "Boots")
+    }
+
+    @Test(
+        "Each invalid input names its field and reason",
+        arguments: [
+            ("broken-json.json", InputError.Code.malformedJSON, "$"),
+            ("missing-customer.json", .missingField, "$.customer"),
+            ("wrong-types.json", .invalidField, "$.payload.cart.items[0].quantity"),
+            ("bad-money.json", .invalidField, "$.payload.cart.total_value"),
+            ("unknown-topic.json", .unsupportedTopic, "$.headers.X-Shopify-Topic"),
+            ("oversized.json", .oversized, "$"),
+        ])
+    func invalid(file: String, code: InputError.Code, path: String) throws {
+        let body = try TestPaths.event("invalid/" + file)
+        #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        do {
+            _ = try EventDecoder().decode(Delivery(body: body))
+        } catch let error as InputError {
+            #expect(error.code == code)
+            #expect(error.path == path)
+            #expect(!error.reason.isEmpty)
+        }
+    }
+
+    @Test("Broken JSON reports line and column")
+    func syntaxPosition() {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse("{\n  \"a\": tru }") }
+        do {
+            _ = try JSONParser.parse("{\n  \"a\": tru }")
+        } catch {
+            #expect(error.line == 2)
+        }
+    }
+
+    @Test("The parser handles escapes, surrogates and numbers")
+    func parser() throws {
+        let value = try JSONParser.parse(#"{"s":"a\"b\u00e9\ud83d\ude00","i":-12,"d":29.99,"b":[true,false,null]}"#)
+        #expect(value == .object(["s": "a\"bé😀", "i": .int(-12), "d": .double(29.99), "b": [true, false, .null]]))
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse("[1,]") }
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse("01") }
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse("\"\\ud800\"") }
+    }
+
+    @Test("Money strings parse exactly and refuse anything else")
+    func money() {
+        #expect(Money(parsing: "29.99", currency: "USD")?.amount == Decimal(string: "29.99"))
+        #expect(Money(parsing: "29,99", currency: "USD") == nil)
+        #expect(Money(parsing: "1e3", currency: "USD") == nil)
+        #expect(Money(parsing: ".5", currency: "USD") == nil)
+        let sum = (0..<10).reduce(Money.zero("USD")) { total, _ in total + Money(parsing: "0.10", currency: "USD")! }
+        #expect(sum.plainAmount == "1.00")
+    }
+
+    @Test("ISO 8601 timestamps need an offset and keep it")
+    func timestamps() {
+        #expect(ISO8601.parse("2026-11-21T09:12:40-05:00").map { ISO8601.format($0) } == "2026-11-21T14:12:40.000Z")
+        #expect(ISO8601.parse("2026-11-21T14:12:41.123Z").map { ISO8601.format($0) } == "2026-11-21T14:12:41.123Z")
+        #expect(ISO8601.parse("2026-11-21T09:12:40") == nil)
+        #expect(ISO8601.parse("2026-13-01T00:00:00Z") == nil)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import TidingsCore
+
+@Suite("Guards")
+struct GuardsTests {
+    let guards = Guards(settings: FlowSettings(delay: 3600, window: 7 * 86_400, requiresConsent: true))
+    let now = StageFixtures.now
+
+    @Test("An event within delay and window passes")
+    func passes() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")])
+        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false) == nil)
+        #expect(guards.checkCustomer(StageFixtures.profile(), cart: cart) == nil)
+    }
+
+    @Test("A handled event id is a duplicate")
+    func duplicate() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")])
+        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: true)?.code == .duplicate)
+    }
+
+    @Test("Younger than the delay is too soon and retryable")
+    func tooSoon() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-600))
+        let verdict = guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)
+        #expect(verdict?.code == .tooSoon)
+        #expect(verdict?.isRetryable == true)
+    }
+
+    @Test("Older than the window is stale and final")
+    func stale() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-8 * 86_400))
+        let verdict = guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)
+        #expect(verdict?.code == .stale)
+        #expect(verdict?.isRetryable == false)
+    }
+
+    @Test("A completed checkout has converted")
+    func completedCheckout() {
+        var cart = StageFixtures.cart([StageFixtures.item("boot")])
+        cart.completedAt = now.addingTimeInterval(-60)
+        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)?.code == .alreadyConverted)
+    }
+
+    @Test("An order after the abandonment has converted; one before has not; a cancelled one does not count")
+    func laterOrder() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")])
+        let after = ISO8601.format(cart.abandonedAt.addingTimeInterval(600))
+        let before = StageFixtures.order("o-before", ["boot"], at: "2026-01-01T00:00:00Z")
+        #expect(guards.checkCustomer(StageFixtures.profile(orders: [before]), cart: cart) == nil)
+        let converted = StageFixtures.profile(orders: [before, StageFixtures.order("o-after", ["boot"], at: after)])
+        #expect(guards.checkCustomer(converted, cart: cart)?.code == .alreadyConverted)
+        let cancelled = StageFixtures.profile(orders: [StageFixtures.order("o-x", ["boot"], at: after, cancelled: true)])
+        #expect(guards.checkCustomer(cancelled, cart: cart) == nil)
+    }
+
+    @Test("No consent suppresses when the flow requires it, and not when configured off")
+    func consent() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")])
+        let profile = StageFixtures.profile(consent: .notSubscribed)
+        #expect(guards.checkCustomer(profile, cart: cart)?.code == .noConsent)
+        let relaxed = Guards(settings: FlowSettings(delay: 3600, window: 86_400 * 7, requiresConsent: false))
+        #expect(relaxed.checkCustomer(profile, cart: cart) == nil)
+    }
+}

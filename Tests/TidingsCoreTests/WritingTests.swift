@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+@testable import TidingsCore
+
+@Suite("Prompt, copywriter, validation and routing")
+struct WritingTests {
+    let brand = Brand.northwind
+    let policy = ContentPolicy()
+
+    func context(
+        eventID: String = "evt-1", cart: Cart? = nil, profile: CustomerProfile? = nil, offer: Offer? = nil
+    ) -> (PromptContext, Cart, CustomerProfile) {
+        let cart = cart ?? StageFixtures.cart([StageFixtures.item("boot", variant: "US 9")])
+        let profile = profile ?? StageFixtures.profile(orders: [StageFixtures.order("o", ["lamp"], total: "60.00")])
+        let signals = AbandonmentAnalyst().hypotheses(cart: cart, profile: profile)
+        let insights = Insights(
+            hypothesis: signals[0], signals: signals,
+            recommendations: Recommender().recommend(for: cart, profile: profile, catalog: StageFixtures.catalog))
+        let context = PromptContext(
+            eventID: eventID, flow: .cartAbandoned, brand: brand, profile: profile, cart: cart, insights: insights,
+            offer: offer, checkoutURL: "https://northwind.example/cart", subjectMaxLength: policy.subjectMaxLength,
+            now: StageFixtures.now)
+        return (context, cart, profile)
+    }
+
+    func facts(_ cart: Cart, _ profile: CustomerProfile, offer: Offer? = nil) -> DraftValidator.Facts {
+        DraftValidator.Facts(
+            catalog: StageFixtures.catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
+            personalData: [profile.email, profile.lastName].compactMap { $0 }, cartTitles: cart.items.map(\.title))
+    }
+
+    @Test("The prompt carries the first name and the items, never email, last name, phone or address")
+    func promptIsFreeOfPII() throws {
+        var cart = StageFixtures.cart([StageFixtures.item("boot")])
+        cart.items[0].title = "Trail Boot, call +1 (503) 555-0142 or mail casey.jordan@example.com"
+        let (context, _, _) = self.context(cart: cart)
+        let prompt = try PromptLibrary().prompt("cart_abandoned", context: context)
+        let text = prompt.system + prompt.user
+        #expect(text.contains("Casey"))
+        #expect(text.contains("Trail Boot"))
+        for secret in ["casey.jordan@example.com", "Jordan", "555-0142", "Larch"] {
+            #expect(!text.contains(secret), "prompt leaks \(secret)")
+        }
+        #expect(prompt.reference == "cart_abandoned@1")
+        #expect(prompt.outputSchema.objectValue?["required"] != nil)
+    }
+
+    @Test("The copywriter's answer satisfies the schema and names the cart's item and the first name")
+    func copywriterWrites() async throws {
+        let (context, cart, profile) = self.context()
+        let prompt = try PromptLibrary().prompt("cart_abandoned", context: context)
+        let draft = try DraftDecoder.decode(try await OfflineCopywriter().complete(prompt))
+        #expect((3...5).contains(draft.subjects.count))
+        #expect(draft.subjects.allSatisfy { $0.count <= policy.subjectMaxLength })
+        let text = (draft.subjects + draft.blocks.map(\.text)).joined(separator: " ")
+        #expect(text.contains("Trail Boot"))
+        #expect(text.contains("Casey"))
+        let findings = DraftValidator(policy: policy, brand: brand).validate(draft, facts: facts(cart, profile))
+        #expect(findings.errors.isEmpty, "\(findings.errors)")
+    }
+
+    @Test("The copywriter is deterministic for an event, and two customers read differently")
+    func copywriterVaries() {
+        let writer = OfflineCopywriter()
+        let (first, _, _) = context(eventID: "evt-1")
+        #expect(writer.write(first) == writer.write(first))
+        let firstTimer = StageFixtures.profile()
+        let (second, _, _) = context(
+            eventID: "evt-2", cart: StageFixtures.cart([StageFixtures.item("tent", price: "349.00")]), profile: firstTimer)
+        let a = writer.write(first)
+        let b = writer.write(second)
+        #expect(a.subjects != b.subjects)
+        #expect(a.blocks.map(\.text) != b.blocks.map(\.text))
+        #expect(b.blocks.contains { $0.text.contains("Basecamp Tent") })
+    }
+
+    @Test("The copywriter answers each hypothesis in its opening")
+    func answersHypothesis() {
+        let writer = OfflineCopywriter()
+        let shipping = context(cart: StageFixtures.cart([StageFixtures.item("lamp", price: "49.00")], shipping: "12.95")).0
+        #expect(writer.write(shipping).blocks[1].text.contains("shipping"))
+        let sizes = context(
+            cart: StageFixtures.cart([StageFixtures.item("boot", variant: "US 9"), StageFixtures.item("boot", variant: "US 10")]),
+            profile: StageFixtures.profile(orders: [StageFixtures.order("a", ["sock"], total: "300.00")])).0
+        #expect(writer.write(sizes).blocks[1].text.contains("US 9 or the US 10"))
+    }
+
+    func validDraft() -> Draft {
+        Draft(
+            subjects: ["Casey, your Trail Boot is waiting", "Still thinking?", "Your cart is saved"],
+            preheader: "Your Trail Boot, saved.",
+            blocks: [
+                DraftBlock(kind: .greeting, text: "Hi Casey,"),
+                DraftBlock(kind: .paragraph, text: "Your Trail Boot is still in your cart."),
+                DraftBlock(kind: .product, text: "Trail Boot", productID: "boot"),
+            ],
+            productPicks: ["boot"], offer: nil,
+            callToAction: CallToAction(label: "Back to cart", url: "https://northwind.example/cart"))
+    }
+
+    @Test("A clean draft has no findings and scores 100")
+    func clean() {
+        let (_, cart, profile) = context()
+        let findings = DraftValidator(policy: policy, brand: brand).validate(validDraft(), facts: facts(cart, profile))
+        #expect(findings.items.isEmpty)
+        #expect(findings.score == 100)
+    }
+
+    @Test(
+        "Each rule catches its violation",
+        arguments: [
+            ("subject_length", { (d: inout Draft) in d.subjects[0] = String(repeating: "a", count: 70) }),
+            ("banned_phrase", { (d: inout Draft) in d.blocks[1].text += " Act now!" }),
+            ("regulated_phrase", { (d: inout Draft) in d.blocks[1].text += " Lifetime warranty included." }),
+            ("link_domain", { (d: inout Draft) in d.callToAction.url = "https://evil.example/cart" }),
+            ("link_domain", { (d: inout Draft) in d.blocks[1].text += " See https://northwind.example.evil.com/x" }),
+            ("unknown_product", { (d: inout Draft) in d.productPicks.append("nope") }),
+            ("out_of_stock", { (d: inout Draft) in d.productPicks.append("gone") }),
+            ("personal_data", { (d: inout Draft) in d.blocks[1].text += " Dear Casey Jordan." }),
+            ("personal_data", { (d: inout Draft) in d.blocks[1].text += " Reply to casey@elsewhere.org." }),
+            ("offer", { (d: inout Draft) in d.offer = DraftOffer(kind: .percentOff, percent: 10, code: "FREE10") }),
+            ("offer_cap", { (d: inout Draft) in d.blocks[1].text += " Take 50% off today." }),
+            ("shouting", { (d: inout Draft) in d.subjects[1] = "YOUR CART IS WAITING" }),
+        ] as [(String, @Sendable (inout Draft) -> Void)])
+    func rules(rule: String, mutate: @Sendable (inout Draft) -> Void) {
+        let (_, cart, profile) = context()
+        var draft = validDraft()
+        mutate(&draft)
+        let findings = DraftValidator(policy: policy, brand: brand).validate(draft, facts: facts(cart, profile))
+        #expect(findings.items.contains { $0.rule == rule }, "\(findings.items)")
+        #expect(findings.score < 100)
+    }
+
+    @Test("Routing: errors reject, review rules send to review, otherwise send")
+    func routing() {
+        let router = Router(rules: ReviewRules(tiers: ["vip"], belowScore: 80, offerPercentAtLeast: 20))
+        let error = Findings([Finding(rule: "banned_phrase", severity: .error, field: "x", message: "m")])
+        #expect(router.decide(findings: error, tier: "regular", offer: nil).name == "reject")
+        #expect(router.decide(findings: Findings(), tier: "vip", offer: nil).name == "review")
+        let regulated = Findings([Finding(rule: "regulated_phrase", severity: .review, field: "x", message: "m")])
+        #expect(router.decide(findings: regulated, tier: "regular", offer: nil).name == "review")
+        let big = Offer(kind: .percentOff, percent: 20, code: "X", expiresAt: StageFixtures.now)
+        #expect(router.decide(findings: Findings(), tier: "regular", offer: big).name == "review")
+        #expect(router.decide(findings: Findings(), tier: "regular", offer: nil) == .send)
+    }
+}
