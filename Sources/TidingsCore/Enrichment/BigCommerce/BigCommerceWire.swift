@@ -1,0 +1,288 @@
+import Foundation
+
+/// The BigCommerce response shapes Tidings reads: V3 customers, carts and catalog, V2 orders
+/// (see ../shared/specs/bigcommerce). Only the fields we use are declared; a missing
+/// non-optional field fails decoding with its JSON path. V2 money is a decimal string, V3 money
+/// a JSON number; both decode to `Decimal` without passing through `Double`.
+package enum BigCommerceWire {
+    /// A V3 `{"data": [...]}` list; `meta.pagination` when the endpoint pages.
+    package struct List<Element: Decodable & Sendable>: Decodable, Sendable {
+        package var data: [Element]
+        package var meta: Meta?
+    }
+
+    /// A V3 `{"data": {...}}` single resource.
+    package struct Single<Element: Decodable & Sendable>: Decodable, Sendable {
+        package var data: Element
+    }
+
+    /// V3 `meta`.
+    package struct Meta: Decodable, Sendable {
+        package var pagination: Pagination?
+    }
+
+    /// V3 `meta.pagination`.
+    package struct Pagination: Decodable, Sendable {
+        package var currentPage: Int
+        package var totalPages: Int
+
+        enum CodingKeys: String, CodingKey {
+            case currentPage = "current_page"
+            case totalPages = "total_pages"
+        }
+    }
+
+    /// V3 `customer_Full`.
+    package struct Customer: Decodable, Sendable {
+        package var id: Wire.ID
+        package var email: String?
+        package var firstName: String?
+        package var lastName: String?
+        package var dateCreated: Wire.ISOTimestamp?
+        /// The only marketing consent BigCommerce keeps on the customer.
+        package var acceptsAbandonedCartEmails: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case id, email
+            case firstName = "first_name"
+            case lastName = "last_name"
+            case dateCreated = "date_created"
+            case acceptsAbandonedCartEmails = "accepts_product_review_abandoned_cart_emails"
+        }
+    }
+
+    /// V2 `order_Resp` (an element of `GET /v2/orders`).
+    package struct Order: Decodable, Sendable {
+        package var id: Wire.ID
+        /// 0 for a guest order.
+        package var customerID: Wire.ID
+        package var dateCreated: Wire.RFC2822Timestamp
+        package var dateModified: Wire.RFC2822Timestamp?
+        /// 5 is Cancelled (see `/order_statuses`).
+        package var statusID: Int
+        package var totalIncTax: Wire.DecimalString
+        package var currencyCode: String
+        package var paymentStatus: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case customerID = "customer_id"
+            case dateCreated = "date_created"
+            case dateModified = "date_modified"
+            case statusID = "status_id"
+            case totalIncTax = "total_inc_tax"
+            case currencyCode = "currency_code"
+            case paymentStatus = "payment_status"
+        }
+    }
+
+    /// V2 `orderProducts` (an element of `GET /v2/orders/{id}/products`).
+    package struct OrderProduct: Decodable, Sendable {
+        package var productID: Wire.ID
+        package var name: String
+        package var quantity: Int
+        /// Unit price as entered in the control panel.
+        package var basePrice: Wire.DecimalString
+        package var appliedDiscounts: [AppliedDiscount]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, quantity
+            case productID = "product_id"
+            case basePrice = "base_price"
+            case appliedDiscounts = "applied_discounts"
+        }
+    }
+
+    /// `orderProducts.applied_discounts[]`; `code` is null for manual and automatic discounts.
+    package struct AppliedDiscount: Decodable, Sendable {
+        package var code: String?
+    }
+
+    /// V3 `Cart_Full`.
+    package struct Cart: Decodable, Sendable {
+        package var id: String
+        /// 0 for a guest cart.
+        package var customerID: Wire.ID?
+        package var currency: Currency
+        package var baseAmount: Decimal
+        package var cartAmount: Decimal
+        package var coupons: [Coupon]?
+        package var lineItems: LineItems
+        package var updatedTime: Wire.ISOTimestamp
+
+        enum CodingKeys: String, CodingKey {
+            case id, currency, coupons
+            case customerID = "customer_id"
+            case baseAmount = "base_amount"
+            case cartAmount = "cart_amount"
+            case lineItems = "line_items"
+            case updatedTime = "updated_time"
+        }
+    }
+
+    /// `cart.currency`.
+    package struct Currency: Decodable, Sendable {
+        package var code: String
+    }
+
+    /// `cart.coupons[]`.
+    package struct Coupon: Decodable, Sendable {
+        package var code: String
+        package var discountedAmount: Decimal?
+
+        enum CodingKeys: String, CodingKey {
+            case code
+            case discountedAmount = "discounted_amount"
+        }
+    }
+
+    /// `cart.line_items`.
+    package struct LineItems: Decodable, Sendable {
+        package var physicalItems: [CartItem]
+        package var digitalItems: [CartItem]?
+
+        enum CodingKeys: String, CodingKey {
+            case physicalItems = "physical_items"
+            case digitalItems = "digital_items"
+        }
+    }
+
+    /// `ItemPhysicalGet` / `ItemDigitalGet`.
+    package struct CartItem: Decodable, Sendable {
+        package var productID: Wire.ID
+        package var variantID: Wire.ID?
+        package var name: String
+        package var quantity: Int
+        /// Unit price before discounts.
+        package var listPrice: Decimal
+        /// Present with `include=line_items.physical_items.options`.
+        package var options: [Option]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, quantity, options
+            case productID = "product_id"
+            case variantID = "variant_id"
+            case listPrice = "list_price"
+        }
+    }
+
+    /// `options[]` of a cart item ("Size": "M").
+    package struct Option: Decodable, Sendable {
+        package var name: String?
+        package var value: String
+    }
+
+    /// V3 `Category` of `GET /v3/catalog/trees/categories`.
+    package struct Category: Decodable, Sendable {
+        package var categoryID: Int
+        package var name: String
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case categoryID = "category_id"
+        }
+    }
+
+    /// V3 `product_Full` with `include=variants`.
+    package struct Product: Decodable, Sendable {
+        package var id: Wire.ID
+        package var name: String
+        package var price: Decimal
+        package var categories: [Int]
+        package var inventoryLevel: Int
+        /// none, product or variant.
+        package var inventoryTracking: String?
+        package var isVisible: Bool
+        package var customURL: CustomURL?
+        package var variants: [Variant]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, price, categories, variants
+            case inventoryLevel = "inventory_level"
+            case inventoryTracking = "inventory_tracking"
+            case isVisible = "is_visible"
+            case customURL = "custom_url"
+        }
+    }
+
+    /// `product.custom_url`.
+    package struct CustomURL: Decodable, Sendable {
+        /// A storefront path ("/summit-softshell-jacket/").
+        package var url: String
+    }
+
+    /// `product.variants[]`.
+    package struct Variant: Decodable, Sendable {
+        package var inventoryLevel: Int
+
+        enum CodingKeys: String, CodingKey {
+            case inventoryLevel = "inventory_level"
+        }
+    }
+}
+
+extension BigCommerceWire.Customer {
+    /// The customer in our model. BigCommerce has no tags on the customer object; consent is
+    /// `accepts_product_review_abandoned_cart_emails` (absent means unknown).
+    package func record() -> CustomerRecord {
+        let consent: MarketingConsent =
+            switch acceptsAbandonedCartEmails {
+            case true?: .subscribed
+            case false?: .notSubscribed
+            case nil: .unknown
+            }
+        return CustomerRecord(
+            id: id.value, email: email, firstName: firstName, lastName: lastName, consent: consent, tags: [],
+            createdAt: dateCreated?.date)
+    }
+}
+
+extension BigCommerceWire.Order {
+    /// The V2 status id of a cancelled order.
+    package static let cancelledStatusID = 5
+
+    /// The order in our model, with its lines from `/v2/orders/{id}/products`. A cancelled order's
+    /// `date_modified` stands in for the cancellation time, which V2 does not record.
+    package func record(products: [BigCommerceWire.OrderProduct]) -> OrderRecord {
+        var codes: [String] = []
+        for product in products {
+            for code in (product.appliedDiscounts ?? []).compactMap(\.code) where !codes.contains(code) {
+                codes.append(code)
+            }
+        }
+        let cancelled = statusID == BigCommerceWire.Order.cancelledStatusID
+        return OrderRecord(
+            id: id.value, customerID: customerID.value == "0" ? nil : customerID.value,
+            createdAt: dateCreated.date, total: Money(totalIncTax.value, currencyCode),
+            lines: products.map {
+                OrderLine(
+                    productID: $0.productID.value, title: $0.name, quantity: $0.quantity,
+                    price: Money($0.basePrice.value, currencyCode))
+            },
+            cancelledAt: cancelled ? (dateModified ?? dateCreated).date : nil, discountCodes: codes,
+            financialStatus: paymentStatus)
+    }
+}
+
+extension BigCommerceWire.Cart {
+    /// The cart in our model and its customer (nil for a guest).
+    package func record() -> (cart: Cart, customerID: String?) {
+        let code = currency.code.uppercased()
+        let items = (lineItems.physicalItems + (lineItems.digitalItems ?? [])).map { item in
+            let options = (item.options ?? []).map(\.value)
+            return CartItem(
+                productID: item.productID.value, variantID: item.variantID?.value, title: item.name,
+                variantTitle: options.isEmpty ? nil : options.joined(separator: " / "),
+                price: Money(item.listPrice, code), quantity: item.quantity, category: nil)
+        }
+        let cart = Cart(
+            id: id, items: items, currency: code, subtotal: Money(baseAmount, code), shipping: nil,
+            total: Money(cartAmount, code),
+            discountCodes: (coupons ?? []).map {
+                DiscountAttempt(code: $0.code, amount: Money($0.discountedAmount ?? 0, code))
+            },
+            recoveryURL: nil, completedAt: nil, abandonedAt: updatedTime.date)
+        let customer = customerID.map(\.value)
+        return (cart, customer == "0" ? nil : customer)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// Writes the recorded shop, "Northwind Outfitters", in both platforms' API response shapes:
+/// Shopify REST Admin 2026-07 under `shopify/admin/api/2026-07/` and BigCommerce V2/V3 under
+/// `bigcommerce/stores/nw4x7k2q/`, laid out as `FileTransport` serves them, plus a README that
+/// lists what was generated.
+///
+/// The output depends only on `seed` and `randomCustomers`: same parameters, same bytes. Fixed
+/// personas (the event fixtures rely on their ids and facts) come first; random customers with
+/// realistic baskets (boots with socks, tents with sleeping bags and headlamps) come in addition,
+/// on both platforms, so that co-purchase recommendations have something to learn from.
+public struct RecordedShopGenerator: Sendable {
+    /// The seed the committed shop under Events/shop was generated with.
+    public static let defaultSeed: UInt64 = 20_261_121
+    /// The number of random customers in the committed shop.
+    public static let defaultRandomCustomers = 72
+
+    /// The random stream's seed.
+    public var seed: UInt64
+    /// Customers generated in addition to the fixed personas.
+    public var randomCustomers: Int
+
+    /// A generator; the defaults reproduce the committed shop.
+    public init(seed: UInt64 = defaultSeed, randomCustomers: Int = defaultRandomCustomers) {
+        self.seed = seed
+        self.randomCustomers = max(0, randomCustomers)
+    }
+
+    /// Every file of the shop: path relative to the root, and contents. Sorted by path.
+    package func files() -> [(path: String, contents: String)] {
+        let shop = RecordedShop.build(seed: seed, randomCustomers: randomCustomers)
+        var files = shop.shopifyFiles() + shop.bigCommerceFiles()
+        files.append(("README.md", shop.readme(seed: seed, randomCustomers: randomCustomers)))
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// Writes the shop into `root`, creating folders as needed and replacing files of the same
+    /// name. Files of an earlier, larger shop are not removed: write into an empty folder.
+    /// Throws the file system's error when a folder or file cannot be written.
+    public func write(to root: String) throws {
+        let manager = FileManager.default
+        for file in files() {
+            let url = URL(fileURLWithPath: root).appendingPathComponent(file.path)
+            try manager.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(file.contents.utf8).write(to: url)
+        }
+    }
+}
+
+/// The recorded shop as platform-neutral data, before it is rendered per platform.
+package struct RecordedShop: Sendable {
+    /// The Shopify shop handle (`northwind-outfitters.myshopify.com`).
+    package static let shopifyShop = "northwind-outfitters"
+    /// The BigCommerce store hash.
+    package static let bigCommerceStoreHash = "nw4x7k2q"
+    /// The storefront both platforms link to.
+    package static let storefrontURL = "https://northwind.example"
+    /// The first and last instants orders are generated for.
+    package static let firstOrderDay = ShopTime(2024, 9, 1)
+    package static let lastOrderDay = ShopTime(2026, 11, 21, 23, 59, 59)
+
+    package var products: [ShopProduct]
+    package var customers: [ShopCustomer]
+    /// All orders of both platforms, oldest first.
+    package var orders: [ShopOrder]
+    package var carts: [ShopCart]
+
+    /// Orders on one platform, oldest first.
+    package func orders(on platform: ShopPlatform) -> [ShopOrder] {
+        orders.filter { customers[$0.customer].isOn(platform) }
+    }
+}
+
+/// Which platform a customer or order lives on.
+package enum ShopPlatform: Sendable {
+    case shopify, bigCommerce
+}
+
+/// A product of the catalog, the same on both platforms.
+package struct ShopProduct: Sendable {
+    /// 1-based position; Shopify id 7400000000 + position, BigCommerce id 100 + position.
+    package var position: Int
+    package var title: String
+    package var category: String
+    package var price: Cents
+    /// "Size" or "Title" (Shopify's name for a product without options).
+    package var optionName: String
+    package var variants: [(title: String, inventory: Int)]
+
+    package var shopifyID: String { String(7_400_000_000 + position) }
+    package var bigCommerceID: String { String(100 + position) }
+    package func shopifyVariantID(_ index: Int) -> String {
+        String(4_900_000_000 + position * 10 + index + 1)
+    }
+    package func bigCommerceVariantID(_ index: Int) -> String { String(1_000 + position * 10 + index + 1) }
+    package var handle: String {
+        var handle = ""
+        for scalar in title.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                handle.unicodeScalars.append(scalar)
+            } else if !handle.hasSuffix("-") {
+                handle += "-"
+            }
+        }
+        while handle.hasSuffix("-") { handle.removeLast() }
+        return handle
+    }
+    package var inventory: Int { variants.reduce(0) { $0 + $1.inventory } }
+    package var sku: String {
+        let words = category.split(separator: " ").map { String($0.prefix(2)).uppercased() }.joined()
+        return "NW-\(words)-\(100 + position)"
+    }
+}
+
+/// A customer on one platform or both.
+package struct ShopCustomer: Sendable {
+    package var shopifyID: String?
+    package var bigCommerceID: String?
+    package var firstName: String
+    package var lastName: String
+    package var email: String
+    package var createdAt: ShopTime
+    /// Shopify `email_marketing_consent.state`; BigCommerce accepts emails when "subscribed".
+    package var consent: String
+    /// Shopify's comma-separated tags.
+    package var tags: String
+    /// Random customers have no fixed facts to report.
+    package var isPersona: Bool
+
+    package func isOn(_ platform: ShopPlatform) -> Bool {
+        platform == .shopify ? shopifyID != nil : bigCommerceID != nil
+    }
+}
+
+/// One line of an order or cart: product and variant positions, quantity.
+package struct ShopLine: Sendable {
+    /// Index into `RecordedShop.products`.
+    package var product: Int
+    package var variant: Int
+    package var quantity: Int
+}
+
+/// An order, with its money worked out in cents.
+package struct ShopOrder: Sendable {
+    /// Index into `RecordedShop.customers`.
+    package var customer: Int
+    package var createdAt: ShopTime
+    package var lines: [ShopLine]
+    /// A percentage discount code.
+    package var discount: (code: String, percent: Int)?
+    package var cancelled: Bool
+    /// "paid", "refunded", "partially_refunded" or "voided" (cancelled).
+    package var financialStatus: String
+
+    package func lineTotal(_ line: ShopLine, _ products: [ShopProduct]) -> Cents {
+        products[line.product].price * line.quantity
+    }
+    package func lineDiscount(_ line: ShopLine, _ products: [ShopProduct]) -> Cents {
+        discount.map { lineTotal(line, products).percent($0.percent) } ?? .zero
+    }
+    package func subtotal(_ products: [ShopProduct]) -> Cents {
+        lines.reduce(.zero) { $0 + lineTotal($1, products) }
+    }
+    package func discountTotal(_ products: [ShopProduct]) -> Cents {
+        lines.reduce(.zero) { $0 + lineDiscount($1, products) }
+    }
+    /// Free shipping from $75 after discounts, else $6.95.
+    package func shipping(_ products: [ShopProduct]) -> Cents {
+        subtotal(products) - discountTotal(products) >= Cents(7_500) ? .zero : Cents(695)
+    }
+    /// What the customer paid: lines, less discounts, plus shipping (no sales tax in this shop).
+    package func total(_ products: [ShopProduct]) -> Cents {
+        subtotal(products) - discountTotal(products) + shipping(products)
+    }
+}
+
+/// A BigCommerce cart that a thin abandoned-cart webhook refers to.
+package struct ShopCart: Sendable {
+    package var id: String
+    package var customer: Int
+    package var lines: [ShopLine]
+    package var createdAt: ShopTime
+    package var updatedAt: ShopTime
+}
