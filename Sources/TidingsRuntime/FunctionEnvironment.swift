@@ -8,8 +8,9 @@ public enum FunctionEnvironment {
     /// The embedded stages: the recorded shop, the offline copywriter, the outbox, the review
     /// folder and the JSONL audit under the data folder.
     public static func embeddedStages(
-        function: FlowKind, configuration: Configuration, clock: any Clock = SystemClock()
+        function: FlowKind, configuration: Configuration, clock: (any Clock)? = nil
     ) throws(ConfigurationError) -> PipelineStages {
+        let clock: any Clock = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         let data = configuration.dataDirectory
         let audit = JSONLAuditLog(
             root: data.appendingPathComponent("audit"), writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))

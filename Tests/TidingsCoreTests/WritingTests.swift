@@ -107,26 +107,39 @@ struct WritingTests {
         #expect(findings.score == 100)
     }
 
+    /// One violation per case: the rule expected, and how the clean draft is spoiled.
+    static func spoil(_ name: String, _ draft: inout Draft) {
+        switch name {
+        case "subject_length": draft.subjects[0] = String(repeating: "a", count: 70)
+        case "banned_phrase": draft.blocks[1].text += " Act now!"
+        case "regulated_phrase": draft.blocks[1].text += " Lifetime warranty included."
+        case "link_domain": draft.callToAction.url = "https://evil.example/cart"
+        case "link_domain_lookalike": draft.blocks[1].text += " See https://northwind.example.evil.com/x"
+        case "unknown_product": draft.productPicks.append("nope")
+        case "out_of_stock": draft.productPicks.append("gone")
+        case "personal_data": draft.blocks[1].text += " Dear Casey Jordan."
+        case "personal_data_email": draft.blocks[1].text += " Reply to casey@elsewhere.org."
+        case "offer": draft.offer = DraftOffer(kind: .percentOff, percent: 10, code: "FREE10")
+        case "offer_cap": draft.blocks[1].text += " Take 50% off today."
+        case "shouting": draft.subjects[1] = "YOUR CART IS WAITING"
+        default: Issue.record("no case \(name)")
+        }
+    }
+
     @Test(
         "Each rule catches its violation",
         arguments: [
-            ("subject_length", { (d: inout Draft) in d.subjects[0] = String(repeating: "a", count: 70) }),
-            ("banned_phrase", { (d: inout Draft) in d.blocks[1].text += " Act now!" }),
-            ("regulated_phrase", { (d: inout Draft) in d.blocks[1].text += " Lifetime warranty included." }),
-            ("link_domain", { (d: inout Draft) in d.callToAction.url = "https://evil.example/cart" }),
-            ("link_domain", { (d: inout Draft) in d.blocks[1].text += " See https://northwind.example.evil.com/x" }),
-            ("unknown_product", { (d: inout Draft) in d.productPicks.append("nope") }),
-            ("out_of_stock", { (d: inout Draft) in d.productPicks.append("gone") }),
-            ("personal_data", { (d: inout Draft) in d.blocks[1].text += " Dear Casey Jordan." }),
-            ("personal_data", { (d: inout Draft) in d.blocks[1].text += " Reply to casey@elsewhere.org." }),
-            ("offer", { (d: inout Draft) in d.offer = DraftOffer(kind: .percentOff, percent: 10, code: "FREE10") }),
-            ("offer_cap", { (d: inout Draft) in d.blocks[1].text += " Take 50% off today." }),
-            ("shouting", { (d: inout Draft) in d.subjects[1] = "YOUR CART IS WAITING" }),
-        ] as [(String, @Sendable (inout Draft) -> Void)])
-    func rules(rule: String, mutate: @Sendable (inout Draft) -> Void) {
+            ("subject_length", "subject_length"), ("banned_phrase", "banned_phrase"),
+            ("regulated_phrase", "regulated_phrase"), ("link_domain", "link_domain"),
+            ("link_domain_lookalike", "link_domain"), ("unknown_product", "unknown_product"),
+            ("out_of_stock", "out_of_stock"), ("personal_data", "personal_data"),
+            ("personal_data_email", "personal_data"), ("offer", "offer"), ("offer_cap", "offer_cap"),
+            ("shouting", "shouting"),
+        ])
+    func rules(violation: String, rule: String) {
         let (_, cart, profile) = context()
         var draft = validDraft()
-        mutate(&draft)
+        Self.spoil(violation, &draft)
         let findings = DraftValidator(policy: policy, brand: brand).validate(draft, facts: facts(cart, profile))
         #expect(findings.items.contains { $0.rule == rule }, "\(findings.items)")
         #expect(findings.score < 100)

@@ -22,6 +22,12 @@ extension Configuration {
             }
             configuration.maximumBodyBytes = value
         }
+        if let text = environment["TIDINGS_NOW"], !text.isEmpty {
+            guard let pinned = ISO8601.parse(text) else {
+                throw ConfigurationError(key: "TIDINGS_NOW", reason: "'\(text)' is not an ISO 8601 timestamp with an offset")
+            }
+            configuration.pinnedNow = pinned
+        }
         if let secret = try readSecret("TIDINGS_UNSUBSCRIBE_SECRET", environment: environment) {
             configuration.unsubscribeKey = secret
         }

@@ -15,6 +15,8 @@ public struct Configuration: Sendable {
     public var policy: ContentPolicy
     public var review: ReviewRules
     public var flows: [FlowKind: FlowSettings]
+    /// A pinned "now" (`TIDINGS_NOW`, ISO 8601) for replays and tests; nil uses the wall clock.
+    public var pinnedNow: Date?
 
     public init(
         dataDirectory: URL, shopDirectory: URL, maximumBodyBytes: Int = 256 * 1024,

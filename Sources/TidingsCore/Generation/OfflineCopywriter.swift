@@ -37,10 +37,17 @@ public struct OfflineCopywriter: LanguageModel {
         if let loyalty = loyaltyLine(context, choice: &choice) {
             blocks.append(DraftBlock(kind: .paragraph, text: loyalty))
         }
-        for item in context.items.prefix(3) {
-            let variant = item.variant.map { " (\($0))" } ?? ""
-            blocks.append(
-                DraftBlock(kind: .product, text: "\(item.title)\(variant), \(item.price)", productID: item.productID))
+        // The renderer shows each product's title, price and link; the block says why it is here.
+        var shown = Set<String>()
+        for item in context.items where shown.insert(item.productID).inserted && shown.count <= 3 {
+            let variants = context.items.filter { $0.productID == item.productID }.compactMap(\.variant)
+            let text: String
+            switch variants.count {
+            case 0: text = "Still in your cart."
+            case 1: text = "Still in your cart, in \(variants[0])."
+            default: text = "In your cart in \(Self.list(variants, conjunction: "and", articles: false))."
+            }
+            blocks.append(DraftBlock(kind: .product, text: text, productID: item.productID))
         }
         if let offer = context.offer {
             blocks.append(DraftBlock(kind: .offer, text: offerLine(offer)))
@@ -56,7 +63,7 @@ public struct OfflineCopywriter: LanguageModel {
                         "Other customers pair \(anchor) with:",
                     ])))
             for pick in context.recommendations {
-                blocks.append(DraftBlock(kind: .product, text: "\(pick.title), \(pick.price)", productID: pick.productID))
+                blocks.append(DraftBlock(kind: .product, text: pick.because.capitalizedFirst + ".", productID: pick.productID))
             }
         }
         blocks.append(
@@ -156,15 +163,21 @@ public struct OfflineCopywriter: LanguageModel {
     func subjects(_ context: PromptContext, leadTitle: String, choice: inout PhraseChooser) -> [String] {
         let limit = context.subjectMaxLength
         let name = context.customer.firstName
+        // The longest version that fits: with the first name when there is room, then with
+        // shorter product titles.
         func fit(_ make: (String) -> String) -> String? {
             for titleLimit in [40, 30, 22, 16] {
-                let candidate = make(Self.shortTitle(leadTitle, limit: titleLimit))
-                if candidate.count <= limit { return candidate }
+                let plain = make(Self.shortTitle(leadTitle, limit: titleLimit))
+                if let name, !plain.hasPrefix(name) {
+                    let named = "\(name), " + plain.prefix(1).lowercased() + plain.dropFirst()
+                    if named.count <= limit { return named }
+                }
+                if plain.count <= limit { return plain }
             }
             return nil
         }
+        // The subject that answers the hypothesis leads; the name-and-item reminder follows.
         var options: [String?] = []
-        options.append(fit { title in name.map { "\($0), your \(title) is still in your cart" } ?? "Your \(title) is still in your cart" })
         switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis.kind) ?? .distracted {
         case .shippingCost:
             options.append(context.offer != nil ? fit { "Free shipping on your \($0)" } : fit { "Make the shipping worth it: \($0)" })
@@ -175,6 +188,7 @@ public struct OfflineCopywriter: LanguageModel {
         case .waitingForDiscount: options.append(fit { "Your \($0), saved for you" })
         case .distracted: options.append(fit { "You left the \($0) behind" })
         }
+        options.append(fit { title in name.map { "\($0), your \(title) is still in your cart" } ?? "Your \(title) is still in your cart" })
         if let offer = context.offer, offer.kind == DraftOffer.Kind.percentOff.rawValue {
             options.append(fit { "\(offer.percent)% off your \($0), for two days" })
         }
@@ -204,25 +218,34 @@ public struct OfflineCopywriter: LanguageModel {
         return text
     }
 
-    static func list(_ items: [String], conjunction: String = "and") -> String {
+    static func list(_ items: [String], conjunction: String = "and", articles: Bool = true) -> String {
         var unique: [String] = []
         for item in items where !unique.contains(item) { unique.append(item) }
+        let the = articles ? "the " : ""
         switch unique.count {
         case 0: return "your picks"
-        case 1: return "the \(unique[0])"
-        case 2: return "the \(unique[0]) \(conjunction) the \(unique[1])"
-        default: return "the \(unique[0]), the \(unique[1]) \(conjunction) \(unique.count - 2) more"
+        case 1: return the + unique[0]
+        case 2: return "\(the)\(unique[0]) \(conjunction) \(the)\(unique[1])"
+        default: return "\(the)\(unique[0]), \(the)\(unique[1]) \(conjunction) \(unique.count - 2) more"
         }
     }
 
+    /// A title that fits `limit`: whole, else its first and last words ("Alpine Pro Mountaineering
+    /// Boot" becomes "Alpine Boot", which still names the kind of thing), else cut at a word.
     static func shortTitle(_ title: String, limit: Int) -> String {
         guard title.count > limit else { return title }
-        var words: [Substring] = []
-        for word in title.split(separator: " ") {
-            if (words + [word]).joined(separator: " ").count > limit { break }
-            words.append(word)
+        let words = title.split(separator: " ")
+        if words.count >= 3, let first = words.first, let last = words.last,
+            first.count + last.count + 1 <= limit, last.first?.isLetter == true
+        {
+            return "\(first) \(last)"
         }
-        return words.isEmpty ? String(title.prefix(limit)) : words.joined(separator: " ")
+        var kept: [Substring] = []
+        for word in words {
+            if (kept + [word]).joined(separator: " ").count > limit { break }
+            kept.append(word)
+        }
+        return kept.isEmpty ? String(title.prefix(limit)) : kept.joined(separator: " ")
     }
 
     static func quotedCode(_ evidence: String) -> String? {

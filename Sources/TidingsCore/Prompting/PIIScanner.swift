@@ -25,10 +25,44 @@ public enum PIIScanner {
         guard text.contains("@") || hasPhoneLikeRun(text) else { return text }
         var words: [String] = []
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            let token = String(word)
-            words.append(isEmailLike(token) || hasPhoneLikeRun(token) ? "[redacted]" : token)
+            let token = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()<>\"'[]"))
+            words.append(isEmailLike(token) ? "[redacted]" : String(word))
         }
-        return words.joined(separator: " ")
+        return maskPhoneRuns(words.joined(separator: " "))
+    }
+
+    /// Replaces each run of nine or more digits joined only by phone punctuation.
+    static func maskPhoneRuns(_ text: String) -> String {
+        let characters = Array(text)
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            guard characters[index].isASCII, characters[index].isNumber || characters[index] == "+" else {
+                result.append(characters[index])
+                index += 1
+                continue
+            }
+            var end = index
+            var digits = 0
+            var lastDigit = index
+            while end < characters.count, characters[end].isASCII,
+                characters[end].isNumber || "+-(). ".contains(characters[end])
+            {
+                if characters[end].isNumber {
+                    digits += 1
+                    lastDigit = end
+                }
+                end += 1
+            }
+            if digits >= 9 {
+                result += "[redacted]"
+                index = lastDigit + 1
+            } else {
+                result.append(characters[index])
+                index += 1
+            }
+        }
+        return result
     }
 
     static func isEmailLike(_ token: some StringProtocol) -> Bool {

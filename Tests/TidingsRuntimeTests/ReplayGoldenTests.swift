@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import TidingsCore
+
+@testable import TidingsRuntime
+
+/// End to end on the embedded defaults: every recorded event through the real stages, against a
+/// golden file of outcomes, reasons and subjects. Set TIDINGS_UPDATE_GOLDEN=1 to rewrite it after
+/// a deliberate change, and read the diff.
+@Suite("Replay of the recorded events")
+struct ReplayGoldenTests {
+    struct Golden: Codable, Equatable {
+        var outcome: String
+        var reason: String?
+        var retryable: Bool?
+        var subject: String?
+    }
+
+    @Test("Every recorded event ends as the golden file says")
+    func golden() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            var actual: [String: Golden] = [:]
+            for result in results {
+                let name = result.file.path.replacingOccurrences(of: RuntimeTestSupport.cartEvents.path + "/", with: "")
+                let report = result.report
+                // Reasons keep their code; the wording after it may be improved freely.
+                let code = report.reason.map { String($0.prefix { $0 != ":" }) }
+                actual[name] = Golden(outcome: report.outcome.rawValue, reason: code, retryable: report.retryable, subject: report.subject)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            if ProcessInfo.processInfo.environment["TIDINGS_UPDATE_GOLDEN"] == "1" {
+                try (encoder.encode(actual) + Data("\n".utf8)).write(to: RuntimeTestSupport.golden)
+            }
+            let expected = try JSONDecoder().decode([String: Golden].self, from: Data(contentsOf: RuntimeTestSupport.golden))
+            #expect(Set(actual.keys) == Set(expected.keys))
+            for (name, golden) in expected.sorted(by: { $0.key < $1.key }) {
+                #expect(actual[name] == golden, "\(name)")
+            }
+        }
+    }
+
+    @Test("A sent cart leaves one .eml naming the item and the first name, with both parts and unsubscribe headers")
+    func sentEmail() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let file = RuntimeTestSupport.cartEvents.appendingPathComponent("shopify-first-time-buyer.json")
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay([file])
+            #expect(results.first?.report.outcome == .sent)
+            let outbox = scratch.appendingPathComponent("outbox")
+            let emails = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasSuffix(".eml") }
+            #expect(emails.count == 1)
+            let eml = try String(contentsOf: outbox.appendingPathComponent(emails[0]), encoding: .utf8)
+            #expect(eml.contains("Subject: Maya, still thinking about the Summit Softshell Jacket?"))
+            #expect(eml.contains("To: Maya <maya.okafor@"))
+            #expect(eml.contains("List-Unsubscribe: <https://northwind.example/email/unsubscribe?c=6100000001&t="))
+            #expect(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+            #expect(eml.contains("Content-Type: text/plain; charset=utf-8"))
+            #expect(eml.contains("Content-Type: text/html; charset=utf-8"))
+            #expect(eml.contains("\r\n"))
+
+            // The audit chain is intact and ends this event with exactly one terminal record.
+            let report = try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify()
+            #expect(report.passed)
+            let lines = try Self.auditLines(scratch)
+            let terminal = lines.filter { $0.contains("\"stage\":\"outcome\"") }
+            #expect(terminal.count == 1)
+            #expect(terminal.first?.contains("\"outcome\":\"sent\"") == true)
+            #expect(lines.last == terminal.first)
+            // The address appears only in the delivery record, never in a prompt or other stage.
+            #expect(lines.filter { $0.contains("maya.okafor@") }.allSatisfy { $0.contains("\"stage\":\"deliver\"") })
+        }
+    }
+
+    @Test("Each invalid event is kept byte for byte in the dead-letter folder with a terminal audit record")
+    func deadLetters() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.appendingPathComponent("invalid").path])
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            #expect(results.allSatisfy { $0.report.outcome == .rejectedInput })
+            let kept = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("dead-letter").path)
+                .filter { $0.hasSuffix(".json") }
+            #expect(kept.count == files.count)
+            let keptBodies = try Set(kept.map { try Data(contentsOf: scratch.appendingPathComponent("dead-letter/\($0)")) })
+            for file in files { #expect(keptBodies.contains(try Data(contentsOf: file)), "\(file.lastPathComponent)") }
+            let terminal = try Self.auditLines(scratch).filter { $0.contains("\"outcome\":\"rejected_input\"") }
+            #expect(terminal.count == files.count)
+        }
+    }
+
+    @Test("Every event ends with exactly one terminal record, and the chain verifies")
+    func oneTerminalRecordPerEvent() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            let terminal = try Self.auditLines(scratch).filter { $0.contains("\"stage\":\"outcome\"") }
+            #expect(terminal.count == results.count)
+            #expect(try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify().passed)
+        }
+    }
+
+    static func auditLines(_ scratch: URL) throws -> [String] {
+        let root = scratch.appendingPathComponent("audit")
+        var lines: [(String, String)] = []
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let file = enumerator?.nextObject() as? URL {
+            guard file.pathExtension == "jsonl" else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let time = line.range(of: "\"time\":\"").map { String(line[$0.upperBound...].prefix(24)) } ?? ""
+                lines.append((time, String(line)))
+            }
+        }
+        return lines.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import TidingsCore
+
+@testable import TidingsRuntime
+
+/// Paths and helpers shared by the runtime tests.
+enum RuntimeTestSupport {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let cartEvents = root.appendingPathComponent("Events/cartAbandoned")
+    static let golden = root.appendingPathComponent("Tests/Fixtures/golden-cartAbandoned.json")
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A configuration on the recorded shop with its data folder in `directory`.
+    static func configuration(dataDirectory: URL) throws -> Configuration {
+        try Configuration.load(
+            environment: ["TIDINGS_DATA_DIR": dataDirectory.path, "TIDINGS_SHOP_DIR": root.appendingPathComponent("Events/shop").path],
+            workingDirectory: root)
+    }
+
+    /// The handler binary built next to the test bundle (swift test builds every product).
+    static func builtBinary(_ name: String) -> URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        let debug = root.appendingPathComponent(".build/debug/\(name)")
+        return FileManager.default.isExecutableFile(atPath: debug.path) ? debug : nil
+    }
+}
+
+/// Runs `body` with a fresh temporary folder that is removed afterwards.
+func withScratch<Result>(_ body: (URL) async throws -> Result) async throws -> Result {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidings-rt-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
