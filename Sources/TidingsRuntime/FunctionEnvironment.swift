@@ -13,7 +13,8 @@ public enum FunctionEnvironment {
         let clock: any Clock = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         let data = configuration.dataDirectory
         let audit = JSONLAuditLog(
-            root: data.appendingPathComponent("audit"), writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))
+            root: data.appendingPathComponent("audit"),
+            writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))
         return PipelineStages(
             platforms: recordedShop(configuration),
             model: OfflineCopywriter(),

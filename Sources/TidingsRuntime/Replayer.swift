@@ -28,10 +28,12 @@ public struct Replayer: Sendable {
         for file in files {
             let kind = Self.function(for: file)
             guard let flow = Flow.named(kind, configuration) else {
-                throw ConfigurationError(key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
+                throw ConfigurationError(
+                    key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
             }
             if stagesByFlow[kind] == nil {
-                stagesByFlow[kind] = try FunctionEnvironment.embeddedStages(function: kind, configuration: configuration)
+                stagesByFlow[kind] = try FunctionEnvironment.embeddedStages(
+                    function: kind, configuration: configuration)
             }
             var stages = stagesByFlow[kind]!
             let body = Array(try Data(contentsOf: file))

@@ -14,7 +14,8 @@ public enum StdinRunner {
         do {
             let configuration = try Configuration.load(environment: environment)
             guard let flow = Flow.named(function, configuration) else {
-                throw ConfigurationError(key: "function", reason: "\(function.rawValue) is not implemented in this build")
+                throw ConfigurationError(
+                    key: "function", reason: "\(function.rawValue) is not implemented in this build")
             }
             pipeline = try Pipeline(
                 flow: flow, configuration: configuration,
@@ -28,7 +29,8 @@ public enum StdinRunner {
             return .badConfiguration
         }
         let body = readStandardInput(limit: pipeline.configuration.maximumBodyBytes + 1)
-        let report = await pipeline.handle(Delivery(body: body), correlationID: UUID().uuidString.lowercased(), logger: logger)
+        let report = await pipeline.handle(
+            Delivery(body: body), correlationID: UUID().uuidString.lowercased(), logger: logger)
         writeResult(report)
         return ExitStatus(report)
     }

@@ -10,7 +10,8 @@ struct AuditCommand: ParsableCommand {
     /// `tidings audit verify`: checks every hash chain and names the first bad line and why.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify every audit file's hash chain; name the first bad line (edited, missing, reordered, torn).")
+            abstract:
+                "Verify every audit file's hash chain; name the first bad line (edited, missing, reordered, torn).")
 
         @Option(help: "The data folder holding audit/ (default: $TIDINGS_DATA_DIR or .tidings).")
         var dataDir: String?
@@ -27,7 +28,9 @@ struct AuditCommand: ParsableCommand {
             let report = try AuditVerifier(root: root).verify(days: day.isEmpty ? nil : day)
             for warning in report.warnings { print("warning: \(warning) — tolerated") }
             for problem in report.problems { print("FAIL: \(problem)") }
-            print("\(report.files.count) files, \(report.goodRecords) records verified: \(report.passed ? "chain intact" : "chain broken")")
+            print(
+                "\(report.files.count) files, \(report.goodRecords) records verified: \(report.passed ? "chain intact" : "chain broken")"
+            )
             if !report.passed { throw ExitCode(1) }
         }
     }

@@ -74,14 +74,17 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let seconds = (ContinuousClock.now - start).seconds
         let rate = Double(events - 1) / seconds
-        print("pipeline: \(events - 1) events in \(String(format: "%.2f", seconds)) s = \(Int(rate)) events/s on one task (target ≥ 20,000)")
+        print(
+            "pipeline: \(events - 1) events in \(String(format: "%.2f", seconds)) s = \(Int(rate)) events/s on one task (target ≥ 20,000)"
+        )
         print("pipeline: outcomes \(outcomes.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " "))")
     }
 
     /// Exec to exit of the handler on the recorded event, against a hello-world binary.
     func coldStart(scratch: URL) throws {
         for binary in [baseline, handler] where !FileManager.default.isExecutableFile(atPath: binary) {
-            throw ValidationError("\(binary) is not built; run: swift build -c release --product cartAbandoned --product hello-baseline")
+            throw ValidationError(
+                "\(binary) is not built; run: swift build -c release --product cartAbandoned --product hello-baseline")
         }
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
@@ -101,13 +104,16 @@ struct BenchCommand: AsyncParsableCommand {
         var lastStatus: Int32
     }
 
-    func measure(_ binary: String, stdin: String, runs: Int, environment: [String: String], scratch: URL) throws -> Timing {
+    func measure(_ binary: String, stdin: String, runs: Int, environment: [String: String], scratch: URL) throws
+        -> Timing
+    {
         var times: [Double] = []
         var peak = 0
         var status: Int32 = 0
         for run in 0..<runs {
             var env = environment
-            env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("\(URL(fileURLWithPath: binary).lastPathComponent)-\(run)").path
+            env["TIDINGS_DATA_DIR"] =
+                scratch.appendingPathComponent("\(URL(fileURLWithPath: binary).lastPathComponent)-\(run)").path
             let result = try spawnAndWait(binary, stdinPath: stdin, environment: env)
             times.append(result.milliseconds)
             peak = max(peak, result.maxRSSKiB)

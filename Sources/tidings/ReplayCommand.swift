@@ -42,7 +42,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let configuration = try Configuration.load(environment: environment)
 
         let files = try Replayer.eventFiles(paths)
-        guard !files.isEmpty else { throw ValidationError("no .json event files under \(paths.joined(separator: " "))") }
+        guard !files.isEmpty else {
+            throw ValidationError("no .json event files under \(paths.joined(separator: " "))")
+        }
         let results = try await Replayer(configuration: configuration, logger: logger).replay(files, now: fixedNow)
         let rows = results.map { result in
             [
@@ -53,7 +55,9 @@ struct ReplayCommand: AsyncParsableCommand {
         print(Self.table(header: ["event", "function", "outcome", "subject or reason"], rows: rows))
         let data = configuration.dataDirectory.path
         print("\n\(results.count) events. Emails in \(data)/outbox, drafts for review in \(data)/review,")
-        print("refused events in \(data)/dead-letter, the audit in \(data)/audit (check it: tidings audit verify --data-dir \(data)).")
+        print(
+            "refused events in \(data)/dead-letter, the audit in \(data)/audit (check it: tidings audit verify --data-dir \(data))."
+        )
     }
 
     static func displayName(_ file: URL) -> String {
@@ -70,7 +74,9 @@ struct ReplayCommand: AsyncParsableCommand {
                 index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        let rule = widths.enumerated().map { index, width in String(repeating: "-", count: index == widths.count - 1 ? 20 : width) }
+        let rule = widths.enumerated().map { index, width in
+            String(repeating: "-", count: index == widths.count - 1 ? 20 : width)
+        }
         return ([line(header), rule.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
     }
 }

@@ -7,7 +7,8 @@ import Testing
 struct EventDecoderTests {
     @Test("Shopify's official abandoned-checkout sample normalizes into one cart event")
     func officialShopifyCheckout() throws {
-        let file = TestPaths.specs.appendingPathComponent("shopify/rest-admin-2026-07-examples/abandoned_checkouts.json")
+        let file = TestPaths.specs.appendingPathComponent(
+            "shopify/rest-admin-2026-07-examples/abandoned_checkouts.json")
         let document = try JSONParser.parse(Array(try Data(contentsOf: file)))
         guard case .array(let checkouts)? = document.objectValue?["checkouts"], let first = checkouts.first else {
             Issue.record("the sample has no checkouts")

@@ -41,7 +41,9 @@ struct GuardsTests {
     func completedCheckout() {
         var cart = StageFixtures.cart([StageFixtures.item("boot")])
         cart.completedAt = now.addingTimeInterval(-60)
-        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)?.code == .alreadyConverted)
+        #expect(
+            guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)?.code
+                == .alreadyConverted)
     }
 
     @Test("An order after the abandonment has converted; one before has not; a cancelled one does not count")
@@ -52,7 +54,8 @@ struct GuardsTests {
         #expect(guards.checkCustomer(StageFixtures.profile(orders: [before]), cart: cart) == nil)
         let converted = StageFixtures.profile(orders: [before, StageFixtures.order("o-after", ["boot"], at: after)])
         #expect(guards.checkCustomer(converted, cart: cart)?.code == .alreadyConverted)
-        let cancelled = StageFixtures.profile(orders: [StageFixtures.order("o-x", ["boot"], at: after, cancelled: true)])
+        let cancelled = StageFixtures.profile(orders: [StageFixtures.order("o-x", ["boot"], at: after, cancelled: true)]
+        )
         #expect(guards.checkCustomer(cancelled, cart: cart) == nil)
     }
 

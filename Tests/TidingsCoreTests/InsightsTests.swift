@@ -10,14 +10,17 @@ struct InsightsTests {
     @Test("Shipping that is a large share of the subtotal is the hypothesis, with its figure as evidence")
     func shipping() {
         let cart = StageFixtures.cart([StageFixtures.item("lamp", price: "49.00")], shipping: "12.95")
-        let found = analyst.hypotheses(cart: cart, profile: StageFixtures.profile(orders: [StageFixtures.order("o", ["sock"])]))
+        let found = analyst.hypotheses(
+            cart: cart, profile: StageFixtures.profile(orders: [StageFixtures.order("o", ["sock"])]))
         #expect(found[0].kind == .shippingCost)
         #expect(found[0].evidence[0].contains("26%"))
     }
 
     @Test("A cart far above the customer's usual order is a price hypothesis")
     func price() {
-        let orders = [StageFixtures.order("a", ["sock"], total: "40.00"), StageFixtures.order("b", ["liner"], total: "50.00")]
+        let orders = [
+            StageFixtures.order("a", ["sock"], total: "40.00"), StageFixtures.order("b", ["liner"], total: "50.00"),
+        ]
         let cart = StageFixtures.cart([StageFixtures.item("tent", price: "349.00")])
         let found = analyst.hypotheses(cart: cart, profile: StageFixtures.profile(orders: orders))
         #expect(found[0].kind == .priceAboveUsualSpend)
@@ -26,7 +29,9 @@ struct InsightsTests {
 
     @Test("Two sizes of one product point to size uncertainty")
     func sizes() {
-        let cart = StageFixtures.cart([StageFixtures.item("boot", variant: "US 9"), StageFixtures.item("boot", variant: "US 10")])
+        let cart = StageFixtures.cart([
+            StageFixtures.item("boot", variant: "US 9"), StageFixtures.item("boot", variant: "US 10"),
+        ])
         let profile = StageFixtures.profile(orders: [StageFixtures.order("a", ["sock"], total: "300.00")])
         #expect(analyst.hypotheses(cart: cart, profile: profile).map(\.kind).contains(.sizeUncertainty))
     }
@@ -44,7 +49,8 @@ struct InsightsTests {
     func recommendations() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")])
         let profile = StageFixtures.profile(orders: [StageFixtures.order("mine", ["liner"])])
-        let picks = Recommender(limit: 3).recommend(for: cart, profile: profile, catalog: StageFixtures.catalog).map(\.product.id)
+        let picks = Recommender(limit: 3).recommend(for: cart, profile: profile, catalog: StageFixtures.catalog).map(
+            \.product.id)
         #expect(picks.first == "sock")
         #expect(!picks.contains("boot"))
         #expect(!picks.contains("liner"))
@@ -60,18 +66,24 @@ struct InsightsTests {
         let cart = StageFixtures.cart([StageFixtures.item("tent", price: "349.00")])
         let first = AbandonmentHypothesis(kind: .firstPurchaseHesitation, strength: 60, evidence: [])
         let newCustomer = StageFixtures.profile()
-        #expect(policy.offer(hypothesis: first, profile: newCustomer, cart: cart, eventID: "e", now: StageFixtures.now)?.percent == 5)
+        #expect(
+            policy.offer(hypothesis: first, profile: newCustomer, cart: cart, eventID: "e", now: StageFixtures.now)?
+                .percent == 5)
         let vip = StageFixtures.profile(tags: ["vip"])
-        #expect(policy.offer(hypothesis: first, profile: vip, cart: cart, eventID: "e", now: StageFixtures.now)?.percent == 20)
+        #expect(
+            policy.offer(hypothesis: first, profile: vip, cart: cart, eventID: "e", now: StageFixtures.now)?.percent
+                == 20)
         let sizing = AbandonmentHypothesis(kind: .sizeUncertainty, strength: 80, evidence: [])
         #expect(policy.offer(hypothesis: sizing, profile: vip, cart: cart, eventID: "e", now: StageFixtures.now) == nil)
         let uncapped = StageFixtures.profile(tier: "gold")
-        #expect(policy.offer(hypothesis: first, profile: uncapped, cart: cart, eventID: "e", now: StageFixtures.now) == nil)
+        #expect(
+            policy.offer(hypothesis: first, profile: uncapped, cart: cart, eventID: "e", now: StageFixtures.now) == nil)
     }
 
     @Test("Profiles count only orders that were not cancelled and derive a tier")
     func profile() {
-        let orders = (0..<5).map { StageFixtures.order("o\($0)", ["boot"], total: "100.00") }
+        let orders =
+            (0..<5).map { StageFixtures.order("o\($0)", ["boot"], total: "100.00") }
             + [StageFixtures.order("x", ["tent"], total: "900.00", cancelled: true)]
         let profile = StageFixtures.profile(orders: orders)
         #expect(profile.orderCount == 5)

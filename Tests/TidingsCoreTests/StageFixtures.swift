@@ -8,7 +8,9 @@ enum StageFixtures {
 
     static func usd(_ text: String) -> Money { Money(parsing: text, currency: "USD")! }
 
-    static func product(_ id: String, _ title: String, _ category: String, _ price: String, inventory: Int = 10) -> Product {
+    static func product(_ id: String, _ title: String, _ category: String, _ price: String, inventory: Int = 10)
+        -> Product
+    {
         Product(
             id: id, title: title, category: category, price: usd(price), inventory: inventory,
             url: "https://northwind.example/products/\(id)", isActive: true)
@@ -23,8 +25,10 @@ enum StageFixtures {
         product("lamp", "Headlamp", "Headlamps", "49.00"),
     ]
 
-    static func order(_ id: String, _ productIDs: [String], total: String = "50.00", at: String = "2025-06-01T10:00:00Z",
-                      cancelled: Bool = false, codes: [String] = []) -> OrderRecord {
+    static func order(
+        _ id: String, _ productIDs: [String], total: String = "50.00", at: String = "2025-06-01T10:00:00Z",
+        cancelled: Bool = false, codes: [String] = []
+    ) -> OrderRecord {
         OrderRecord(
             id: id, customerID: "c1", createdAt: ISO8601.parse(at)!, total: usd(total),
             lines: productIDs.map { OrderLine(productID: $0, title: $0, quantity: 1, price: usd("10.00")) },
@@ -37,10 +41,13 @@ enum StageFixtures {
     ]
 
     static let catalog = Catalog(
-        products: Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) }), coPurchases: CoPurchaseIndex(orders: shopOrders))
+        products: Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) }),
+        coPurchases: CoPurchaseIndex(orders: shopOrders))
 
-    static func cart(_ items: [CartItem], shipping: String? = nil, codes: [DiscountAttempt] = [],
-                     abandonedAt: Date = now.addingTimeInterval(-2 * 3600)) -> Cart {
+    static func cart(
+        _ items: [CartItem], shipping: String? = nil, codes: [DiscountAttempt] = [],
+        abandonedAt: Date = now.addingTimeInterval(-2 * 3600)
+    ) -> Cart {
         let subtotal = items.reduce(Money.zero("USD")) { $0 + $1.lineTotal }
         return Cart(
             id: "cart-1", items: items, currency: "USD", subtotal: subtotal, shipping: shipping.map(usd),
@@ -51,17 +58,21 @@ enum StageFixtures {
     static func item(_ id: String, variant: String? = nil, price: String = "179.00", quantity: Int = 1) -> CartItem {
         let title = products.first { $0.id == id }?.title ?? id
         return CartItem(
-            productID: id, variantID: variant.map { "\(id)-\($0)" }, title: title, variantTitle: variant, price: usd(price),
+            productID: id, variantID: variant.map { "\(id)-\($0)" }, title: title, variantTitle: variant,
+            price: usd(price),
             quantity: quantity, category: products.first { $0.id == id }?.category)
     }
 
-    static func profile(orders: [OrderRecord] = [], tier: String? = nil, consent: MarketingConsent = .subscribed,
-                        tags: [String] = []) -> CustomerProfile {
+    static func profile(
+        orders: [OrderRecord] = [], tier: String? = nil, consent: MarketingConsent = .subscribed,
+        tags: [String] = []
+    ) -> CustomerProfile {
         let record = CustomerRecord(
             id: "c1", email: "casey.jordan@example.com", firstName: "Casey", lastName: "Jordan", consent: consent,
             tags: tags, createdAt: nil)
         return ProfileBuilder().build(
-            reference: CustomerReference(id: "c1", email: nil, firstName: nil, tier: tier), record: record, orders: orders,
+            reference: CustomerReference(id: "c1", email: nil, firstName: nil, tier: tier), record: record,
+            orders: orders,
             catalog: catalog, currency: "USD")
     }
 

@@ -67,7 +67,8 @@ struct WritingTests {
         #expect(writer.write(first) == writer.write(first))
         let firstTimer = StageFixtures.profile()
         let (second, _, _) = context(
-            eventID: "evt-2", cart: StageFixtures.cart([StageFixtures.item("tent", price: "349.00")]), profile: firstTimer)
+            eventID: "evt-2", cart: StageFixtures.cart([StageFixtures.item("tent", price: "349.00")]),
+            profile: firstTimer)
         let a = writer.write(first)
         let b = writer.write(second)
         #expect(a.subjects != b.subjects)
@@ -78,11 +79,16 @@ struct WritingTests {
     @Test("The copywriter answers each hypothesis in its opening")
     func answersHypothesis() {
         let writer = OfflineCopywriter()
-        let shipping = context(cart: StageFixtures.cart([StageFixtures.item("lamp", price: "49.00")], shipping: "12.95")).0
+        let shipping = context(
+            cart: StageFixtures.cart([StageFixtures.item("lamp", price: "49.00")], shipping: "12.95")
+        ).0
         #expect(writer.write(shipping).blocks[1].text.contains("shipping"))
         let sizes = context(
-            cart: StageFixtures.cart([StageFixtures.item("boot", variant: "US 9"), StageFixtures.item("boot", variant: "US 10")]),
-            profile: StageFixtures.profile(orders: [StageFixtures.order("a", ["sock"], total: "300.00")])).0
+            cart: StageFixtures.cart([
+                StageFixtures.item("boot", variant: "US 9"), StageFixtures.item("boot", variant: "US 10"),
+            ]),
+            profile: StageFixtures.profile(orders: [StageFixtures.order("a", ["sock"], total: "300.00")])
+        ).0
         #expect(writer.write(sizes).blocks[1].text.contains("US 9 or the US 10"))
     }
 

@@ -21,21 +21,25 @@ struct ReplayGoldenTests {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
-            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay(files)
             var actual: [String: Golden] = [:]
             for result in results {
                 let name = result.file.path.replacingOccurrences(of: RuntimeTestSupport.cartEvents.path + "/", with: "")
                 let report = result.report
                 // Reasons keep their code; the wording after it may be improved freely.
                 let code = report.reason.map { String($0.prefix { $0 != ":" }) }
-                actual[name] = Golden(outcome: report.outcome.rawValue, reason: code, retryable: report.retryable, subject: report.subject)
+                actual[name] = Golden(
+                    outcome: report.outcome.rawValue, reason: code, retryable: report.retryable, subject: report.subject
+                )
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             if ProcessInfo.processInfo.environment["TIDINGS_UPDATE_GOLDEN"] == "1" {
                 try (encoder.encode(actual) + Data("\n".utf8)).write(to: RuntimeTestSupport.golden)
             }
-            let expected = try JSONDecoder().decode([String: Golden].self, from: Data(contentsOf: RuntimeTestSupport.golden))
+            let expected = try JSONDecoder().decode(
+                [String: Golden].self, from: Data(contentsOf: RuntimeTestSupport.golden))
             #expect(Set(actual.keys) == Set(expected.keys))
             for (name, golden) in expected.sorted(by: { $0.key < $1.key }) {
                 #expect(actual[name] == golden, "\(name)")
@@ -48,10 +52,13 @@ struct ReplayGoldenTests {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             let file = RuntimeTestSupport.cartEvents.appendingPathComponent("shopify-first-time-buyer.json")
-            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay([file])
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay([file])
             #expect(results.first?.report.outcome == .sent)
             let outbox = scratch.appendingPathComponent("outbox")
-            let emails = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasSuffix(".eml") }
+            let emails = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter {
+                $0.hasSuffix(".eml")
+            }
             #expect(emails.count == 1)
             let eml = try String(contentsOf: outbox.appendingPathComponent(emails[0]), encoding: .utf8)
             #expect(eml.contains("Subject: Maya, still thinking about the Summit Softshell Jacket?"))
@@ -80,12 +87,16 @@ struct ReplayGoldenTests {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.appendingPathComponent("invalid").path])
-            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay(files)
             #expect(results.allSatisfy { $0.report.outcome == .rejectedInput })
-            let kept = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("dead-letter").path)
-                .filter { $0.hasSuffix(".json") }
+            let kept = try FileManager.default.contentsOfDirectory(
+                atPath: scratch.appendingPathComponent("dead-letter").path
+            )
+            .filter { $0.hasSuffix(".json") }
             #expect(kept.count == files.count)
-            let keptBodies = try Set(kept.map { try Data(contentsOf: scratch.appendingPathComponent("dead-letter/\($0)")) })
+            let keptBodies = try Set(
+                kept.map { try Data(contentsOf: scratch.appendingPathComponent("dead-letter/\($0)")) })
             for file in files { #expect(keptBodies.contains(try Data(contentsOf: file)), "\(file.lastPathComponent)") }
             let terminal = try Self.auditLines(scratch).filter { $0.contains("\"outcome\":\"rejected_input\"") }
             #expect(terminal.count == files.count)
@@ -97,7 +108,8 @@ struct ReplayGoldenTests {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
-            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay(files)
             let terminal = try Self.auditLines(scratch).filter { $0.contains("\"stage\":\"outcome\"") }
             #expect(terminal.count == results.count)
             #expect(try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify().passed)

@@ -20,7 +20,10 @@ enum RuntimeTestSupport {
     /// A configuration on the recorded shop with its data folder in `directory`.
     static func configuration(dataDirectory: URL) throws -> Configuration {
         try Configuration.load(
-            environment: ["TIDINGS_DATA_DIR": dataDirectory.path, "TIDINGS_SHOP_DIR": root.appendingPathComponent("Events/shop").path],
+            environment: [
+                "TIDINGS_DATA_DIR": dataDirectory.path,
+                "TIDINGS_SHOP_DIR": root.appendingPathComponent("Events/shop").path,
+            ],
             workingDirectory: root)
     }
 

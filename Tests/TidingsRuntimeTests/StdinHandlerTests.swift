@@ -13,7 +13,8 @@ struct StdinHandlerTests {
     }
 
     func run(_ event: String, dataDirectory: URL, environment extra: [String: String] = [:]) throws -> Run {
-        let binary = try #require(RuntimeTestSupport.builtBinary("cartAbandoned"), "build the package first (swift build)")
+        let binary = try #require(
+            RuntimeTestSupport.builtBinary("cartAbandoned"), "build the package first (swift build)")
         let process = Process()
         process.executableURL = binary
         process.currentDirectoryURL = RuntimeTestSupport.root
@@ -22,7 +23,8 @@ struct StdinHandlerTests {
         environment["TIDINGS_LOG_LEVEL"] = "error"
         environment.merge(extra) { _, new in new }
         process.environment = environment
-        process.standardInput = try FileHandle(forReadingFrom: RuntimeTestSupport.cartEvents.appendingPathComponent(event))
+        process.standardInput = try FileHandle(
+            forReadingFrom: RuntimeTestSupport.cartEvents.appendingPathComponent(event))
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -37,12 +39,14 @@ struct StdinHandlerTests {
     func sent() async throws {
         try await withScratch { scratch in
             let guest = try run(
-                "shopify-guest-checkout.json", dataDirectory: scratch, environment: ["TIDINGS_NOW": "2026-11-21T17:00:00Z"])
+                "shopify-guest-checkout.json", dataDirectory: scratch,
+                environment: ["TIDINGS_NOW": "2026-11-21T17:00:00Z"])
             #expect(guest.status == 0)
             #expect(guest.result["function"] == "cartAbandoned")
             #expect(guest.result["outcome"] == "sent")
             #expect(guest.result["subject"]?.stringValue?.contains("Basecamp 2 Backpacking Tent") == true)
-            let outbox = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("outbox").path)
+            let outbox = try FileManager.default.contentsOfDirectory(
+                atPath: scratch.appendingPathComponent("outbox").path)
             #expect(outbox.filter { $0.hasSuffix(".eml") }.count == 1)
         }
     }
@@ -51,7 +55,8 @@ struct StdinHandlerTests {
     func stale() async throws {
         try await withScratch { scratch in
             let guest = try run(
-                "shopify-guest-checkout.json", dataDirectory: scratch, environment: ["TIDINGS_NOW": "2026-12-01T17:00:00Z"])
+                "shopify-guest-checkout.json", dataDirectory: scratch,
+                environment: ["TIDINGS_NOW": "2026-12-01T17:00:00Z"])
             #expect(guest.status == 0)
             #expect(guest.result["outcome"] == "suppressed")
             #expect(guest.result["reason"]?.stringValue?.hasPrefix("stale") == true)
@@ -66,7 +71,8 @@ struct StdinHandlerTests {
             #expect(result.status == 65)
             #expect(result.result["outcome"] == "rejected_input")
             #expect(result.result["reason"]?.stringValue?.contains("$.payload.cart.items[0].quantity") == true)
-            let kept = try FileManager.default.contentsOfDirectory(atPath: scratch.appendingPathComponent("dead-letter").path)
+            let kept = try FileManager.default.contentsOfDirectory(
+                atPath: scratch.appendingPathComponent("dead-letter").path)
             #expect(kept.contains { $0.hasSuffix(".json") })
         }
     }

@@ -30,8 +30,7 @@ package struct AuditVerifier: Sendable {
         if let days { dayNames = dayNames.filter(days.contains) }
         var files: [AuditFileVerification] = []
         for day in dayNames.sorted() {
-            for name in try AuditFile.names(in: root.path + "/" + day).sorted() where name.hasSuffix(".jsonl")
-            {
+            for name in try AuditFile.names(in: root.path + "/" + day).sorted() where name.hasSuffix(".jsonl") {
                 files.append(try verifyFile(day + "/" + name))
             }
         }

@@ -5,7 +5,8 @@ extension Configuration {
     /// `TIDINGS_CONFIG_FILE`. Relative paths resolve against `workingDirectory`.
     /// Throws `ConfigurationError` naming the first bad key.
     public static func load(
-        environment: [String: String], workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        environment: [String: String],
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) throws(ConfigurationError) -> Configuration {
         func path(_ key: String, default fallback: String) -> URL {
             let value = environment[key].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
@@ -24,7 +25,8 @@ extension Configuration {
         }
         if let text = environment["TIDINGS_NOW"], !text.isEmpty {
             guard let pinned = ISO8601.parse(text) else {
-                throw ConfigurationError(key: "TIDINGS_NOW", reason: "'\(text)' is not an ISO 8601 timestamp with an offset")
+                throw ConfigurationError(
+                    key: "TIDINGS_NOW", reason: "'\(text)' is not an ISO 8601 timestamp with an offset")
             }
             configuration.pinnedNow = pinned
         }
@@ -84,12 +86,16 @@ extension Configuration {
                     try brand.optionalString("unsubscribe_mailto") ?? self.brand.unsubscribeMailto
                 if brand.value("link_domains") != nil { self.brand.linkDomains = try brand.strings("link_domains") }
                 guard self.brand.unsubscribeURL.hasPrefix("https://") else {
-                    throw InputError(.invalidField, path: "$.brand.unsubscribe_url", reason: "must be an https URL (RFC 8058)")
+                    throw InputError(
+                        .invalidField, path: "$.brand.unsubscribe_url", reason: "must be an https URL (RFC 8058)")
                 }
             }
             if let policy = try root.optionalObject("policy") {
-                self.policy.subjectMaxLength = try policy.optionalInt("subject_max_length") ?? self.policy.subjectMaxLength
-                if policy.value("banned_phrases") != nil { self.policy.bannedPhrases = try policy.strings("banned_phrases") }
+                self.policy.subjectMaxLength =
+                    try policy.optionalInt("subject_max_length") ?? self.policy.subjectMaxLength
+                if policy.value("banned_phrases") != nil {
+                    self.policy.bannedPhrases = try policy.strings("banned_phrases")
+                }
                 if policy.value("regulated_phrases") != nil {
                     self.policy.regulatedPhrases = try policy.strings("regulated_phrases")
                 }
@@ -109,7 +115,9 @@ extension Configuration {
                 }
             }
             if let review = try root.optionalObject("review") {
-                if review.value("tiers") != nil { self.review.tiers = Set(try review.strings("tiers").map { $0.lowercased() }) }
+                if review.value("tiers") != nil {
+                    self.review.tiers = Set(try review.strings("tiers").map { $0.lowercased() })
+                }
                 self.review.belowScore = try review.optionalInt("below_score") ?? self.review.belowScore
                 self.review.offerPercentAtLeast =
                     try review.optionalInt("offer_percent_at_least") ?? self.review.offerPercentAtLeast
@@ -121,8 +129,12 @@ extension Configuration {
                     }
                     let reader = try flows.object(key)
                     var settings = self.settings(for: kind)
-                    if let minutes = try reader.optionalInt("delay_minutes") { settings.delay = TimeInterval(minutes * 60) }
-                    if let days = try reader.optionalInt("window_days") { settings.window = TimeInterval(days * 86_400) }
+                    if let minutes = try reader.optionalInt("delay_minutes") {
+                        settings.delay = TimeInterval(minutes * 60)
+                    }
+                    if let days = try reader.optionalInt("window_days") {
+                        settings.window = TimeInterval(days * 86_400)
+                    }
                     settings.requiresConsent = try reader.optionalBool("require_consent") ?? settings.requiresConsent
                     self.flows[kind] = settings
                 }

@@ -15,7 +15,8 @@ public struct FolderDeadLetterStore: DeadLetterStore {
         self.directory = directory
     }
 
-    public func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String {
+    public func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
+    {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let stamp = ISO8601.format(time, milliseconds: false).replacingOccurrences(of: ":", with: "")
         let safeID = String(eventID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(80))

@@ -29,7 +29,8 @@ public struct ProfileBuilder: Sendable {
 
         let tags = record?.tags ?? []
         let tier =
-            reference.tier ?? (tags.contains("vip") ? "vip" : Self.tier(orderCount: orderCount, totalSpent: total.amount))
+            reference.tier
+            ?? (tags.contains("vip") ? "vip" : Self.tier(orderCount: orderCount, totalSpent: total.amount))
         var consent = record?.consent ?? .unknown
         if consent == .unknown { consent = reference.consent }
 

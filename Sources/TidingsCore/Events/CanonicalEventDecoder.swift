@@ -33,7 +33,8 @@ enum CanonicalEventDecoder {
                     category: try item.optionalString("category")))
         }
         guard !items.isEmpty else {
-            throw InputError(.missingField, path: cartReader.path(of: "items"), reason: "a cart needs at least one item")
+            throw InputError(
+                .missingField, path: cartReader.path(of: "items"), reason: "a cart needs at least one item")
         }
         let itemsTotal = items.reduce(Money.zero(currency)) { $0 + $1.lineTotal }
         let total = try cartReader.optionalMoney("total_value", currency: currency) ?? itemsTotal

@@ -12,7 +12,8 @@ public struct Delivery: Sendable {
 
     public init(body: [UInt8], headers: [String: String] = [:], receivedAt: Date? = nil) {
         self.body = body
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { _, last in last })
         self.receivedAt = receivedAt
     }
 }

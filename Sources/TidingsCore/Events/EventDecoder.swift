@@ -44,7 +44,8 @@ public struct EventDecoder: Sendable {
             let bytes = Array((try? JSONEncoder().encode(body)) ?? Data())
             return (Delivery(body: bytes, headers: headers, receivedAt: receivedAt), body)
         default:
-            throw InputError(.invalidField, path: "$.body", reason: "expected the webhook body as an object or a string")
+            throw InputError(
+                .invalidField, path: "$.body", reason: "expected the webhook body as an object or a string")
         }
     }
 
@@ -63,7 +64,9 @@ public struct EventDecoder: Sendable {
         if root.value("scope") != nil, root.value("store_id") != nil || root.value("producer") != nil {
             return try BigCommerceCartDecoder.decode(root, headers: headers)
         }
-        if root.value("abandoned_checkout_url") != nil || (root.value("line_items") != nil && root.value("token") != nil) {
+        if root.value("abandoned_checkout_url") != nil
+            || (root.value("line_items") != nil && root.value("token") != nil)
+        {
             return try ShopifyCheckoutDecoder.decode(root, topic: "checkouts/update", headers: headers)
         }
         throw InputError(

@@ -11,7 +11,8 @@ enum ShopifyCheckoutDecoder {
         guard topics.contains(topic) else {
             throw InputError(
                 .unsupportedTopic, path: "$.headers.X-Shopify-Topic",
-                reason: "topic '\(topic)' is not an abandoned-checkout topic (\(topics.sorted().joined(separator: ", ")))")
+                reason:
+                    "topic '\(topic)' is not an abandoned-checkout topic (\(topics.sorted().joined(separator: ", ")))")
         }
         let checkoutID = try body.id("id")
         let currency = try body.optionalString("currency") ?? "USD"
@@ -19,7 +20,9 @@ enum ShopifyCheckoutDecoder {
 
         let lineReaders = try body.objects("line_items")
         guard !lineReaders.isEmpty else {
-            throw InputError(.missingField, path: body.path(of: "line_items"), reason: "an abandoned checkout needs at least one line item")
+            throw InputError(
+                .missingField, path: body.path(of: "line_items"),
+                reason: "an abandoned checkout needs at least one line item")
         }
         var items: [CartItem] = []
         for line in lineReaders {
@@ -46,7 +49,8 @@ enum ShopifyCheckoutDecoder {
         }
         let cart = Cart(
             id: try body.optionalString("token") ?? checkoutID, items: items, currency: currency,
-            subtotal: subtotal, shipping: shipping, total: try body.optionalMoney("total_price", currency: currency) ?? subtotal,
+            subtotal: subtotal, shipping: shipping,
+            total: try body.optionalMoney("total_price", currency: currency) ?? subtotal,
             discountCodes: codes, recoveryURL: try body.optionalString("abandoned_checkout_url"),
             completedAt: try body.optionalDate("completed_at"), abandonedAt: updatedAt)
 

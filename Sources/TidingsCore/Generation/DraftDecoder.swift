@@ -23,9 +23,11 @@ public enum DraftDecoder {
         for block in try root.objects("blocks") {
             let kindText = try block.string("kind")
             guard let kind = DraftBlock.Kind(rawValue: kindText) else {
-                throw InputError(.invalidField, path: block.path(of: "kind"), reason: "'\(kindText)' is not a block kind")
+                throw InputError(
+                    .invalidField, path: block.path(of: "kind"), reason: "'\(kindText)' is not a block kind")
             }
-            blocks.append(DraftBlock(kind: kind, text: try block.string("text"), productID: try block.optionalID("product_id")))
+            blocks.append(
+                DraftBlock(kind: kind, text: try block.string("text"), productID: try block.optionalID("product_id")))
         }
         guard blocks.count >= 2 else {
             throw InputError(.invalidField, path: "$.blocks", reason: "needs at least 2 blocks, found \(blocks.count)")
@@ -34,7 +36,8 @@ public enum DraftDecoder {
         if let reader = try root.optionalObject("offer") {
             let kindText = try reader.string("kind")
             guard let kind = DraftOffer.Kind(rawValue: kindText) else {
-                throw InputError(.invalidField, path: reader.path(of: "kind"), reason: "'\(kindText)' is not an offer kind")
+                throw InputError(
+                    .invalidField, path: reader.path(of: "kind"), reason: "'\(kindText)' is not an offer kind")
             }
             offer = DraftOffer(kind: kind, percent: try reader.int("percent"), code: try reader.string("code"))
         }

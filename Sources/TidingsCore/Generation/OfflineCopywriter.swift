@@ -28,12 +28,14 @@ public struct OfflineCopywriter: LanguageModel {
         var blocks: [DraftBlock] = []
         let greeting: String
         if let name {
-            greeting = returning ? choice.pick(["Hi \(name),", "Hello again, \(name),", "\(name), hi,"]) : "Hi \(name),"
+            greeting =
+                returning ? choice.pick(["Hi \(name),", "Hello again, \(name),", "\(name), hi,"]) : "Hi \(name),"
         } else {
             greeting = "Hi there,"
         }
         blocks.append(DraftBlock(kind: .greeting, text: greeting))
-        blocks.append(DraftBlock(kind: .paragraph, text: opening(context, itemList: itemList, lead: lead, choice: &choice)))
+        blocks.append(
+            DraftBlock(kind: .paragraph, text: opening(context, itemList: itemList, lead: lead, choice: &choice)))
         if let loyalty = loyaltyLine(context, choice: &choice) {
             blocks.append(DraftBlock(kind: .paragraph, text: loyalty))
         }
@@ -63,7 +65,8 @@ public struct OfflineCopywriter: LanguageModel {
                         "Other customers pair \(anchor) with:",
                     ])))
             for pick in context.recommendations {
-                blocks.append(DraftBlock(kind: .product, text: pick.because.capitalizedFirst + ".", productID: pick.productID))
+                blocks.append(
+                    DraftBlock(kind: .product, text: pick.because.capitalizedFirst + ".", productID: pick.productID))
             }
         }
         blocks.append(
@@ -78,10 +81,13 @@ public struct OfflineCopywriter: LanguageModel {
             blocks: blocks,
             productPicks: context.items.map(\.productID) + context.recommendations.map(\.productID),
             offer: context.offer.flatMap { terms in
-                DraftOffer.Kind(rawValue: terms.kind).map { DraftOffer(kind: $0, percent: terms.percent, code: terms.code) }
+                DraftOffer.Kind(rawValue: terms.kind).map {
+                    DraftOffer(kind: $0, percent: terms.percent, code: terms.code)
+                }
             },
             callToAction: CallToAction(
-                label: context.items.count == 1 ? "Return to your \(Self.shortTitle(leadTitle, limit: 24))" : "Return to your cart",
+                label: context.items.count == 1
+                    ? "Return to your \(Self.shortTitle(leadTitle, limit: 24))" : "Return to your cart",
                 url: context.checkoutURL))
     }
 
@@ -134,7 +140,8 @@ public struct OfflineCopywriter: LanguageModel {
         let customer = context.customer
         switch customer.tier {
         case "vip":
-            return "You have been with us for \(customer.orderCount) orders, and that means a lot to a small shop like ours."
+            return
+                "You have been with us for \(customer.orderCount) orders, and that means a lot to a small shop like ours."
         case "loyal":
             if let category = customer.topCategories.first {
                 return "You know our \(category.lowercased()) well by now, so this one should feel familiar."
@@ -180,15 +187,22 @@ public struct OfflineCopywriter: LanguageModel {
         var options: [String?] = []
         switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis.kind) ?? .distracted {
         case .shippingCost:
-            options.append(context.offer != nil ? fit { "Free shipping on your \($0)" } : fit { "Make the shipping worth it: \($0)" })
+            options.append(
+                context.offer != nil
+                    ? fit { "Free shipping on your \($0)" } : fit { "Make the shipping worth it: \($0)" })
         case .priceAboveUsualSpend: options.append(fit { "A closer look at the \($0)" })
-        case .discountCodeFailed: options.append(context.offer != nil ? "That code did not work. This one will" : "About the code at checkout")
+        case .discountCodeFailed:
+            options.append(
+                context.offer != nil ? "That code did not work. This one will" : "About the code at checkout")
         case .sizeUncertainty: options.append(fit { "Which size \($0) is right for you?" })
         case .firstPurchaseHesitation: options.append(fit { "Still thinking about the \($0)?" })
         case .waitingForDiscount: options.append(fit { "Your \($0), saved for you" })
         case .distracted: options.append(fit { "You left the \($0) behind" })
         }
-        options.append(fit { title in name.map { "\($0), your \(title) is still in your cart" } ?? "Your \(title) is still in your cart" })
+        options.append(
+            fit { title in
+                name.map { "\($0), your \(title) is still in your cart" } ?? "Your \(title) is still in your cart"
+            })
         if let offer = context.offer, offer.kind == DraftOffer.Kind.percentOff.rawValue {
             options.append(fit { "\(offer.percent)% off your \($0), for two days" })
         }
@@ -197,8 +211,11 @@ public struct OfflineCopywriter: LanguageModel {
             options.append(fit { _ in "Goes well with it: \(Self.shortTitle(pick.title, limit: 30))" })
         }
         var subjects = options.compactMap { $0 }.filter { $0.count <= limit }
-        subjects = subjects.enumerated().filter { index, subject in !subjects[..<index].contains(subject) }.map(\.element)
-        if subjects.count < 3 { subjects.append(contentsOf: ["Your cart is saved", "Still thinking it over?"].prefix(3 - subjects.count)) }
+        subjects = subjects.enumerated().filter { index, subject in !subjects[..<index].contains(subject) }.map(
+            \.element)
+        if subjects.count < 3 {
+            subjects.append(contentsOf: ["Your cart is saved", "Still thinking it over?"].prefix(3 - subjects.count))
+        }
         // Rotate the non-leading options so two customers with the same situation still differ.
         let rest = Array(subjects.dropFirst())
         let shift = rest.isEmpty ? 0 : choice.index(rest.count)
@@ -208,7 +225,8 @@ public struct OfflineCopywriter: LanguageModel {
     func preheader(_ context: PromptContext, itemList: String) -> String {
         var text: String
         if let offer = context.offer {
-            text = offer.kind == DraftOffer.Kind.freeShipping.rawValue
+            text =
+                offer.kind == DraftOffer.Kind.freeShipping.rawValue
                 ? "Free shipping with \(offer.code). \(itemList.capitalizedFirst), saved in your cart."
                 : "\(offer.percent)% off with \(offer.code). \(itemList.capitalizedFirst), saved in your cart."
         } else {
@@ -256,8 +274,10 @@ public struct OfflineCopywriter: LanguageModel {
 
     static func readableDay(_ iso: String) -> String {
         guard let date = ISO8601.parse(iso) else { return iso }
-        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                      "October", "November", "December"]
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September",
+            "October", "November", "December",
+        ]
         let day = ISO8601.day(date)
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return day }

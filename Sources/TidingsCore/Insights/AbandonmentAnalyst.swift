@@ -18,7 +18,9 @@ public struct AbandonmentAnalyst: Sendable {
                 found.append(
                     AbandonmentHypothesis(
                         kind: .shippingCost, strength: min(95, 50 + share.wholePercent),
-                        evidence: ["shipping of \(shipping.display) is \(share.wholePercent)% of the \(cart.subtotal.display) subtotal"]))
+                        evidence: [
+                            "shipping of \(shipping.display) is \(share.wholePercent)% of the \(cart.subtotal.display) subtotal"
+                        ]))
             }
         }
         let failedCodes = cart.discountCodes.filter { $0.amount.amount == 0 }
@@ -49,7 +51,9 @@ public struct AbandonmentAnalyst: Sendable {
             found.append(
                 AbandonmentHypothesis(
                     kind: .sizeUncertainty, strength: 80,
-                    evidence: ["\(variants.count) variants of \(titles[productID] ?? productID) (\(variants.sorted().joined(separator: ", "))) are in the cart"]))
+                    evidence: [
+                        "\(variants.count) variants of \(titles[productID] ?? productID) (\(variants.sorted().joined(separator: ", "))) are in the cart"
+                    ]))
         }
         if profile.orderCount == 0 {
             found.append(

@@ -7,7 +7,8 @@ public struct Insights: Sendable {
     public var signals: [AbandonmentHypothesis]
     public var recommendations: [Recommendation]
 
-    public init(hypothesis: AbandonmentHypothesis, signals: [AbandonmentHypothesis], recommendations: [Recommendation]) {
+    public init(hypothesis: AbandonmentHypothesis, signals: [AbandonmentHypothesis], recommendations: [Recommendation])
+    {
         self.hypothesis = hypothesis
         self.signals = signals
         self.recommendations = recommendations

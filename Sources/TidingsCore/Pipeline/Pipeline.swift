@@ -91,7 +91,8 @@ struct Run {
                     time: now, eventID: eventID, correlationID: correlationID, function: function, stage: "outcome",
                     outcome: report.outcome, facts: facts))
         } catch {
-            logger.error("audit write failed for the terminal record", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
+            logger.error(
+                "audit write failed for the terminal record", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
             return OutcomeReport(
                 function: function, eventID: eventID, outcome: .failed,
                 reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
@@ -104,10 +105,13 @@ struct Run {
         return report
     }
 
-    func report(_ outcome: Outcome, reason: String? = nil, retryable: Bool? = nil, subject: String? = nil,
-                messages: [String]? = nil) -> OutcomeReport {
+    func report(
+        _ outcome: Outcome, reason: String? = nil, retryable: Bool? = nil, subject: String? = nil,
+        messages: [String]? = nil
+    ) -> OutcomeReport {
         OutcomeReport(
-            function: function, eventID: eventID, outcome: outcome, reason: reason, retryable: retryable, subject: subject,
+            function: function, eventID: eventID, outcome: outcome, reason: reason, retryable: retryable,
+            subject: subject,
             messages: messages)
     }
 
@@ -117,7 +121,8 @@ struct Run {
         do {
             event = try pipeline.decoder.decode(delivery)
             guard event.flow == pipeline.flow.kind else {
-                throw InputError(.unsupportedTopic, path: "$", reason: "a \(event.flow.rawValue) event sent to \(function)")
+                throw InputError(
+                    .unsupportedTopic, path: "$", reason: "a \(event.flow.rawValue) event sent to \(function)")
             }
         } catch let error as InputError {
             return try rejectInput(delivery, error)
@@ -149,7 +154,9 @@ struct Run {
 
         // Enrich.
         guard let platform = stages.platform(for: event.source.platform) else {
-            throw Failure(reason: "no_platform: no commerce platform is configured for \(event.source.platform.rawValue)", retryable: false)
+            throw Failure(
+                reason: "no_platform: no commerce platform is configured for \(event.source.platform.rawValue)",
+                retryable: false)
         }
         let catalog: Catalog
         var cart: Cart
@@ -162,7 +169,10 @@ struct Run {
             case .complete(let complete): cart = complete
             case .reference(let cartID):
                 guard let found = try await platform.cart(id: cartID) else {
-                    return try stop(GuardVerdict(.alreadyConverted, "cart \(cartID) no longer exists on the platform (converted or deleted)"))
+                    return try stop(
+                        GuardVerdict(
+                            .alreadyConverted, "cart \(cartID) no longer exists on the platform (converted or deleted)")
+                    )
                 }
                 cart = found.cart
                 customerReference.id = found.customerID
@@ -176,7 +186,8 @@ struct Run {
             cart.items[index].category = catalog[cart.items[index].productID]?.category
         }
         let profile = ProfileBuilder().build(
-            reference: customerReference, record: customerRecord, orders: orders, catalog: catalog, currency: cart.currency)
+            reference: customerReference, record: customerRecord, orders: orders, catalog: catalog,
+            currency: cart.currency)
         try record(
             "enrich",
             [
@@ -206,7 +217,8 @@ struct Run {
 
         // Prompt and generation.
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
-        let checkoutURL = cart.recoveryURL.flatMap { validator.isAllowedLink($0) ? $0 : nil }
+        let checkoutURL =
+            cart.recoveryURL.flatMap { validator.isAllowedLink($0) ? $0 : nil }
             ?? configuration.brand.storefrontURL + "/cart"
         let context = PromptContext(
             eventID: event.id, flow: pipeline.flow.kind, brand: configuration.brand, profile: profile, cart: cart,
@@ -260,7 +272,8 @@ struct Run {
         }
         let renderFindings = validator.validateRendered(rendered)
         if !renderFindings.isEmpty {
-            throw Failure(reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
+            throw Failure(
+                reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
         }
         try record("render", ["message_id": .string(rendered.messageID), "subject": .string(subject)])
 
@@ -274,19 +287,25 @@ struct Run {
                 throw Failure(reason: "delivery_failed: \(error)", retryable: error.isRetryable)
             }
             // The recipient appears in the audit only here, where the hand-over needs it.
-            try record("deliver", ["service": .string(receipt.service), "reference": .string(receipt.reference), "to": .string(email)])
+            try record(
+                "deliver",
+                ["service": .string(receipt.service), "reference": .string(receipt.reference), "to": .string(email)])
             return finish(report(.sent, subject: subject, messages: [receipt.reference]))
         case .review(let reasons):
             let reference: String
             do {
                 reference = try await stages.review.enqueue(
-                    ReviewItem(eventID: event.id, flow: pipeline.flow.kind, reasons: reasons, score: findings.score, draft: draft, email: rendered))
+                    ReviewItem(
+                        eventID: event.id, flow: pipeline.flow.kind, reasons: reasons, score: findings.score,
+                        draft: draft, email: rendered))
             } catch {
                 throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
             }
             try record("review", ["reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string))])
             return finish(
-                report(.queuedForReview, reason: "review: \(reasons.joined(separator: "; "))", subject: subject, messages: [reference]))
+                report(
+                    .queuedForReview, reason: "review: \(reasons.joined(separator: "; "))", subject: subject,
+                    messages: [reference]))
         case .reject:
             throw Failure(reason: "draft_rejected", retryable: false)
         }
@@ -298,7 +317,12 @@ struct Run {
         do {
             let text = try await model.complete(prompt)
             let draft = try DraftDecoder.decode(text)
-            try record("generate", ["writer": .string(model.name), "subjects": .int(draft.subjects.count), "blocks": .int(draft.blocks.count)])
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "subjects": .int(draft.subjects.count),
+                    "blocks": .int(draft.blocks.count),
+                ])
             return (draft, model.name)
         } catch let failure as Failure {
             throw failure
@@ -306,7 +330,12 @@ struct Run {
             guard model.name != pipeline.fallbackWriter.name else {
                 throw Failure(reason: "generation_failed: \(error)", retryable: false)
             }
-            try record("generate", ["writer": .string(model.name), "error": .string("\(error)"), "fallback": .string(pipeline.fallbackWriter.name)])
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "error": .string("\(error)"),
+                    "fallback": .string(pipeline.fallbackWriter.name),
+                ])
             return try await generate(prompt, using: pipeline.fallbackWriter)
         }
     }
@@ -314,7 +343,8 @@ struct Run {
     func validationFacts(_ findings: Findings, decision: Decision, writer: String) -> [String: JSONValue] {
         [
             "writer": .string(writer), "score": .int(findings.score), "decision": .string(decision.name),
-            "findings": .array(findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
+            "findings": .array(
+                findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
         ]
     }
 
@@ -329,7 +359,8 @@ struct Run {
     func rejectInput(_ delivery: Delivery, _ error: InputError) throws -> OutcomeReport {
         var facts: [String: JSONValue] = ["code": .string(error.code.rawValue), "path": .string(error.path)]
         do {
-            let kept = try stages.deadLetters.keep(delivery.body, eventID: eventID, function: function, reason: error.description, at: now)
+            let kept = try stages.deadLetters.keep(
+                delivery.body, eventID: eventID, function: function, reason: error.description, at: now)
             facts["dead_letter"] = .string(kept)
         } catch {
             // Losing the event would be worse than failing: ask for a retry so the platform keeps it.

@@ -86,11 +86,13 @@ extension PromptContext {
         otherSignals = insights.signals.dropFirst().map { Hypothesis(kind: $0.kind.rawValue, evidence: $0.evidence) }
         recommendations = insights.recommendations.map {
             Pick(
-                productID: $0.product.id, title: Self.data($0.product.title, limit: 80), price: $0.product.price.display,
+                productID: $0.product.id, title: Self.data($0.product.title, limit: 80),
+                price: $0.product.price.display,
                 category: Self.data($0.product.category, limit: 40), because: Self.data($0.because, limit: 120))
         }
         self.offer = offer.map {
-            OfferTerms(kind: $0.kind.rawValue, percent: $0.percent, code: $0.code, expiresAt: ISO8601.format($0.expiresAt))
+            OfferTerms(
+                kind: $0.kind.rawValue, percent: $0.percent, code: $0.code, expiresAt: ISO8601.format($0.expiresAt))
         }
         self.checkoutURL = checkoutURL
         self.subjectMaxLength = subjectMaxLength

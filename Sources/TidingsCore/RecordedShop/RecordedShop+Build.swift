@@ -182,8 +182,7 @@ extension RecordedShop {
         return (customer, orders)
     }
 
-    static func randomLine(in category: String, products: [ShopProduct], random: inout SplitMix64) -> ShopLine
-    {
+    static func randomLine(in category: String, products: [ShopProduct], random: inout SplitMix64) -> ShopLine {
         let candidates = products.indices.filter { products[$0].category == category }
         let product = random.pick(candidates)
         let quantity = category == "Socks" ? random.int(in: 1...3) : random.chance(5) ? 2 : 1

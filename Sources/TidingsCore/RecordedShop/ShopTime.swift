@@ -10,8 +10,7 @@ package struct ShopTime: Sendable, Hashable, Comparable {
     package init(seconds: Int) { self.seconds = seconds }
 
     /// A UTC civil time; the fields must be valid.
-    package init(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0)
-    {
+    package init(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0) {
         seconds = Wire.epochSeconds(year, month, day, hour, minute, second) ?? 0
     }
 

@@ -23,7 +23,8 @@ public struct DraftValidator: Sendable {
         public var cartTitles: [String]
 
         public init(
-            catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String], cartTitles: [String]
+            catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String],
+            cartTitles: [String]
         ) {
             self.catalog = catalog
             self.offer = offer
@@ -45,7 +46,9 @@ public struct DraftValidator: Sendable {
         }
         for (index, subject) in draft.subjects.enumerated() {
             if subject.count > policy.subjectMaxLength {
-                add("subject_length", .error, "subjects[\(index)]", "\(subject.count) characters; the limit is \(policy.subjectMaxLength)")
+                add(
+                    "subject_length", .error, "subjects[\(index)]",
+                    "\(subject.count) characters; the limit is \(policy.subjectMaxLength)")
             }
             if subject.trimmingCharacters(in: .whitespaces).isEmpty {
                 add("schema", .error, "subjects[\(index)]", "empty subject")
@@ -67,7 +70,9 @@ public struct DraftValidator: Sendable {
                 add("banned_phrase", .error, field, "contains the banned phrase '\(phrase)'")
             }
             for phrase in policy.regulatedPhrases where lowered.contains(phrase.lowercased()) {
-                add("regulated_phrase", .review, field, "contains the regulated phrase '\(phrase)'; a human must approve it")
+                add(
+                    "regulated_phrase", .review, field,
+                    "contains the regulated phrase '\(phrase)'; a human must approve it")
             }
             if let leaked = PIIScanner.contains(text, anyOf: facts.personalData) {
                 add("personal_data", .error, field, "contains personal data of the customer ('\(leaked.prefix(2))…')")
@@ -80,11 +85,15 @@ public struct DraftValidator: Sendable {
             }
         }
         if !isAllowedLink(draft.callToAction.url) {
-            add("link_domain", .error, "call_to_action.url", "\(draft.callToAction.url) is not an https link on the shop's domains")
+            add(
+                "link_domain", .error, "call_to_action.url",
+                "\(draft.callToAction.url) is not an https link on the shop's domains")
         }
 
         var referenced = draft.productPicks.enumerated().map { ("product_picks[\($0)]", $1) }
-        referenced += draft.blocks.enumerated().compactMap { index, block in block.productID.map { ("blocks[\(index)].product_id", $0) } }
+        referenced += draft.blocks.enumerated().compactMap { index, block in
+            block.productID.map { ("blocks[\(index)].product_id", $0) }
+        }
         for (field, productID) in referenced {
             guard let product = facts.catalog[productID] else {
                 add("unknown_product", .error, field, "product \(productID) is not in the catalog")
@@ -130,14 +139,23 @@ public struct DraftValidator: Sendable {
     public func validateRendered(_ email: RenderedEmail) -> [Finding] {
         var found: [Finding] = []
         if !email.unsubscribeURL.hasPrefix("https://") {
-            found.append(Finding(rule: "unsubscribe", severity: .error, field: "List-Unsubscribe", message: "the unsubscribe URL must be https (RFC 8058)"))
+            found.append(
+                Finding(
+                    rule: "unsubscribe", severity: .error, field: "List-Unsubscribe",
+                    message: "the unsubscribe URL must be https (RFC 8058)"))
         }
         let escapedURL = email.unsubscribeURL.replacingOccurrences(of: "&", with: "&amp;")
         if !email.html.contains(escapedURL) && !email.html.contains(email.unsubscribeURL) {
-            found.append(Finding(rule: "unsubscribe", severity: .error, field: "html", message: "the HTML part has no unsubscribe link"))
+            found.append(
+                Finding(
+                    rule: "unsubscribe", severity: .error, field: "html",
+                    message: "the HTML part has no unsubscribe link"))
         }
         if !email.text.contains(email.unsubscribeURL) {
-            found.append(Finding(rule: "unsubscribe", severity: .error, field: "text", message: "the text part has no unsubscribe link"))
+            found.append(
+                Finding(
+                    rule: "unsubscribe", severity: .error, field: "text",
+                    message: "the text part has no unsubscribe link"))
         }
         return found
     }
@@ -155,7 +173,8 @@ public struct DraftValidator: Sendable {
     static func urls(in text: String) -> [String] {
         text.split(whereSeparator: \.isWhitespace).compactMap { word in
             let lowered = word.lowercased()
-            guard let start = lowered.range(of: "http://") ?? lowered.range(of: "https://") ?? lowered.range(of: "www.") else {
+            guard let start = lowered.range(of: "http://") ?? lowered.range(of: "https://") ?? lowered.range(of: "www.")
+            else {
                 return nil
             }
             let offset = lowered.distance(from: lowered.startIndex, to: start.lowerBound)
