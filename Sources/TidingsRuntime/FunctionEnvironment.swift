@@ -33,9 +33,11 @@ public enum FunctionEnvironment {
         let storefront = configuration.brand.storefrontURL
         let shopify = ShopifyAdminClient(
             shop: "northwind-outfitters.myshopify.com", accessToken: "recorded", storefrontURL: storefront,
+            coPurchases: .stored(path: root.appendingPathComponent("derived/shopify-co-purchases.json").path),
             transport: FileTransport(root: root.appendingPathComponent("shopify").path))
         let bigCommerce = BigCommerceClient(
             storeHash: "nw4x7k2q", accessToken: "recorded", storefrontURL: storefront,
+            coPurchases: .stored(path: root.appendingPathComponent("derived/bigcommerce-co-purchases.json").path),
             transport: FileTransport(
                 root: root.appendingPathComponent("bigcommerce").path, notFoundBody: FileTransport.bigCommerceNotFound))
         return [.shopify: shopify, .bigcommerce: bigCommerce]

@@ -115,11 +115,11 @@ public struct Catalog: Sendable {
 }
 
 /// Item-to-item co-occurrence over the shop's orders: how many orders contain both products.
-public struct CoPurchaseIndex: Sendable {
+public struct CoPurchaseIndex: Sendable, Equatable {
     /// For each product, the products that appeared in the same orders and how often.
-    public private(set) var counts: [String: [String: Int]]
+    public internal(set) var counts: [String: [String: Int]]
     /// How many orders contain each product.
-    public private(set) var orderCounts: [String: Int]
+    public internal(set) var orderCounts: [String: Int]
 
     public init() {
         counts = [:]

@@ -31,6 +31,9 @@ public struct RecordedShopGenerator: Sendable {
         let shop = RecordedShop.build(seed: seed, randomCustomers: randomCustomers)
         var files = shop.shopifyFiles() + shop.bigCommerceFiles()
         files.append(("README.md", shop.readme(seed: seed, randomCustomers: randomCustomers)))
+        for platform in [ShopPlatform.shopify, .bigCommerce] {
+            files.append((RecordedShop.coPurchasesPath(platform), shop.coPurchases(on: platform)))
+        }
         return files.sorted { $0.path < $1.path }
     }
 
@@ -69,6 +72,24 @@ package struct RecordedShop: Sendable {
     /// Orders on one platform, oldest first.
     package func orders(on platform: ShopPlatform) -> [ShopOrder] {
         orders.filter { customers[$0.customer].isOn(platform) }
+    }
+
+    /// Where the derived co-purchase index of a platform's orders lives, relative to the root.
+    package static func coPurchasesPath(_ platform: ShopPlatform) -> String {
+        platform == .shopify ? "derived/shopify-co-purchases.json" : "derived/bigcommerce-co-purchases.json"
+    }
+
+    /// The co-purchase index over a platform's orders, as `tidings shop index` would build it
+    /// from the API (cancelled orders never count).
+    package func coPurchases(on platform: ShopPlatform) -> String {
+        var index = CoPurchaseIndex()
+        for order in orders(on: platform) where !order.cancelled {
+            index.add(
+                productIDs: order.lines.map {
+                    platform == .shopify ? products[$0.product].shopifyID : products[$0.product].bigCommerceID
+                })
+        }
+        return String(decoding: index.encoded(), as: UTF8.self)
     }
 }
 

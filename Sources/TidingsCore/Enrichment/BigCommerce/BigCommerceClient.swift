@@ -21,14 +21,17 @@ public struct BigCommerceClient: CommercePlatform {
     public let storefrontURL: String
     /// The store's default currency, for catalog prices (orders and carts carry their own).
     public let currency: String
+    /// Where the co-purchase half of `catalog()` comes from.
+    public let coPurchases: CoPurchaseSource
     let api: PlatformAPI
     private let catalogCache = CatalogCache()
 
     /// A client for the store `storeHash`; `accessToken` is sent only in the `X-Auth-Token` header.
     public init(
         storeHash: String, accessToken: String, storefrontURL: String, currency: String = "USD",
-        transport: any HTTPTransport
+        coPurchases: CoPurchaseSource = .orderScan, transport: any HTTPTransport
     ) {
+        self.coPurchases = coPurchases
         self.baseURL = "https://api.bigcommerce.com/stores/\(PlatformAPI.pathSegment(storeHash))"
         self.storefrontURL = storefrontURL.hasSuffix("/") ? String(storefrontURL.dropLast()) : storefrontURL
         self.currency = currency
@@ -84,6 +87,9 @@ public struct BigCommerceClient: CommercePlatform {
                 category: wire.categories.lazy.compactMap { categoryNames[$0] }.first ?? "",
                 price: Money(wire.price, currency), inventory: inventory(of: wire),
                 url: storefrontURL + (path.hasPrefix("/") ? path : "/" + path), isActive: wire.isVisible)
+        }
+        if case .stored(let path) = coPurchases {
+            return Catalog(products: catalogProducts, coPurchases: try CoPurchaseIndex(contentsOf: path))
         }
         let orders = try await orderPages("\(baseURL)/v2/orders?sort=id:asc")
         let records = try await withThrowingTaskGroup(of: OrderRecord.self) { group in

@@ -16,6 +16,8 @@ public struct ShopifyAdminClient: CommercePlatform {
     public let storefrontURL: String
     /// The shop's currency, for product prices (orders carry their own).
     public let currency: String
+    /// Where the co-purchase half of `catalog()` comes from.
+    public let coPurchases: CoPurchaseSource
     let api: PlatformAPI
     private let catalogCache = CatalogCache()
 
@@ -23,8 +25,9 @@ public struct ShopifyAdminClient: CommercePlatform {
     /// `accessToken` is sent only in the `X-Shopify-Access-Token` header.
     public init(
         shop: String, accessToken: String, storefrontURL: String, currency: String = "USD",
-        transport: any HTTPTransport
+        coPurchases: CoPurchaseSource = .orderScan, transport: any HTTPTransport
     ) {
+        self.coPurchases = coPurchases
         let host = shop.contains(".") ? shop : shop + ".myshopify.com"
         self.baseURL = "https://\(host)/admin/api/\(ShopifyAdminClient.apiVersion)"
         self.storefrontURL = storefrontURL.hasSuffix("/") ? String(storefrontURL.dropLast()) : storefrontURL
@@ -81,8 +84,13 @@ public struct ShopifyAdminClient: CommercePlatform {
             }
             url = PlatformAPI.nextLink(in: response.headers["link"])
         }
-        let orders = try await allPages(from: "\(baseURL)/orders.json?status=any&limit=250")
-        return Catalog(products: products, coPurchases: CoPurchaseIndex(orders: orders.map { $0.record() }))
+        switch coPurchases {
+        case .stored(let path):
+            return Catalog(products: products, coPurchases: try CoPurchaseIndex(contentsOf: path))
+        case .orderScan:
+            let orders = try await allPages(from: "\(baseURL)/orders.json?status=any&limit=250")
+            return Catalog(products: products, coPurchases: CoPurchaseIndex(orders: orders.map { $0.record() }))
+        }
     }
 
     private func allPages(from first: String) async throws -> [ShopifyWire.Order] {
