@@ -45,14 +45,17 @@ struct ShopCommand: ParsableCommand {
             let bigCommerce = BigCommerceClient(
                 storeHash: "nw4x7k2q", accessToken: "recorded", storefrontURL: storefront,
                 transport: FileTransport(
-                    root: root.appendingPathComponent("bigcommerce").path, notFoundBody: FileTransport.bigCommerceNotFound))
+                    root: root.appendingPathComponent("bigcommerce").path,
+                    notFoundBody: FileTransport.bigCommerceNotFound))
             let derived = root.appendingPathComponent("derived")
             try FileManager.default.createDirectory(at: derived, withIntermediateDirectories: true)
             for (name, platform) in [("shopify", shopify as any CommercePlatform), ("bigcommerce", bigCommerce)] {
                 let index = try await platform.catalog().coPurchases
                 let file = derived.appendingPathComponent("\(name)-co-purchases.json")
                 try Data(index.encoded()).write(to: file, options: .atomic)
-                print("\(file.path): \(index.orderCounts.count) products, \(index.counts.values.reduce(0) { $0 + $1.count } / 2) pairs")
+                print(
+                    "\(file.path): \(index.orderCounts.count) products, \(index.counts.values.reduce(0) { $0 + $1.count } / 2) pairs"
+                )
             }
         }
     }

@@ -15,7 +15,9 @@ extension CoPurchaseIndex {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        let document: JSONValue = ["format": "tidings.co-purchases.v1", "orders": .object(orders), "pairs": .object(pairs)]
+        let document: JSONValue = [
+            "format": "tidings.co-purchases.v1", "orders": .object(orders), "pairs": .object(pairs),
+        ]
         return Array((try? encoder.encode(document)) ?? Data()) + [UInt8(ascii: "\n")]
     }
 
@@ -23,7 +25,8 @@ extension CoPurchaseIndex {
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PlatformError(
-                platform: "co-purchase index", path: path, status: nil, reason: "cannot read the file", isRetryable: false)
+                platform: "co-purchase index", path: path, status: nil, reason: "cannot read the file",
+                isRetryable: false)
         }
         do {
             let root = try JSONObjectReader(try JSONParser.parse(Array(data)))
@@ -42,7 +45,8 @@ extension CoPurchaseIndex {
                 platform: "co-purchase index", path: path, status: nil, reason: error.description, isRetryable: false)
         } catch {
             throw PlatformError(
-                platform: "co-purchase index", path: path, status: nil, reason: "not JSON (\(error))", isRetryable: false)
+                platform: "co-purchase index", path: path, status: nil, reason: "not JSON (\(error))",
+                isRetryable: false)
         }
     }
 }

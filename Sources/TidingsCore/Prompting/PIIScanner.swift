@@ -6,7 +6,9 @@ public enum PIIScanner {
     /// Email-like and phone-like runs in `text`.
     public static func findings(in text: String) -> [String] {
         var found: [String] = []
-        for word in text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == ";" }) {
+        let hasAt = text.utf8.contains(UInt8(ascii: "@"))
+        for word in hasAt ? text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == ";" }) : []
+        where word.contains("@") {
             let token = word.trimmingCharacters(in: CharacterSet(charactersIn: ".()<>\"'[]:"))
             if isEmailLike(token) { found.append("email address") }
         }
@@ -74,13 +76,15 @@ public enum PIIScanner {
     /// Nine or more digits with only phone punctuation between them.
     static func hasPhoneLikeRun(_ text: String) -> Bool {
         var digits = 0
-        for character in text {
-            if character.isASCII, character.isNumber {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 digits += 1
                 if digits >= 9 { return true }
-            } else if "+-(). ".contains(character) {
+            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."),
+                UInt8(ascii: " "):
                 continue
-            } else {
+            default:
                 digits = 0
             }
         }

@@ -64,18 +64,22 @@ public struct DraftValidator: Sendable {
         texts += draft.blocks.enumerated().map { ("blocks[\($0)].text", $1.text) }
         texts.append(("call_to_action.label", draft.callToAction.label))
 
+        let banned = policy.bannedPhrases.map { ($0, Array($0.lowercased().utf8)) }
+        let regulated = policy.regulatedPhrases.map { ($0, Array($0.lowercased().utf8)) }
+        let personal = facts.personalData.filter { $0.count >= 3 }.map { Array($0.lowercased().utf8) }
         for (field, text) in texts {
-            let lowered = text.lowercased()
-            for phrase in policy.bannedPhrases where lowered.contains(phrase.lowercased()) {
+            let search = TextSearch(text)
+            for (phrase, folded) in banned where search.contains(folded: folded) {
                 add("banned_phrase", .error, field, "contains the banned phrase '\(phrase)'")
             }
-            for phrase in policy.regulatedPhrases where lowered.contains(phrase.lowercased()) {
+            for (phrase, folded) in regulated where search.contains(folded: folded) {
                 add(
                     "regulated_phrase", .review, field,
                     "contains the regulated phrase '\(phrase)'; a human must approve it")
             }
-            if let leaked = PIIScanner.contains(text, anyOf: facts.personalData) {
-                add("personal_data", .error, field, "contains personal data of the customer ('\(leaked.prefix(2))…')")
+            if let leaked = personal.first(where: { search.contains(folded: $0) }) {
+                let hint = String(decoding: leaked.prefix(2), as: UTF8.self)
+                add("personal_data", .error, field, "contains personal data of the customer ('\(hint)…')")
             }
             for kind in PIIScanner.findings(in: text) {
                 add("personal_data", .error, field, "contains what looks like an \(kind)")
@@ -125,11 +129,11 @@ public struct DraftValidator: Sendable {
             add("offer_cap", .error, "blocks", "mentions \(match)% off, above the \(facts.tier) cap of \(cap)%")
         }
 
-        let everything = (draft.subjects + [body]).joined(separator: " ").lowercased()
-        if !facts.cartTitles.contains(where: { everything.contains($0.lowercased()) }) {
+        let everything = TextSearch((draft.subjects + [body]).joined(separator: " "))
+        if !facts.cartTitles.contains(where: { everything.contains($0) }) {
             add("personalization", .warning, "blocks", "names none of the cart's items")
         }
-        if let name = facts.firstName, !everything.contains(name.lowercased()) {
+        if let name = facts.firstName, !everything.contains(name) {
             add("personalization", .warning, "blocks", "does not address the customer by first name")
         }
         return Findings(found)
@@ -145,13 +149,13 @@ public struct DraftValidator: Sendable {
                     message: "the unsubscribe URL must be https (RFC 8058)"))
         }
         let escapedURL = email.unsubscribeURL.replacingOccurrences(of: "&", with: "&amp;")
-        if !email.html.contains(escapedURL) && !email.html.contains(email.unsubscribeURL) {
+        if !TextSearch.contains(email.html, escapedURL) && !TextSearch.contains(email.html, email.unsubscribeURL) {
             found.append(
                 Finding(
                     rule: "unsubscribe", severity: .error, field: "html",
                     message: "the HTML part has no unsubscribe link"))
         }
-        if !email.text.contains(email.unsubscribeURL) {
+        if !TextSearch.contains(email.text, email.unsubscribeURL) {
             found.append(
                 Finding(
                     rule: "unsubscribe", severity: .error, field: "text",
@@ -171,7 +175,10 @@ public struct DraftValidator: Sendable {
     }
 
     static func urls(in text: String) -> [String] {
-        text.split(whereSeparator: \.isWhitespace).compactMap { word in
+        // Most texts hold no link at all; look before splitting.
+        let search = TextSearch(text)
+        guard search.contains("http") || search.contains("www.") else { return [] }
+        return text.split(whereSeparator: \.isWhitespace).compactMap { word in
             let lowered = word.lowercased()
             guard let start = lowered.range(of: "http://") ?? lowered.range(of: "https://") ?? lowered.range(of: "www.")
             else {

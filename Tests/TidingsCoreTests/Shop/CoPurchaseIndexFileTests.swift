@@ -27,7 +27,8 @@ struct CoPurchaseIndexFileTests {
         let recording = RecordingTransport(fallback: FileTransport(root: ShopPaths.recordedShop + "/shopify"))
         let client = ShopifyAdminClient(
             shop: RecordedShop.shopifyShop, accessToken: "t", storefrontURL: RecordedShop.storefrontURL,
-            coPurchases: .stored(path: ShopPaths.recordedShop + "/derived/shopify-co-purchases.json"), transport: recording)
+            coPurchases: .stored(path: ShopPaths.recordedShop + "/derived/shopify-co-purchases.json"),
+            transport: recording)
         let catalog = try await client.catalog()
         #expect(catalog.products.count == 36)
         #expect(catalog.coPurchases.counts["7400000005"]?.isEmpty == false)
@@ -48,4 +49,3 @@ struct CoPurchaseIndexFileTests {
         #expect(throws: PlatformError.self) { try CoPurchaseIndex(contentsOf: path) }
     }
 }
-

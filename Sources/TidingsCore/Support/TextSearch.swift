@@ -1,0 +1,52 @@
+/// Substring search on UTF-8 bytes. Validation asks "does this text contain that phrase?"
+/// hundreds of times per draft; Foundation's `contains` goes through NSString and dominated the
+/// pipeline's profile, so the checks compare bytes instead.
+public struct TextSearch: Sendable {
+    /// The text, lower-cased, as UTF-8.
+    public let folded: [UInt8]
+
+    /// Prepares `text` for case-insensitive searches.
+    public init(_ text: String) {
+        folded = Array(text.lowercased().utf8)
+    }
+
+    /// Whether the text contains `needle`, which must already be lower-cased UTF-8.
+    public func contains(folded needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= folded.count else { return false }
+        return folded.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { pattern in Self.find(pattern, in: haystack) }
+        }
+    }
+
+    /// Whether the text contains `phrase`, case-insensitively.
+    public func contains(_ phrase: String) -> Bool {
+        contains(folded: Array(phrase.lowercased().utf8))
+    }
+
+    /// Whether plain `text` contains plain `phrase`, byte for byte.
+    public static func contains(_ text: String, _ phrase: String) -> Bool {
+        var text = text
+        var phrase = phrase
+        return text.withUTF8 { haystack in
+            phrase.withUTF8 { pattern in pattern.isEmpty || find(pattern, in: haystack) }
+        }
+    }
+
+    /// Naive search: texts are a few hundred bytes and phrases a few dozen, where it beats
+    /// anything cleverer.
+    static func find(_ pattern: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = pattern.first, pattern.count <= haystack.count else { return pattern.isEmpty }
+        var start = 0
+        let last = haystack.count - pattern.count
+        while start <= last {
+            if haystack[start] == first {
+                var offset = 1
+                while offset < pattern.count, haystack[start + offset] == pattern[offset] { offset += 1 }
+                if offset == pattern.count { return true }
+            }
+            start += 1
+        }
+        return false
+    }
+}
