@@ -13,6 +13,10 @@ public enum StdinRunner {
         let pipeline: Pipeline
         do {
             let configuration = try Configuration.load(environment: environment)
+            if configuration.unsubscribeKey.isDevelopmentDefault {
+                logger.warning(
+                    "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key")
+            }
             guard let flow = Flow.named(function, configuration) else {
                 throw ConfigurationError(
                     key: "function", reason: "\(function.rawValue) is not implemented in this build")

@@ -2,29 +2,43 @@ import Foundation
 import Synchronization
 
 /// An audit log that keeps its entries in memory: for tests of the other stages, which can then
-/// assert on exactly what was recorded. Finality follows the same rule as `JSONLAuditLog`.
+/// assert on exactly what was recorded, and for benchmarks of the stages without disk I/O.
+/// Finality follows the same rule as `JSONLAuditLog`.
 public final class InMemoryAuditLog: AuditLog {
-    private let stored: Mutex<[AuditEntry]>
+    private struct State {
+        var entries: [AuditEntry]
+        /// Event id -> latest time of a final outcome, so the duplicate check is a lookup.
+        var finalOutcomes: [String: Date] = [:]
+
+        mutating func add(_ entry: AuditEntry) {
+            entries.append(entry)
+            if entry.isFinalOutcome {
+                finalOutcomes[entry.eventID] = max(finalOutcomes[entry.eventID] ?? entry.time, entry.time)
+            }
+        }
+    }
+
+    private let state: Mutex<State>
 
     /// An empty log, or one that already holds `entries` (say, an earlier delivery of an event).
     public init(entries: [AuditEntry] = []) {
-        stored = Mutex(entries)
+        var initial = State(entries: [])
+        for entry in entries { initial.add(entry) }
+        state = Mutex(initial)
     }
 
     /// Everything appended, in order.
     public var entries: [AuditEntry] {
-        stored.withLock { $0 }
+        state.withLock { $0.entries }
     }
 
     /// Records the entry; never throws.
     public func append(_ entry: AuditEntry) throws {
-        stored.withLock { $0.append(entry) }
+        state.withLock { $0.add(entry) }
     }
 
     /// Whether an entry for `eventID` at or after `since` is a final outcome.
     public func hasFinalOutcome(eventID: String, since: Date) throws -> Bool {
-        stored.withLock { entries in
-            entries.contains { $0.eventID == eventID && $0.time >= since && $0.isFinalOutcome }
-        }
+        state.withLock { state in state.finalOutcomes[eventID].map { $0 >= since } ?? false }
     }
 }

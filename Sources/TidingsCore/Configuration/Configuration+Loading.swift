@@ -74,6 +74,21 @@ extension Configuration {
     mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
         do throws(InputError) {
             let root = try JSONObjectReader(document)
+            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows"])
+            try Self.refuseUnknownKeys(
+                root.optionalObject("brand"),
+                allowed: [
+                    "name", "from_address", "from_name", "storefront_url", "link_domains", "postal_address", "voice",
+                    "unsubscribe_url", "unsubscribe_mailto",
+                ])
+            try Self.refuseUnknownKeys(
+                root.optionalObject("policy"),
+                allowed: [
+                    "subject_max_length", "banned_phrases", "regulated_phrases", "discount_caps",
+                    "free_shipping_threshold",
+                ])
+            try Self.refuseUnknownKeys(
+                root.optionalObject("review"), allowed: ["tiers", "below_score", "offer_percent_at_least"])
             if let brand = try root.optionalObject("brand") {
                 self.brand.name = try brand.optionalString("name") ?? self.brand.name
                 self.brand.fromAddress = try brand.optionalString("from_address") ?? self.brand.fromAddress
@@ -128,6 +143,7 @@ extension Configuration {
                         throw InputError(.invalidField, path: flows.path(of: key), reason: "not a flow name")
                     }
                     let reader = try flows.object(key)
+                    try Self.refuseUnknownKeys(reader, allowed: ["delay_minutes", "window_days", "require_consent"])
                     var settings = self.settings(for: kind)
                     if let minutes = try reader.optionalInt("delay_minutes") {
                         settings.delay = TimeInterval(minutes * 60)
@@ -142,6 +158,16 @@ extension Configuration {
         } catch {
             let key = error.path.replacingOccurrences(of: "$.", with: "")
             throw ConfigurationError(key: key, reason: error.reason)
+        }
+    }
+
+    /// A misspelt key would otherwise be silently without effect, which is worse than stopping.
+    static func refuseUnknownKeys(_ reader: JSONObjectReader?, allowed: Set<String>) throws(InputError) {
+        guard let reader else { return }
+        if let unknown = reader.members.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw InputError(
+                .invalidField, path: reader.path(of: unknown),
+                reason: "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
         }
     }
 }

@@ -97,11 +97,9 @@ struct Run {
                 function: function, eventID: eventID, outcome: .failed,
                 reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
         }
-        logger.info(
-            "event handled",
-            metadata: [
-                "event.id": "\(eventID)", "outcome": "\(report.outcome.rawValue)", "reason": "\(report.reason ?? "")",
-            ])
+        var metadata: Logger.Metadata = ["event.id": "\(eventID)", "outcome": "\(report.outcome.rawValue)"]
+        if let reason = report.reason { metadata["reason"] = "\(reason)" }
+        logger.info("event handled", metadata: metadata)
         return report
     }
 
