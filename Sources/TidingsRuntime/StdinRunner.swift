@@ -15,7 +15,8 @@ public enum StdinRunner {
             let configuration = try Configuration.load(environment: environment)
             if configuration.unsubscribeKey.isDevelopmentDefault {
                 logger.warning(
-                    "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key")
+                    "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key"
+                )
             }
             guard let flow = Flow.named(function, configuration) else {
                 throw ConfigurationError(

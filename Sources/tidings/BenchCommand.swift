@@ -113,7 +113,9 @@ struct BenchCommand: AsyncParsableCommand {
         environment["TIDINGS_NOW"] = ISO8601.format(due)
         let base = try measure(baseline, stdin: event, runs: runs, environment: environment, scratch: scratch)
         let handled = try measure(handler, stdin: event, runs: runs, environment: environment, scratch: scratch)
-        print("cold start: hello-baseline median \(format(base.median)) ms, peak RSS \(format(Double(base.peakKiB) / 1024)) MiB")
+        print(
+            "cold start: hello-baseline median \(format(base.median)) ms, peak RSS \(format(Double(base.peakKiB) / 1024)) MiB"
+        )
         print(
             "cold start: cartAbandoned  median \(format(handled.median)) ms, peak RSS \(format(Double(handled.peakKiB) / 1024)) MiB"
                 + " (exit \(handled.lastStatus))")
@@ -126,7 +128,9 @@ struct BenchCommand: AsyncParsableCommand {
         var lastStatus: Int32
     }
 
-    func measure(_ binary: String, stdin: String, runs: Int, environment: [String: String], scratch: URL) throws -> Timing {
+    func measure(_ binary: String, stdin: String, runs: Int, environment: [String: String], scratch: URL) throws
+        -> Timing
+    {
         var times: [Double] = []
         var status: Int32 = 0
         let name = URL(fileURLWithPath: binary).lastPathComponent
@@ -141,7 +145,8 @@ struct BenchCommand: AsyncParsableCommand {
         var env = environment
         env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("\(name)-rss").path
         return Timing(
-            median: times[times.count / 2], peakKiB: try peakRSS(binary, stdin: stdin, environment: env, scratch: scratch),
+            median: times[times.count / 2],
+            peakKiB: try peakRSS(binary, stdin: stdin, environment: env, scratch: scratch),
             lastStatus: status)
     }
 
@@ -152,7 +157,8 @@ struct BenchCommand: AsyncParsableCommand {
         let time = "/usr/bin/time"
         guard FileManager.default.isExecutableFile(atPath: time) else { return -1 }
         let report = scratch.appendingPathComponent("rss-\(UUID().uuidString)").path
-        _ = try spawnAndWait(time, arguments: ["-f", "%M", "-o", report, binary], stdinPath: stdin, environment: environment)
+        _ = try spawnAndWait(
+            time, arguments: ["-f", "%M", "-o", report, binary], stdinPath: stdin, environment: environment)
         let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
         return Int(text.split(separator: "\n").last.map(String.init) ?? "") ?? -1
     }

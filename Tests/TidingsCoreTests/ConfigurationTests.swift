@@ -11,7 +11,8 @@ struct ConfigurationTests {
         var environment = environment
         environment["TIDINGS_SHOP_DIR"] = environment["TIDINGS_SHOP_DIR"] ?? shop
         guard let file else { return try Configuration.load(environment: environment) }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tidings-config-\(UUID().uuidString).json")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tidings-config-\(UUID().uuidString).json")
         try Data(file.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         environment["TIDINGS_CONFIG_FILE"] = url.path
@@ -42,7 +43,9 @@ struct ConfigurationTests {
     func file() throws {
         let configuration = try load(
             [:],
-            file: #"{"policy":{"discount_caps":{"VIP":25}},"review":{"tiers":[]},"flows":{"cartAbandoned":{"delay_minutes":30}}}"#)
+            file:
+                #"{"policy":{"discount_caps":{"VIP":25}},"review":{"tiers":[]},"flows":{"cartAbandoned":{"delay_minutes":30}}}"#
+        )
         #expect(configuration.policy.discountCaps == ["vip": 25])
         #expect(configuration.review.tiers.isEmpty)
         #expect(configuration.settings(for: .cartAbandoned).delay == 1800)

@@ -25,7 +25,7 @@ struct AuditTimestamp: Comparable, Hashable, Sendable {
 
     /// The UTC day as `YYYY-MM-DD`, the name of the audit folder this instant belongs in.
     var day: String {
-        let (year, month, dayOfMonth) = Self.civil(fromDays: Self.floorDivide(milliseconds, 86_400_000))
+        let (year, month, dayOfMonth) = CivilCalendar.date(days: Int(Self.floorDivide(milliseconds, 86_400_000)))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(10)
         Self.appendDigits(year, width: 4, to: &bytes)
@@ -40,7 +40,7 @@ struct AuditTimestamp: Comparable, Hashable, Sendable {
     func appendISO8601(to bytes: inout [UInt8]) {
         let days = Self.floorDivide(milliseconds, 86_400_000)
         let millisecondOfDay = Int(milliseconds - days * 86_400_000)
-        let (year, month, dayOfMonth) = Self.civil(fromDays: days)
+        let (year, month, dayOfMonth) = CivilCalendar.date(days: Int(days))
         Self.appendDigits(year, width: 4, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
         Self.appendDigits(month, width: 2, to: &bytes)
@@ -81,7 +81,7 @@ struct AuditTimestamp: Comparable, Hashable, Sendable {
             let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
             let millisecond = number(20, 3), (1...12).contains(month), (1...31).contains(dayOfMonth)
         else { return nil }
-        let days = Int64(Self.days(fromCivilYear: year, month: month, day: dayOfMonth))
+        let days = Int64(CivilCalendar.days(year: year, month: month, day: dayOfMonth))
         let millisecondOfDay = Int64(((hour * 60 + minute) * 60 + second) * 1000 + millisecond)
         milliseconds = days * 86_400_000 + millisecondOfDay
     }
@@ -116,25 +116,4 @@ struct AuditTimestamp: Comparable, Hashable, Sendable {
         }
     }
 
-    // Howard Hinnant's days_from_civil and civil_from_days: exact proleptic Gregorian arithmetic.
-    private static func days(fromCivilYear year: Int, month: Int, day: Int) -> Int {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {
-        let shifted = Int(days) + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }

@@ -35,8 +35,8 @@ package struct ShopTime: Sendable, Hashable, Comparable {
 
     /// RFC 2822 in UTC, as BigCommerce V2 renders order times ("Fri, 20 Nov 2026 15:12:00 +0000").
     package var rfc2822: String {
-        let days = ShopTime.floorDiv(seconds, 86_400)
-        let (year, month, day) = ShopTime.civilFromDays(days)
+        let days = CivilCalendar.floorDivide(seconds, 86_400)
+        let (year, month, day) = CivilCalendar.date(days: days)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
         let time = ShopTime.clock(seconds)
         return "\(weekday), \(ShopTime.two(day)) \(Wire.monthNames[month - 1]) \(year) \(time) +0000"
@@ -45,7 +45,7 @@ package struct ShopTime: Sendable, Hashable, Comparable {
     /// US Eastern offset from UTC in hours: -4 from the second Sunday of March 07:00 UTC to the
     /// first Sunday of November 06:00 UTC (the 2007 rules), -5 otherwise.
     static func newYorkOffsetHours(atUTC seconds: Int) -> Int {
-        let (year, _, _) = civilFromDays(floorDiv(seconds, 86_400))
+        let (year, _, _) = CivilCalendar.date(days: CivilCalendar.floorDivide(seconds, 86_400))
         let start = nthSunday(year, 3, 2) * 86_400 + 7 * 3_600
         let end = nthSunday(year, 11, 1) * 86_400 + 6 * 3_600
         return seconds >= start && seconds < end ? -4 : -5
@@ -53,35 +53,20 @@ package struct ShopTime: Sendable, Hashable, Comparable {
 
     /// Days since 1970 of the `n`th Sunday of a month.
     static func nthSunday(_ year: Int, _ month: Int, _ n: Int) -> Int {
-        let first = Wire.daysFromCivil(year, month, 1)
+        let first = CivilCalendar.days(year: year, month: month, day: 1)
         let weekday = ((first + 4) % 7 + 7) % 7  // 0 = Sunday; 1970-01-01 was a Thursday
         return first + (7 - weekday) % 7 + (n - 1) * 7
     }
 
     static func civil(_ seconds: Int) -> String {
-        let (year, month, day) = civilFromDays(floorDiv(seconds, 86_400))
+        let (year, month, day) = CivilCalendar.date(days: CivilCalendar.floorDivide(seconds, 86_400))
         return "\(year)-\(two(month))-\(two(day))T\(clock(seconds))"
     }
 
     static func clock(_ seconds: Int) -> String {
-        let inDay = seconds - floorDiv(seconds, 86_400) * 86_400
+        let inDay = seconds - CivilCalendar.floorDivide(seconds, 86_400) * 86_400
         return "\(two(inDay / 3_600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))"
     }
-
-    /// The civil date of a day count since 1970 (H. Hinnant's algorithm).
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

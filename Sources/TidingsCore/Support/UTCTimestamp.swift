@@ -3,12 +3,6 @@ import Foundation
 /// The few fixed UTC date layouts the wire formats need, written by hand: a `DateFormatter` is neither
 /// `Sendable` nor cheap to set up at cold start, and these layouts never depend on a locale.
 enum UTCTimestamp {
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        return calendar
-    }()
-
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -19,11 +13,13 @@ enum UTCTimestamp {
     }
 
     private static func parts(_ date: Date) -> Parts {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = CivilCalendar.floorDivide(seconds, 86_400)
+        let (year, month, day) = CivilCalendar.date(days: days)
+        let inDay = seconds - days * 86_400
         return Parts(
-            year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1, hour: c.hour ?? 0,
-            minute: c.minute ?? 0,
-            second: c.second ?? 0, weekday: c.weekday ?? 1)
+            year: year, month: month, day: day, hour: inDay / 3600, minute: inDay / 60 % 60, second: inDay % 60,
+            weekday: CivilCalendar.weekday(days: days) + 1)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
