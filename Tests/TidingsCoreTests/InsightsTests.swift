@@ -60,6 +60,21 @@ struct InsightsTests {
         #expect(StageFixtures.catalog.coPurchases.counts["boot"]?["tent"] == nil)
     }
 
+    @Test("Recommendations far above what the customer usually spends are left out")
+    func priceCeiling() {
+        // lamp and tent were bought together, but a $349 tent is no suggestion for a $49 lamp.
+        let cart = StageFixtures.cart([StageFixtures.item("lamp", price: "49.00")])
+        let thrifty = StageFixtures.profile(orders: [StageFixtures.order("a", ["liner"], total: "40.00")])
+        let picks = Recommender().recommend(for: cart, profile: thrifty, catalog: StageFixtures.catalog).map(
+            \.product.id)
+        #expect(!picks.contains("tent"))
+        #expect(picks.contains("boot") == false)
+        let generous = StageFixtures.profile(orders: [StageFixtures.order("a", ["liner"], total: "200.00")])
+        let more = Recommender().recommend(for: cart, profile: generous, catalog: StageFixtures.catalog).map(
+            \.product.id)
+        #expect(more.contains("tent"))
+    }
+
     @Test("Offers follow the hypothesis and never exceed the tier's cap")
     func offers() {
         let policy = OfferPolicy(policy: ContentPolicy(discountCaps: ["new": 5, "vip": 20]))

@@ -99,7 +99,8 @@ public struct OfflineCopywriter: LanguageModel {
         case .shippingCost:
             let shipping = context.shipping.map { "shipping came to \($0)" } ?? "shipping added up"
             if context.offer != nil {
-                return "You left \(itemList) in your cart, and we noticed \(shipping) on a \(context.cartTotal) order. "
+                return
+                    "You left \(itemList) in your cart, and we noticed \(shipping) on a \(context.cartSubtotal) order. "
                     + "That is a lot to pay for the trip, so the shipping is on us this time."
             }
             return "You left \(itemList) in your cart, and we noticed \(shipping). Combining items into one order "
@@ -149,7 +150,7 @@ public struct OfflineCopywriter: LanguageModel {
             return nil
         case "regular":
             if let days = customer.daysSinceLastOrder, days > 60 {
-                return "It has been a while since your last order. Good to see you back."
+                return "It has been a while since your last order, so it is good to see you browsing with us again."
             }
             return nil
         default:

@@ -49,6 +49,8 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var customer: Customer
     public var items: [Item]
     public var cartTotal: String
+    /// The items' total before shipping and discounts.
+    public var cartSubtotal: String
     public var shipping: String?
     public var hypothesis: Hypothesis
     public var otherSignals: [Hypothesis]
@@ -81,6 +83,7 @@ extension PromptContext {
                 quantity: $0.quantity, category: $0.category.map { Self.data($0, limit: 40) })
         }
         cartTotal = cart.total.display
+        cartSubtotal = cart.subtotal.display
         shipping = cart.shipping?.display
         hypothesis = Hypothesis(kind: insights.hypothesis.kind.rawValue, evidence: insights.hypothesis.evidence)
         otherSignals = insights.signals.dropFirst().map { Hypothesis(kind: $0.kind.rawValue, evidence: $0.evidence) }
