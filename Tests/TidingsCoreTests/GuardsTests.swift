@@ -11,20 +11,47 @@ struct GuardsTests {
     @Test("An event within delay and window passes")
     func passes() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")])
-        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false) == nil)
+        #expect(
+            guards.checkEvent(
+                StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false) == nil)
         #expect(guards.checkCustomer(StageFixtures.profile(), cart: cart) == nil)
     }
 
     @Test("A handled event id is a duplicate")
     func duplicate() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")])
-        #expect(guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: true)?.code == .duplicate)
+        #expect(
+            guards.checkEvent(
+                StageFixtures.event(cart: cart), now: now, alreadyHandled: true, cartAlreadyHandled: false)?.code
+                == .duplicate)
+    }
+
+    @Test("A cart that already had its email is not written to again, whatever the event id")
+    func cartAlreadyHandled() {
+        let cart = StageFixtures.cart([StageFixtures.item("boot")])
+        let verdict = guards.checkEvent(
+            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: true)
+        #expect(verdict?.code == .cartAlreadyHandled)
+        #expect(verdict?.isRetryable == false)
+    }
+
+    @Test("A thin payload's cart is timed after enrichment, by its own last activity")
+    func thinPayloadTiming() {
+        let event = LifecycleEvent(
+            flow: .cartAbandoned, id: "bc-1", occurredAt: now, shop: "s",
+            customer: CustomerReference(id: nil, email: nil, firstName: nil), cart: .reference(cartID: "c"),
+            source: EventSource(platform: .bigcommerce, topic: "store/cart/abandoned"))
+        // The webhook fires an hour after the last activity: its own time must not make it too soon.
+        #expect(guards.checkEvent(event, now: now, alreadyHandled: false, cartAlreadyHandled: false) == nil)
+        #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-3700), now: now) == nil)
+        #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-60), now: now)?.code == .tooSoon)
     }
 
     @Test("Younger than the delay is too soon and retryable")
     func tooSoon() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-600))
-        let verdict = guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)
+        let verdict = guards.checkEvent(
+            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)
         #expect(verdict?.code == .tooSoon)
         #expect(verdict?.isRetryable == true)
     }
@@ -32,7 +59,8 @@ struct GuardsTests {
     @Test("Older than the window is stale and final")
     func stale() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-8 * 86_400))
-        let verdict = guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)
+        let verdict = guards.checkEvent(
+            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)
         #expect(verdict?.code == .stale)
         #expect(verdict?.isRetryable == false)
     }
@@ -42,7 +70,8 @@ struct GuardsTests {
         var cart = StageFixtures.cart([StageFixtures.item("boot")])
         cart.completedAt = now.addingTimeInterval(-60)
         #expect(
-            guards.checkEvent(StageFixtures.event(cart: cart), now: now, alreadyHandled: false)?.code
+            guards.checkEvent(
+                StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)?.code
                 == .alreadyConverted)
     }
 

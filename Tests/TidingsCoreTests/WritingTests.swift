@@ -19,8 +19,7 @@ struct WritingTests {
             recommendations: Recommender().recommend(for: cart, profile: profile, catalog: StageFixtures.catalog))
         let context = PromptContext(
             eventID: eventID, flow: .cartAbandoned, brand: brand, profile: profile, cart: cart, insights: insights,
-            offer: offer, checkoutURL: "https://northwind.example/cart", subjectMaxLength: policy.subjectMaxLength,
-            now: StageFixtures.now)
+            offer: offer, subjectMaxLength: policy.subjectMaxLength, now: StageFixtures.now)
         return (context, cart, profile)
     }
 
@@ -42,7 +41,8 @@ struct WritingTests {
         for secret in ["casey.jordan@example.com", "Jordan", "555-0142", "Larch"] {
             #expect(!text.contains(secret), "prompt leaks \(secret)")
         }
-        #expect(prompt.reference == "cart_abandoned@1")
+        #expect(prompt.reference == "cart_abandoned@2")
+        #expect(!text.contains("recover"), "the checkout link stays out of the prompt")
         #expect(prompt.outputSchema.objectValue?["required"] != nil)
     }
 
@@ -50,7 +50,9 @@ struct WritingTests {
     func copywriterWrites() async throws {
         let (context, cart, profile) = self.context()
         let prompt = try PromptLibrary().prompt("cart_abandoned", context: context)
-        let draft = try DraftDecoder.decode(try await OfflineCopywriter().complete(prompt))
+        let answer = try DraftDecoder.decode(try await OfflineCopywriter().complete(prompt))
+        #expect(answer.callToAction.url == PromptContext.checkoutPlaceholder)
+        let draft = answer.resolvingCheckoutLink("https://northwind.example/cart")
         #expect((3...5).contains(draft.subjects.count))
         #expect(draft.subjects.allSatisfy { $0.count <= policy.subjectMaxLength })
         let text = (draft.subjects + draft.blocks.map(\.text)).joined(separator: " ")

@@ -41,3 +41,26 @@ public protocol AuditLog: Sendable {
     /// after `since`. Reads only the days it needs.
     func hasFinalOutcome(eventID: String, since: Date) throws -> Bool
 }
+
+extension AuditLog {
+    /// Whether a final outcome named `key` among its `dedupe_keys` facts (or as its event id) at or
+    /// after `since`. Flows use keys such as `cartAbandoned:shopify:cart:<token>` so that two
+    /// events about one cart are not both written to; keys share the event ids' index.
+    public func hasFinalOutcome(forKey key: String, since: Date) throws -> Bool {
+        try hasFinalOutcome(eventID: key, since: since)
+    }
+}
+
+extension AuditEntry {
+    /// The fact a terminal record lists its extra duplicate keys under.
+    public static let dedupeKeysFact = "dedupe_keys"
+
+    /// The event id and the `dedupe_keys` facts: every key a final outcome answers for.
+    package var finalOutcomeKeys: [String] {
+        var keys = [eventID]
+        if case .array(let extra)? = facts[Self.dedupeKeysFact] {
+            keys += extra.compactMap(\.stringValue)
+        }
+        return keys
+    }
+}

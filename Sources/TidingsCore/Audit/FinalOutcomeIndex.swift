@@ -75,10 +75,29 @@ struct FinalOutcomeIndex {
                     ).isFinal
                 {
                     record(eventID: fields.eventID, at: fields.time)
+                    for key in Self.dedupeKeys(of: line) { record(eventID: key, at: fields.time) }
                 }
                 start = end + 1
             }
             return start
         }
+    }
+
+    private static let dedupeMarker = Array("\"\(AuditEntry.dedupeKeysFact)\":".utf8)
+
+    /// The `dedupe_keys` fact of a terminal record. One line per event has it, so a full decode
+    /// of just that line is affordable and sees through any escaping.
+    static func dedupeKeys(of line: UnsafeRawBufferPointer) -> [String] {
+        guard line.count >= dedupeMarker.count,
+            (0...(line.count - dedupeMarker.count)).contains(where: { start in
+                dedupeMarker.indices.allSatisfy { line[start + $0] == dedupeMarker[$0] }
+            })
+        else { return [] }
+        struct FactsOnly: Decodable { var facts: [String: JSONValue]? }
+        guard
+            case .array(let keys)? = (try? JSONDecoder().decode(FactsOnly.self, from: Data(line)))?.facts?[
+                AuditEntry.dedupeKeysFact]
+        else { return [] }
+        return keys.compactMap(\.stringValue)
     }
 }

@@ -13,7 +13,9 @@ public final class InMemoryAuditLog: AuditLog {
         mutating func add(_ entry: AuditEntry) {
             entries.append(entry)
             if entry.isFinalOutcome {
-                finalOutcomes[entry.eventID] = max(finalOutcomes[entry.eventID] ?? entry.time, entry.time)
+                for key in entry.finalOutcomeKeys {
+                    finalOutcomes[key] = max(finalOutcomes[key] ?? entry.time, entry.time)
+                }
             }
         }
     }

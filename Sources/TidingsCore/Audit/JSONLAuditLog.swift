@@ -85,7 +85,9 @@ public final class JSONLAuditLog: AuditLog {
         }
         if entry.isFinalOutcome {
             // Answer at once for our own outcomes, before the index next reads our file.
-            finals.withLock { $0.record(eventID: entry.eventID, at: AuditTimestamp(entry.time)) }
+            finals.withLock { index in
+                for key in entry.finalOutcomeKeys { index.record(eventID: key, at: AuditTimestamp(entry.time)) }
+            }
         }
     }
 

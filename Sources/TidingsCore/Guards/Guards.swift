@@ -9,6 +9,9 @@ public struct GuardVerdict: Sendable, Hashable {
         case tooSoon = "too_soon"
         case stale
         case noRecipient = "no_recipient"
+        /// An earlier event about the same cart already got its email (Shopify sends many
+        /// checkouts/update webhooks for one checkout, each with its own event id).
+        case cartAlreadyHandled = "cart_already_handled"
     }
 
     public var code: Code
@@ -34,24 +37,40 @@ public struct Guards: Sendable {
         self.settings = settings
     }
 
-    /// Duplicate, stale, too soon, and a checkout the payload already marks completed.
-    public func checkEvent(_ event: LifecycleEvent, now: Date, alreadyHandled: Bool) -> GuardVerdict? {
+    /// Duplicate event, duplicate cart, and, when the payload carries the cart, its timing and a
+    /// checkout already completed. A thin payload's cart is timed after enrichment
+    /// (`checkTiming`), by its own last activity rather than the webhook's time.
+    public func checkEvent(_ event: LifecycleEvent, now: Date, alreadyHandled: Bool, cartAlreadyHandled: Bool)
+        -> GuardVerdict?
+    {
         if alreadyHandled {
             return GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome")
         }
-        let age = now.timeIntervalSince(event.occurredAt)
+        if cartAlreadyHandled {
+            return GuardVerdict(
+                .cartAlreadyHandled,
+                "cart \(event.cart.cartID) already had its email within the last \(Self.describe(settings.window))")
+        }
+        guard case .complete(let cart) = event.cart else { return nil }
+        if let verdict = checkTiming(abandonedAt: cart.abandonedAt, now: now) { return verdict }
+        if let completedAt = cart.completedAt {
+            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
+        }
+        return nil
+    }
+
+    /// Stale (older than the window) or too soon (younger than the delay, retryable).
+    public func checkTiming(abandonedAt: Date, now: Date) -> GuardVerdict? {
+        let age = now.timeIntervalSince(abandonedAt)
         if age > settings.window {
             return GuardVerdict(
-                .stale, "the event is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
+                .stale, "the cart is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
         }
         if age < settings.delay {
             return GuardVerdict(
                 .tooSoon,
-                "the event is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
+                "the cart is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
                 retryable: true)
-        }
-        if case .complete(let cart) = event.cart, let completedAt = cart.completedAt {
-            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
         }
         return nil
     }

@@ -28,7 +28,9 @@ public struct AbandonmentAnalyst: Sendable {
             found.append(
                 AbandonmentHypothesis(
                     kind: .discountCodeFailed, strength: 85,
-                    evidence: failedCodes.map { "the code \($0.code) was entered but took nothing off" }))
+                    evidence: failedCodes.map {
+                        "the code \(PromptContext.data($0.code, limit: 32)) was entered but took nothing off"
+                    }))
         }
         if profile.orderCount >= 2, let average = profile.averageOrderValue, average.amount > 0 {
             let multiple = cart.total.share(of: average)
@@ -41,18 +43,22 @@ public struct AbandonmentAnalyst: Sendable {
                         ]))
             }
         }
+        // Titles and codes are what customers and merchants typed: evidence carries them only as
+        // inert data (PII masked, length capped), because it reaches the audit and the prompt.
         var variantsByProduct: [String: Set<String>] = [:]
         var titles: [String: String] = [:]
         for item in cart.items {
-            variantsByProduct[item.productID, default: []].insert(item.variantTitle ?? item.variantID ?? "")
-            titles[item.productID] = item.title
+            variantsByProduct[item.productID, default: []].insert(
+                PromptContext.data(item.variantTitle ?? item.variantID ?? "", limit: 40))
+            titles[item.productID] = PromptContext.data(item.title, limit: 80)
         }
         for (productID, variants) in variantsByProduct.sorted(by: { $0.key < $1.key }) where variants.count >= 2 {
+            let sizes = variants.sorted().joined(separator: ", ")
             found.append(
                 AbandonmentHypothesis(
                     kind: .sizeUncertainty, strength: 80,
                     evidence: [
-                        "\(variants.count) variants of \(titles[productID] ?? productID) (\(variants.sorted().joined(separator: ", "))) are in the cart"
+                        "\(variants.count) variants of \(titles[productID] ?? productID) (\(sizes)) are in the cart"
                     ]))
         }
         if profile.orderCount == 0 {

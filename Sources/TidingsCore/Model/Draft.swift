@@ -86,3 +86,17 @@ public struct CallToAction: Sendable, Codable, Hashable {
         self.url = url
     }
 }
+
+extension Draft {
+    /// The draft with `PromptContext.checkoutPlaceholder` replaced by the real checkout link,
+    /// wherever the writer put it.
+    public func resolvingCheckoutLink(_ url: String) -> Draft {
+        let placeholder = PromptContext.checkoutPlaceholder
+        var draft = self
+        draft.callToAction.url = draft.callToAction.url.replacingOccurrences(of: placeholder, with: url)
+        for index in draft.blocks.indices where draft.blocks[index].text.contains(placeholder) {
+            draft.blocks[index].text = draft.blocks[index].text.replacingOccurrences(of: placeholder, with: url)
+        }
+        return draft
+    }
+}

@@ -79,7 +79,9 @@ struct Run {
     }
 
     /// Writes the terminal record and returns the report. If even that fails, the report says so.
-    func finish(_ report: OutcomeReport, facts: [String: JSONValue] = [:]) -> OutcomeReport {
+    /// `delivered` says the email already left: then a failed audit write must not turn the
+    /// outcome into a retryable failure, because the retry would send it a second time.
+    func finish(_ report: OutcomeReport, facts: [String: JSONValue] = [:], delivered: Bool = false) -> OutcomeReport {
         var facts = facts
         if let reason = report.reason { facts["reason"] = .string(reason) }
         if let retryable = report.retryable { facts["retryable"] = .bool(retryable) }
@@ -93,6 +95,12 @@ struct Run {
         } catch {
             logger.error(
                 "audit write failed for the terminal record", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
+            if delivered {
+                var handedOver = report
+                handedOver.reason = [report.reason, "audit_incomplete: \(error)"].compactMap { $0 }.joined(
+                    separator: "; ")
+                return handedOver
+            }
             return OutcomeReport(
                 function: function, eventID: eventID, outcome: .failed,
                 reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
@@ -139,14 +147,19 @@ struct Run {
         // Guards that need only the event.
         let settings = pipeline.flow.settings
         let lookback = now.addingTimeInterval(-(settings.window + settings.delay + 86_400))
+        let cartKey = Self.cartKey(event)
         let handled: Bool
+        let cartHandled: Bool
         do {
             handled = try stages.audit.hasFinalOutcome(eventID: event.id, since: lookback)
+            cartHandled =
+                try !handled
+                && stages.audit.hasFinalOutcome(forKey: cartKey, since: now.addingTimeInterval(-settings.window))
         } catch {
             throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
         }
         let guards = Guards(settings: settings)
-        if let verdict = guards.checkEvent(event, now: now, alreadyHandled: handled) {
+        if let verdict = guards.checkEvent(event, now: now, alreadyHandled: handled, cartAlreadyHandled: cartHandled) {
             return try stop(verdict)
         }
 
@@ -174,6 +187,9 @@ struct Run {
                 }
                 cart = found.cart
                 customerReference.id = found.customerID
+                if let verdict = guards.checkTiming(abandonedAt: cart.abandonedAt, now: now) {
+                    return try stop(verdict)
+                }
             }
             customerRecord = try await customerReference.id.asyncFlatMap { try await platform.customer(id: $0) }
             orders = try await customerReference.id.asyncFlatMap { try await platform.orders(customerID: $0) } ?? []
@@ -220,8 +236,7 @@ struct Run {
             ?? configuration.brand.storefrontURL + "/cart"
         let context = PromptContext(
             eventID: event.id, flow: pipeline.flow.kind, brand: configuration.brand, profile: profile, cart: cart,
-            insights: insights, offer: offer, checkoutURL: checkoutURL,
-            subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
+            insights: insights, offer: offer, subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
         let prompt: Prompt
         do {
             prompt = try pipeline.prompts.prompt(pipeline.flow.promptID, context: context)
@@ -232,14 +247,17 @@ struct Run {
 
         let facts = DraftValidator.Facts(
             catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-            personalData: [profile.email, profile.lastName, customerRecord?.email].compactMap { $0 },
+            personalData: [
+                profile.email, profile.lastName, customerRecord?.email, customerRecord?.lastName, event.customer.email,
+                event.customer.lastName,
+            ].compactMap { $0 },
             cartTitles: cart.items.map(\.title))
-        var (draft, writer) = try await generate(prompt, using: stages.model)
+        var (draft, writer) = try await generate(prompt, using: stages.model, checkoutURL: checkoutURL)
         var findings = validator.validate(draft, facts: facts)
         var decision = Router(rules: configuration.review).decide(findings: findings, tier: profile.tier, offer: offer)
         if case .reject = decision, writer != pipeline.fallbackWriter.name {
             try record("validate", validationFacts(findings, decision: decision, writer: writer))
-            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter)
+            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, checkoutURL: checkoutURL)
             findings = validator.validate(draft, facts: facts)
             decision = Router(rules: configuration.review).decide(findings: findings, tier: profile.tier, offer: offer)
         }
@@ -252,9 +270,12 @@ struct Run {
         guard let email = profile.email else {
             return try stop(GuardVerdict(.noRecipient, "no email address to write to"))
         }
-        // A guest has no platform id; the event id keys their unsubscribe link instead.
-        let customerID = profile.customerID ?? "guest:\(event.id)"
+        // A guest has no platform id; a hash of their address keys the unsubscribe link instead.
+        let customerID = profile.customerID ?? Self.guestKey(email: email)
         let subject = draft.subjects[0]
+        // The planned send time, not "now": a retry of the same event renders the same Message-ID
+        // and outbox file, so a repeated hand-over replaces instead of duplicating.
+        let sendAt = cart.abandonedAt.addingTimeInterval(settings.delay)
         var products: [String: Product] = [:]
         for id in draft.productPicks + draft.blocks.compactMap(\.productID) { products[id] = catalog[id] }
         let rendered: RenderedEmail
@@ -264,7 +285,7 @@ struct Run {
                     draft: draft, subject: subject, brand: configuration.brand,
                     recipient: Mailbox(name: profile.firstName, address: email), customerID: customerID,
                     products: products, eventID: event.id, flow: pipeline.flow.kind, prompt: prompt.reference, now: now,
-                    sendAt: now))
+                    sendAt: sendAt))
         } catch {
             throw Failure(reason: "render_failed: \(error)", retryable: false)
         }
@@ -284,11 +305,14 @@ struct Run {
             } catch let error as DeliveryError {
                 throw Failure(reason: "delivery_failed: \(error)", retryable: error.isRetryable)
             }
-            // The recipient appears in the audit only here, where the hand-over needs it.
-            try record(
+            // The recipient appears in the audit only here, where the hand-over needs it. The email
+            // is out: a failed audit write is logged, never turned into a retry that sends again.
+            try? record(
                 "deliver",
                 ["service": .string(receipt.service), "reference": .string(receipt.reference), "to": .string(email)])
-            return finish(report(.sent, subject: subject, messages: [receipt.reference]))
+            return finish(
+                report(.sent, subject: subject, messages: [receipt.reference]),
+                facts: [AuditEntry.dedupeKeysFact: [.string(Self.cartKey(event))]], delivered: true)
         case .review(let reasons):
             let reference: String
             do {
@@ -299,11 +323,12 @@ struct Run {
             } catch {
                 throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
             }
-            try record("review", ["reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string))])
+            try? record("review", ["reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string))])
             return finish(
                 report(
                     .queuedForReview, reason: "review: \(reasons.joined(separator: "; "))", subject: subject,
-                    messages: [reference]))
+                    messages: [reference]),
+                facts: [AuditEntry.dedupeKeysFact: [.string(Self.cartKey(event))]], delivered: true)
         case .reject:
             throw Failure(reason: "draft_rejected", retryable: false)
         }
@@ -311,10 +336,11 @@ struct Run {
 
     /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
     /// offline copywriter, and the audit says so.
-    func generate(_ prompt: Prompt, using model: any LanguageModel) async throws -> (Draft, String) {
+    func generate(_ prompt: Prompt, using model: any LanguageModel, checkoutURL: String) async throws -> (Draft, String)
+    {
         do {
             let text = try await model.complete(prompt)
-            let draft = try DraftDecoder.decode(text)
+            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(checkoutURL)
             try record(
                 "generate",
                 [
@@ -334,7 +360,7 @@ struct Run {
                     "writer": .string(model.name), "error": .string("\(error)"),
                     "fallback": .string(pipeline.fallbackWriter.name),
                 ])
-            return try await generate(prompt, using: pipeline.fallbackWriter)
+            return try await generate(prompt, using: pipeline.fallbackWriter, checkoutURL: checkoutURL)
         }
     }
 
@@ -344,6 +370,18 @@ struct Run {
             "findings": .array(
                 findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
         ]
+    }
+
+    /// A guest's stable unsubscribe identity: a hash of the address, so every later email to the
+    /// same person carries a link that reaches the same suppression, without the address itself.
+    static func guestKey(email: String) -> String {
+        let digest = SHA256.hash(data: Array(email.lowercased().utf8))
+        return "guest:" + digest.prefix(16).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+
+    /// The key one cart's email is remembered under, whatever event carried it.
+    static func cartKey(_ event: LifecycleEvent) -> String {
+        "\(event.flow.rawValue):\(event.source.platform.rawValue):cart:\(event.cart.cartID)"
     }
 
     func stop(_ verdict: GuardVerdict) throws -> OutcomeReport {

@@ -56,16 +56,21 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var otherSignals: [Hypothesis]
     public var recommendations: [Pick]
     public var offer: OfferTerms?
-    /// Where the call to action must point.
+    /// Where the call to action must point: always `PromptContext.checkoutPlaceholder`. The real
+    /// link (a platform recovery URL carries a key to the customer's checkout) never goes to a
+    /// model; the pipeline puts it in after generation.
     public var checkoutURL: String
     public var subjectMaxLength: Int
 }
 
 extension PromptContext {
-    /// Builds the context. `checkoutURL` must already be a link on the brand's domains.
+    /// What the writer is given instead of the checkout link.
+    public static let checkoutPlaceholder = "{{checkout_url}}"
+
+    /// Builds the context.
     public init(
         eventID: String, flow: FlowKind, brand: Brand, profile: CustomerProfile, cart: Cart, insights: Insights,
-        offer: Offer?, checkoutURL: String, subjectMaxLength: Int, now: Date
+        offer: Offer?, subjectMaxLength: Int, now: Date
     ) {
         self.eventID = eventID
         self.flow = flow.rawValue
@@ -85,8 +90,12 @@ extension PromptContext {
         cartTotal = cart.total.display
         cartSubtotal = cart.subtotal.display
         shipping = cart.shipping?.display
-        hypothesis = Hypothesis(kind: insights.hypothesis.kind.rawValue, evidence: insights.hypothesis.evidence)
-        otherSignals = insights.signals.dropFirst().map { Hypothesis(kind: $0.kind.rawValue, evidence: $0.evidence) }
+        hypothesis = Hypothesis(
+            kind: insights.hypothesis.kind.rawValue,
+            evidence: insights.hypothesis.evidence.map { Self.data($0, limit: 200) })
+        otherSignals = insights.signals.dropFirst().map {
+            Hypothesis(kind: $0.kind.rawValue, evidence: $0.evidence.map { Self.data($0, limit: 200) })
+        }
         recommendations = insights.recommendations.map {
             Pick(
                 productID: $0.product.id, title: Self.data($0.product.title, limit: 80),
@@ -97,7 +106,7 @@ extension PromptContext {
             OfferTerms(
                 kind: $0.kind.rawValue, percent: $0.percent, code: $0.code, expiresAt: ISO8601.format($0.expiresAt))
         }
-        self.checkoutURL = checkoutURL
+        checkoutURL = Self.checkoutPlaceholder
         self.subjectMaxLength = subjectMaxLength
     }
 

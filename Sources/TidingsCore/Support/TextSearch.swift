@@ -19,6 +19,26 @@ public struct TextSearch: Sendable {
         }
     }
 
+    /// Whether `needle` (lower-cased UTF-8) occurs as a whole word: not inside a longer word, so a
+    /// last name "King" does not match "Hiking".
+    public func containsWord(folded needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= folded.count else { return false }
+        func isWordByte(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        }
+        var start = 0
+        while start + needle.count <= folded.count {
+            if folded[start] == needle[0], folded[start..<start + needle.count].elementsEqual(needle) {
+                let before = start == 0 || !isWordByte(folded[start - 1])
+                let after = start + needle.count == folded.count || !isWordByte(folded[start + needle.count])
+                if before && after { return true }
+            }
+            start += 1
+        }
+        return false
+    }
+
     /// Whether the text contains `phrase`, case-insensitively.
     public func contains(_ phrase: String) -> Bool {
         contains(folded: Array(phrase.lowercased().utf8))
