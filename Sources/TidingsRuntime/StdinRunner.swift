@@ -33,19 +33,22 @@ public enum StdinRunner {
                     retryable: false))
             return .badConfiguration
         }
-        let body = readStandardInput(limit: pipeline.configuration.maximumBodyBytes + 1)
+        // Read everything (up to a hard cap) even when it is over the body limit: the decoder refuses
+        // it as oversized, and the dead-letter folder must keep the whole event, not a prefix.
+        let body = readStandardInput(limit: max(64 << 20, pipeline.configuration.maximumBodyBytes + 1))
         let report = await pipeline.handle(
             Delivery(body: body), correlationID: UUID().uuidString.lowercased(), logger: logger)
         writeResult(report)
         return ExitStatus(report)
     }
 
-    /// Reads stdin up to `limit` bytes; a body that long is refused as oversized by the decoder.
+    /// Reads stdin to its end or `limit` bytes, retrying reads interrupted by a signal.
     static func readStandardInput(limit: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while bytes.count < limit {
             let count = read(STDIN_FILENO, &buffer, min(buffer.count, limit - bytes.count))
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             bytes.append(contentsOf: buffer[0..<count])
         }

@@ -136,5 +136,65 @@ struct EventDecoderTests {
         #expect(ISO8601.parse("2026-11-21T14:12:41.123Z").map { ISO8601.format($0) } == "2026-11-21T14:12:41.123Z")
         #expect(ISO8601.parse("2026-11-21T09:12:40") == nil)
         #expect(ISO8601.parse("2026-13-01T00:00:00Z") == nil)
+        #expect(ISO8601.parse("2026-02-31T10:00:00Z") == nil)
+        #expect(ISO8601.parse("2028-02-29T10:00:00Z") != nil)
+        #expect(ISO8601.parse("2026-02-10T10:00:00+99:99") == nil)
+    }
+
+    /// A canonical cart event with one item, edited.
+    func canonical(_ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+        var item: [String: Any] = [
+            "product_id": "7400000013", "title": "Merino Hiker Sock", "price": "22.00", "quantity": 2,
+        ]
+        var customer: [String: Any] = ["id": "6100000003", "email": "priya.raman@example.com", "first_name": "Priya"]
+        var document: [String: Any] = [:]
+        var fields: [String: Any] = ["item": item, "customer": customer]
+        edit(&fields)
+        item = fields["item"] as! [String: Any]
+        customer = fields["customer"] as! [String: Any]
+        document = [
+            "event": "cart.updated", "triggered_at": "2026-11-21T17:20:00Z",
+            "payload": ["cart_id": "c-1", "customer": customer, "cart": ["items": [item]]],
+        ]
+        return Array(try JSONSerialization.data(withJSONObject: document))
+    }
+
+    @Test(
+        "Implausible quantities and amounts and malformed addresses are bad input, named by path",
+        arguments: [
+            ("quantity", JSONValue.int(0), "$.payload.cart.items[0].quantity"),
+            ("quantity", .int(100_000_000), "$.payload.cart.items[0].quantity"),
+            ("price", .string("99999999999999999999.99"), "$.payload.cart.items[0].price"),
+            ("email", .string("not-an-email"), "$.payload.customer.email"),
+            ("email", .string("a@b.com\r\nBcc: x@y.com"), "$.payload.customer.email"),
+        ] as [(String, JSONValue, String)])
+    func bounds(field: String, json: JSONValue, path: String) throws {
+        let value: Any
+        switch json {
+        case .int(let number): value = number
+        default: value = json.stringValue ?? ""
+        }
+        let body = try canonical { fields in
+            if field == "email" {
+                var customer = fields["customer"] as! [String: Any]
+                customer["email"] = value
+                fields["customer"] = customer
+            } else {
+                var item = fields["item"] as! [String: Any]
+                item[field] = value
+                fields["item"] = item
+            }
+        }
+        let error = #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        #expect(error?.path == path)
+    }
+
+    @Test("Bytes that are not UTF-8 are malformed JSON, not silently repaired")
+    func invalidUTF8() throws {
+        var body = try canonical { _ in }
+        let index = try #require(body.firstIndex(of: UInt8(ascii: "M")))
+        body[index] = 0xFF
+        let error = #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        #expect(error?.code == .malformedJSON)
     }
 }

@@ -103,15 +103,25 @@ struct ReplayGoldenTests {
         }
     }
 
-    @Test("Every event ends with exactly one terminal record, and the chain verifies")
+    @Test("Every handling ends with exactly one terminal record, its last, and the chain verifies")
     func oneTerminalRecordPerEvent() async throws {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
             let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
                 .replay(files)
-            let terminal = try Self.auditLines(scratch).filter { $0.contains("\"stage\":\"outcome\"") }
-            #expect(terminal.count == results.count)
+            // One handling is one correlation id (a redelivery shares the event id, not the correlation).
+            var byHandling: [String: [[String: JSONValue]]] = [:]
+            for line in try Self.auditLines(scratch) {
+                let record = try JSONParser.parse(line).objectValue ?? [:]
+                byHandling[record["correlation_id"]?.stringValue ?? "", default: []].append(record)
+            }
+            #expect(byHandling.count == results.count)
+            for (correlation, records) in byHandling {
+                let terminal = records.filter { $0["outcome"] != nil }
+                #expect(terminal.count == 1, "\(correlation) has \(terminal.count) terminal records")
+                #expect(records.last?["stage"] == "outcome", "\(correlation) does not end in its outcome")
+            }
             #expect(try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify().passed)
         }
     }

@@ -77,6 +77,21 @@ struct StdinHandlerTests {
         }
     }
 
+    @Test("An oversized event is dead-lettered whole, with its true size in the reason")
+    func oversized() async throws {
+        try await withScratch { scratch in
+            let original = try Data(
+                contentsOf: RuntimeTestSupport.cartEvents.appendingPathComponent("invalid/oversized.json"))
+            let result = try run("invalid/oversized.json", dataDirectory: scratch)
+            #expect(result.status == 65)
+            #expect(result.result["reason"]?.stringValue?.contains("\(original.count) bytes") == true)
+            let folder = scratch.appendingPathComponent("dead-letter")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+            #expect(kept.count == 1)
+            #expect(try Data(contentsOf: folder.appendingPathComponent(kept[0])) == original)
+        }
+    }
+
     @Test("A bad configuration exits 78 and names the key")
     func badConfiguration() async throws {
         try await withScratch { scratch in

@@ -21,10 +21,7 @@ enum CanonicalEventDecoder {
 
         var items: [CartItem] = []
         for item in try cartReader.objects("items") {
-            let quantity = try item.int("quantity")
-            guard quantity > 0 else {
-                throw InputError(.invalidField, path: item.path(of: "quantity"), reason: "must be at least 1")
-            }
+            let quantity = try item.quantity("quantity")
             items.append(
                 CartItem(
                     productID: try item.id("product_id"), variantID: try item.optionalID("variant_id"),
@@ -54,7 +51,7 @@ enum CanonicalEventDecoder {
             consent = accepts ? .subscribed : .notSubscribed
         }
         let customer = CustomerReference(
-            id: try customerReader.id("id"), email: try customerReader.optionalString("email"),
+            id: try customerReader.id("id"), email: try customerReader.optionalEmail("email"),
             firstName: try customerReader.optionalString("first_name"),
             lastName: try customerReader.optionalString("last_name"), consent: consent,
             tier: try customerReader.optionalString("loyalty_tier")?.lowercased(),

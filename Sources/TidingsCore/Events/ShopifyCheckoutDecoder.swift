@@ -26,10 +26,7 @@ enum ShopifyCheckoutDecoder {
         }
         var items: [CartItem] = []
         for line in lineReaders {
-            let quantity = try line.int("quantity")
-            guard quantity > 0 else {
-                throw InputError(.invalidField, path: line.path(of: "quantity"), reason: "must be at least 1")
-            }
+            let quantity = try line.quantity("quantity")
             items.append(
                 CartItem(
                     productID: try line.id("product_id"), variantID: try line.optionalID("variant_id"),
@@ -71,7 +68,7 @@ enum ShopifyCheckoutDecoder {
             acceptsMarketing.map { $0 ? .subscribed : .notSubscribed } ?? .unknown
         let billing = try body.optionalObject("billing_address")
         guard let customer = try body.optionalObject("customer") else {
-            guard let email = try body.optionalString("email") else {
+            guard let email = try body.optionalEmail("email") else {
                 throw InputError(
                     .missingField, path: body.path(of: "customer"),
                     reason: "a checkout needs a customer or at least an email to write to")
@@ -84,10 +81,10 @@ enum ShopifyCheckoutDecoder {
         if let state = try customer.optionalObject("email_marketing_consent")?.optionalString("state") {
             consent = state == "subscribed" ? .subscribed : .notSubscribed
         }
-        let checkoutEmail = try body.optionalString("email")
+        let checkoutEmail = try body.optionalEmail("email")
         let billingFirstName = try billing?.optionalString("first_name")
         return CustomerReference(
-            id: try customer.id("id"), email: try customer.optionalString("email") ?? checkoutEmail,
+            id: try customer.id("id"), email: try customer.optionalEmail("email") ?? checkoutEmail,
             firstName: try customer.optionalString("first_name") ?? billingFirstName,
             lastName: try customer.optionalString("last_name"), consent: consent)
     }

@@ -31,7 +31,9 @@ public enum ISO8601 {
             let hour = number(2), expect(UInt8(ascii: ":")), let minute = number(2), expect(UInt8(ascii: ":")),
             let second = number(2)
         else { return nil }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60,
+            second < 61
+        else {
             return nil
         }
         var fraction = 0.0
@@ -52,9 +54,9 @@ public enum ISO8601 {
         } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
             let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
             index += 1
-            guard let offsetHours = number(2) else { return nil }
+            guard let offsetHours = number(2), offsetHours <= 23 else { return nil }
             _ = expect(UInt8(ascii: ":"))
-            guard let offsetMinutes = number(2) else { return nil }
+            guard let offsetMinutes = number(2), offsetMinutes <= 59 else { return nil }
             offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
         } else {
             return nil
@@ -63,6 +65,14 @@ public enum ISO8601 {
         let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Formats as UTC with milliseconds: "2026-11-20T14:30:00.000Z".

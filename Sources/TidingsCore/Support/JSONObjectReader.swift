@@ -69,6 +69,34 @@ public struct JSONObjectReader: Sendable {
         }
     }
 
+    /// No cart or order in a shop comes near this; larger amounts are bad input, not money.
+    static let largestAmount: Decimal = 1_000_000_000
+
+    /// A required quantity: an integer from 1 to 10,000.
+    public func quantity(_ key: String) throws(InputError) -> Int {
+        let value = try int(key)
+        guard (1...10_000).contains(value) else {
+            throw InputError(
+                .invalidField, path: path(of: key), reason: "quantity \(value) is not between 1 and 10,000")
+        }
+        return value
+    }
+
+    /// An optional email address: `local@domain.tld`, no spaces or control characters. Only the
+    /// shape is checked; the ESP finds out whether it exists.
+    public func optionalEmail(_ key: String) throws(InputError) -> String? {
+        guard let text = try optionalString(key) else { return nil }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        let valid =
+            parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".")
+            && text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "," && $0 != "<" && $0 != ">" }
+        guard valid else {
+            throw InputError(.invalidField, path: path(of: key), reason: "'\(text.prefix(80))' is not an email address")
+        }
+        return text
+    }
+
     /// A required integer; integral strings ("3") are accepted since some platforms quote numbers.
     public func int(_ key: String) throws(InputError) -> Int {
         guard let value = try optionalInt(key) else { throw missing(key) }
@@ -116,6 +144,10 @@ public struct JSONObjectReader: Sendable {
         }
         if money.amount < 0 {
             throw InputError(.invalidField, path: path(of: key), reason: "amount must not be negative")
+        }
+        if money.amount > JSONObjectReader.largestAmount {
+            throw InputError(
+                .invalidField, path: path(of: key), reason: "amount is implausibly large (over 1,000,000,000)")
         }
         return money
     }

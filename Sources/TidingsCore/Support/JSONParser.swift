@@ -15,6 +15,10 @@ public enum JSONParser {
     /// Parses one JSON document; trailing content other than white space is an error.
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = Parser(bytes: bytes)
+        // RFC 8259 requires UTF-8; repairing bad bytes silently would change what was signed.
+        if String(validating: bytes, as: UTF8.self) == nil {
+            throw SyntaxError(line: 1, column: 1, reason: "the document is not valid UTF-8")
+        }
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
