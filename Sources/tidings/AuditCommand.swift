@@ -11,7 +11,8 @@ struct AuditCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Verify every audit file's hash chain; name the first bad line (edited, missing, reordered, torn).")
+                "Verify every audit file's hash chain and that every event ends in one terminal record; name the first bad line."
+        )
 
         @Option(help: "The data folder holding audit/ (default: $TIDINGS_DATA_DIR or .tidings).")
         var dataDir: String?
@@ -19,13 +20,20 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Only these UTC days (YYYY-MM-DD); repeatable.")
         var day: [String] = []
 
+        @Flag(
+            help:
+                "Tolerate a last event without its terminal record in each file (a warning): for verifying while functions run."
+        )
+        var allowOpenTail = false
+
         func run() throws {
             let base = dataDir ?? ProcessInfo.processInfo.environment["TIDINGS_DATA_DIR"] ?? ".tidings"
             let root = URL(fileURLWithPath: base).appendingPathComponent("audit")
             guard FileManager.default.fileExists(atPath: root.path) else {
                 throw ValidationError("no audit folder at \(root.path)")
             }
-            let report = try AuditVerifier(root: root).verify(days: day.isEmpty ? nil : day)
+            let report = try AuditVerifier(root: root).verify(
+                days: day.isEmpty ? nil : day, allowOpenTail: allowOpenTail)
             for warning in report.warnings { print("warning: \(warning) — tolerated") }
             for problem in report.problems { print("FAIL: \(problem)") }
             print(

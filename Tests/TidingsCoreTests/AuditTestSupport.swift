@@ -27,15 +27,40 @@ func auditEntry(
         outcome: outcome, facts: facts)
 }
 
-/// Writes `count` entries one second apart with one writer; returns the file's path relative to
+/// Writes `count` records one second apart with one writer, in events of two the way the
+/// pipeline writes them: record `2k` is stage `stage-2k` of event `<prefix>-k`, record `2k+1` its
+/// terminal outcome. An odd count leaves the last event open. Returns the file's path relative to
 /// the root.
 @discardableResult
-func writeAuditRecords(_ count: Int, root: URL, writerID: String = "writer-a") throws -> String {
+func writeAuditRecords(_ count: Int, root: URL, writerID: String = "writer-a", eventPrefix: String = "evt")
+    throws -> String
+{
     let log = JSONLAuditLog(root: root, writerID: writerID)
     let start = auditTime("2026-11-20T10:00:00Z")
     for index in 0..<count {
+        let time = start.addingTimeInterval(Double(index))
+        let eventID = "\(eventPrefix)-\(index / 2)"
         try log.append(
-            auditEntry("evt-\(index)", at: start.addingTimeInterval(Double(index)), stage: "stage-\(index)"))
+            index.isMultiple(of: 2)
+                ? auditEntry(eventID, at: time, stage: "stage-\(index)")
+                : auditEntry(eventID, at: time, stage: "outcome", outcome: .sent))
+    }
+    return "2026-11-20/\(writerID).jsonl"
+}
+
+/// Writes `events` events the way the pipeline does: `stages` stage records, then one terminal
+/// `outcome` record, all with the event's correlation id. Returns the file's path relative to
+/// the root; event `k` is `evt-k` and takes lines `k * (stages + 1) + 1` to `(k + 1) * (stages + 1)`.
+@discardableResult
+func writeAuditEvents(_ events: Int, stages: Int = 3, root: URL, writerID: String = "writer-a") throws -> String {
+    let log = JSONLAuditLog(root: root, writerID: writerID)
+    let start = auditTime("2026-11-20T10:00:00Z")
+    for event in 0..<events {
+        let time = start.addingTimeInterval(Double(event))
+        for stage in ["normalize", "guards", "enrich", "generate", "render", "deliver"].prefix(stages) {
+            try log.append(auditEntry("evt-\(event)", at: time, stage: stage))
+        }
+        try log.append(auditEntry("evt-\(event)", at: time, stage: "outcome", outcome: .sent))
     }
     return "2026-11-20/\(writerID).jsonl"
 }

@@ -127,31 +127,35 @@ struct AuditVerifierTests {
         }
     }
 
-    @Test("a torn last line is a warning, and a new writer goes on in its own file")
+    @Test("a torn last line that starts a new event is a warning, and a new writer goes on in its own file")
     func tornLastLineIsTolerated() throws {
         try withTemporaryAuditRoot { root in
-            let file = try writeAuditRecords(6, root: root)
+            // Three whole events, then the first record of a fourth, cut off by a crash: no
+            // earlier event is left open, so nothing but the tear is wrong.
+            let file = try writeAuditRecords(7, root: root)
             var lines = try auditLines(root, file)
-            lines[5] = lines[5].prefix(lines[5].count / 2)
+            lines[6] = lines[6].prefix(lines[6].count / 2)
             try writeAuditLines(lines, root, file)
 
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
-            #expect(report.goodRecords == 5)
+            #expect(report.goodRecords == 6)
             let warning = try #require(report.warnings.first)
             #expect(warning.kind == .torn)
-            #expect(warning.line == 6)
+            #expect(warning.line == 7)
+            #expect(report.warnings.count == 1)
 
             let next = JSONLAuditLog(root: root, writerID: "writer-b")
             try next.append(
-                auditEntry("evt-after-crash", at: auditTime("2026-11-20T11:00:00Z"), outcome: .sent))
+                auditEntry(
+                    "evt-after-crash", at: auditTime("2026-11-20T11:00:00Z"), stage: "outcome", outcome: .sent))
             #expect(
                 try next.hasFinalOutcome(eventID: "evt-after-crash", since: auditTime("2026-11-20T00:00:00Z"))
             )
             let after = try AuditVerifier(root: root).verify()
             #expect(after.passed)
             #expect(after.files.map(\.file) == ["2026-11-20/writer-a.jsonl", "2026-11-20/writer-b.jsonl"])
-            #expect(after.goodRecords == 6)
+            #expect(after.goodRecords == 7)
         }
     }
 
@@ -173,10 +177,11 @@ struct AuditVerifierTests {
     func verifiesGivenDays() throws {
         try withTemporaryAuditRoot { root in
             let log = JSONLAuditLog(root: root, writerID: "w")
-            try log.append(auditEntry(at: auditTime("2026-11-20T10:00:00Z")))
-            try log.append(auditEntry(at: auditTime("2026-11-21T10:00:00Z")))
+            try log.append(auditEntry(at: auditTime("2026-11-20T10:00:00Z"), stage: "outcome", outcome: .sent))
+            try log.append(auditEntry(at: auditTime("2026-11-21T10:00:00Z"), stage: "outcome", outcome: .sent))
             let report = try AuditVerifier(root: root).verify(days: ["2026-11-21"])
             #expect(report.files.map(\.file) == ["2026-11-21/w.jsonl"])
+            #expect(report.passed)
         }
     }
 

@@ -43,6 +43,11 @@ struct JSONLAuditLogTests {
                     function: "f",
                     stage: nasty, outcome: .sent,
                     facts: [nasty: .string(nasty), "n": .double(.nan), "d": .double(1e-5)]))
+            // Its terminal record: the verifier must match the escaped event id across records.
+            try log.append(
+                AuditEntry(
+                    time: auditTime("2026-11-20T10:00:00Z"), eventID: nasty, correlationID: nasty, function: "f",
+                    stage: "outcome", outcome: .sent))
 
             let line = try #require(try auditLines(root, "2026-11-20/w.jsonl").first)
             #expect(line.filter { $0 == 0x0a }.count == 1)
@@ -86,22 +91,24 @@ struct JSONLAuditLogTests {
             for index in 0..<3 {
                 try first.append(auditEntry("a-\(index)"))
                 try second.append(auditEntry("b-\(index)"))
+                try first.append(auditEntry("a-\(index)", stage: "outcome", outcome: .sent))
+                try second.append(auditEntry("b-\(index)", stage: "outcome", outcome: .sent))
             }
             let report = try AuditVerifier(root: root).verify()
             #expect(report.files.count == 2)
             #expect(report.passed)
-            #expect(report.files.allSatisfy { $0.goodRecords == 3 })
+            #expect(report.files.allSatisfy { $0.goodRecords == 6 })
         }
     }
 
     @Test("a writer with the same id continues its file's chain")
     func reopenedWriterContinuesChain() throws {
         try withTemporaryAuditRoot { root in
-            try writeAuditRecords(3, root: root)
-            try writeAuditRecords(2, root: root)
+            try writeAuditRecords(4, root: root)
+            try writeAuditRecords(2, root: root, eventPrefix: "later")
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
-            #expect(report.files.map(\.goodRecords) == [5])
+            #expect(report.files.map(\.goodRecords) == [6])
         }
     }
 
@@ -114,14 +121,18 @@ struct JSONLAuditLogTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<8 {
                 group.addTask {
-                    for index in 0..<50 { try log.append(auditEntry("t\(task)-\(index)")) }
+                    // Events of different tasks interleave; each still ends in its terminal record.
+                    for index in 0..<50 {
+                        try log.append(auditEntry("t\(task)-\(index)"))
+                        try log.append(auditEntry("t\(task)-\(index)", stage: "outcome", outcome: .sent))
+                    }
                 }
             }
             try await group.waitForAll()
         }
         let report = try AuditVerifier(root: root).verify()
         #expect(report.passed)
-        #expect(report.goodRecords == 400)
+        #expect(report.goodRecords == 800)
     }
 
     @Test("writer ids cannot leave their folder")

@@ -180,6 +180,60 @@ enum AuditRecordFormat {
         return ChainFields(seq: seq, bodyEnd: bodyEnd, prevStart: prevStart, hashStart: hashStart)
     }
 
+    /// Where the event fields of a record are, as offsets into the line, for the verifier's
+    /// per-event check. Ids are compared as written (quotes and escapes included): the writer
+    /// escapes deterministically, so equal ids are equal bytes and nothing needs decoding.
+    struct EventFields {
+        /// The JSON string of `event_id`, quotes included.
+        var eventID: Range<Int>
+        /// The JSON string of `correlation_id`, quotes included.
+        var correlationID: Range<Int>
+        /// Whether the record ends its event: stage `"outcome"` and an `outcome` key, as
+        /// `Run.finish` writes it. Either alone is not a terminal record.
+        var isTerminal: Bool
+    }
+
+    private static let outcomeStage = Array(#""outcome""#.utf8)
+
+    /// The event fields of a line whose frame `chainFields` accepted, or nil when the fields
+    /// before `facts` are not where the format puts them. Reads by position, like `chainFields`.
+    static func eventFields(of line: UnsafeRawBufferPointer) -> EventFields? {
+        guard starts(line, with: seqPrefix, at: 0),
+            let (_, afterSeq) = unsignedNumber(in: line, at: seqPrefix.count)
+        else { return nil }
+        var index = afterSeq
+        // The time has a fixed width (`AuditTimestamp`): skip it without parsing.
+        guard expect(#","time":""#, in: line, at: &index), index + 25 <= line.count,
+            line[index + 24] == UInt8(ascii: "\"")
+        else { return nil }
+        index += 25
+        guard expect(#","event_id":"#, in: line, at: &index) else { return nil }
+        let eventStart = index
+        guard skipString(in: line, at: &index) != nil else { return nil }
+        let eventID = eventStart..<index
+        guard expect(#","correlation_id":"#, in: line, at: &index) else { return nil }
+        let correlationStart = index
+        guard skipString(in: line, at: &index) != nil else { return nil }
+        let correlationID = correlationStart..<index
+        guard expect(#","function":"#, in: line, at: &index), skipString(in: line, at: &index) != nil,
+            expect(#","stage":"#, in: line, at: &index)
+        else { return nil }
+        let stageStart = index
+        guard skipString(in: line, at: &index) != nil else { return nil }
+        let isOutcomeStage =
+            index - stageStart == outcomeStage.count && starts(line, with: outcomeStage, at: stageStart)
+        let hasOutcome = expect(#","outcome":"#, in: line, at: &index)
+        return EventFields(eventID: eventID, correlationID: correlationID, isTerminal: isOutcomeStage && hasOutcome)
+    }
+
+    /// The text of the JSON string at `range` of `buffer` (quotes included), unescaped; for
+    /// messages, so not on any hot path.
+    static func decodedString(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        var index = range.lowerBound
+        let line = UnsafeRawBufferPointer(rebasing: buffer[0..<range.upperBound])
+        return string(in: line, at: &index) ?? String(decoding: buffer[range], as: UTF8.self)
+    }
+
     /// The facts of a terminal record that decide whether it consumes its event id.
     struct OutcomeFields {
         var eventID: String
