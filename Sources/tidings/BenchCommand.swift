@@ -79,9 +79,12 @@ struct BenchCommand: AsyncParsableCommand {
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        // Each delivery gets its own event id, as distinct webhooks would, so none is a duplicate.
+        // Each delivery is its own event about its own cart, as distinct abandoned carts would be,
+        // so none is a duplicate and none is the second email for a cart.
+        let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
-            Delivery(body: body, headers: ["x-tidings-event-id": "bench-\(index)"])
+            let unique = text.replacingOccurrences(of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
+            return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
         var outcomes: [Outcome: Int] = [:]
