@@ -83,7 +83,8 @@ struct BenchCommand: AsyncParsableCommand {
         // so none is a duplicate and none is the second email for a cart.
         let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
-            let unique = text.replacingOccurrences(of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
+            let unique = text.replacingOccurrences(
+                of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
             return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)

@@ -205,4 +205,44 @@ struct ReviewFindingsTests {
             #expect(links.allSatisfy { $0.contains("c=guest") && !$0.lowercased().contains("river") })
         }
     }
+
+    /// Adds a cart line for the sold-out Ember Insulated Winter Boot (7400000008), or makes it the only line.
+    func withSoldOutBoot(only: Bool) throws -> [UInt8] {
+        try checkout("shopify-high-shipping.json") { body in
+            var lines = body["line_items"] as! [[String: Any]]
+            var boot = lines[0]
+            boot["product_id"] = 7_400_000_008
+            boot["variant_id"] = 7_400_008_001
+            boot["title"] = "Ember Insulated Winter Boot"
+            boot["variant_title"] = "US 9"
+            boot["price"] = "199.00"
+            lines = only ? [boot] : lines + [boot]
+            body["line_items"] = lines
+            body.removeValue(forKey: "total_line_items_price")
+            body.removeValue(forKey: "total_price")
+        }
+    }
+
+    @Test("A cart item that sold out since is mentioned, never featured; the rest still goes out")
+    func partlySoldOut() async throws {
+        try await withScratch { scratch in
+            let email = RecordingEmailService()
+            let pipeline = try pipeline(scratch) { $0.email = email }
+            let report = await handle(pipeline, try withSoldOutBoot(only: false))
+            #expect(report.outcome == .sent, "\(report.reason ?? "")")
+            let sent = try #require(await email.delivered.first)
+            #expect(sent.text.contains("Ember Insulated Winter Boot sold out"))
+            #expect(!sent.html.contains("/products/ember-insulated-winter-boot"))
+            #expect(sent.html.contains("/products/beacon-400-headlamp"))
+        }
+    }
+
+    @Test("A cart with nothing left in stock is not written to")
+    func allSoldOut() async throws {
+        try await withScratch { scratch in
+            let report = await handle(try pipeline(scratch), try withSoldOutBoot(only: true))
+            #expect(report.outcome == .suppressed)
+            #expect(report.reason?.hasPrefix("cart_unavailable") == true)
+        }
+    }
 }

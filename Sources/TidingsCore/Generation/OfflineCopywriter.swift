@@ -36,6 +36,15 @@ public struct OfflineCopywriter: LanguageModel {
         blocks.append(DraftBlock(kind: .greeting, text: greeting))
         blocks.append(
             DraftBlock(kind: .paragraph, text: opening(context, itemList: itemList, lead: lead, choice: &choice)))
+        if !context.soldOut.isEmpty {
+            let titles = Self.list(context.soldOut)
+            blocks.append(
+                DraftBlock(
+                    kind: .paragraph,
+                    text:
+                        "\(titles.capitalizedFirst) sold out since you looked, so \(context.soldOut.count == 1 ? "it is" : "they are") not below. The rest is still here."
+                ))
+        }
         if let loyalty = loyaltyLine(context, choice: &choice) {
             blocks.append(DraftBlock(kind: .paragraph, text: loyalty))
         }

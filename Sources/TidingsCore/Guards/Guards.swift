@@ -12,6 +12,8 @@ public struct GuardVerdict: Sendable, Hashable {
         /// An earlier event about the same cart already got its email (Shopify sends many
         /// checkouts/update webhooks for one checkout, each with its own event id).
         case cartAlreadyHandled = "cart_already_handled"
+        /// Nothing in the cart can be bought any more.
+        case cartUnavailable = "cart_unavailable"
     }
 
     public var code: Code

@@ -213,6 +213,13 @@ struct Run {
         if let verdict = guards.checkCustomer(profile, cart: cart) {
             return try stop(verdict)
         }
+        // Items that sold out since are not featured; a cart with nothing left is not written to.
+        let soldOut = cart.items.filter { catalog[$0.productID]?.isInStock != true }
+        if soldOut.count == cart.items.count {
+            return try stop(GuardVerdict(.cartUnavailable, "nothing in cart \(cart.id) is in stock any more"))
+        }
+        var offered = cart
+        offered.items.removeAll { soldOut.contains($0) }
 
         // Insights and offer.
         let signals = AbandonmentAnalyst().hypotheses(cart: cart, profile: profile)
@@ -235,8 +242,9 @@ struct Run {
             cart.recoveryURL.flatMap { validator.isAllowedLink($0) ? $0 : nil }
             ?? configuration.brand.storefrontURL + "/cart"
         let context = PromptContext(
-            eventID: event.id, flow: pipeline.flow.kind, brand: configuration.brand, profile: profile, cart: cart,
-            insights: insights, offer: offer, subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
+            eventID: event.id, flow: pipeline.flow.kind, brand: configuration.brand, profile: profile, cart: offered,
+            insights: insights, offer: offer, soldOut: soldOut, subjectMaxLength: configuration.policy.subjectMaxLength,
+            now: now)
         let prompt: Prompt
         do {
             prompt = try pipeline.prompts.prompt(pipeline.flow.promptID, context: context)
@@ -251,7 +259,7 @@ struct Run {
                 profile.email, profile.lastName, customerRecord?.email, customerRecord?.lastName, event.customer.email,
                 event.customer.lastName,
             ].compactMap { $0 },
-            cartTitles: cart.items.map(\.title))
+            cartTitles: offered.items.map(\.title))
         var (draft, writer) = try await generate(prompt, using: stages.model, checkoutURL: checkoutURL)
         var findings = validator.validate(draft, facts: facts)
         var decision = Router(rules: configuration.review).decide(findings: findings, tier: profile.tier, offer: offer)

@@ -48,6 +48,8 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var brandVoice: String
     public var customer: Customer
     public var items: [Item]
+    /// Titles of cart items that sold out since (left out of `items`, so never featured).
+    public var soldOut: [String]
     public var cartTotal: String
     /// The items' total before shipping and discounts.
     public var cartSubtotal: String
@@ -70,7 +72,7 @@ extension PromptContext {
     /// Builds the context.
     public init(
         eventID: String, flow: FlowKind, brand: Brand, profile: CustomerProfile, cart: Cart, insights: Insights,
-        offer: Offer?, subjectMaxLength: Int, now: Date
+        offer: Offer?, soldOut: [CartItem] = [], subjectMaxLength: Int, now: Date
     ) {
         self.eventID = eventID
         self.flow = flow.rawValue
@@ -87,6 +89,7 @@ extension PromptContext {
                 variant: $0.variantTitle.map { Self.data($0, limit: 40) }, price: $0.price.display,
                 quantity: $0.quantity, category: $0.category.map { Self.data($0, limit: 40) })
         }
+        self.soldOut = soldOut.map { Self.data($0.title, limit: 80) }
         cartTotal = cart.total.display
         cartSubtotal = cart.subtotal.display
         shipping = cart.shipping?.display
