@@ -8,14 +8,19 @@ import TidingsCore
 public struct Replayer: Sendable {
     /// One replayed event.
     public struct Result: Sendable {
+        /// The recorded event file that was replayed.
         public var file: URL
+        /// The function the file was routed to, by the nearest folder named like a `FlowKind`.
         public var function: FlowKind
+        /// How the event ended.
         public var report: OutcomeReport
     }
 
+    /// The configuration every replayed pipeline is built with.
     public let configuration: Configuration
     let logger: Logger
 
+    /// Creates a replayer; the logger receives every pipeline's records.
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger

@@ -11,13 +11,18 @@ public struct Configuration: Sendable {
     public var maximumBodyBytes: Int
     /// Key for signing unsubscribe links (`TIDINGS_UNSUBSCRIBE_SECRET` or `…_FILE`). Never logged.
     public var unsubscribeKey: Secret
+    /// Sender, links and postal address (the config file's `brand` object; default `Brand.northwind`).
     public var brand: Brand
+    /// Content rules every draft is checked against (the config file's `policy` object).
     public var policy: ContentPolicy
+    /// When drafts go to a human (the config file's `review` object).
     public var review: ReviewRules
+    /// Per-flow timing and consent (the config file's `flows` object); flows not named use defaults.
     public var flows: [FlowKind: FlowSettings]
     /// A pinned "now" (`TIDINGS_NOW`, ISO 8601) for replays and tests; nil uses the wall clock.
     public var pinnedNow: Date?
 
+    /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     public init(
         dataDirectory: URL, shopDirectory: URL, maximumBodyBytes: Int = 256 * 1024,
         unsubscribeKey: Secret = .development, brand: Brand = .northwind, policy: ContentPolicy = ContentPolicy(),
@@ -41,10 +46,12 @@ public struct Configuration: Sendable {
 
 /// A secret value that never prints itself.
 public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The secret's bytes (UTF-8 of the configured text), for keying HMACs.
     public let bytes: [UInt8]
     /// True for the built-in development key used when none is configured.
     public let isDevelopmentDefault: Bool
 
+    /// Wraps a configured secret; never pass one that should be logged.
     public init(_ text: String) {
         bytes = Array(text.utf8)
         isDevelopmentDefault = false
@@ -58,7 +65,9 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
     /// Signs unsubscribe links of local runs; production sets `TIDINGS_UNSUBSCRIBE_SECRET`.
     public static let development = Secret(development: "tidings-development-unsubscribe-key")
 
+    /// Always "<redacted>", so string interpolation cannot leak the secret.
     public var description: String { "<redacted>" }
+    /// Always "<redacted>", so debug output cannot leak the secret.
     public var debugDescription: String { "<redacted>" }
 }
 
@@ -75,6 +84,7 @@ public struct ContentPolicy: Sendable {
     /// Cart subtotal from which a shipping-cost hypothesis earns free shipping (`policy.free_shipping_threshold`).
     public var freeShippingThreshold: Decimal
 
+    /// Creates a policy; the defaults are the shipped rules (60-character subjects, caps 10/10/15/20 %).
     public init(
         subjectMaxLength: Int = 60,
         bannedPhrases: [String] = [
@@ -105,6 +115,7 @@ public struct ReviewRules: Sendable {
     /// Offers of at least this many percent go to review (`review.offer_percent_at_least`, default 20).
     public var offerPercentAtLeast: Int
 
+    /// Creates review rules; defaults send vip email, scores below 80 and offers of 20 % or more to review.
     public init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {
         self.tiers = tiers
         self.belowScore = belowScore
@@ -121,12 +132,14 @@ public struct FlowSettings: Sendable {
     /// Whether marketing consent is required (`require_consent`).
     public var requiresConsent: Bool
 
+    /// Creates flow settings; `delay` and `window` are in seconds (defaults 0 and 7 days).
     public init(delay: TimeInterval = 0, window: TimeInterval = 7 * 86_400, requiresConsent: Bool = true) {
         self.delay = delay
         self.window = window
         self.requiresConsent = requiresConsent
     }
 
+    /// Built-in settings: abandoned carts wait 1 hour, stay eligible 7 days, and need consent.
     public static let defaults: [FlowKind: FlowSettings] = [
         .cartAbandoned: FlowSettings(delay: 60 * 60, window: 7 * 86_400, requiresConsent: true)
     ]
@@ -134,13 +147,17 @@ public struct FlowSettings: Sendable {
 
 /// A configuration that cannot start a function. Names the key.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The configuration key at fault (`TIDINGS_NOW`, `policy.discount_caps`, ...).
     public var key: String
+    /// What is wrong with the value and, where it helps, what is expected.
     public var reason: String
 
+    /// Creates an error for a key and its reason.
     public init(key: String, reason: String) {
         self.key = key
         self.reason = reason
     }
 
+    /// "configuration key KEY: REASON", for logs and the exit message.
     public var description: String { "configuration key \(key): \(reason)" }
 }

@@ -9,12 +9,16 @@ public protocol DeadLetterStore: Sendable {
 /// The default dead-letter store: `<data>/dead-letter/<time>-<event id>.json` holds the raw bytes
 /// (replayable with `tidings replay` or the handler's stdin) and `….json.error` says why.
 public struct FolderDeadLetterStore: DeadLetterStore {
+    /// The dead-letter folder; created on first use when missing.
     public let directory: URL
 
+    /// A store writing into `directory`.
     public init(directory: URL) {
         self.directory = directory
     }
 
+    /// Writes the body and a `.error` note beside it; returns the body file's path. Throws the
+    /// file system's error when either cannot be written.
     public func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
     {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -14,6 +14,7 @@ public struct DeliveryReceipt: Sendable, Hashable {
     /// The provider's id for the message, or the outbox file path.
     public var reference: String
 
+    /// Creates a receipt from the service name and its reference for the message.
     public init(service: String, reference: String) {
         self.service = service
         self.reference = reference
@@ -22,31 +23,40 @@ public struct DeliveryReceipt: Sendable, Hashable {
 
 /// A hand-over that failed.
 public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    /// The service that failed ("outbox", "review", "klaviyo", ...).
     public var service: String
+    /// What went wrong, in plain words; may quote the upstream status or file system error.
     public var reason: String
+    /// Whether handing the same email over again later can succeed (a full disk, a 5xx) or not.
     public var isRetryable: Bool
 
+    /// Creates an error for a service; set `isRetryable` only when a retry can help.
     public init(service: String, reason: String, isRetryable: Bool) {
         self.service = service
         self.reason = reason
         self.isRetryable = isRetryable
     }
 
+    /// "service: reason", for logs and the outcome's reason.
     public var description: String { "\(service): \(reason)" }
 }
 
 /// A draft a human must look at before it goes out.
 public struct ReviewItem: Sendable {
+    /// The event the draft was written for; the review folder keys items by it.
     public var eventID: String
+    /// The flow that wrote it.
     public var flow: FlowKind
     /// Why it needs a human: the review rules that matched.
     public var reasons: [String]
     /// The validator's score, 0 to 100.
     public var score: Int
+    /// The draft as written, for a reviewer who wants to edit it.
     public var draft: Draft
     /// The email as it would be sent, so the reviewer sees exactly that.
     public var email: RenderedEmail
 
+    /// Creates a review item; `score` is the validator's 0-to-100 score.
     public init(eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail) {
         self.eventID = eventID
         self.flow = flow

@@ -100,21 +100,26 @@ public struct FolderReviewQueue: ReviewQueue {
 
 /// One item in the review folder, as `FolderReviewQueue.pending()` lists it.
 public struct ReviewSummary: Sendable, Hashable {
+    /// The event the draft was written for.
     public var eventID: String
+    /// The flow that wrote it.
     public var flow: FlowKind
     /// The review rules that matched.
     public var reasons: [String]
     /// The validator's score, 0 to 100.
     public var score: Int
+    /// The chosen subject line.
     public var subject: String
     /// The recipient's address.
     public var to: String
+    /// When the email would have been sent.
     public var sendAt: Date
     /// The item's JSON file.
     public var path: String
     /// The rendered email's `.eml` file, beside the JSON.
     public var emailPath: String
 
+    /// Creates a summary from its parts.
     public init(
         eventID: String, flow: FlowKind, reasons: [String], score: Int, subject: String, to: String,
         sendAt: Date,
@@ -136,13 +141,16 @@ public struct ReviewSummary: Sendable, Hashable {
 public struct ReviewQueueError: Error, Sendable, CustomStringConvertible {
     /// The folder or file concerned.
     public var path: String
+    /// What went wrong: the listing or decoding error.
     public var reason: String
 
+    /// Creates an error for a path and its reason.
     public init(path: String, reason: String) {
         self.path = path
         self.reason = reason
     }
 
+    /// "review queue: PATH: REASON", for logs and the CLI.
     public var description: String { "review queue: \(path): \(reason)" }
 }
 

@@ -4,6 +4,7 @@
 package actor CatalogCache {
     private var loading: Task<Catalog, any Error>?
 
+    /// Creates an empty cache.
     package init() {}
 
     /// The cached catalog, loading it with `load` on first use.

@@ -27,6 +27,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
     /// Whether trying again later can help (timeouts, 429, 5xx).
     public var isRetryable: Bool
 
+    /// Creates an error; pass a path without credentials, as it reaches logs.
     public init(platform: String, path: String, status: Int?, reason: String, isRetryable: Bool) {
         self.platform = platform
         self.path = path
@@ -35,6 +36,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         self.isRetryable = isRetryable
     }
 
+    /// "platform path answered STATUS: reason", for logs and the outcome's reason.
     public var description: String {
         "\(platform) \(path)\(status.map { " answered \($0)" } ?? ""): \(reason)"
     }

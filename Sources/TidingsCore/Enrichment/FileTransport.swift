@@ -36,6 +36,7 @@ public struct FileTransport: HTTPTransport {
         self.cache = Cache()
     }
 
+    /// Answers a GET from its file, or 404 when there is none; other methods get 405. Never throws.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         guard request.method == "GET" else {
             return HTTPResponse(

@@ -8,8 +8,10 @@ package struct PlatformAPI: Sendable {
     package var platform: String
     /// Headers sent with every request (auth, accept).
     package var headers: [String: String]
+    /// How requests reach the platform: curl in production, files or a loopback server otherwise.
     package var transport: any HTTPTransport
 
+    /// Creates an API for a platform; `headers` go with every request and may hold credentials.
     package init(platform: String, headers: [String: String], transport: any HTTPTransport) {
         self.platform = platform
         self.headers = headers

@@ -2,6 +2,7 @@ import Foundation
 
 /// Builds a `CustomerProfile` from what the event says and what the platform knows.
 public struct ProfileBuilder: Sendable {
+    /// Creates a builder; it holds no state.
     public init() {}
 
     /// The profile. The platform's record wins over the payload for consent, names and tags;

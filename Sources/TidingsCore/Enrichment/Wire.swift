@@ -6,10 +6,13 @@ import Foundation
 package enum Wire {
     /// A platform id: JSON number or string, always a `String` in our model.
     package struct ID: Decodable, Sendable, Hashable {
+        /// The id as text: integers in decimal, strings as sent (never empty).
         package var value: String
 
+        /// Wraps an id already in text form.
         package init(_ value: String) { self.value = value }
 
+        /// Accepts a JSON integer or a non-empty string; throws `DecodingError.typeMismatch` otherwise.
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let number = try? container.decode(Int64.self) {
@@ -30,8 +33,10 @@ package enum Wire {
 
     /// A money amount sent as a plain decimal string ("29.99", "336.3200"), parsed exactly.
     package struct DecimalString: Decodable, Sendable, Hashable {
+        /// The exact amount; the currency comes from the enclosing resource.
         package var value: Decimal
 
+        /// Accepts only a plain decimal string; throws `DecodingError.dataCorrupted` for numbers, "1e3" or "".
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
@@ -45,8 +50,10 @@ package enum Wire {
 
     /// An ISO 8601 timestamp with a `Z` or `±hh:mm` offset ("2026-11-20T10:12:00-05:00").
     package struct ISOTimestamp: Decodable, Sendable, Hashable {
+        /// The instant, offset applied.
         package var date: Date
 
+        /// Throws `DecodingError.dataCorrupted` for a time without an offset or in another format.
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
@@ -60,8 +67,10 @@ package enum Wire {
 
     /// An RFC 2822 timestamp as BigCommerce V2 sends it ("Wed, 10 Jan 2018 21:05:30 +0000").
     package struct RFC2822Timestamp: Decodable, Sendable, Hashable {
+        /// The instant, offset applied.
         package var date: Date
 
+        /// Throws `DecodingError.dataCorrupted` for anything that is not RFC 2822 with a numeric offset.
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)

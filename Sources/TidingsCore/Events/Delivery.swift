@@ -10,6 +10,7 @@ public struct Delivery: Sendable {
     /// When the delivery arrived, if the recording says so.
     public var receivedAt: Date?
 
+    /// Creates a delivery; header names are lower-cased here, the body is kept byte for byte.
     public init(body: [UInt8], headers: [String: String] = [:], receivedAt: Date? = nil) {
         self.body = body
         self.headers = Dictionary(

@@ -8,6 +8,7 @@ public struct EventDecoder: Sendable {
     /// Bodies above this size are refused before parsing.
     public var maximumBodyBytes: Int
 
+    /// Creates a decoder that refuses bodies above `maximumBodyBytes` (default 256 KiB).
     public init(maximumBodyBytes: Int = 256 * 1024) {
         self.maximumBodyBytes = maximumBodyBytes
     }

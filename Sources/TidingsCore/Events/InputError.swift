@@ -4,6 +4,7 @@ import Foundation
 /// event ends `rejected_input` and its raw bytes go to the dead-letter folder for a replay after a
 /// fix. The message always names the field (as a JSON path) and the reason.
 public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of bad input it is; the raw value appears in outcomes and the audit.
     public enum Code: String, Sendable, Hashable {
         /// The bytes are not JSON.
         case malformedJSON = "malformed_json"
@@ -19,17 +20,20 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
         case unrecognizedShape = "unrecognized_shape"
     }
 
+    /// What kind of bad input it is.
     public var code: Code
     /// JSON path of the offending field ("$.payload.customer.id"); "$" for the whole document.
     public var path: String
     /// What is wrong, in words an operator understands.
     public var reason: String
 
+    /// Creates an error; `path` is a JSON path such as "$.line_items[0].price".
     public init(_ code: Code, path: String, reason: String) {
         self.code = code
         self.path = path
         self.reason = reason
     }
 
+    /// "code at path: reason", as the outcome's reason shows it.
     public var description: String { "\(code.rawValue) at \(path): \(reason)" }
 }

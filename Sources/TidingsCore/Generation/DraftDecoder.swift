@@ -3,6 +3,7 @@ import Foundation
 /// Decodes a model's JSON answer into a `Draft`, checking it against `PromptLibrary.draftSchema`:
 /// a schema violation is a finding with the JSON path, not a crash.
 public enum DraftDecoder {
+    /// Decodes and schema-checks the answer; throws `InputError` naming the JSON path of the first problem.
     public static func decode(_ text: String) throws(InputError) -> Draft {
         let document: JSONValue
         do {

@@ -11,15 +11,20 @@ public protocol LanguageModel: Sendable {
 
 /// A model call that failed.
 public struct ModelError: Error, Sendable, CustomStringConvertible {
+    /// The model's `name`, as the audit shows it.
     public var model: String
+    /// What went wrong, including the upstream status when there was one.
     public var reason: String
+    /// Whether asking again later can help (timeouts, 429, 5xx).
     public var isRetryable: Bool
 
+    /// Creates an error for a model and its reason.
     public init(model: String, reason: String, isRetryable: Bool) {
         self.model = model
         self.reason = reason
         self.isRetryable = isRetryable
     }
 
+    /// "model: reason", for logs and the audit.
     public var description: String { "\(model): \(reason)" }
 }

@@ -5,10 +5,13 @@ import Foundation
 /// would. Deterministic for a given event (phrasing is chosen by a hash of the event id), and it is
 /// the fallback when a model fails and the control arm of experiments.
 public struct OfflineCopywriter: LanguageModel {
+    /// The writer's name in the audit and the fallback record.
     public let name = "offline-copywriter"
 
+    /// Creates the copywriter; it holds no state.
     public init() {}
 
+    /// Writes the draft from `prompt.context` alone and returns it as JSON; never needs the network.
     public func complete(_ prompt: Prompt) async throws -> String {
         let draft = write(prompt.context)
         let encoder = JSONEncoder()

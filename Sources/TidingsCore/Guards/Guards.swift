@@ -2,6 +2,7 @@ import Foundation
 
 /// Why an event is not written to. Each becomes a `suppressed` or `duplicate` outcome.
 public struct GuardVerdict: Sendable, Hashable {
+    /// Which guard stopped the event; the raw value opens the outcome's reason.
     public enum Code: String, Sendable, Hashable {
         case duplicate
         case noConsent = "no_consent"
@@ -16,11 +17,14 @@ public struct GuardVerdict: Sendable, Hashable {
         case cartUnavailable = "cart_unavailable"
     }
 
+    /// Which guard stopped the event.
     public var code: Code
+    /// The facts behind the verdict, in plain words ("the checkout was completed at ...").
     public var detail: String
     /// Whether handling the same event later can change the answer (only `too_soon`).
     public var isRetryable: Bool
 
+    /// Creates a verdict; set `retryable` only for `tooSoon`.
     public init(_ code: Code, _ detail: String, retryable: Bool = false) {
         self.code = code
         self.detail = detail
@@ -33,8 +37,10 @@ public struct GuardVerdict: Sendable, Hashable {
 
 /// The guards of a flow. Cheap ones look only at the event; the others need the profile.
 public struct Guards: Sendable {
+    /// The flow's delay, window and consent rule.
     public var settings: FlowSettings
 
+    /// Creates the guards of a flow.
     public init(settings: FlowSettings) {
         self.settings = settings
     }

@@ -7,8 +7,10 @@ public struct AbandonmentAnalyst: Sendable {
     /// A cart at or above this multiple of the customer's usual order counts as a price shock.
     public var priceShockMultiple: Decimal = 2
 
+    /// Creates an analyst with the default thresholds.
     public init() {}
 
+    /// Every reason the cart may have been left, strongest first; never empty (`.distracted` when nothing else fits).
     public func hypotheses(cart: Cart, profile: CustomerProfile) -> [AbandonmentHypothesis] {
         var found: [AbandonmentHypothesis] = []
 

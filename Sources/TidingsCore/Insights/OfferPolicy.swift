@@ -2,13 +2,16 @@ import Foundation
 
 /// An incentive the flow decided on, within the configured caps.
 public struct Offer: Sendable, Hashable {
+    /// Percent off or free shipping.
     public var kind: DraftOffer.Kind
     /// Whole percent off; 0 for free shipping.
     public var percent: Int
     /// The code the customer enters at checkout.
     public var code: String
+    /// When the code stops working; the policy sets it `validity` after the event is handled.
     public var expiresAt: Date
 
+    /// Creates an offer; `percent` is a whole number and 0 for free shipping.
     public init(kind: DraftOffer.Kind, percent: Int, code: String, expiresAt: Date) {
         self.kind = kind
         self.percent = percent
@@ -19,10 +22,12 @@ public struct Offer: Sendable, Hashable {
 
 /// Decides the offer by hypothesis, tier and cart value, capped per tier by configuration.
 public struct OfferPolicy: Sendable {
+    /// The caps and thresholds from configuration.
     public var policy: ContentPolicy
     /// How long an offer stays valid.
     public var validity: TimeInterval = 48 * 3600
 
+    /// Creates a policy with the configured caps and a 48-hour validity.
     public init(policy: ContentPolicy) {
         self.policy = policy
     }

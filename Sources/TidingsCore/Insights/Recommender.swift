@@ -3,17 +3,21 @@ import Foundation
 /// Recommends products by item-to-item co-occurrence over the shop's orders (cosine similarity of
 /// the products' order sets). Never an item in the cart or one the customer bought; only in stock.
 public struct Recommender: Sendable {
+    /// The most products to recommend.
     public var limit: Int
     /// Candidates priced above this multiple of what the customer usually spends (their average
     /// order, or the dearest item in the cart when that is more) are left out: a $459 tent is a
     /// poor suggestion to someone who left a $49 headlamp over the shipping cost.
     public var priceCeilingMultiple: Decimal
 
+    /// Creates a recommender; `limit` caps the picks, `priceCeilingMultiple` the price relative to usual spend.
     public init(limit: Int = 3, priceCeilingMultiple: Decimal = 3) {
         self.limit = limit
         self.priceCeilingMultiple = priceCeilingMultiple
     }
 
+    /// Up to `limit` in-stock products for the cart, best first: co-purchases, then best sellers
+    /// of the cart's categories.
     public func recommend(for cart: Cart, profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
         let inCart = Set(cart.items.map(\.productID))
         let excluded = inCart.union(profile.purchasedProductIDs)

@@ -6,6 +6,7 @@ public struct Brand: Sendable, Hashable {
     public var name: String
     /// The From address and display name.
     public var fromAddress: String
+    /// The display name in the From header, usually the shop's name.
     public var fromName: String
     /// The storefront's base URL, "https://northwind.example", no trailing slash.
     public var storefrontURL: String
@@ -20,6 +21,7 @@ public struct Brand: Sendable, Hashable {
     /// The mailto unsubscribe address offered next to the URL.
     public var unsubscribeMailto: String
 
+    /// Creates a brand from its parts; `storefrontURL` and `unsubscribeURL` are full https URLs.
     public init(
         name: String, fromAddress: String, fromName: String, storefrontURL: String, linkDomains: [String],
         postalAddress: String, voice: String, unsubscribeURL: String, unsubscribeMailto: String

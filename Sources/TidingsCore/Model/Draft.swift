@@ -15,6 +15,7 @@ public struct Draft: Sendable, Codable, Hashable {
     /// The call to action's label and link.
     public var callToAction: CallToAction
 
+    /// Creates a draft from its parts.
     public init(
         subjects: [String], preheader: String, blocks: [DraftBlock], productPicks: [String], offer: DraftOffer?,
         callToAction: CallToAction
@@ -36,15 +37,19 @@ public struct Draft: Sendable, Codable, Hashable {
 
 /// One body block: a paragraph of copy, or a product the email shows.
 public struct DraftBlock: Sendable, Codable, Hashable {
+    /// The role of a block, which decides how the renderer lays it out.
     public enum Kind: String, Sendable, Codable, Hashable {
         case greeting, paragraph, product, offer, signoff
     }
 
+    /// What this block is.
     public var kind: Kind
+    /// Plain-text copy, line breaks kept; for `.product` blocks an optional note shown with the product.
     public var text: String
     /// For `.product` blocks: which product.
     public var productID: String?
 
+    /// Creates a block; pass `productID` for `.product` blocks.
     public init(kind: Kind, text: String, productID: String? = nil) {
         self.kind = kind
         self.text = text
@@ -59,16 +64,20 @@ public struct DraftBlock: Sendable, Codable, Hashable {
 
 /// An incentive as the draft states it.
 public struct DraftOffer: Sendable, Codable, Hashable {
+    /// The kind of incentive; its wire values are `percent_off` and `free_shipping`.
     public enum Kind: String, Sendable, Codable, Hashable {
         case percentOff = "percent_off"
         case freeShipping = "free_shipping"
     }
 
+    /// The kind of incentive.
     public var kind: Kind
     /// Whole percent for `.percentOff`; 0 for free shipping.
     public var percent: Int
+    /// The discount code the customer enters at checkout.
     public var code: String
 
+    /// Creates an offer; `percent` is a whole number (15 means 15 %).
     public init(kind: Kind, percent: Int, code: String) {
         self.kind = kind
         self.percent = percent
@@ -78,9 +87,13 @@ public struct DraftOffer: Sendable, Codable, Hashable {
 
 /// The button: label and target.
 public struct CallToAction: Sendable, Codable, Hashable {
+    /// The button text.
     public var label: String
+    /// The button's target: an https link on the brand's domains, or
+    /// `PromptContext.checkoutPlaceholder` until the pipeline resolves it.
     public var url: String
 
+    /// Creates a call to action from its label and URL.
     public init(label: String, url: String) {
         self.label = label
         self.url = url

@@ -33,6 +33,7 @@ public struct LifecycleEvent: Sendable {
     /// Where the event came from: platform, topic and the delivery's headers.
     public var source: EventSource
 
+    /// Creates an event from its parts; decoders build these from platform payloads.
     public init(
         flow: FlowKind, id: String, occurredAt: Date, shop: String, customer: CustomerReference,
         cart: CartSubject, source: EventSource
@@ -56,6 +57,7 @@ public struct EventSource: Sendable {
     /// The delivery headers, names lower-cased; empty for a bare body.
     public var headers: [String: String]
 
+    /// Creates a source; pass the delivery headers with lower-cased names.
     public init(platform: EventPlatform, topic: String, headers: [String: String] = [:]) {
         self.platform = platform
         self.topic = topic
@@ -74,15 +76,20 @@ public enum MarketingConsent: String, Sendable, Codable {
 public struct CustomerReference: Sendable {
     /// The platform's customer id; nil for a guest checkout.
     public var id: String?
+    /// The email address the payload carries; nil when it has none.
     public var email: String?
+    /// Given name from the payload, if any.
     public var firstName: String?
+    /// Family name from the payload, if any.
     public var lastName: String?
+    /// Consent as the payload states it; `.unknown` when it says nothing.
     public var consent: MarketingConsent
     /// A loyalty tier the payload states ("vip"); enrichment derives one when absent.
     public var tier: String?
     /// An order count the payload states (canonical events); the platform's history wins.
     public var statedOrderCount: Int?
 
+    /// Creates a reference; a nil `id` means a guest checkout.
     public init(
         id: String?, email: String?, firstName: String?, lastName: String? = nil,
         consent: MarketingConsent = .unknown, tier: String? = nil, statedOrderCount: Int? = nil
@@ -116,13 +123,17 @@ public enum CartSubject: Sendable {
 
 /// An abandoned cart or checkout.
 public struct Cart: Sendable {
+    /// The platform's cart or checkout id (Shopify checkout token, BigCommerce cart id).
     public var id: String
+    /// The cart's lines, in the platform's order.
     public var items: [CartItem]
+    /// ISO 4217 currency code, upper-case, shared by every amount in the cart.
     public var currency: String
     /// Sum of the line prices before discounts, shipping and tax.
     public var subtotal: Money
     /// Shipping quoted at checkout; nil when none was quoted yet.
     public var shipping: Money?
+    /// What the customer would pay: after discounts, with shipping and tax where quoted.
     public var total: Money
     /// Discount codes the customer tried, with what each took off.
     public var discountCodes: [DiscountAttempt]
@@ -133,6 +144,7 @@ public struct Cart: Sendable {
     /// Last activity on the cart.
     public var abandonedAt: Date
 
+    /// Creates a cart from its parts; every amount must be in `currency`.
     public init(
         id: String, items: [CartItem], currency: String, subtotal: Money, shipping: Money?, total: Money,
         discountCodes: [DiscountAttempt], recoveryURL: String?, completedAt: Date?, abandonedAt: Date
@@ -152,16 +164,22 @@ public struct Cart: Sendable {
 
 /// One line of a cart.
 public struct CartItem: Sendable, Hashable {
+    /// The platform's product id, as a string.
     public var productID: String
+    /// The platform's variant id; nil when the payload names none.
     public var variantID: String?
+    /// The product title as the cart shows it.
     public var title: String
+    /// The variant's options ("Large / Blue"); nil when there are none.
     public var variantTitle: String?
     /// Unit price.
     public var price: Money
+    /// Units in the cart.
     public var quantity: Int
     /// The product's category when the payload carries one; enrichment fills it from the catalog.
     public var category: String?
 
+    /// Creates a cart item from its parts.
     public init(
         productID: String, variantID: String?, title: String, variantTitle: String?, price: Money,
         quantity: Int, category: String?
@@ -181,9 +199,12 @@ public struct CartItem: Sendable, Hashable {
 
 /// A discount code a customer entered, and what it took off (zero when it failed).
 public struct DiscountAttempt: Sendable, Hashable {
+    /// The code exactly as the customer entered it.
     public var code: String
+    /// How much the code took off; zero when the platform rejected it.
     public var amount: Money
 
+    /// Creates a discount attempt from the code and the amount it took off.
     public init(code: String, amount: Money) {
         self.code = code
         self.amount = amount

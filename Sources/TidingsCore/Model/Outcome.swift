@@ -12,8 +12,11 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
 
 /// How an event ended: the outcome and what a caller needs to act on it. This is the result JSON.
 public struct OutcomeReport: Sendable, Codable, Hashable {
+    /// The flow that handled the event, as `FlowKind`'s raw value ("cartAbandoned").
     public var function: String
+    /// The event's id (`LifecycleEvent.id`), written as `event_id`.
     public var eventID: String
+    /// How the event ended.
     public var outcome: Outcome
     /// Why, for every outcome but `sent`: a short code and its explanation ("no_consent: ...").
     public var reason: String?
@@ -24,6 +27,7 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
     /// Where the messages went: outbox files, review items.
     public var messages: [String]?
 
+    /// Creates a report; leave `reason` nil only for `sent`.
     public init(
         function: String, eventID: String, outcome: Outcome, reason: String? = nil, retryable: Bool? = nil,
         subject: String? = nil, messages: [String]? = nil

@@ -5,8 +5,11 @@ import Logging
 /// One flow's pipeline: bytes in, exactly one terminal outcome out. Never throws: every failure
 /// becomes an outcome (rejected_input, failed with retryability) and an audit record.
 public struct Pipeline: Sendable {
+    /// The use case this pipeline handles.
     public let flow: Flow
+    /// The configuration it was built with.
     public let configuration: Configuration
+    /// The boundaries it talks to.
     public let stages: PipelineStages
     let decoder: EventDecoder
     let renderer: EmailRenderer

@@ -7,13 +7,20 @@ import Logging
 public struct PipelineStages: Sendable {
     /// The commerce platform per event source; canonical events use `.canonical` or else Shopify.
     public var platforms: [EventPlatform: any CommercePlatform]
+    /// The writer of drafts; the offline copywriter stands in when it fails.
     public var model: any LanguageModel
+    /// Where approved emails are delivered.
     public var email: any EmailService
+    /// Where drafts that need a human go.
     public var review: any ReviewQueue
+    /// The audit trail; also the memory of which events and carts were already handled.
     public var audit: any AuditLog
+    /// Where rejected input is kept for inspection.
     public var deadLetters: any DeadLetterStore
+    /// The source of "now" for every decision in a run.
     public var clock: any Clock
 
+    /// Creates the stages from one implementation per boundary.
     public init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
         review: any ReviewQueue, audit: any AuditLog, deadLetters: any DeadLetterStore, clock: any Clock

@@ -4,64 +4,105 @@ import Foundation
 /// allow-listed values: no email address, phone, street address or last name can get in, and
 /// product or customer text is carried as data (length-limited, control characters removed).
 public struct PromptContext: Sendable, Codable, Hashable {
+    /// The customer as the writer sees them: first name only, no contact details.
     public struct Customer: Sendable, Codable, Hashable {
+        /// First name, cleaned and capped at 40 characters; nil when unknown.
         public var firstName: String?
+        /// "new", "regular", "loyal" or "vip", or a tier the event stated.
         public var tier: String
+        /// Orders that were not cancelled.
         public var orderCount: Int
+        /// The average order, formatted for display ("$84.50"); nil without orders.
         public var averageOrderValue: String?
+        /// Whole days since the latest order; nil without orders.
         public var daysSinceLastOrder: Int?
+        /// Up to three categories the customer buys most, each capped at 40 characters.
         public var topCategories: [String]
     }
 
+    /// One cart line, as text for the prompt.
     public struct Item: Sendable, Codable, Hashable {
+        /// The platform's product id; the draft's product blocks and picks refer to it.
         public var productID: String
+        /// Product title, cleaned and capped at 80 characters.
         public var title: String
+        /// Variant options ("Large / Blue"), capped at 40 characters; nil when none.
         public var variant: String?
+        /// Unit price formatted for display ("$29.90").
         public var price: String
+        /// Units in the cart.
         public var quantity: Int
+        /// The product's category when known, capped at 40 characters.
         public var category: String?
     }
 
+    /// A recommended product, as text for the prompt.
     public struct Pick: Sendable, Codable, Hashable {
+        /// The platform's product id; the draft may feature it in a product block.
         public var productID: String
+        /// Product title, cleaned and capped at 80 characters.
         public var title: String
+        /// Price formatted for display ("$29.90").
         public var price: String
+        /// The product's category, capped at 40 characters.
         public var category: String
+        /// Why it is suggested ("often bought with the Alpine Trek Boots"), capped at 120 characters.
         public var because: String
     }
 
+    /// An abandonment signal, as text for the prompt.
     public struct Hypothesis: Sendable, Codable, Hashable {
+        /// The signal's `AbandonmentHypothesis.Kind` raw value ("shipping_cost").
         public var kind: String
+        /// Facts behind the signal, each cleaned and capped at 200 characters.
         public var evidence: [String]
     }
 
+    /// The offer the email may mention, exactly as decided by `OfferPolicy`.
     public struct OfferTerms: Sendable, Codable, Hashable {
+        /// "percent_off" or "free_shipping".
         public var kind: String
+        /// Whole percent off; 0 for free shipping.
         public var percent: Int
+        /// The code the customer enters at checkout.
         public var code: String
+        /// When the code expires, ISO 8601 in UTC.
         public var expiresAt: String
     }
 
+    /// The event's id, for the audit; it carries no customer data.
     public var eventID: String
+    /// The flow's `FlowKind` raw value ("cartAbandoned").
     public var flow: String
+    /// The shop's name as customers know it.
     public var brandName: String
+    /// How the brand writes, from `Brand.voice`.
     public var brandVoice: String
+    /// What the writer may know about the customer.
     public var customer: Customer
+    /// The cart's in-stock lines; sold-out ones are in `soldOut`.
     public var items: [Item]
     /// Titles of cart items that sold out since (left out of `items`, so never featured).
     public var soldOut: [String]
+    /// The cart total formatted for display ("$129.00").
     public var cartTotal: String
     /// The items' total before shipping and discounts.
     public var cartSubtotal: String
+    /// Quoted shipping formatted for display; nil when none was quoted.
     public var shipping: String?
+    /// The strongest abandonment signal: the one the email should answer.
     public var hypothesis: Hypothesis
+    /// The weaker signals, strongest first, for context.
     public var otherSignals: [Hypothesis]
+    /// Products the email may suggest, best first.
     public var recommendations: [Pick]
+    /// The incentive the email may mention; nil means it must mention none.
     public var offer: OfferTerms?
     /// Where the call to action must point: always `PromptContext.checkoutPlaceholder`. The real
     /// link (a platform recovery URL carries a key to the customer's checkout) never goes to a
     /// model; the pipeline puts it in after generation.
     public var checkoutURL: String
+    /// The longest a subject line may be, in characters.
     public var subjectMaxLength: Int
 }
 

@@ -7,9 +7,11 @@ public struct Prompt: Sendable {
     public var templateID: String
     /// Bumped whenever the instructions or schema change, so the audit can tie a draft to its prompt.
     public var version: String
+    /// The system message: role, rules and tone for the writer.
     public var system: String
     /// The user message: the task and the context as JSON data.
     public var user: String
+    /// The context the user message embeds, kept for the audit and the offline copywriter.
     public var context: PromptContext
     /// JSON Schema (draft 2020-12 subset) of `Draft`.
     public var outputSchema: JSONValue
@@ -21,15 +23,22 @@ public struct Prompt: Sendable {
 /// The one place prompts are written. Templates are versioned; a change to the wording is a new
 /// version.
 public struct PromptLibrary: Sendable {
+    /// One versioned prompt: instructions plus the task line.
     public struct Template: Sendable {
+        /// The template's name, which flows refer to ("cart_abandoned").
         public var id: String
+        /// Bumped whenever the wording changes.
         public var version: String
+        /// The system message.
         public var system: String
+        /// The one-line task that opens the user message.
         public var task: String
     }
 
+    /// The templates by id.
     public var templates: [String: Template]
 
+    /// Creates a library from templates; ids must be unique (duplicates trap).
     public init(templates: [Template] = PromptLibrary.builtIn) {
         self.templates = Dictionary(uniqueKeysWithValues: templates.map { ($0.id, $0) })
     }
@@ -59,6 +68,7 @@ public struct PromptLibrary: Sendable {
             outputSchema: Self.draftSchema)
     }
 
+    /// The shipped templates.
     public static let builtIn: [Template] = [
         Template(
             id: "cart_abandoned", version: "2",

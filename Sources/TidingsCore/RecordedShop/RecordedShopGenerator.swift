@@ -61,12 +61,16 @@ package struct RecordedShop: Sendable {
     package static let storefrontURL = "https://northwind.example"
     /// The first and last instants orders are generated for.
     package static let firstOrderDay = ShopTime(2024, 9, 1)
+    /// The last instant orders are generated for: the end of 2026-11-21 UTC.
     package static let lastOrderDay = ShopTime(2026, 11, 21, 23, 59, 59)
 
+    /// The catalog, in position order; lines refer to products by index.
     package var products: [ShopProduct]
+    /// Personas first, then random customers; orders refer to customers by index.
     package var customers: [ShopCustomer]
     /// All orders of both platforms, oldest first.
     package var orders: [ShopOrder]
+    /// The BigCommerce carts that thin webhooks refer to.
     package var carts: [ShopCart]
 
     /// Orders on one platform, oldest first.
@@ -102,19 +106,28 @@ package enum ShopPlatform: Sendable {
 package struct ShopProduct: Sendable {
     /// 1-based position; Shopify id 7400000000 + position, BigCommerce id 100 + position.
     package var position: Int
+    /// The product's title, the same on both platforms.
     package var title: String
+    /// The category name (Shopify `product_type`, a BigCommerce category).
     package var category: String
+    /// The list price in USD cents.
     package var price: Cents
     /// "Size" or "Title" (Shopify's name for a product without options).
     package var optionName: String
+    /// The option values with each variant's stock, in variant order.
     package var variants: [(title: String, inventory: Int)]
 
+    /// The Shopify product id, 7400000000 + position.
     package var shopifyID: String { String(7_400_000_000 + position) }
+    /// The BigCommerce product id, 100 + position.
     package var bigCommerceID: String { String(100 + position) }
+    /// The Shopify variant id of the 0-based variant `index`.
     package func shopifyVariantID(_ index: Int) -> String {
         String(4_900_000_000 + position * 10 + index + 1)
     }
+    /// The BigCommerce variant id of the 0-based variant `index`.
     package func bigCommerceVariantID(_ index: Int) -> String { String(1_000 + position * 10 + index + 1) }
+    /// The URL slug: the title lower-cased, runs of other characters turned into one "-".
     package var handle: String {
         var handle = ""
         for scalar in title.lowercased().unicodeScalars {
@@ -127,7 +140,9 @@ package struct ShopProduct: Sendable {
         while handle.hasSuffix("-") { handle.removeLast() }
         return handle
     }
+    /// Units in stock across all variants.
     package var inventory: Int { variants.reduce(0) { $0 + $1.inventory } }
+    /// "NW-<category initials>-<100 + position>", the same on both platforms.
     package var sku: String {
         let words = category.split(separator: " ").map { String($0.prefix(2)).uppercased() }.joined()
         return "NW-\(words)-\(100 + position)"
@@ -136,11 +151,17 @@ package struct ShopProduct: Sendable {
 
 /// A customer on one platform or both.
 package struct ShopCustomer: Sendable {
+    /// The Shopify customer id; nil when the customer is not on Shopify.
     package var shopifyID: String?
+    /// The BigCommerce customer id; nil when the customer is not on BigCommerce.
     package var bigCommerceID: String?
+    /// Given name.
     package var firstName: String
+    /// Family name.
     package var lastName: String
+    /// The email address, always at `mail.example.com`, a reserved domain.
     package var email: String
+    /// When the customer record was created.
     package var createdAt: ShopTime
     /// Shopify `email_marketing_consent.state`; BigCommerce accepts emails when "subscribed".
     package var consent: String
@@ -149,6 +170,7 @@ package struct ShopCustomer: Sendable {
     /// Random customers have no fixed facts to report.
     package var isPersona: Bool
 
+    /// Whether the customer has an id on `platform`.
     package func isOn(_ platform: ShopPlatform) -> Bool {
         platform == .shopify ? shopifyID != nil : bigCommerceID != nil
     }
@@ -158,7 +180,9 @@ package struct ShopCustomer: Sendable {
 package struct ShopLine: Sendable {
     /// Index into `RecordedShop.products`.
     package var product: Int
+    /// 0-based index into the product's `variants`.
     package var variant: Int
+    /// Units of the line, at least 1.
     package var quantity: Int
 }
 
@@ -166,23 +190,30 @@ package struct ShopLine: Sendable {
 package struct ShopOrder: Sendable {
     /// Index into `RecordedShop.customers`.
     package var customer: Int
+    /// When the order was placed.
     package var createdAt: ShopTime
+    /// The order's lines, in the order they are rendered.
     package var lines: [ShopLine]
     /// A percentage discount code.
     package var discount: (code: String, percent: Int)?
+    /// Whether the order was cancelled; cancelled orders never count towards co-purchases.
     package var cancelled: Bool
     /// "paid", "refunded", "partially_refunded" or "voided" (cancelled).
     package var financialStatus: String
 
+    /// Unit price times quantity, before the discount.
     package func lineTotal(_ line: ShopLine, _ products: [ShopProduct]) -> Cents {
         products[line.product].price * line.quantity
     }
+    /// What the order's percentage discount takes off this line, rounded half up to the cent.
     package func lineDiscount(_ line: ShopLine, _ products: [ShopProduct]) -> Cents {
         discount.map { lineTotal(line, products).percent($0.percent) } ?? .zero
     }
+    /// The lines' total before discounts and shipping.
     package func subtotal(_ products: [ShopProduct]) -> Cents {
         lines.reduce(.zero) { $0 + lineTotal($1, products) }
     }
+    /// What the discount takes off all lines.
     package func discountTotal(_ products: [ShopProduct]) -> Cents {
         lines.reduce(.zero) { $0 + lineDiscount($1, products) }
     }
@@ -198,9 +229,14 @@ package struct ShopOrder: Sendable {
 
 /// A BigCommerce cart that a thin abandoned-cart webhook refers to.
 package struct ShopCart: Sendable {
+    /// The cart's UUID, as BigCommerce V3 writes it.
     package var id: String
+    /// Index into `RecordedShop.customers`.
     package var customer: Int
+    /// The cart's lines.
     package var lines: [ShopLine]
+    /// When the cart was created.
     package var createdAt: ShopTime
+    /// The cart's last activity: `updated_time`, when it was abandoned.
     package var updatedAt: ShopTime
 }

@@ -7,6 +7,7 @@ package struct ShopTime: Sendable, Hashable, Comparable {
     /// Seconds since 1970-01-01T00:00:00Z.
     package var seconds: Int
 
+    /// The instant `seconds` after 1970-01-01T00:00:00Z.
     package init(seconds: Int) { self.seconds = seconds }
 
     /// A UTC civil time; the fields must be valid.
@@ -14,6 +15,7 @@ package struct ShopTime: Sendable, Hashable, Comparable {
         seconds = Wire.epochSeconds(year, month, day, hour, minute, second) ?? 0
     }
 
+    /// Earlier instants sort first.
     package static func < (lhs: ShopTime, rhs: ShopTime) -> Bool { lhs.seconds < rhs.seconds }
 
     /// This instant plus `seconds`.
@@ -74,14 +76,21 @@ package struct ShopTime: Sendable, Hashable, Comparable {
 /// An amount in cents, the generator's money: integers are exact, and the platforms' decimal
 /// strings are rendered from them without any floating-point step.
 package struct Cents: Sendable, Hashable, Comparable, AdditiveArithmetic {
+    /// The amount in whole US cents (16900 is $169.00).
     package var value: Int
 
+    /// Wraps an amount in whole cents.
     package init(_ value: Int) { self.value = value }
 
+    /// No cents.
     package static var zero: Cents { Cents(0) }
+    /// The sum, exactly.
     package static func + (lhs: Cents, rhs: Cents) -> Cents { Cents(lhs.value + rhs.value) }
+    /// The difference, exactly.
     package static func - (lhs: Cents, rhs: Cents) -> Cents { Cents(lhs.value - rhs.value) }
+    /// The amount times a count, such as a quantity.
     package static func * (lhs: Cents, rhs: Int) -> Cents { Cents(lhs.value * rhs) }
+    /// Compares amounts in cents.
     package static func < (lhs: Cents, rhs: Cents) -> Bool { lhs.value < rhs.value }
 
     /// `percent` of this amount, rounded half up to the cent.

@@ -19,6 +19,7 @@ public struct RenderRequest: Sendable {
     public var products: [String: Product]
     /// The lifecycle event's id; with `flow` and `sendAt` it determines the Message-ID.
     public var eventID: String
+    /// The flow that wrote the email; it goes into the Message-ID and X-Tidings-Flow.
     public var flow: FlowKind
     /// The prompt's id and version ("cart-abandoned@3"), written to X-Tidings-Prompt.
     public var prompt: String
@@ -27,6 +28,7 @@ public struct RenderRequest: Sendable {
     /// When it should go out; equal to `now` for "send now".
     public var sendAt: Date
 
+    /// Creates a request from its parts; `customerID` must not be empty.
     public init(
         draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
         products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date
@@ -62,18 +64,21 @@ public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidTemplate = "invalid_template"
     }
 
+    /// What kind of problem it is.
     public var code: Code
     /// Where the bad value sits: "call_to_action.url", "blocks[2].product_id", "brand.unsubscribe_url".
     public var field: String
     /// A short explanation; never contains the recipient's address.
     public var detail: String
 
+    /// Creates an error; keep the recipient's address out of `detail`.
     public init(code: Code, field: String, detail: String) {
         self.code = code
         self.field = field
         self.detail = detail
     }
 
+    /// "code at field: detail", for logs and the outcome's reason.
     public var description: String { "\(code.rawValue) at \(field): \(detail)" }
 }
 

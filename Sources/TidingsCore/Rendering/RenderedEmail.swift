@@ -2,9 +2,12 @@ import Foundation
 
 /// A mailbox: display name and address.
 public struct Mailbox: Sendable, Hashable {
+    /// The display name; nil for a bare address.
     public var name: String?
+    /// A plain `local@domain` address, without angle brackets.
     public var address: String
 
+    /// Creates a mailbox; the renderer refuses addresses that are not a plain `local@domain`.
     public init(name: String?, address: String) {
         self.name = name
         self.address = address
@@ -16,11 +19,17 @@ public struct Mailbox: Sendable, Hashable {
 public struct RenderedEmail: Sendable, Hashable {
     /// RFC 5322 Message-ID without angle brackets ("<id>@tidings.northwind.example").
     public var messageID: String
+    /// The brand's sender (From header).
     public var from: Mailbox
+    /// The recipient (To header); the address appears nowhere else in the message.
     public var to: Mailbox
+    /// The subject line, unencoded; MIME encoding happens when the message is serialized.
     public var subject: String
+    /// The inbox preview text, also hidden at the top of the HTML body.
     public var preheader: String
+    /// The HTML body, complete and escaped.
     public var html: String
+    /// The plain-text alternative of the same message, unsubscribe link included.
     public var text: String
     /// The one-click unsubscribe URL for this recipient (RFC 8058).
     public var unsubscribeURL: String
@@ -33,15 +42,20 @@ public struct RenderedEmail: Sendable, Hashable {
     /// Extra headers, in order: X-Tidings-Event-Id, X-Tidings-Flow, X-Tidings-Prompt, ...
     public var extraHeaders: [Header]
 
+    /// One extra header line, name and value unencoded.
     public struct Header: Sendable, Hashable {
+        /// The header name ("X-Tidings-Flow").
         public var name: String
+        /// The header value; CR and LF are stripped when the message is serialized.
         public var value: String
+        /// Creates a header from its name and value.
         public init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
+    /// Creates an email from its parts; `EmailRenderer.render` is the usual way to make one.
     public init(
         messageID: String, from: Mailbox, to: Mailbox, subject: String, preheader: String, html: String,
         text: String, unsubscribeURL: String, unsubscribeMailto: String, date: Date, sendAt: Date,

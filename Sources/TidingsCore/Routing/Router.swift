@@ -20,12 +20,16 @@ public enum Decision: Sendable, Hashable {
 
 /// Applies the configured review rules to findings.
 public struct Router: Sendable {
+    /// The configured review rules.
     public var rules: ReviewRules
 
+    /// Creates a router for the configured rules.
     public init(rules: ReviewRules) {
         self.rules = rules
     }
 
+    /// Rejects on any error finding; otherwise sends to review when a review finding, the tier, a
+    /// low score or a large offer asks for it; else sends.
     public func decide(findings: Findings, tier: String, offer: Offer?) -> Decision {
         let errors = findings.errors
         if !errors.isEmpty {

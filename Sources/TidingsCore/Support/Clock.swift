@@ -9,12 +9,16 @@ public protocol Clock: Sendable {
 
 /// The machine's wall clock.
 public struct SystemClock: Clock {
+    /// Creates the wall clock.
     public init() {}
+    /// `Date()`, read anew on every access.
     public var now: Date { Date() }
 }
 
 /// A clock that always answers the same instant: replays and tests.
 public struct FixedClock: Clock {
+    /// The instant this clock always answers.
     public let now: Date
+    /// Creates a clock stopped at `now`.
     public init(_ now: Date) { self.now = now }
 }

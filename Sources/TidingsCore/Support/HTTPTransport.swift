@@ -2,12 +2,16 @@ import Foundation
 
 /// One HTTP request, as the clients of the outside systems build it.
 public struct HTTPRequest: Sendable, Hashable {
+    /// The HTTP method, upper-case ("GET", "POST").
     public var method: String
     /// Full URL: scheme, host, path and query.
     public var url: String
+    /// Request headers; names as the client writes them.
     public var headers: [String: String]
+    /// The request body; empty for GET.
     public var body: [UInt8]
 
+    /// Creates a request; headers and body default to empty.
     public init(method: String, url: String, headers: [String: String] = [:], body: [UInt8] = []) {
         self.method = method
         self.url = url
@@ -18,11 +22,14 @@ public struct HTTPRequest: Sendable, Hashable {
 
 /// One HTTP response.
 public struct HTTPResponse: Sendable, Hashable {
+    /// The HTTP status code (200, 429, 503, ...); transports return non-2xx without throwing.
     public var status: Int
     /// Header names lower-cased.
     public var headers: [String: String]
+    /// The response body as received, not decoded.
     public var body: [UInt8]
 
+    /// Creates a response; pass header names lower-cased.
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers

@@ -4,10 +4,12 @@ import Foundation
 /// Decoders are strict about what a flow needs and tolerant of everything else: unknown members
 /// are never looked at.
 public struct JSONObjectReader: Sendable {
+    /// The object's members, null ones included.
     public let members: [String: JSONValue]
     /// The path of this object ("$.payload.customer").
     public let path: String
 
+    /// Wraps members already known to form an object at `path`.
     public init(_ members: [String: JSONValue], path: String = "$") {
         self.members = members
         self.path = path

@@ -6,9 +6,13 @@ import Foundation
 public enum JSONParser {
     /// A syntax error at a position in the input.
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+        /// The 1-based line of the offending byte.
         public var line: Int
+        /// The 1-based column (in bytes) of the offending byte.
         public var column: Int
+        /// What is wrong there ("expected ',' or '}'").
         public var reason: String
+        /// "line L, column C: reason".
         public var description: String { "line \(line), column \(column): \(reason)" }
     }
 

@@ -3,9 +3,12 @@ import Foundation
 /// A decimal amount with its ISO 4217 currency. Never a floating-point number: platform strings
 /// such as "29.99" are parsed exactly and totals are computed in decimals.
 public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// The exact decimal amount, in the currency's main unit (29.99 dollars, not cents).
     public var amount: Decimal
+    /// The ISO 4217 code, upper-case ("USD").
     public var currency: String
 
+    /// Creates money from a decimal amount in main units and an ISO 4217 code.
     public init(_ amount: Decimal, _ currency: String) {
         self.amount = amount
         self.currency = currency
@@ -18,6 +21,7 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
         self.init(amount, currency)
     }
 
+    /// Zero in a currency, the start of a sum.
     public static func zero(_ currency: String) -> Money { Money(0, currency) }
 
     /// The amount rounded to cents, as a plain string ("29.90").
@@ -42,12 +46,16 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
         }
     }
 
+    /// "29.90 USD", for logs and debugging.
     public var description: String { plainAmount + " " + currency }
 
+    /// Compares amounts only; the caller must not compare different currencies.
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.amount < rhs.amount }
 
+    /// Adds amounts and keeps the left currency; the caller must not mix currencies.
     public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount, lhs.currency) }
 
+    /// Multiplies the amount by a count, such as a line's quantity.
     public static func * (lhs: Money, rhs: Int) -> Money { Money(lhs.amount * Decimal(rhs), lhs.currency) }
 
     /// This amount as a share of `whole` (0.25 for a quarter); 0 when `whole` is zero.

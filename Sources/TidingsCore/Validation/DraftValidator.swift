@@ -3,9 +3,12 @@ import Foundation
 /// Checks a draft against the brand and compliance policy before anything is rendered, and the
 /// rendered email for its unsubscribe link after. Findings are data; routing decides.
 public struct DraftValidator: Sendable {
+    /// Subject length, banned and regulated phrases, discount caps.
     public var policy: ContentPolicy
+    /// The brand whose domains links must stay on.
     public var brand: Brand
 
+    /// Creates a validator for a policy and brand.
     public init(policy: ContentPolicy, brand: Brand) {
         self.policy = policy
         self.brand = brand
@@ -13,15 +16,20 @@ public struct DraftValidator: Sendable {
 
     /// What the validator needs to know besides the draft.
     public struct Facts: Sendable {
+        /// The shop's catalog; picked products must exist in it and be in stock.
         public var catalog: Catalog
+        /// The offer the policy granted; the draft may state only this one, exactly.
         public var offer: Offer?
+        /// The customer's tier, which sets the discount cap.
         public var tier: String
+        /// The customer's first name; a draft that does not use it gets a warning.
         public var firstName: String?
         /// Values that must never appear: email, last name, phone, street.
         public var personalData: [String]
         /// Titles of the cart's items: the draft should name one.
         public var cartTitles: [String]
 
+        /// Creates the facts; pass values shorter than 3 characters in `personalData` freely, they are ignored.
         public init(
             catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String],
             cartTitles: [String]
@@ -35,6 +43,7 @@ public struct DraftValidator: Sendable {
         }
     }
 
+    /// Every rule the draft breaks or should be looked at for; never throws, an empty list means clean.
     public func validate(_ draft: Draft, facts: Facts) -> Findings {
         var found: [Finding] = []
         func add(_ rule: String, _ severity: Finding.Severity, _ field: String, _ message: String) {

@@ -2,6 +2,7 @@ import Foundation
 
 /// One thing the validator noticed about a draft.
 public struct Finding: Sendable, Hashable, Codable {
+    /// How much a finding matters, from blocking to informative.
     public enum Severity: String, Sendable, Hashable, Codable {
         /// The draft must not go out as it is.
         case error
@@ -13,11 +14,14 @@ public struct Finding: Sendable, Hashable, Codable {
 
     /// The rule's id ("subject_length", "banned_phrase", ...).
     public var rule: String
+    /// How much it matters.
     public var severity: Severity
     /// Where in the draft ("subjects[2]", "blocks[3].text", "call_to_action.url").
     public var field: String
+    /// A plain-words explanation; never repeats the customer's personal data.
     public var message: String
 
+    /// Creates a finding from its parts.
     public init(rule: String, severity: Severity, field: String, message: String) {
         self.rule = rule
         self.severity = severity
@@ -28,8 +32,10 @@ public struct Finding: Sendable, Hashable, Codable {
 
 /// The validator's results and the score they add up to.
 public struct Findings: Sendable, Hashable {
+    /// The findings in the order the rules found them.
     public var items: [Finding]
 
+    /// Wraps a list of findings.
     public init(_ items: [Finding] = []) {
         self.items = items
     }
@@ -47,6 +53,8 @@ public struct Findings: Sendable, Hashable {
         return max(0, score)
     }
 
+    /// The findings that stop the draft from going out.
     public var errors: [Finding] { items.filter { $0.severity == .error } }
+    /// The findings that send the draft to a human.
     public var reviewItems: [Finding] { items.filter { $0.severity == .review } }
 }

@@ -41,6 +41,7 @@ public struct BigCommerceClient: CommercePlatform {
             transport: transport)
     }
 
+    /// The customer from `/v3/customers?id:in=`; nil when none matches. Throws `PlatformError` when the API fails.
     public func customer(id: String) async throws -> CustomerRecord? {
         let url = "\(baseURL)/v3/customers?id:in=\(PlatformAPI.pathSegment(id))"
         let list = try await api.getDecoded(BigCommerceWire.List<BigCommerceWire.Customer>.self, url)
@@ -66,6 +67,7 @@ public struct BigCommerceClient: CommercePlatform {
             .record()
     }
 
+    /// The catalog with category names and co-purchases, loaded on first use and then kept. Throws `PlatformError`.
     public func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }
     }

@@ -7,23 +7,29 @@ import Foundation
 package enum BigCommerceWire {
     /// A V3 `{"data": [...]}` list; `meta.pagination` when the endpoint pages.
     package struct List<Element: Decodable & Sendable>: Decodable, Sendable {
+        /// `data[]`, the elements of this page.
         package var data: [Element]
+        /// `meta`; absent or without pagination means this is the only page.
         package var meta: Meta?
     }
 
     /// A V3 `{"data": {...}}` single resource.
     package struct Single<Element: Decodable & Sendable>: Decodable, Sendable {
+        /// `data`, the resource itself.
         package var data: Element
     }
 
     /// V3 `meta`.
     package struct Meta: Decodable, Sendable {
+        /// `meta.pagination`; present on paged lists.
         package var pagination: Pagination?
     }
 
     /// V3 `meta.pagination`.
     package struct Pagination: Decodable, Sendable {
+        /// `meta.pagination.current_page`, 1-based.
         package var currentPage: Int
+        /// `meta.pagination.total_pages`; paging stops when `current_page` reaches it.
         package var totalPages: Int
 
         enum CodingKeys: String, CodingKey {
@@ -34,10 +40,15 @@ package enum BigCommerceWire {
 
     /// V3 `customer_Full`.
     package struct Customer: Decodable, Sendable {
+        /// `id`, a JSON integer.
         package var id: Wire.ID
+        /// `email`; the address to write to.
         package var email: String?
+        /// `first_name`.
         package var firstName: String?
+        /// `last_name`.
         package var lastName: String?
+        /// `date_created`, ISO 8601 with offset.
         package var dateCreated: Wire.ISOTimestamp?
         /// The only marketing consent BigCommerce keeps on the customer.
         package var acceptsAbandonedCartEmails: Bool?
@@ -53,15 +64,21 @@ package enum BigCommerceWire {
 
     /// V2 `order_Resp` (an element of `GET /v2/orders`).
     package struct Order: Decodable, Sendable {
+        /// `id`, a JSON integer.
         package var id: Wire.ID
         /// 0 for a guest order.
         package var customerID: Wire.ID
+        /// `date_created`, RFC 2822 ("Wed, 10 Jan 2018 21:05:30 +0000").
         package var dateCreated: Wire.RFC2822Timestamp
+        /// `date_modified`, RFC 2822; stands in for the cancellation time, which V2 does not record.
         package var dateModified: Wire.RFC2822Timestamp?
         /// 5 is Cancelled (see `/order_statuses`).
         package var statusID: Int
+        /// `total_inc_tax`, a decimal string: what the customer paid, tax included.
         package var totalIncTax: Wire.DecimalString
+        /// `currency_code`, ISO 4217 ("USD"); every amount of the order is in it.
         package var currencyCode: String
+        /// `payment_status` ("captured", "refunded", ...); may be empty.
         package var paymentStatus: String?
 
         enum CodingKeys: String, CodingKey {
@@ -78,11 +95,15 @@ package enum BigCommerceWire {
 
     /// V2 `orderProducts` (an element of `GET /v2/orders/{id}/products`).
     package struct OrderProduct: Decodable, Sendable {
+        /// `product_id`, a JSON integer.
         package var productID: Wire.ID
+        /// `name`, the product name at the time of the order.
         package var name: String
+        /// `quantity`, units ordered.
         package var quantity: Int
         /// Unit price as entered in the control panel.
         package var basePrice: Wire.DecimalString
+        /// `applied_discounts[]`; the codes used on the order are collected from every line.
         package var appliedDiscounts: [AppliedDiscount]?
 
         enum CodingKeys: String, CodingKey {
@@ -95,19 +116,27 @@ package enum BigCommerceWire {
 
     /// `orderProducts.applied_discounts[]`; `code` is null for manual and automatic discounts.
     package struct AppliedDiscount: Decodable, Sendable {
+        /// `applied_discounts[].code`; null for manual and automatic discounts.
         package var code: String?
     }
 
     /// V3 `Cart_Full`.
     package struct Cart: Decodable, Sendable {
+        /// `id`, the cart's UUID as a string.
         package var id: String
         /// 0 for a guest cart.
         package var customerID: Wire.ID?
+        /// `currency`, an object holding the ISO 4217 code.
         package var currency: Currency
+        /// `base_amount`, a JSON number: the items' total before discounts, shipping and tax.
         package var baseAmount: Decimal
+        /// `cart_amount`, a JSON number: the total after discounts, tax included where the store charges it.
         package var cartAmount: Decimal
+        /// `coupons[]`; absent when no coupon was applied.
         package var coupons: [Coupon]?
+        /// `line_items`, grouped by kind.
         package var lineItems: LineItems
+        /// `updated_time`, ISO 8601 with offset: the cart's last activity.
         package var updatedTime: Wire.ISOTimestamp
 
         enum CodingKeys: String, CodingKey {
@@ -122,12 +151,15 @@ package enum BigCommerceWire {
 
     /// `cart.currency`.
     package struct Currency: Decodable, Sendable {
+        /// `currency.code`, ISO 4217; upper-cased when mapped.
         package var code: String
     }
 
     /// `cart.coupons[]`.
     package struct Coupon: Decodable, Sendable {
+        /// `coupons[].code`, as the customer entered it.
         package var code: String
+        /// `coupons[].discounted_amount`, a JSON number; absent or 0 when the coupon took nothing off.
         package var discountedAmount: Decimal?
 
         enum CodingKeys: String, CodingKey {
@@ -138,7 +170,9 @@ package enum BigCommerceWire {
 
     /// `cart.line_items`.
     package struct LineItems: Decodable, Sendable {
+        /// `line_items.physical_items[]`; present, possibly empty.
         package var physicalItems: [CartItem]
+        /// `line_items.digital_items[]`; absent in some responses.
         package var digitalItems: [CartItem]?
 
         enum CodingKeys: String, CodingKey {
@@ -149,9 +183,13 @@ package enum BigCommerceWire {
 
     /// `ItemPhysicalGet` / `ItemDigitalGet`.
     package struct CartItem: Decodable, Sendable {
+        /// `product_id`, a JSON integer.
         package var productID: Wire.ID
+        /// `variant_id`; null when the item has no variant.
         package var variantID: Wire.ID?
+        /// `name`, the product name as the cart shows it.
         package var name: String
+        /// `quantity`, units in the cart.
         package var quantity: Int
         /// Unit price before discounts.
         package var listPrice: Decimal
@@ -168,13 +206,17 @@ package enum BigCommerceWire {
 
     /// `options[]` of a cart item ("Size": "M").
     package struct Option: Decodable, Sendable {
+        /// `options[].name` ("Size"); may be absent.
         package var name: String?
+        /// `options[].value` ("M"), joined with " / " as the variant title.
         package var value: String
     }
 
     /// V3 `Category` of `GET /v3/catalog/trees/categories`.
     package struct Category: Decodable, Sendable {
+        /// `category_id`, the id `product.categories` refers to.
         package var categoryID: Int
+        /// `name`, the category's display name, used as the product's category.
         package var name: String
 
         enum CodingKeys: String, CodingKey {
@@ -185,15 +227,23 @@ package enum BigCommerceWire {
 
     /// V3 `product_Full` with `include=variants`.
     package struct Product: Decodable, Sendable {
+        /// `id`, a JSON integer.
         package var id: Wire.ID
+        /// `name`, the product's title.
         package var name: String
+        /// `price`, a JSON number in the store's currency.
         package var price: Decimal
+        /// `categories[]`, category ids; the first one with a known name is the product's category.
         package var categories: [Int]
+        /// `inventory_level`; the stock count unless `inventory_tracking` is "none" or "variant".
         package var inventoryLevel: Int
         /// none, product or variant.
         package var inventoryTracking: String?
+        /// `is_visible`; false means unpublished, never recommended.
         package var isVisible: Bool
+        /// `custom_url`; absent means the product lives at the storefront root.
         package var customURL: CustomURL?
+        /// `variants[]`, present with `include=variants`; their levels count when tracking is by variant.
         package var variants: [Variant]?
 
         enum CodingKeys: String, CodingKey {
@@ -213,6 +263,7 @@ package enum BigCommerceWire {
 
     /// `product.variants[]`.
     package struct Variant: Decodable, Sendable {
+        /// `variants[].inventory_level`.
         package var inventoryLevel: Int
 
         enum CodingKeys: String, CodingKey {

@@ -38,6 +38,7 @@ public struct ShopifyAdminClient: CommercePlatform {
             transport: transport)
     }
 
+    /// The customer from `/customers/{id}.json`; nil on 404. Throws `PlatformError` when the API fails.
     public func customer(id: String) async throws -> CustomerRecord? {
         let url = "\(baseURL)/customers/\(PlatformAPI.pathSegment(id)).json"
         guard let (envelope, _) = try await api.getDecoded(ShopifyWire.CustomerEnvelope.self, url) else {
@@ -59,6 +60,7 @@ public struct ShopifyAdminClient: CommercePlatform {
         nil
     }
 
+    /// The catalog from `/products.json`, loaded on first use and then kept. Throws `PlatformError`.
     public func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }
     }

@@ -7,18 +7,25 @@ import Foundation
 package enum ShopifyWire {
     /// `GET customers/{id}.json`.
     package struct CustomerEnvelope: Decodable, Sendable {
+        /// `customer`.
         package var customer: Customer
     }
 
     /// A customer resource.
     package struct Customer: Decodable, Sendable {
+        /// `customer.id`, a JSON integer.
         package var id: Wire.ID
+        /// `customer.email`; null when the shop has none.
         package var email: String?
+        /// `customer.first_name`.
         package var firstName: String?
+        /// `customer.last_name`.
         package var lastName: String?
         /// Comma-separated ("VIP, newsletter").
         package var tags: String?
+        /// `customer.created_at`, ISO 8601 with offset.
         package var createdAt: Wire.ISOTimestamp?
+        /// `customer.email_marketing_consent`; absent on older records, read as unknown consent.
         package var emailMarketingConsent: MarketingConsentState?
 
         enum CodingKeys: String, CodingKey {
@@ -38,25 +45,35 @@ package enum ShopifyWire {
 
     /// `GET customers/{id}/orders.json` and `GET orders.json`.
     package struct OrdersPage: Decodable, Sendable {
+        /// `orders[]`; one page, the next is in the `link` header.
         package var orders: [Order]
     }
 
     /// `GET orders/{id}.json` (the official sample's shape).
     package struct OrderEnvelope: Decodable, Sendable {
+        /// `order`.
         package var order: Order
     }
 
     /// An order resource.
     package struct Order: Decodable, Sendable {
+        /// `order.id`, a JSON integer.
         package var id: Wire.ID
+        /// `order.created_at`, ISO 8601 with offset.
         package var createdAt: Wire.ISOTimestamp
+        /// `order.currency`, ISO 4217 ("USD"); every amount of the order is in it.
         package var currency: String
         /// What the customer paid at checkout, shipping and tax included.
         package var totalPrice: Wire.DecimalString
+        /// `order.cancelled_at`; null unless the order was cancelled.
         package var cancelledAt: Wire.ISOTimestamp?
+        /// `order.financial_status` ("paid", "refunded", "partially_refunded", "pending", ...).
         package var financialStatus: String?
+        /// `order.discount_codes[]`; empty or absent when no code was used.
         package var discountCodes: [DiscountCode]?
+        /// `order.customer`; null for a guest order.
         package var customer: CustomerReference?
+        /// `order.line_items[]`.
         package var lineItems: [LineItem]
 
         enum CodingKeys: String, CodingKey {
@@ -72,11 +89,13 @@ package enum ShopifyWire {
 
     /// `order.discount_codes[]`.
     package struct DiscountCode: Decodable, Sendable {
+        /// `discount_codes[].code`, as the customer entered it.
         package var code: String
     }
 
     /// `order.customer`, of which only the id matters here.
     package struct CustomerReference: Decodable, Sendable {
+        /// `customer.id`, a JSON integer.
         package var id: Wire.ID
     }
 
@@ -84,7 +103,9 @@ package enum ShopifyWire {
     package struct LineItem: Decodable, Sendable {
         /// Null for custom items and deleted products.
         package var productID: Wire.ID?
+        /// `line_items[].title`, the product title at the time of the order.
         package var title: String
+        /// `line_items[].quantity`, units ordered.
         package var quantity: Int
         /// Unit price.
         package var price: Wire.DecimalString
@@ -97,18 +118,23 @@ package enum ShopifyWire {
 
     /// `GET products.json`.
     package struct ProductsPage: Decodable, Sendable {
+        /// `products[]`; one page, the next is in the `link` header.
         package var products: [Product]
     }
 
     /// A product resource.
     package struct Product: Decodable, Sendable {
+        /// `product.id`, a JSON integer.
         package var id: Wire.ID
+        /// `product.title`.
         package var title: String
+        /// `product.handle`, the URL slug: the storefront page is `/products/{handle}`.
         package var handle: String
         /// The shop's own category ("Jackets"); may be "".
         package var productType: String?
         /// active, archived or draft.
         package var status: String
+        /// `product.variants[]`; the first one's price is the product's price, so it must not be empty.
         package var variants: [Variant]
 
         enum CodingKeys: String, CodingKey {
@@ -119,6 +145,7 @@ package enum ShopifyWire {
 
     /// `product.variants[]`.
     package struct Variant: Decodable, Sendable {
+        /// `variants[].price`, a decimal string in the shop's currency.
         package var price: Wire.DecimalString
         /// Absent when the app lacks inventory scopes; counted as 0.
         package var inventoryQuantity: Int?
