@@ -6,7 +6,7 @@ public protocol DeadLetterStore: Sendable {
     func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
 }
 
-/// The default dead-letter store: `<data>/dead-letter/<time>-<event id>.json` holds the raw bytes
+/// The default dead-letter store: `<data>/dead-letter/<time>-<function>-<event id>.json` holds the raw bytes
 /// (replayable with `tidings replay` or the handler's stdin) and `….json.error` says why.
 public struct FolderDeadLetterStore: DeadLetterStore {
     /// The dead-letter folder; created on first use when missing.
