@@ -76,8 +76,8 @@ package struct AuditVerifier: Sendable {
         while start < buffer.count {
             lineNumber += 1
             guard let end = AuditFile.nextNewline(in: buffer, from: start) else {
-                // The torn line is ignored; the event check below still runs on the good records,
-                // so a terminal record lost to the tear fails as `unterminated`.
+                // The torn line is ignored; the event check below runs on the good records, and
+                // tolerates only the one event the crash interrupted.
                 result.warnings.append(
                     problem(.torn, lineNumber, "the last line has no newline (a write was cut off)"))
                 break
@@ -158,13 +158,18 @@ package struct AuditVerifier: Sendable {
         guard result.problem == nil || result.problem?.kind == .duplicateOutcome else { return result }
         let ends = events.unterminated(in: buffer)
         var open = ends.open
-        if allowOpenTail, let last = ends.last, !last.terminated {
+        // A torn last line is what a crash leaves: the event being written when it happened has no
+        // terminal record and will be handled again on retry. Reported, and tolerated like the
+        // open tail of a running writer. A last line removed whole (no tear) is not a crash.
+        let tornTail = result.warnings.contains { $0.kind == .torn }
+        if allowOpenTail || tornTail, let last = ends.last, !last.terminated {
             open.removeAll { $0.line == last.line }
+            let why = tornTail ? "cut off by the crash that tore the last line" : "the open tail of a running writer"
             result.warnings.append(
                 problem(
                     .unterminated, last.line,
                     "event \(AuditRecordFormat.decodedString(buffer, last.eventID)) has no terminal outcome record "
-                        + "after line \(last.line) (the open tail of a running writer: tolerated)"))
+                        + "after line \(last.line) (\(why): tolerated)"))
         }
         if let first = open.min(by: { $0.line < $1.line }), first.line < result.problem?.line ?? Int.max {
             result.problem = problem(
