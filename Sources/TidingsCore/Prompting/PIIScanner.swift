@@ -1,7 +1,7 @@
 import Foundation
 
-/// Finds personal data in free text: email addresses and phone numbers by shape, and the known
-/// values of one customer (email, last name, phone, street) by content.
+/// Finds personal data in free text by shape: email addresses and phone numbers. (The known
+/// values of one customer are matched as whole words by `DraftValidator`.)
 public enum PIIScanner {
     /// Email-like and phone-like runs in `text`.
     public static func findings(in text: String) -> [String] {
@@ -14,12 +14,6 @@ public enum PIIScanner {
         }
         if hasPhoneLikeRun(text) { found.append("phone number") }
         return found
-    }
-
-    /// Whether `text` contains any of the given values, case-insensitively (values of 3+ characters).
-    public static func contains(_ text: String, anyOf values: [String]) -> String? {
-        let lowered = text.lowercased()
-        return values.first { $0.count >= 3 && lowered.contains($0.lowercased()) }
     }
 
     /// `text` with email-like tokens and phone-like runs replaced by "[redacted]".
