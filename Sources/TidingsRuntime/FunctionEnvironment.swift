@@ -29,18 +29,8 @@ public enum FunctionEnvironment {
     /// under `TIDINGS_SHOP_DIR` instead of the network, so every offline run exercises the
     /// production decoding. The recorded store's identity is fixed by the generator (Events/shop/README.md).
     static func recordedShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
-        let root = configuration.shopDirectory
-        let storefront = configuration.brand.storefrontURL
-        let shopify = ShopifyAdminClient(
-            shop: "northwind-outfitters.myshopify.com", accessToken: "recorded", storefrontURL: storefront,
-            coPurchases: .stored(path: root.appendingPathComponent("derived/shopify-co-purchases.json").path),
-            transport: FileTransport(root: root.appendingPathComponent("shopify").path))
-        let bigCommerce = BigCommerceClient(
-            storeHash: "nw4x7k2q", accessToken: "recorded", storefrontURL: storefront,
-            coPurchases: .stored(path: root.appendingPathComponent("derived/bigcommerce-co-purchases.json").path),
-            transport: FileTransport(
-                root: root.appendingPathComponent("bigcommerce").path, notFoundBody: FileTransport.bigCommerceNotFound))
-        return [.shopify: shopify, .bigcommerce: bigCommerce]
+        RecordedShop.clients(
+            root: configuration.shopDirectory, storefrontURL: configuration.brand.storefrontURL, readStoredIndex: true)
     }
 
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result.

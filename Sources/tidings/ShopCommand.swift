@@ -38,20 +38,13 @@ struct ShopCommand: ParsableCommand {
 
         func run() async throws {
             let root = URL(fileURLWithPath: shop)
-            let storefront = Brand.northwind.storefrontURL
-            let shopify = ShopifyAdminClient(
-                shop: "northwind-outfitters.myshopify.com", accessToken: "recorded", storefrontURL: storefront,
-                transport: FileTransport(root: root.appendingPathComponent("shopify").path))
-            let bigCommerce = BigCommerceClient(
-                storeHash: "nw4x7k2q", accessToken: "recorded", storefrontURL: storefront,
-                transport: FileTransport(
-                    root: root.appendingPathComponent("bigcommerce").path,
-                    notFoundBody: FileTransport.bigCommerceNotFound))
-            let derived = root.appendingPathComponent("derived")
-            try FileManager.default.createDirectory(at: derived, withIntermediateDirectories: true)
-            for (name, platform) in [("shopify", shopify as any CommercePlatform), ("bigcommerce", bigCommerce)] {
+            let platforms = RecordedShop.clients(
+                root: root, storefrontURL: Brand.northwind.storefrontURL, readStoredIndex: false)
+            for (name, platform) in platforms.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 let index = try await platform.catalog().coPurchases
-                let file = derived.appendingPathComponent("\(name)-co-purchases.json")
+                let file = root.appendingPathComponent(RecordedShop.coPurchasesFile(name))
+                try FileManager.default.createDirectory(
+                    at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(index.encoded()).write(to: file, options: .atomic)
                 print(
                     "\(file.path): \(index.orderCounts.count) products, \(index.counts.values.reduce(0) { $0 + $1.count } / 2) pairs"

@@ -78,9 +78,9 @@ package struct RecordedShop: Sendable {
         orders.filter { customers[$0.customer].isOn(platform) }
     }
 
-    /// Where the derived co-purchase index of a platform's orders lives, relative to the root.
+    /// Where the derived co-purchase index of a generator platform lives, relative to the root.
     package static func coPurchasesPath(_ platform: ShopPlatform) -> String {
-        platform == .shopify ? "derived/shopify-co-purchases.json" : "derived/bigcommerce-co-purchases.json"
+        coPurchasesFile(platform == .shopify ? .shopify : .bigcommerce)
     }
 
     /// The co-purchase index over a platform's orders, as `tidings shop index` would build it
