@@ -42,12 +42,18 @@ struct BenchCommand: AsyncParsableCommand {
         let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tidings-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let body = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
+        // Every run happens when the event is due, as a replay would handle it, so each one takes
+        // the same path (a send) whatever today's date.
+        let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
+        let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
+            .replayTime(body, flow: .cartAbandoned(configuration))
 
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
         print("event: \(event)\n")
-        try await throughput(body: body, scratch: scratch.appendingPathComponent("pipeline"), sinks: .files)
-        try await throughput(body: body, scratch: scratch.appendingPathComponent("pipeline-memory"), sinks: .memory)
-        try coldStart(scratch: scratch.appendingPathComponent("cold"))
+        try await throughput(body: body, due: due, scratch: scratch.appendingPathComponent("pipeline"), sinks: .files)
+        try await throughput(
+            body: body, due: due, scratch: scratch.appendingPathComponent("pipeline-memory"), sinks: .memory)
+        try coldStart(due: due, scratch: scratch.appendingPathComponent("cold"))
         let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
         print("audit: \(audit.records) records appended at \(Int(audit.appendPerSecond)) records/s (target ≥ 100,000)")
         print("audit: verified at \(Int(audit.verifyPerSecond)) records/s (target ≥ 500,000, i.e. 1,000,000 in 2 s)")
@@ -62,15 +68,14 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Events a second through the whole pipeline in this process, on one task (one core).
-    func throughput(body: [UInt8], scratch: URL, sinks: Sinks) async throws {
+    func throughput(body: [UInt8], due: Date, scratch: URL, sinks: Sinks) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_DATA_DIR"] = scratch.path
         let configuration = try Configuration.load(environment: environment)
         let flow = Flow.cartAbandoned(configuration)
-        let decoder = EventDecoder()
-        let event = try decoder.decode(Delivery(body: body))
-        var stages = try FunctionEnvironment.embeddedStages(function: .cartAbandoned, configuration: configuration)
-        stages.clock = FixedClock(event.occurredAt.addingTimeInterval(flow.settings.delay))
+        let event = try EventDecoder().decode(Delivery(body: body))
+        var stages = try FunctionEnvironment.embeddedStages(
+            function: .cartAbandoned, configuration: configuration, clock: FixedClock(due))
         if sinks == .memory {
             stages.email = RecordingEmailService()
             stages.review = RecordingReviewQueue()
@@ -103,7 +108,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Exec to exit of the handler on the recorded event, against a hello-world binary.
-    func coldStart(scratch: URL) throws {
+    func coldStart(due: Date, scratch: URL) throws {
         for binary in [baseline, handler] where !FileManager.default.isExecutableFile(atPath: binary) {
             throw ValidationError(
                 "\(binary) is not built; see tidings bench --help")
@@ -111,9 +116,6 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_LOG_LEVEL"] = "error"
-        // Pin the clock where the event is due, so every run takes the same path (a send).
-        let body = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
-        let due = try EventDecoder().decode(Delivery(body: body)).occurredAt.addingTimeInterval(3600)
         environment["TIDINGS_NOW"] = ISO8601.format(due)
         let base = try measure(baseline, stdin: event, runs: runs, environment: environment, scratch: scratch)
         let handled = try measure(handler, stdin: event, runs: runs, environment: environment, scratch: scratch)
