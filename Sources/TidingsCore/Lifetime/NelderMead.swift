@@ -1,0 +1,85 @@
+/// Minimizes a function of a few variables by the Nelder-Mead simplex method (standard
+/// coefficients: reflection 1, expansion 2, contraction ½, shrink ½). No derivatives needed, which
+/// suits likelihoods with log-gamma terms. `restarts` re-runs from the best point with a fresh
+/// simplex, the usual cure for the method stalling on a ridge.
+package struct NelderMead: Sendable {
+    /// Stop when the simplex's function values differ by less than this.
+    package var tolerance = 1e-12
+    /// Iterations allowed per run.
+    package var maxIterations = 20_000
+    /// Fresh simplexes around the best point after the first run.
+    package var restarts = 4
+
+    /// Creates a minimizer with the default settings.
+    package init() {}
+
+    /// The minimizing point and its value. `f` may return `.infinity` (or NaN, treated as
+    /// infinity) for points outside its domain.
+    package func minimize(_ start: [Double], step: Double = 0.5, _ f: ([Double]) -> Double) -> (
+        point: [Double], value: Double
+    ) {
+        func value(_ x: [Double]) -> Double {
+            let y = f(x)
+            return y.isNaN ? .infinity : y
+        }
+        var best = (point: start, value: value(start))
+        for _ in 0...restarts {
+            let run = oneRun(from: best.point, step: step, value)
+            if run.value <= best.value { best = run }
+        }
+        return best
+    }
+
+    private func oneRun(from start: [Double], step: Double, _ f: ([Double]) -> Double) -> (
+        point: [Double], value: Double
+    ) {
+        let n = start.count
+        var simplex = [start]
+        for i in 0..<n {
+            var vertex = start
+            vertex[i] += step
+            simplex.append(vertex)
+        }
+        var values = simplex.map(f)
+        for _ in 0..<maxIterations {
+            let order = values.indices.sorted { values[$0] < values[$1] }
+            simplex = order.map { simplex[$0] }
+            values = order.map { values[$0] }
+            if abs(values[n] - values[0]) <= tolerance * (abs(values[0]) + 1e-300) { break }
+            var centroid = [Double](repeating: 0, count: n)
+            for vertex in simplex[0..<n] {
+                for i in 0..<n { centroid[i] += vertex[i] / Double(n) }
+            }
+            func along(_ t: Double) -> [Double] {
+                (0..<n).map { centroid[$0] + t * (simplex[n][$0] - centroid[$0]) }
+            }
+            let reflected = along(-1)
+            let reflectedValue = f(reflected)
+            if reflectedValue < values[0] {
+                let expanded = along(-2)
+                let expandedValue = f(expanded)
+                if expandedValue < reflectedValue {
+                    (simplex[n], values[n]) = (expanded, expandedValue)
+                } else {
+                    (simplex[n], values[n]) = (reflected, reflectedValue)
+                }
+            } else if reflectedValue < values[n - 1] {
+                (simplex[n], values[n]) = (reflected, reflectedValue)
+            } else {
+                let outside = reflectedValue < values[n]
+                let contracted = along(outside ? -0.5 : 0.5)
+                let contractedValue = f(contracted)
+                if contractedValue < (outside ? reflectedValue : values[n]) {
+                    (simplex[n], values[n]) = (contracted, contractedValue)
+                } else {
+                    for j in 1...n {
+                        simplex[j] = (0..<n).map { simplex[0][$0] + 0.5 * (simplex[j][$0] - simplex[0][$0]) }
+                        values[j] = f(simplex[j])
+                    }
+                }
+            }
+        }
+        let bestIndex = values.indices.min { values[$0] < values[$1] }!
+        return (simplex[bestIndex], values[bestIndex])
+    }
+}
