@@ -9,6 +9,6 @@ struct Tidings: AsyncParsableCommand {
         abstract: "Tidings: AI-written lifecycle email for eCommerce, run locally.",
         subcommands: [
             ReplayCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self, ShopCommand.self,
-            ModelCommand.self,
+            ModelCommand.self, SynthCommand.self,
         ])
 }

@@ -15,13 +15,14 @@ import Synchronization
 /// A sidecar `<file>.head.json` (`{"status": 200, "headers": {"link": "..."}}`) can set the status
 /// and headers of a recorded response, for paginated lists. Other methods get 405; an unknown file
 /// gets 404 with `notFoundBody`. Files are read once and kept in memory: a handler process usually
-/// answers one event, and the catalog must not be read twice.
+/// answers one event, and the catalog must not be read twice. A scan over a whole customer base
+/// passes `cachesResponses: false`, so that memory does not grow with the pages it reads.
 public struct FileTransport: HTTPTransport {
     /// The folder the request paths are resolved against.
     public let root: String
     /// The JSON body of a 404, shaped like the platform's own.
     public let notFoundBody: [UInt8]
-    private let cache: Cache
+    private let cache: Cache?
 
     /// Shopify's 404 body.
     public static let shopifyNotFound = #"{"errors":"Not Found"}"#
@@ -29,11 +30,12 @@ public struct FileTransport: HTTPTransport {
     public static let bigCommerceNotFound =
         #"{"status":404,"title":"The requested resource was not found.","type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"}"#
 
-    /// A transport over `root`; `notFoundBody` is what a request for a missing file receives.
-    public init(root: String, notFoundBody: String = FileTransport.shopifyNotFound) {
+    /// A transport over `root`; `notFoundBody` is what a request for a missing file receives;
+    /// `cachesResponses` keeps every file read in memory (off for streaming scans).
+    public init(root: String, notFoundBody: String = FileTransport.shopifyNotFound, cachesResponses: Bool = true) {
         self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
         self.notFoundBody = Array(notFoundBody.utf8)
-        self.cache = Cache()
+        self.cache = cachesResponses ? Cache() : nil
     }
 
     /// Answers a GET from its file, or 404 when there is none; other methods get 405. Never throws.
@@ -46,6 +48,7 @@ public struct FileTransport: HTTPTransport {
         guard let relative = FileTransport.relativePath(for: request.url) else {
             return notFound
         }
+        guard let cache else { return load(relative) }
         if let cached = cache.responses.withLock({ $0[relative] }) {
             return cached
         }
