@@ -1,0 +1,49 @@
+import Foundation
+
+/// A token bucket: at most `burst` requests at once, refilled at `rate` a second. Callers reserve
+/// a token and then wait until it is theirs, so waiting callers are served in order and the
+/// long-run rate never exceeds `rate`. The clock and the sleeper are injected, so tests run
+/// without real time.
+public actor TokenBucket {
+    /// Tokens added a second.
+    public let rate: Double
+    /// Most tokens the bucket holds.
+    public let burst: Double
+    private let clock: any Clock
+    private let sleep: @Sendable (TimeInterval) async throws -> Void
+    private var tokens: Double
+    private var updated: Date
+
+    /// A full bucket of `burst` tokens refilled at `rate` a second (both > 0). `sleep` waits the
+    /// given seconds (the default is `Task.sleep`).
+    public init(
+        rate: Double, burst: Double = 1, clock: any Clock = SystemClock(),
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
+            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+        }
+    ) {
+        precondition(rate > 0 && burst >= 1, "a token bucket needs rate > 0 and burst ≥ 1")
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.sleep = sleep
+        self.tokens = burst
+        self.updated = clock.now
+    }
+
+    /// Takes one token, waiting until it is available. Throws only when the sleep is cancelled.
+    public func acquire() async throws {
+        let wait = reserve()
+        if wait > 0 { try await sleep(wait) }
+    }
+
+    /// Seconds until the reserved token is available (0 when one is there now). Tokens may go
+    /// negative: that is the queue of callers already waiting.
+    private func reserve() -> TimeInterval {
+        let now = clock.now
+        tokens = min(burst, tokens + max(0, now.timeIntervalSince(updated)) * rate)
+        updated = now
+        tokens -= 1
+        return tokens >= 0 ? 0 : -tokens / rate
+    }
+}
