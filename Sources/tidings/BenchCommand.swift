@@ -89,7 +89,7 @@ struct BenchCommand: AsyncParsableCommand {
         let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
             let unique = text.replacingOccurrences(
-                of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
+                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\"")
             return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)

@@ -45,21 +45,10 @@ public struct Guards: Sendable {
         self.settings = settings
     }
 
-    /// Duplicate event, duplicate cart, and, when the payload carries the cart, its timing and a
-    /// checkout already completed. A thin payload's cart is timed after enrichment
-    /// (`checkTiming`), by its own last activity rather than the webhook's time.
-    public func checkEvent(_ event: LifecycleEvent, now: Date, alreadyHandled: Bool, cartAlreadyHandled: Bool)
-        -> GuardVerdict?
-    {
-        if alreadyHandled {
-            return GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome")
-        }
-        if cartAlreadyHandled {
-            return GuardVerdict(
-                .cartAlreadyHandled,
-                "cart \(event.cart.cartID) already had its email within the last \(Self.describe(settings.window))")
-        }
-        guard case .complete(let cart) = event.cart else { return nil }
+    /// A cart the payload carries: stale, too soon, or a checkout already completed. A thin
+    /// payload's cart is timed after enrichment (`checkTiming`), by its own last activity rather
+    /// than the webhook's time.
+    public func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
         if let verdict = checkTiming(abandonedAt: cart.abandonedAt, now: now) { return verdict }
         if let completedAt = cart.completedAt {
             return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
