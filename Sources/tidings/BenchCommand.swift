@@ -46,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
         // the same path (a send) whatever today's date.
         let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
-            .replayTime(body, flow: .cartAbandoned(configuration))
+            .replayTime(body, delay: configuration.settings(for: .cartAbandoned).delay)
 
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
         print("event: \(event)\n")

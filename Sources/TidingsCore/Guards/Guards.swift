@@ -15,6 +15,20 @@ public struct GuardVerdict: Sendable, Hashable {
         case cartAlreadyHandled = "cart_already_handled"
         /// Nothing in the cart can be bought any more.
         case cartUnavailable = "cart_unavailable"
+        /// The order's series (or the answer to its cancellation) was already planned.
+        case orderAlreadyHandled = "order_already_handled"
+        /// The platform has no such order.
+        case orderUnavailable = "order_unavailable"
+        /// BigCommerce fires order-created for checkouts that never completed (status 0).
+        case incompleteOrder = "incomplete_order"
+        /// The order was cancelled before its series was planned.
+        case orderCancelled = "order_cancelled"
+        /// A status change that is not a cancellation, sent to orderCancelled.
+        case notCancelled = "not_cancelled"
+        /// The shop cancelled the order as fraud: never emailed.
+        case fraud
+        /// The customer cancelled another order within days: no win-back on top.
+        case repeatCancellation = "repeat_cancellation"
     }
 
     /// Which guard stopped the event.

@@ -24,11 +24,25 @@ public struct Flow: Sendable {
         )
     }
 
+    /// The post-purchase series flow under a configuration.
+    public static func orderCreated(_ configuration: Configuration) -> Flow {
+        Flow(kind: .orderCreated, settings: configuration.settings(for: .orderCreated), planner: OrderCreatedPlanner())
+    }
+
+    /// The cancelled-order flow under a configuration.
+    public static func orderCancelled(_ configuration: Configuration) -> Flow {
+        Flow(
+            kind: .orderCancelled, settings: configuration.settings(for: .orderCancelled),
+            planner: OrderCancelledPlanner())
+    }
+
     /// The flow of a kind, for the kinds this build implements.
     public static func named(_ kind: FlowKind, _ configuration: Configuration) -> Flow? {
         switch kind {
         case .cartAbandoned: return .cartAbandoned(configuration)
-        case .orderCreated, .orderCancelled, .winBack: return nil
+        case .orderCreated: return .orderCreated(configuration)
+        case .orderCancelled: return .orderCancelled(configuration)
+        case .winBack: return nil
         }
     }
 }

@@ -217,7 +217,8 @@ struct Run: Sendable {
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
         let router = Router(rules: configuration.review)
         func decide(_ findings: Findings) -> Decision {
-            let decision = router.decide(findings: findings, tier: message.tier, offer: message.offer)
+            let decision = router.decide(
+                findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
             guard let forced = message.reviewReason, case .send = decision else { return decision }
             return .review(reasons: [forced])
         }
