@@ -30,7 +30,9 @@ public struct Replayer: Sendable {
     public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
         var stagesByFlow: [FlowKind: PipelineStages] = [:]
         var results: [Result] = []
-        for file in files {
+        // Events replay in the order they happened, whatever their folders: a cancellation must
+        // come after the order it cancels. Files with the same time keep their path order.
+        for file in try chronological(files, now: now) {
             let kind = Self.function(for: file)
             guard let flow = Flow.named(kind, configuration) else {
                 throw ConfigurationError(
@@ -42,7 +44,7 @@ public struct Replayer: Sendable {
             }
             var stages = stagesByFlow[kind]!
             let body = Array(try Data(contentsOf: file))
-            stages.clock = FixedClock(now ?? replayTime(body, flow: flow))
+            stages.clock = FixedClock(now ?? replayTime(body, delay: flow.settings.delay))
             let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
             let report = await pipeline.handle(
                 Delivery(body: body), correlationID: "replay-" + UUID().uuidString.lowercased(), logger: logger)
@@ -53,13 +55,25 @@ public struct Replayer: Sendable {
 
     /// When the event would have been handled: its recorded arrival, or its own time plus the
     /// flow's delay (the moment the delayed retry in production picks it up).
-    public func replayTime(_ body: [UInt8], flow: Flow) -> Date {
+    /// The files ordered by their replay time (stable for equal times).
+    func chronological(_ files: [URL], now: Date?) throws -> [URL] {
+        guard now == nil else { return files }
+        var timed: [(time: Date, index: Int, file: URL)] = []
+        for (index, file) in files.enumerated() {
+            let kind = Self.function(for: file)
+            let body = (try? Data(contentsOf: file)).map { Array($0) } ?? []
+            timed.append((replayTime(body, delay: configuration.settings(for: kind).delay), index, file))
+        }
+        return timed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.file)
+    }
+
+    public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         if let (delivery, _) = try? decoder.unwrap(Delivery(body: body)), let receivedAt = delivery.receivedAt {
             return receivedAt
         }
         if let event = try? decoder.decode(Delivery(body: body)) {
-            return event.occurredAt.addingTimeInterval(flow.settings.delay)
+            return event.occurredAt.addingTimeInterval(delay)
         }
         return Date()
     }

@@ -46,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
         // the same path (a send) whatever today's date.
         let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
-            .replayTime(body, flow: .cartAbandoned(configuration))
+            .replayTime(body, delay: configuration.settings(for: .cartAbandoned).delay)
 
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
         print("event: \(event)\n")
@@ -89,7 +89,7 @@ struct BenchCommand: AsyncParsableCommand {
         let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
             let unique = text.replacingOccurrences(
-                of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
+                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\"")
             return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)

@@ -88,7 +88,7 @@ extension Configuration {
                     "free_shipping_threshold",
                 ])
             try Self.refuseUnknownKeys(
-                root.optionalObject("review"), allowed: ["tiers", "below_score", "offer_percent_at_least"])
+                root.optionalObject("review"), allowed: ["tiers", "below_score", "offer_percent_at_least", "customer_cancellations"])
             if let brand = try root.optionalObject("brand") {
                 self.brand.name = try brand.optionalString("name") ?? self.brand.name
                 self.brand.fromAddress = try brand.optionalString("from_address") ?? self.brand.fromAddress
@@ -136,6 +136,8 @@ extension Configuration {
                 self.review.belowScore = try review.optionalInt("below_score") ?? self.review.belowScore
                 self.review.offerPercentAtLeast =
                     try review.optionalInt("offer_percent_at_least") ?? self.review.offerPercentAtLeast
+                self.review.customerCancellations =
+                    try review.optionalBool("customer_cancellations") ?? self.review.customerCancellations
             }
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {
@@ -143,7 +145,7 @@ extension Configuration {
                         throw InputError(.invalidField, path: flows.path(of: key), reason: "not a flow name")
                     }
                     let reader = try flows.object(key)
-                    try Self.refuseUnknownKeys(reader, allowed: ["delay_minutes", "window_days", "require_consent"])
+                    try Self.refuseUnknownKeys(reader, allowed: ["delay_minutes", "window_days", "require_consent", "review_request_days"])
                     var settings = self.settings(for: kind)
                     if let minutes = try reader.optionalInt("delay_minutes") {
                         settings.delay = TimeInterval(minutes * 60)
@@ -152,6 +154,13 @@ extension Configuration {
                         settings.window = TimeInterval(days * 86_400)
                     }
                     settings.requiresConsent = try reader.optionalBool("require_consent") ?? settings.requiresConsent
+                    if let days = try reader.optionalInt("review_request_days") {
+                        guard (1...90).contains(days) else {
+                            throw InputError(
+                                .invalidField, path: reader.path(of: "review_request_days"), reason: "must be 1 to 90")
+                        }
+                        settings.reviewRequestDays = days
+                    }
                     self.flows[kind] = settings
                 }
             }

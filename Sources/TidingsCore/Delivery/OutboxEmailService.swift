@@ -33,6 +33,56 @@ public struct OutboxEmailService: EmailService {
         }
     }
 
+    /// Moves the series' files whose X-Tidings-Send-At is after `after` into `cancelled/`, where they
+    /// stay for inspection; the outbox is a scheduled outbox, so a file whose send time has not come
+    /// has not been sent. Returns the new paths.
+    public func cancelScheduled(series: String, after: Date) async throws -> [String] {
+        let cancelledFolder = directory.appendingPathComponent("cancelled")
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }
+        } catch {
+            // No outbox yet: nothing was ever scheduled.
+            if !FileManager.default.fileExists(atPath: directory.path) { return [] }
+            throw DeliveryError(service: "outbox", reason: "cannot list \(directory.path): \(error)", isRetryable: true)
+        }
+        var moved: [String] = []
+        for name in names.sorted() {
+            let source = directory.appendingPathComponent(name)
+            guard let headers = Self.headers(of: source), headers["x-tidings-series"] == series,
+                let sendAt = headers["x-tidings-send-at"].flatMap(ISO8601.parse), sendAt > after
+            else { continue }
+            do {
+                try FileManager.default.createDirectory(at: cancelledFolder, withIntermediateDirectories: true)
+                let target = cancelledFolder.appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: target.path) {
+                    try FileManager.default.removeItem(at: target)
+                }
+                try FileManager.default.moveItem(at: source, to: target)
+                moved.append(target.path)
+            } catch {
+                throw DeliveryError(service: "outbox", reason: "cannot cancel \(name): \(error)", isRetryable: true)
+            }
+        }
+        return moved
+    }
+
+    /// The header section of an .eml file, names lower-cased; nil when it cannot be read.
+    static func headers(of file: URL) -> [String: String]? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        // The Tidings headers sit in the first few kilobytes; the body is never needed.
+        guard let data = try? handle.read(upToCount: 16 * 1024) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        let section = text.components(separatedBy: "\r\n\r\n").first ?? text
+        var headers: [String: String] = [:]
+        for line in section.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("\t") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return headers
+    }
+
     /// The file name an email is stored under (see the type's documentation).
     package static func fileName(for email: RenderedEmail) -> String {
         let flow =
