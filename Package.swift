@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "cartAbandoned", targets: ["cartAbandoned"]),
         .executable(name: "orderCreated", targets: ["orderCreated"]),
         .executable(name: "orderCancelled", targets: ["orderCancelled"]),
+        .executable(name: "winBack", targets: ["winBack"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -58,6 +59,11 @@ let package = Package(
             name: "orderCancelled",
             dependencies: ["TidingsRuntime"],
             path: "Functions/orderCancelled"
+        ),
+        .executableTarget(
+            name: "winBack",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/winBack"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore"]),

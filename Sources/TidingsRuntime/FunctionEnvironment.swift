@@ -16,7 +16,7 @@ public enum FunctionEnvironment {
             root: data.appendingPathComponent("audit"),
             writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))
         return PipelineStages(
-            platforms: recordedShop(configuration),
+            platforms: function == .winBack ? winBackShop(configuration) : recordedShop(configuration),
             model: OfflineCopywriter(),
             email: OutboxEmailService(directory: data.appendingPathComponent("outbox")),
             review: FolderReviewQueue(directory: data.appendingPathComponent("review")),
@@ -31,6 +31,17 @@ public enum FunctionEnvironment {
     static func recordedShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
         RecordedShop.clients(
             root: configuration.shopDirectory, storefrontURL: configuration.brand.storefrontURL, readStoredIndex: true)
+    }
+
+    /// winBack's recorded shop: a synthetic customer base (`tidings synth`) at `winBack/shop` beside
+    /// the recorded shop (default `Events/winBack/shop`), because a scan needs a whole base whose
+    /// orders listing is grouped by customer; the recorded shop itself when there is none. Pages are
+    /// not cached, so a scan's memory stays flat.
+    static func winBackShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
+        let synthetic = configuration.shopDirectory.deletingLastPathComponent().appendingPathComponent("winBack/shop")
+        let root = FileManager.default.fileExists(atPath: synthetic.path) ? synthetic : configuration.shopDirectory
+        return RecordedShop.clients(
+            root: root, storefrontURL: configuration.brand.storefrontURL, readStoredIndex: true, cachesResponses: false)
     }
 
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result.

@@ -152,6 +152,7 @@ public struct FlowSettings: Sendable {
         .cartAbandoned: FlowSettings(delay: 60 * 60, window: 7 * 86_400, requiresConsent: true),
         .orderCreated: FlowSettings(delay: 0, window: 3 * 86_400, requiresConsent: false),
         .orderCancelled: FlowSettings(delay: 0, window: 7 * 86_400, requiresConsent: false),
+        .winBack: FlowSettings(delay: 0, window: 7 * 86_400, requiresConsent: true),
     ]
 }
 

@@ -12,8 +12,14 @@ enum CanonicalEventDecoder {
         if let flow = orderEvents[name] {
             return try decodeOrder(root, name: name, flow: flow, headers: headers)
         }
+        if let event = try WinBackEventDecoder.decodeCanonical(root, name: name, headers: headers) {
+            return event
+        }
         guard cartEvents.contains(name) else {
-            let known = (cartEvents.sorted() + orderEvents.keys.sorted()).joined(separator: ", ")
+            let known =
+                (cartEvents.sorted() + orderEvents.keys.sorted() + [
+                    WinBackEventDecoder.lapsedEvent, WinBackEventDecoder.scheduleEvent,
+                ]).joined(separator: ", ")
             throw InputError(
                 .unsupportedTopic, path: root.path(of: "event"), reason: "event '\(name)' is not one of \(known)")
         }

@@ -62,6 +62,9 @@ public struct EventDecoder: Sendable {
             }
             return try ShopifyCheckoutDecoder.decode(root, topic: topic, headers: headers)
         }
+        if WinBackEventDecoder.isScheduledEvent(root) {
+            return try WinBackEventDecoder.decodeScheduled(root, headers: headers)
+        }
         if root.value("event") != nil, root.value("payload") != nil {
             return try CanonicalEventDecoder.decode(root, headers: headers)
         }
@@ -81,7 +84,9 @@ public struct EventDecoder: Sendable {
         }
         throw InputError(
             .unrecognizedShape, path: root.path,
-            reason: "not a Shopify checkout or order, a BigCommerce callback, a canonical Tidings event or a recorded delivery")
+            reason:
+                "not a Shopify checkout or order, a BigCommerce callback, a canonical Tidings event or a recorded delivery"
+        )
     }
 
     /// A stable id for bytes that could not be understood, so the audit can still name them.

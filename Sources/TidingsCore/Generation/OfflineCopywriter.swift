@@ -22,6 +22,9 @@ public struct OfflineCopywriter: LanguageModel {
     /// The draft for a context: an order's message when the context is about an order, else the
     /// abandoned-cart email.
     public func write(_ context: PromptContext) -> Draft {
+        if let winBack = context.winBack {
+            return writeWinBack(context, winBack: winBack)
+        }
         if let order = context.order {
             return writeOrderMessage(context, order: order)
         }

@@ -29,6 +29,10 @@ public struct GuardVerdict: Sendable, Hashable {
         case fraud
         /// The customer cancelled another order within days: no win-back on top.
         case repeatCancellation = "repeat_cancellation"
+        /// A lapsed customer who is not one to write to (no standing purchase, not selected).
+        case notLapsed = "not_lapsed"
+        /// Win-back wrote to the customer within the quiet period.
+        case recentlyWritten = "recently_written"
     }
 
     /// Which guard stopped the event.

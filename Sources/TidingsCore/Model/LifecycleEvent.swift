@@ -76,12 +76,18 @@ public enum EventSubject: Sendable {
     case cart(CartSubject)
     /// A placed or cancelled order.
     case order(OrderSubject)
+    /// A customer reported as lapsed (win-back).
+    case lapsedCustomer(LapsedCustomerSubject)
+    /// A scheduled win-back scan of the customer base.
+    case scan(WinBackScanSubject)
 
     /// "cart" or "order", for the audit.
     public var kind: String {
         switch self {
         case .cart: return "cart"
         case .order: return "order"
+        case .lapsedCustomer: return "lapsed_customer"
+        case .scan: return "scan"
         }
     }
 
@@ -90,6 +96,8 @@ public enum EventSubject: Sendable {
         switch self {
         case .cart(let cart): return cart.cartID
         case .order(let order): return order.orderID
+        case .lapsedCustomer(let lapsed): return lapsed.customerID
+        case .scan: return "customer_base"
         }
     }
 }

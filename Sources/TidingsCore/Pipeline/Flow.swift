@@ -36,13 +36,18 @@ public struct Flow: Sendable {
             planner: OrderCancelledPlanner())
     }
 
+    /// The win-back flow (lapsed customers and scheduled scans) under a configuration.
+    public static func winBack(_ configuration: Configuration) -> Flow {
+        Flow(kind: .winBack, settings: configuration.settings(for: .winBack), planner: WinBackPlanner())
+    }
+
     /// The flow of a kind, for the kinds this build implements.
     public static func named(_ kind: FlowKind, _ configuration: Configuration) -> Flow? {
         switch kind {
         case .cartAbandoned: return .cartAbandoned(configuration)
         case .orderCreated: return .orderCreated(configuration)
         case .orderCancelled: return .orderCancelled(configuration)
-        case .winBack: return nil
+        case .winBack: return .winBack(configuration)
         }
     }
 }

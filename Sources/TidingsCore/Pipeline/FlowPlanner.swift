@@ -16,6 +16,9 @@ public enum FlowResult: Sendable {
     case stop(GuardVerdict)
     /// The messages the flow composed, at least one.
     case messages([ComposedMessage])
+    /// A scan that wrote to many customers, each as its own child event: the scan's terminal
+    /// outcome with its counts as facts (not one line per message).
+    case scanned(outcome: Outcome, reason: String, facts: [String: JSONValue])
 }
 
 /// One message a flow wants written: what it is, who it goes to, when, and the facts that the

@@ -165,6 +165,8 @@ struct Run: Sendable {
             return try stop(verdict)
         case .messages(let messages):
             return finish(messages)
+        case .scanned(let outcome, let reason, let facts):
+            return finish(report(outcome, reason: reason), facts: facts, delivered: true)
         }
     }
 

@@ -108,6 +108,8 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var step: String?
     /// The order the message is about; nil for carts. `items` then holds the order's lines.
     public var order: OrderFacts?
+    /// Why a lapsed customer left and what they bought; nil outside win-back (PromptContext+WinBack.swift).
+    public var winBack: WinBackFacts?
 
     /// An order as the writer sees it: no address, no payment details.
     public struct OrderFacts: Sendable, Codable, Hashable {

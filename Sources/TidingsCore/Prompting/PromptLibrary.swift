@@ -118,6 +118,7 @@ public struct PromptLibrary: Sendable {
                 """,
             task: "Write the email that answers this cancelled order."
         ),
+        winBackTemplate,
     ]
 
     /// The JSON Schema of a draft; given to models with structured output and checked by the validator.

@@ -9,15 +9,18 @@ extension RecordedShop {
     /// The production Shopify and BigCommerce clients over the recorded shop under `root`,
     /// answered by `FileTransport`. Handlers read the stored co-purchase index
     /// (`readStoredIndex`); `tidings shop index` scans every order to rebuild it.
-    package static func clients(root: URL, storefrontURL: String, readStoredIndex: Bool)
-        -> [EventPlatform: any CommercePlatform]
-    {
+    /// `cachesResponses: false` keeps the Shopify transport from holding every page it served
+    /// (the win-back scan streams a whole customer base).
+    package static func clients(
+        root: URL, storefrontURL: String, readStoredIndex: Bool, cachesResponses: Bool = true
+    ) -> [EventPlatform: any CommercePlatform] {
         func source(_ platform: EventPlatform) -> CoPurchaseSource {
             readStoredIndex ? .stored(path: root.appendingPathComponent(coPurchasesFile(platform)).path) : .orderScan
         }
         let shopify = ShopifyAdminClient(
             shop: shopifyShop, accessToken: "recorded", storefrontURL: storefrontURL, coPurchases: source(.shopify),
-            transport: FileTransport(root: root.appendingPathComponent("shopify").path))
+            transport: FileTransport(
+                root: root.appendingPathComponent("shopify").path, cachesResponses: cachesResponses))
         let bigCommerce = BigCommerceClient(
             storeHash: bigCommerceStoreHash, accessToken: "recorded", storefrontURL: storefrontURL,
             coPurchases: source(.bigcommerce),

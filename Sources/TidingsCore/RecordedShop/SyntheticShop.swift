@@ -79,12 +79,20 @@ public struct SyntheticShop: Sendable {
         var pager = Pager(api: api)
         let sampler = LifetimeSampler(bgnbd: bgnbd, gammaGamma: gammaGamma)
         var orderNumber = 0
+        var coPurchases = CoPurchaseIndex()
         for number in 1...customers {
             let customer = drawCustomer(number, catalog: catalog.products, sampler: sampler, orderNumber: &orderNumber)
             for order in customer.orders { try pager.add(order) }
+            for productIDs in customer.purchasedProducts { coPurchases.add(productIDs: productIDs) }
             if customerFiles { try writeCustomerFiles(customer, api: api) }
         }
         try pager.finish()
+        // The co-purchase index handlers read (as `tidings shop index` would build it): products² in
+        // size, so it is built while streaming.
+        let index = URL(fileURLWithPath: root).appendingPathComponent(RecordedShop.coPurchasesFile(.shopify))
+        try FileManager.default.createDirectory(
+            at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(coPurchases.encoded()).write(to: index)
         let manifest: RecordedJSON = .object([
             ("seed", .number(String(seed))),
             ("customers", .int(customers)),
@@ -116,6 +124,8 @@ public struct SyntheticShop: Sendable {
         var id: String
         var resource: String
         var orders: [String]
+        /// The product ids of each standing order, for the co-purchase index.
+        var purchasedProducts: [[String]] = []
     }
 
     func drawCustomer(_ number: Int, catalog: [ShopProduct], sampler: LifetimeSampler, orderNumber: inout Int)
@@ -156,6 +166,7 @@ public struct SyntheticShop: Sendable {
                 statuses.append(random.chance(50) ? "voided" : "refunded")
             }
         }
+        var purchasedProducts: [[String]] = []
         for (index, time) in times.enumerated() {
             orderNumber += 1
             let created = ShopTime(seconds: Int(first + time * week))
@@ -166,6 +177,7 @@ public struct SyntheticShop: Sendable {
             let product = random.pick(inCategory)
             let quantity = max(1, min(9, Int((Double(cents) / Double(product.price.value)).rounded())))
             let status = statuses[index]
+            if status == "paid" { purchasedProducts.append([product.shopifyID]) }
             let orderID = String(9_500_000_000 + orderNumber)
             let lineID = String(17_000_000_000 + orderNumber)
             let total = Cents(cents).twoDecimals
@@ -182,7 +194,7 @@ public struct SyntheticShop: Sendable {
                 "quantity":\(quantity),"price":"\(product.price.twoDecimals)"}]}
                 """)
         }
-        return DrawnCustomer(id: id, resource: customerJSON, orders: orders)
+        return DrawnCustomer(id: id, resource: customerJSON, orders: orders, purchasedProducts: purchasedProducts)
     }
 
     private func writeCustomerFiles(_ customer: DrawnCustomer, api: URL) throws {
