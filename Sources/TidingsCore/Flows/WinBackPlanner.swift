@@ -108,7 +108,10 @@ public struct WinBackPlanner: FlowPlanner {
             outcome: (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0) > 0
                 ? .sent : .suppressed,
             reason: "scanned \(summary.scanned), selected \(summary.selected)"
-                + summary.outcomes.sorted { $0.key < $1.key }.map { ", \($0.key) \($0.value)" }.joined(),
+                + summary.outcomes.sorted { $0.key < $1.key }.map { ", \($0.key) \($0.value)" }.joined()
+                + "; skipped "
+                + summary.skipped.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+                .joined(separator: ", "),
             facts: summary.facts)
     }
 

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TidingsCore
+
+@testable import TidingsRuntime
+
+/// winBack end to end on the embedded defaults: the recorded events under Events/winBack over the
+/// synthetic customer base in Events/winBack/shop.
+@Suite("winBack replay")
+struct WinBackReplayTests {
+    static let events = RuntimeTestSupport.root.appendingPathComponent("Events/winBack")
+
+    @Test("A scan selects with reasons, writes each selected customer once, and audits every decision")
+    func scanAndLapsedEvents() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let files = try Replayer.eventFiles([Self.events.path])
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay(files)
+            func report(_ name: String) -> OutcomeReport? {
+                results.first { $0.file.lastPathComponent == name }?.report
+            }
+            let scan = try #require(report("eventbridge-scheduled-scan.json"))
+            #expect(scan.outcome == .sent)
+            let reason = try #require(scan.reason)
+            #expect(reason.hasPrefix("scanned 250, selected "))
+
+            let lines = try ReplayGoldenTests.auditLines(scratch).map { try JSONParser.parse($0).objectValue ?? [:] }
+            let scanID = scan.eventID
+            let decisions = lines.filter { $0["event_id"]?.stringValue == scanID && $0["stage"] == "select" }
+            #expect(decisions.count == 250, "one select record per scanned customer")
+            let selected = decisions.filter { $0["facts"]?.objectValue?["decision"] == "selected" }
+            #expect(!selected.isEmpty)
+            for record in selected {
+                #expect(record["facts"]?.objectValue?["churn_reason"]?.stringValue != nil)
+            }
+            for record in decisions where record["facts"]?.objectValue?["decision"] != "selected" {
+                #expect(record["facts"]?.objectValue?["decision"]?.stringValue?.hasPrefix("skipped:") == true)
+            }
+            #expect(reason.hasPrefix("scanned 250, selected \(selected.count),"))
+            // Each selected customer is its own event with exactly one terminal record.
+            let children = lines.filter { $0["event_id"]?.stringValue?.hasPrefix(scanID + "/customer/") == true }
+            let childIDs = Set(children.compactMap { $0["event_id"]?.stringValue })
+            #expect(childIDs.count == selected.count)
+            for id in childIDs {
+                let terminal = children.filter { $0["event_id"]?.stringValue == id && $0["outcome"] != nil }
+                #expect(terminal.count == 1, "\(id)")
+            }
+            // The second scan finds every one of them within the quiet period.
+            let again = try #require(report("canonical-schedule-win-back.json"))
+            #expect(again.reason?.contains("emailed_recently \(selected.count)") == true, "\(again.reason ?? "")")
+
+            // The lapsed discount buyer gets one email naming their last purchase, with an offer.
+            let lapsed = try #require(report("canonical-customer-lapsed.json"))
+            #expect(lapsed.outcome == .sent)
+            let message = try #require(lapsed.messages?.first)
+            let email = try String(contentsOfFile: message, encoding: .utf8)
+            #expect(email.contains("Alpine Insulated Mittens"))
+            #expect(email.contains("BACK15-"))
+            #expect(report("canonical-customer-lapsed-no-consent.json")?.outcome == .suppressed)
+            for result in results where result.file.deletingLastPathComponent().lastPathComponent == "invalid" {
+                #expect(result.report.outcome == .rejectedInput, "\(result.file.lastPathComponent)")
+            }
+            #expect(try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify().passed)
+        }
+    }
+}
