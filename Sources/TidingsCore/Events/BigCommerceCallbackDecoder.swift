@@ -10,7 +10,8 @@ enum BigCommerceCallbackDecoder {
         let scope = try body.string("scope")
         switch scope {
         case "store/cart/abandoned": return try decodeCart(body, scope: scope, headers: headers)
-        case "store/order/created", "store/order/statusUpdated": return try decodeOrder(body, scope: scope, headers: headers)
+        case "store/order/created", "store/order/statusUpdated":
+            return try decodeOrder(body, scope: scope, headers: headers)
         default:
             throw InputError(
                 .unsupportedTopic, path: body.path(of: "scope"),

@@ -81,7 +81,9 @@ public struct EventDecoder: Sendable {
         }
         throw InputError(
             .unrecognizedShape, path: root.path,
-            reason: "not a Shopify checkout or order, a BigCommerce callback, a canonical Tidings event or a recorded delivery")
+            reason:
+                "not a Shopify checkout or order, a BigCommerce callback, a canonical Tidings event or a recorded delivery"
+        )
     }
 
     /// A stable id for bytes that could not be understood, so the audit can still name them.

@@ -16,7 +16,8 @@ enum ShopifyOrderDecoder {
         let order = try decodeOrder(body)
         if flow == .orderCancelled, order.cancelledAt == nil {
             throw InputError(
-                .missingField, path: body.path(of: "cancelled_at"), reason: "an orders/cancelled body needs cancelled_at")
+                .missingField, path: body.path(of: "cancelled_at"),
+                reason: "an orders/cancelled body needs cancelled_at")
         }
         let customer = try ShopifyCheckoutDecoder.decodeCustomer(body)
         let occurredAt = flow == .orderCancelled ? order.cancelledAt ?? order.createdAt : order.createdAt
@@ -53,7 +54,8 @@ enum ShopifyOrderDecoder {
         let subtotal = try body.optionalMoney("subtotal_price", currency: currency) ?? lineTotal
         var refunded = Money.zero(currency)
         for refund in try body.objects("refunds") {
-            for transaction in try refund.objects("transactions") where try transaction.optionalString("kind") == "refund" {
+            for transaction in try refund.objects("transactions")
+            where try transaction.optionalString("kind") == "refund" {
                 refunded = refunded + (try transaction.money("amount", currency: currency))
             }
         }

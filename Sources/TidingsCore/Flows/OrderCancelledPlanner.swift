@@ -5,7 +5,7 @@ import Foundation
 /// - a declined payment: a transactional note on completing the purchase;
 /// - inventory: an apology with in-stock alternatives from the same category or co-purchases;
 /// - the customer or another reason: a win-back note whose incentive follows the customer's value,
-///   to human review by default (`review.customer_cancellations`).
+///   to human review by default (`review.cancellation_win_backs`).
 /// A customer who has ordered again since gets nothing more; a second cancellation within
 /// `repeatWindow` gets no win-back. Whatever the answer, the order's post-purchase messages that
 /// are not sent yet are stopped first.
@@ -35,12 +35,14 @@ public struct OrderCancelledPlanner: FlowPlanner {
             throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
         }
         try context.record(
-            "series", ["series": .string(OrderSituation.seriesKey(event)), "stopped": .array(stopped.map(JSONValue.string))])
+            "series",
+            ["series": .string(OrderSituation.seriesKey(event)), "stopped": .array(stopped.map(JSONValue.string))])
 
         let handledKey = OrderSituation.key(.orderCancelled, event)
         if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {
             return .stop(
-                GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(event.subject.id) was already answered"))
+                GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(event.subject.id) was already answered")
+            )
         }
         let platform = try context.platform(for: event)
         guard var order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
@@ -52,7 +54,8 @@ public struct OrderCancelledPlanner: FlowPlanner {
             return .stop(
                 GuardVerdict(
                     .stale,
-                    "the cancellation is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"))
+                    "the cancellation is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"
+                ))
         }
         let statedReason = order.cancelReason != nil
         let reason = order.cancelReason ?? Self.inferReason(order, event: event)
@@ -127,10 +130,12 @@ public struct OrderCancelledPlanner: FlowPlanner {
             link = configuration.brand.storefrontURL
             // A settled refund gets no code: an incentive straight after the money went back reads as pressure.
             if !order.isRefunded {
-                offer = Self.incentive(profile: profile, policy: OfferPolicy(policy: configuration.policy), event: event, now: now)
+                offer = Self.incentive(
+                    profile: profile, policy: OfferPolicy(policy: configuration.policy), event: event, now: now)
             }
-            if reason == .customer, configuration.review.customerCancellations {
-                reviewReason = "the customer cancelled the order: a person reads the answer first (review.customer_cancellations)"
+            if configuration.review.cancellationWinBacks {
+                reviewReason =
+                    "a cancelled order is a sensitive moment: a person reads the win-back first (review.cancellation_win_backs)"
             }
         }
         let unavailable = reason == .inventory ? situation.lines.map(\.title) : []

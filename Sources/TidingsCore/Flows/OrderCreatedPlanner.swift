@@ -27,13 +27,15 @@ public struct OrderCreatedPlanner: FlowPlanner {
                 GuardVerdict(.incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished"))
         }
         if let cancelledAt = order.cancelledAt {
-            return .stop(GuardVerdict(.orderCancelled, "order \(order.id) was cancelled at \(ISO8601.format(cancelledAt))"))
+            return .stop(
+                GuardVerdict(.orderCancelled, "order \(order.id) was cancelled at \(ISO8601.format(cancelledAt))"))
         }
         let age = now.timeIntervalSince(order.createdAt)
         if age > settings.window {
             return .stop(
                 GuardVerdict(
-                    .stale, "the order is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"))
+                    .stale,
+                    "the order is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"))
         }
         let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
         let profile = situation.profile

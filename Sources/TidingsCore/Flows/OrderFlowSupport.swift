@@ -64,7 +64,8 @@ struct OrderSituation {
         PromptContext.OrderFacts(
             name: order.name, total: order.total.display, ordinal: ordinal, shippingMethod: order.shippingMethod,
             expectedDelivery: expectedDelivery.map(ISO8601.day), daysAfterDelivery: daysAfterDelivery,
-            cancelReason: order.cancelReason?.rawValue, refunded: order.isRefunded && order.refunded.amount > 0
+            cancelReason: order.cancelReason?.rawValue,
+            refunded: order.isRefunded && order.refunded.amount > 0
                 ? order.refunded.display : nil,
             unavailable: unavailable)
     }

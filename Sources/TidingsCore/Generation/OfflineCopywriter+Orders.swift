@@ -14,11 +14,14 @@ extension OfflineCopywriter {
         let preheader: String
         let cta: String
         // Lines that sold out since (or could not be supplied) are named, never featured as products.
-        var featured = context.items.filter { !order.unavailable.contains($0.title) && !context.soldOut.contains($0.title) }
+        var featured = context.items.filter {
+            !order.unavailable.contains($0.title) && !context.soldOut.contains($0.title)
+        }
 
         switch context.step ?? "" {
         case "thank_you":
-            blocks.append(DraftBlock(kind: .paragraph, text: thankYouOpening(context, order: order, itemList: itemList)))
+            blocks.append(
+                DraftBlock(kind: .paragraph, text: thankYouOpening(context, order: order, itemList: itemList)))
             if let delivery = order.expectedDelivery {
                 let method = order.shippingMethod.map { " with \($0.lowercased()) shipping" } ?? ""
                 blocks.append(
@@ -28,8 +31,9 @@ extension OfflineCopywriter {
                             + "\(Self.readableDay(delivery)). We will write once more when it is on its way to you."))
             }
             subjects = [
-                order.ordinal == 1 ? "Welcome to \(context.brandName): your order \(order.name)" : "Thank you for order \(order.name)",
-                named(name, order.ordinal == 1 ? "your first order is in" : "thank you for coming back"),
+                order.ordinal == 1
+                    ? named(name, "welcome to \(context.brandName)") : named(name, "thank you for order \(order.name)"),
+                order.ordinal == 1 ? "Your first order \(order.name) is in" : "Thank you for coming back",
                 "Your \(Self.shortTitle(lead, limit: 30)) is on the list",
                 "Order \(order.name) is confirmed",
             ]
@@ -66,7 +70,9 @@ extension OfflineCopywriter {
                 blocks.append(
                     DraftBlock(
                         kind: .paragraph,
-                        text: "After \(order.ordinal) orders you know our range better than most, so your view carries weight."))
+                        text:
+                            "After \(order.ordinal) orders you know our range better than most, so your view carries weight."
+                    ))
             }
             subjects = [
                 "How is your \(Self.shortTitle(lead, limit: 30)) working out?",
@@ -99,15 +105,19 @@ extension OfflineCopywriter {
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "Your order \(order.name) for \(itemList) was cancelled because the payment did not go through. "
-                        + "No money was taken for it. This happens more often than you would think: an expired card or a bank's security check is the usual cause."))
+                    text:
+                        "Your order \(order.name) for \(itemList) was cancelled because the payment did not go through. "
+                        + "No money was taken for it. This happens more often than you would think: an expired card or a bank's security check is the usual cause."
+                ))
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "If you still want \(context.items.count == 1 ? "it" : "them"), you can place the order again with another card or payment method. Stock is not held for cancelled orders, so sooner is safer."))
+                    text:
+                        "If you still want \(context.items.count == 1 ? "it" : "them"), you can place the order again with another card or payment method. Stock is not held for cancelled orders, so sooner is safer."
+                ))
             subjects = [
-                "Your order \(order.name) did not go through",
-                named(name, "about the payment for \(order.name)"),
+                named(name, "your order \(order.name) did not go through"),
+                "About the payment for \(order.name)",
                 "A quick fix for order \(order.name)",
             ]
             preheader = "The payment was declined; nothing was charged. Here is how to complete it."
@@ -117,7 +127,8 @@ extension OfflineCopywriter {
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "We are sorry: we had to cancel your order \(order.name) because \(missing) sold out before we could ship. "
+                    text:
+                        "We are sorry: we had to cancel your order \(order.name) because \(missing) sold out before we could ship. "
                         + (order.refunded.map { "The full \($0) has been refunded to your original payment method." }
                             ?? "Your refund is on its way to your original payment method.")))
             if !context.recommendations.isEmpty {
@@ -125,13 +136,14 @@ extension OfflineCopywriter {
                     DraftBlock(kind: .paragraph, text: "These are in stock today and close to what you chose:"))
                 for pick in context.recommendations {
                     blocks.append(
-                        DraftBlock(kind: .product, text: pick.because.capitalizedFirst + ".", productID: pick.productID))
+                        DraftBlock(kind: .product, text: pick.because.capitalizedFirst + ".", productID: pick.productID)
+                    )
                 }
             }
             featured = []
             subjects = [
-                "We are sorry about order \(order.name)",
-                named(name, "an apology about your order"),
+                named(name, "we are sorry about order \(order.name)"),
+                "An apology about your order",
                 "Your \(Self.shortTitle(lead, limit: 30)): sold out, and our apologies",
             ]
             preheader = "We could not ship \(missing). Here is what we can offer instead."
@@ -154,18 +166,23 @@ extension OfflineCopywriter {
                 blocks.append(
                     DraftBlock(
                         kind: .paragraph,
-                        text: "Our \(category.lowercased()) range changes through the season, so there may be something closer to what you need."))
+                        text:
+                            "Our \(category.lowercased()) range changes through the season, so there may be something closer to what you need."
+                    ))
             }
             if let offer = context.offer {
                 blocks.append(DraftBlock(kind: .offer, text: offerLine(offer)))
             }
             featured = []
             subjects = [
-                "Your order \(order.name) is cancelled",
-                named(name, "your cancellation is done"),
+                named(name, "your order \(order.name) is cancelled"),
+                "Your cancellation is done",
                 "About your order \(order.name)",
             ]
-            preheader = order.refunded != nil ? "Cancelled and refunded. We are here if you need anything." : "Cancelled as requested. We are here if you need anything."
+            preheader =
+                order.refunded != nil
+                ? "Cancelled and refunded. We are here if you need anything."
+                : "Cancelled as requested. We are here if you need anything."
             cta = "Visit the shop"
         }
         for item in featured.prefix(2) where context.step == "thank_you" {
@@ -193,7 +210,9 @@ extension OfflineCopywriter {
             preheader: preheader.count > 140 ? String(preheader.prefix(137)) + "..." : preheader,
             blocks: blocks, productPicks: productIDs,
             offer: context.offer.flatMap { terms in
-                DraftOffer.Kind(rawValue: terms.kind).map { DraftOffer(kind: $0, percent: terms.percent, code: terms.code) }
+                DraftOffer.Kind(rawValue: terms.kind).map {
+                    DraftOffer(kind: $0, percent: terms.percent, code: terms.code)
+                }
             },
             callToAction: CallToAction(label: cta, url: context.checkoutURL))
     }
@@ -205,10 +224,14 @@ extension OfflineCopywriter {
             return "Welcome to \(context.brandName), and thank you for your first order. "
                 + "We are packing \(itemList) now, and we hope \(context.items.count == 1 ? "it is" : "they are") the start of many good days outside."
         case 2...4:
-            return "Thank you for coming back. Order number \(order.ordinal) with us: \(itemList), and we are already packing it."
+            return
+                "Thank you for coming back. Order number \(order.ordinal) with us: \(itemList), and we are already packing it."
         default:
-            let favourite = context.customer.topCategories.first.map { " Our \($0.lowercased()) shelf knows you well by now." } ?? ""
-            return "That is order number \(order.ordinal) with us, and it still makes our day. \(itemList.capitalizedFirst) \(context.items.count == 1 ? "is" : "are") being packed now.\(favourite)"
+            let favourite =
+                context.customer.topCategories.first.map { " Our \($0.lowercased()) shelf knows you well by now." }
+                ?? ""
+            return
+                "That is order number \(order.ordinal) with us, and it still makes our day. \(itemList.capitalizedFirst) \(context.items.count == 1 ? "is" : "are") being packed now.\(favourite)"
         }
     }
 
@@ -221,7 +244,8 @@ extension OfflineCopywriter {
     static func careTip(category: String?) -> String {
         switch category?.lowercased() ?? "" {
         case let text where text.contains("boot") || text.contains("shoe"):
-            return "Wear them around the house for a few days first; the footbed shapes to your foot before the first long walk."
+            return
+                "Wear them around the house for a few days first; the footbed shapes to your foot before the first long walk."
         case let text where text.contains("jacket") || text.contains("shell"):
             return "Wash it with a technical cleaner, not softener, and a warm tumble dry renews the water repellency."
         case let text where text.contains("headlamp") || text.contains("light"):
@@ -239,7 +263,8 @@ extension OfflineCopywriter {
         case let text where text.contains("bottle") || text.contains("flask"):
             return "Rinse it with warm water and a little baking soda before first use to remove any taste."
         case let text where text.contains("pack") || text.contains("bag"):
-            return "Load it with the heaviest items close to your back and adjust the hip belt before the shoulder straps."
+            return
+                "Load it with the heaviest items close to your back and adjust the hip belt before the shoulder straps."
         default:
             return "Take a minute with the care card in the box: the right care doubles the life of good gear."
         }

@@ -6,8 +6,14 @@ extension RecordedShop {
     /// incomplete checkout of hers (status 0, which V2 listings leave out anyway); 903: Noah's
     /// order, cancelled after the payment was declined.
     static let bigCommerceLateOrders:
-        [(id: Int, customer: Int, at: ShopTime, lines: [ShopLine], statusID: Int, status: String, paymentStatus: String)] = [
-            (901, 7, ShopTime(2026, 11, 26, 10, 14), [line(17), line(13, 0, 2)], 11, "Awaiting Fulfillment", "captured"),
+        [(
+            id: Int, customer: Int, at: ShopTime, lines: [ShopLine], statusID: Int, status: String,
+            paymentStatus: String
+        )] = [
+            (
+                901, 7, ShopTime(2026, 11, 26, 10, 14), [line(17), line(13, 0, 2)], 11, "Awaiting Fulfillment",
+                "captured"
+            ),
             (902, 7, ShopTime(2026, 11, 26, 10, 58), [line(24)], 0, "Incomplete", ""),
             (903, 8, ShopTime(2026, 11, 25, 9, 20), [line(5, 2)], 5, "Cancelled", "declined"),
         ]
