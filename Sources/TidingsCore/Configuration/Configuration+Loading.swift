@@ -89,7 +89,7 @@ extension Configuration {
                 ])
             try Self.refuseUnknownKeys(
                 root.optionalObject("review"),
-                allowed: ["tiers", "below_score", "offer_percent_at_least", "customer_cancellations"])
+                allowed: ["tiers", "below_score", "offer_percent_at_least", "cancellation_win_backs"])
             if let brand = try root.optionalObject("brand") {
                 self.brand.name = try brand.optionalString("name") ?? self.brand.name
                 self.brand.fromAddress = try brand.optionalString("from_address") ?? self.brand.fromAddress
@@ -137,8 +137,8 @@ extension Configuration {
                 self.review.belowScore = try review.optionalInt("below_score") ?? self.review.belowScore
                 self.review.offerPercentAtLeast =
                     try review.optionalInt("offer_percent_at_least") ?? self.review.offerPercentAtLeast
-                self.review.customerCancellations =
-                    try review.optionalBool("customer_cancellations") ?? self.review.customerCancellations
+                self.review.cancellationWinBacks =
+                    try review.optionalBool("cancellation_win_backs") ?? self.review.cancellationWinBacks
             }
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {

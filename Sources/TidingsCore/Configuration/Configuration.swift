@@ -114,9 +114,10 @@ public struct ReviewRules: Sendable {
     public var belowScore: Int
     /// Offers of at least this many percent go to review (`review.offer_percent_at_least`, default 20).
     public var offerPercentAtLeast: Int
-    /// Whether the answer to an order the customer cancelled always goes to review
-    /// (`review.customer_cancellations`, default true): a cancelled order is a sensitive moment.
-    public var customerCancellations: Bool = true
+    /// Whether the win-back answer to an order cancelled by the customer (or for another reason)
+    /// always goes to review (`review.cancellation_win_backs`, default true): a cancelled order is
+    /// a sensitive moment.
+    public var cancellationWinBacks: Bool = true
 
     /// Creates review rules; defaults send vip email, scores below 80 and offers of 20 % or more to review.
     public init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {

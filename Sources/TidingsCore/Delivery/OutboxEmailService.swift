@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The embedded default `EmailService`: writes each email as an RFC 5322 `.eml` file into a folder
@@ -7,6 +8,11 @@ import Foundation
 /// so a listing sorts by send time. Files are written atomically (temporary file, then rename), and the
 /// name depends only on what the Message-ID depends on, so a replayed event replaces its file rather
 /// than adding a second one.
+///
+/// It is a scheduled outbox: a file whose X-Tidings-Send-At has not come is "not sent yet". Messages
+/// of a series (X-Tidings-Series, an order's post-purchase series) are also listed in
+/// `.series/<hash>.list`, so `cancelScheduled` stops the unsent ones by moving them to `cancelled/`
+/// without reading the rest of the outbox.
 public struct OutboxEmailService: EmailService {
     /// The folder the `.eml` files go to; created on first delivery when missing.
     public let directory: URL
@@ -24,32 +30,38 @@ public struct OutboxEmailService: EmailService {
     /// service "outbox"; a full disk or another passing condition is marked retryable.
     public func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
         do {
+            let name = Self.fileName(for: email)
             let url = try AtomicFile.write(
-                MIMEMessage.serialize(email), directory: directory, name: Self.fileName(for: email),
-                sync: syncsToDisk)
+                MIMEMessage.serialize(email), directory: directory, name: name, sync: syncsToDisk)
+            if let series = email.extraHeaders.first(where: { $0.name == "X-Tidings-Series" })?.value {
+                try Self.appendToSeriesIndex(name, series: series, in: directory)
+            }
             return DeliveryReceipt(service: "outbox", reference: url.path)
-        } catch {
+        } catch let error as FileWriteError {
             throw DeliveryError(service: "outbox", reason: error.description, isRetryable: error.isRetryable)
         }
     }
 
     /// Moves the series' files whose X-Tidings-Send-At is after `after` into `cancelled/`, where they
     /// stay for inspection; the outbox is a scheduled outbox, so a file whose send time has not come
-    /// has not been sent. Returns the new paths.
+    /// has not been sent. Returns the new paths. Reads only the series' own index (see `deliver`),
+    /// never the whole outbox, so the cost does not grow with the outbox.
     public func cancelScheduled(series: String, after: Date) async throws -> [String] {
-        let cancelledFolder = directory.appendingPathComponent("cancelled")
+        let index = Self.seriesIndex(series, in: directory)
+        guard FileManager.default.fileExists(atPath: index.path) else { return [] }
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }
+            names = try String(contentsOf: index, encoding: .utf8).split(separator: "\n").map(String.init)
         } catch {
-            // No outbox yet: nothing was ever scheduled.
-            if !FileManager.default.fileExists(atPath: directory.path) { return [] }
-            throw DeliveryError(service: "outbox", reason: "cannot list \(directory.path): \(error)", isRetryable: true)
+            throw DeliveryError(service: "outbox", reason: "cannot read \(index.path): \(error)", isRetryable: true)
         }
+        let cancelledFolder = directory.appendingPathComponent("cancelled")
         var moved: [String] = []
-        for name in names.sorted() {
+        for name in Set(names).sorted() {
             let source = directory.appendingPathComponent(name)
-            guard let headers = Self.headers(of: source), headers["x-tidings-series"] == series,
+            // The index names files by the rules of `fileName(for:)`; anything else is not ours to move.
+            guard name == Self.safeFileName(name), let headers = Self.headers(of: source),
+                headers["x-tidings-series"] == series,
                 let sendAt = headers["x-tidings-send-at"].flatMap(ISO8601.parse), sendAt > after
             else { continue }
             do {
@@ -65,6 +77,32 @@ public struct OutboxEmailService: EmailService {
             }
         }
         return moved
+    }
+
+    /// The file listing a series' outbox files, one name a line: `.series/<hash of the key>.list`.
+    static func seriesIndex(_ series: String, in directory: URL) -> URL {
+        let digest = SHA256.hash(data: Array(series.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return directory.appendingPathComponent(".series/\(digest).list")
+    }
+
+    /// Appends a file name to its series' index. A line is far below PIPE_BUF, so an O_APPEND write
+    /// lands whole even with concurrent writers; a name listed twice (a retry) is harmless.
+    static func appendToSeriesIndex(_ name: String, series: String, in directory: URL) throws {
+        let index = seriesIndex(series, in: directory)
+        try FileManager.default.createDirectory(
+            at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let descriptor = open(index.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw DeliveryError(service: "outbox", reason: "cannot open \(index.path)", isRetryable: true) }
+        defer { close(descriptor) }
+        let line = Array((name + "\n").utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count else {
+            throw DeliveryError(service: "outbox", reason: "cannot append to \(index.path)", isRetryable: true)
+        }
+    }
+
+    static func safeFileName(_ name: String) -> String {
+        String(name.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
     }
 
     /// The header section of an .eml file, names lower-cased; nil when it cannot be read.

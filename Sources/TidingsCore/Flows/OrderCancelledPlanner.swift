@@ -5,7 +5,7 @@ import Foundation
 /// - a declined payment: a transactional note on completing the purchase;
 /// - inventory: an apology with in-stock alternatives from the same category or co-purchases;
 /// - the customer or another reason: a win-back note whose incentive follows the customer's value,
-///   to human review by default (`review.customer_cancellations`).
+///   to human review by default (`review.cancellation_win_backs`).
 /// A customer who has ordered again since gets nothing more; a second cancellation within
 /// `repeatWindow` gets no win-back. Whatever the answer, the order's post-purchase messages that
 /// are not sent yet are stopped first.
@@ -133,9 +133,9 @@ public struct OrderCancelledPlanner: FlowPlanner {
                 offer = Self.incentive(
                     profile: profile, policy: OfferPolicy(policy: configuration.policy), event: event, now: now)
             }
-            if reason == .customer, configuration.review.customerCancellations {
+            if configuration.review.cancellationWinBacks {
                 reviewReason =
-                    "the customer cancelled the order: a person reads the answer first (review.customer_cancellations)"
+                    "a cancelled order is a sensitive moment: a person reads the win-back first (review.cancellation_win_backs)"
             }
         }
         let unavailable = reason == .inventory ? situation.lines.map(\.title) : []

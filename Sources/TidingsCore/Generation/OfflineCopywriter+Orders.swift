@@ -32,8 +32,8 @@ extension OfflineCopywriter {
             }
             subjects = [
                 order.ordinal == 1
-                    ? "Welcome to \(context.brandName): your order \(order.name)" : "Thank you for order \(order.name)",
-                named(name, order.ordinal == 1 ? "your first order is in" : "thank you for coming back"),
+                    ? named(name, "welcome to \(context.brandName)") : named(name, "thank you for order \(order.name)"),
+                order.ordinal == 1 ? "Your first order \(order.name) is in" : "Thank you for coming back",
                 "Your \(Self.shortTitle(lead, limit: 30)) is on the list",
                 "Order \(order.name) is confirmed",
             ]
@@ -116,8 +116,8 @@ extension OfflineCopywriter {
                         "If you still want \(context.items.count == 1 ? "it" : "them"), you can place the order again with another card or payment method. Stock is not held for cancelled orders, so sooner is safer."
                 ))
             subjects = [
-                "Your order \(order.name) did not go through",
-                named(name, "about the payment for \(order.name)"),
+                named(name, "your order \(order.name) did not go through"),
+                "About the payment for \(order.name)",
                 "A quick fix for order \(order.name)",
             ]
             preheader = "The payment was declined; nothing was charged. Here is how to complete it."
@@ -142,8 +142,8 @@ extension OfflineCopywriter {
             }
             featured = []
             subjects = [
-                "We are sorry about order \(order.name)",
-                named(name, "an apology about your order"),
+                named(name, "we are sorry about order \(order.name)"),
+                "An apology about your order",
                 "Your \(Self.shortTitle(lead, limit: 30)): sold out, and our apologies",
             ]
             preheader = "We could not ship \(missing). Here is what we can offer instead."
@@ -175,8 +175,8 @@ extension OfflineCopywriter {
             }
             featured = []
             subjects = [
-                "Your order \(order.name) is cancelled",
-                named(name, "your cancellation is done"),
+                named(name, "your order \(order.name) is cancelled"),
+                "Your cancellation is done",
                 "About your order \(order.name)",
             ]
             preheader =

@@ -105,8 +105,8 @@ public struct PlacedOrder: Sendable {
         self.statusURL = statusURL
     }
 
-    /// Whether money went back to the customer: a refund, or an authorization voided.
+    /// Whether a refund was issued. A voided authorization is not one: nothing was charged.
     public var isRefunded: Bool {
-        refunded.amount > 0 || ["refunded", "partially_refunded", "voided"].contains(financialStatus ?? "")
+        refunded.amount > 0 || ["refunded", "partially_refunded"].contains(financialStatus ?? "")
     }
 }

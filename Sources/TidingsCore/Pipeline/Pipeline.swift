@@ -221,8 +221,12 @@ struct Run: Sendable {
         func decide(_ findings: Findings) -> Decision {
             let decision = router.decide(
                 findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
-            guard let forced = message.reviewReason, case .send = decision else { return decision }
-            return .review(reasons: [forced])
+            guard let forced = message.reviewReason else { return decision }
+            switch decision {
+            case .send: return .review(reasons: [forced])
+            case .review(let reasons): return .review(reasons: reasons + [forced])
+            case .reject: return decision
+            }
         }
         var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
         var findings = validator.validate(draft, facts: message.checks)
