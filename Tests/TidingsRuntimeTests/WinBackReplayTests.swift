@@ -46,9 +46,12 @@ struct WinBackReplayTests {
                 let terminal = children.filter { $0["event_id"]?.stringValue == id && $0["outcome"] != nil }
                 #expect(terminal.count == 1, "\(id)")
             }
-            // The second scan finds every one of them within the quiet period.
+            // The next day's scan (stricter criteria) writes to nobody again: those it would pick were
+            // written to within the quiet period.
             let again = try #require(report("canonical-schedule-win-back.json"))
-            #expect(again.reason?.contains("emailed_recently \(selected.count)") == true, "\(again.reason ?? "")")
+            #expect(again.outcome == .suppressed)
+            #expect(again.reason?.hasPrefix("scanned 250, selected 0;") == true, "\(again.reason ?? "")")
+            #expect(again.reason?.contains("emailed_recently") == true, "\(again.reason ?? "")")
 
             // The lapsed discount buyer gets one email naming their last purchase, with an offer.
             let lapsed = try #require(report("canonical-customer-lapsed.json"))
