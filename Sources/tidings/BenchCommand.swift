@@ -20,7 +20,9 @@ struct BenchCommand: AsyncParsableCommand {
             swift build -c release --static-swift-stdlib --product orderCreated
             swift build -c release --static-swift-stdlib --product orderCancelled
             swift build -c release --static-swift-stdlib --product hello-baseline
-            """)
+            `tidings bench winback` measures the win-back scan.
+            """,
+        subcommands: [WinBackBenchCommand.self])
 
     @Option(help: "Events for the in-process throughput run.")
     var events = 5000

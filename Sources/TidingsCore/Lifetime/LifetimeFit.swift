@@ -38,11 +38,30 @@ public enum LifetimeFit {
         let groups = weights.sorted { $0.key.lexicographicallyPrecedes($1.key) }
         let meanAge = customers.reduce(0) { $0 + $1.age } / Double(customers.count)
         let start = [0.0, log(max(meanAge, 1e-3) / 10), 0.0, 0.0]
+        // The log-gamma terms depend on x alone, and x takes few values: compute them once per x
+        // and trial point, then only logs remain per customer (several times faster on big bases).
+        let frequencies = Array(Set(groups.map { $0.key[0] })).sorted()
+        let frequencyIndex = Dictionary(uniqueKeysWithValues: frequencies.enumerated().map { ($1, $0) })
+        let rows = groups.map {
+            (x: $0.key[0], tx: $0.key[1], age: $0.key[2], weight: $0.value, k: frequencyIndex[$0.key[0]]!)
+        }
         let result = NelderMead().minimize(start) { point in
-            let model = BGNBD(r: exp(point[0]), alpha: exp(point[1]), a: exp(point[2]), b: exp(point[3]))
+            let (r, alpha, a, b) = (exp(point[0]), exp(point[1]), exp(point[2]), exp(point[3]))
+            let logGamma = SpecialFunctions.logGamma
+            let shared = logGamma(a + b) - logGamma(r) - logGamma(b) + r * log(alpha)
+            let byFrequency = frequencies.map { x in
+                logGamma(r + x) + logGamma(b + x) - logGamma(a + b + x) + shared
+            }
+            let logA = log(a)
             var total = 0.0
-            for (key, weight) in groups {
-                total += weight * model.logLikelihood(frequency: key[0], recency: key[1], age: key[2])
+            for row in rows {
+                let lnA3 = -(r + row.x) * log(alpha + row.age)
+                var term = lnA3
+                if row.x > 0 {
+                    let lnA4 = logA - log(b + row.x - 1) - (r + row.x) * log(alpha + row.tx)
+                    term = SpecialFunctions.logAddExp(lnA3, lnA4)
+                }
+                total += row.weight * (byFrequency[row.k] + term)
             }
             return -total
         }
