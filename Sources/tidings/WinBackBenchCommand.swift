@@ -21,9 +21,11 @@ struct WinBackBenchCommand: AsyncParsableCommand {
             2. scan: every customer streamed through the production Shopify client (FileTransport, no cache),
                summarized, scored and selected; selected customers are counted, not written. Prints customers
                scored a second and the process's peak RSS (getrusage), which must not grow with the base;
-            3. with --rate R: the same scan writing to the first --selected customers through a simulated
-               model taking --latency seconds a call, under a token bucket of R a second, with
-               --concurrency calls in flight; prints the wall time against the N_selected / R bound.
+            3. with --rate R: the same scan writing to every selected customer (or the first --selected)
+               through a simulated model taking --latency seconds a call, under a token bucket of R a
+               second, with --concurrency calls in flight; prints the wall time against the N_selected / R
+               bound. A cap leaves the rest of the base to be read after the last write, which the bound
+               does not count: size the shop and R so that N_selected / R dominates.
             """)
 
     @Option(help: "The synthetic shop folder (tidings synth --out).")
@@ -35,14 +37,17 @@ struct WinBackBenchCommand: AsyncParsableCommand {
     @Option(help: "Token-bucket rate of the simulated model, requests a second (phase 3 runs only when given).")
     var rate: Double?
 
-    @Option(help: "Customers written in phase 3 (the selection cap).")
-    var selected = 1_000
+    @Option(help: "Stop selecting after this many in phase 3 (default: no cap, every selected customer is written).")
+    var selected: Int?
 
     @Option(help: "Seconds each simulated model call takes.")
     var latency = 0.2
 
     @Option(help: "Model calls in flight in phase 3; default ceil(rate × latency) + 2.")
     var concurrency: Int?
+
+    @Option(help: "Token-bucket burst in phase 3; default 50 ms of tokens (rate × 0.05), as the winBack flow uses.")
+    var burst: Double?
 
     func run() async throws {
         let root = URL(fileURLWithPath: shop)
@@ -117,7 +122,8 @@ struct WinBackBenchCommand: AsyncParsableCommand {
         let limited = WinBackSelector(
             criteria: criteria, scorer: LifetimeScorer(parameters: parameters), categories: categories)
         let inFlight = concurrency ?? Int((rate * latency).rounded(.up)) + 2
-        let bucket = TokenBucket(rate: rate, burst: 1)
+        let burst = max(1, self.burst ?? rate * 0.05)
+        let bucket = TokenBucket(rate: rate, burst: burst)
         let latency = self.latency
         let calls = Mutex(0)
         let start = Date()
@@ -131,7 +137,7 @@ struct WinBackBenchCommand: AsyncParsableCommand {
         let wall = Date().timeIntervalSince(start)
         let bound = Double(written.selected) / rate
         print(
-            "rate: \(written.selected) written at R=\(Self.format(rate)) /s with \(Self.format(latency)) s a call, \(inFlight) in flight: wall \(Self.format(wall)) s vs N/R bound \(Self.format(bound)) s (\(Self.format((wall / bound - 1) * 100, 1))% over); \(calls.withLock { $0 }) calls"
+            "rate: \(written.selected) written at R=\(Self.format(rate)) /s (burst \(Self.format(burst, 0))) with \(Self.format(latency)) s a call, \(inFlight) in flight: wall \(Self.format(wall)) s vs N/R bound \(Self.format(bound)) s (\(Self.format((wall / bound - 1) * 100, 1))% over); \(calls.withLock { $0 }) calls"
         )
         print("  peak RSS: \(Self.peakRSSMiB()) MiB")
     }

@@ -89,7 +89,8 @@ public struct WinBackPlanner: FlowPlanner {
             criteria: scan.criteria,
             scorer: LifetimeScorer(parameters: parameters, horizon: scan.criteria.horizonWeeks),
             categories: catalog.products.mapValues(\.category))
-        let limiter = scan.requestsPerSecond.map { TokenBucket(rate: $0, burst: 1) }
+        // 50 ms of tokens: a page read that stalls the stream does not cost the rate (docs/decisions/win-back-scan.md).
+        let limiter = scan.requestsPerSecond.map { TokenBucket(rate: $0, burst: max(1, $0 * 0.05)) }
         let scanner = WinBackScan(selector: selector, now: context.now, concurrency: scan.concurrency)
         let summary = try await context.fromPlatform {
             try await scanner.run(
