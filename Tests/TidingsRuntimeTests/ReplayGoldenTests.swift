@@ -131,10 +131,15 @@ struct ReplayGoldenTests {
                 byHandling[record["correlation_id"]?.stringValue ?? "", default: []].append(record)
             }
             #expect(byHandling.count == results.count)
-            for (correlation, records) in byHandling {
-                let terminal = records.filter { $0["outcome"] != nil }
-                #expect(terminal.count == 1, "\(correlation) has \(terminal.count) terminal records")
-                #expect(records.last?["stage"] == "outcome", "\(correlation) does not end in its outcome")
+            // A win-back scan's handling also ends each selected customer's child event: one terminal
+            // record per event of the handling.
+            for (correlation, handling) in byHandling {
+                let events = Dictionary(grouping: handling) { $0["event_id"]?.stringValue ?? "" }
+                for (event, records) in events {
+                    let terminal = records.filter { $0["outcome"] != nil }
+                    #expect(terminal.count == 1, "\(correlation) \(event) has \(terminal.count) terminal records")
+                    #expect(records.last?["stage"] == "outcome", "\(correlation) \(event) does not end in its outcome")
+                }
             }
             #expect(try AuditVerifier(root: scratch.appendingPathComponent("audit")).verify().passed)
         }
