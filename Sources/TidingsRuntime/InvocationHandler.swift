@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// One function's handling of an invocation, the same in stdin and Runtime API modes: unwrap the
+/// envelope, authenticate each delivery, stop stale ones, run the pipeline, and shape the answer.
+package struct InvocationHandler: Sendable {
+    /// The flow's pipeline, built once at start-up.
+    package let pipeline: Pipeline
+    let trust: WebhookTrust
+    let envelopes = EnvelopeDecoder()
+
+    /// Wraps a pipeline; the webhook secrets come from its configuration.
+    package init(pipeline: Pipeline) {
+        self.pipeline = pipeline
+        trust = WebhookTrust(
+            secrets: pipeline.configuration.webhookSecrets, maximumBodyBytes: pipeline.configuration.maximumBodyBytes)
+    }
+
+    /// Handles one invocation's bytes. `deadline`, when known, bounds the model call
+    /// (`DeadlineBoundModel`): with too little time left, the offline copywriter writes instead.
+    package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
+        -> InvocationAnswer
+    {
+        var pipeline = self.pipeline
+        if let deadline, pipeline.stages.model.name != OfflineCopywriter().name {
+            pipeline.stages.model = DeadlineBoundModel(
+                pipeline.stages.model, deadline: deadline, reserve: pipeline.configuration.modelReserve)
+        }
+        let envelope = envelopes.unwrap(bytes)
+        var logger = logger
+        logger[metadataKey: "envelope"] = "\(envelope.shape.rawValue)"
+        var reports: [OutcomeReport] = []
+        for item in envelope.items {
+            var itemLogger = logger
+            if let id = item.messageID { itemLogger[metadataKey: "sqs.message_id"] = "\(id)" }
+            reports.append(await handle(item, pipeline: pipeline, correlationID: correlationID, logger: itemLogger))
+        }
+        return InvocationAnswer(shape: envelope.shape, items: envelope.items, reports: reports)
+    }
+
+    func handle(_ item: Envelope.Item, pipeline: Pipeline, correlationID: String, logger: Logger) async
+        -> OutcomeReport
+    {
+        if let problem = item.problem {
+            return pipeline.reject(item.delivery, problem, correlationID: correlationID, logger: logger)
+        }
+        if case .rejected(let code, let reason) = trust.verify(item.delivery, channel: item.channel) {
+            logger.warning("webhook rejected", metadata: ["reason": "\(code): \(reason)"])
+            return pipeline.conclude(
+                item.delivery, outcome: .unauthenticated, reason: "\(code): \(reason)",
+                facts: ["channel": .string(item.channel.rawValue)], correlationID: correlationID, logger: logger)
+        }
+        if let stale = trust.staleness(
+            item.delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
+        {
+            let headers = (try? pipeline.decoderHeaders(item.delivery)) ?? item.delivery.headers
+            return pipeline.conclude(
+                item.delivery, outcome: .suppressed, reason: stale,
+                eventID: headers["x-shopify-event-id"] ?? headers["x-shopify-webhook-id"], correlationID: correlationID,
+                logger: logger)
+        }
+        return await pipeline.handle(item.delivery, correlationID: correlationID, logger: logger)
+    }
+}
+
+extension Pipeline {
+    /// The transport headers of a delivery, those of a recorded delivery's inner request included.
+    func decoderHeaders(_ delivery: Delivery) throws(InputError) -> [String: String] {
+        try EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes).unwrap(delivery).delivery.headers
+    }
+}
