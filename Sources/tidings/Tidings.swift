@@ -7,5 +7,8 @@ struct Tidings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidings",
         abstract: "Tidings: AI-written lifecycle email for eCommerce, run locally.",
-        subcommands: [ReplayCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self, ShopCommand.self])
+        subcommands: [
+            ReplayCommand.self, EmulateCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self,
+            ShopCommand.self,
+        ])
 }
