@@ -5,8 +5,8 @@ import TidingsCore
 /// One function's handling of an invocation, the same in stdin and Runtime API modes: unwrap the
 /// envelope, authenticate each delivery, stop stale ones, run the pipeline, and shape the answer.
 package struct InvocationHandler: Sendable {
-    /// The flow's pipeline, built once at start-up.
-    package let pipeline: Pipeline
+    /// The flow's pipeline, built once at start-up (a replay sets its clock per event).
+    package var pipeline: Pipeline
     let trust: WebhookTrust
     let envelopes = EnvelopeDecoder()
 
@@ -31,10 +31,12 @@ package struct InvocationHandler: Sendable {
         var logger = logger
         logger[metadataKey: "envelope"] = "\(envelope.shape.rawValue)"
         var reports: [OutcomeReport] = []
-        for item in envelope.items {
+        for (index, item) in envelope.items.enumerated() {
             var itemLogger = logger
             if let id = item.messageID { itemLogger[metadataKey: "sqs.message_id"] = "\(id)" }
-            reports.append(await handle(item, pipeline: pipeline, correlationID: correlationID, logger: itemLogger))
+            // Each record of a batch is its own handling, with its own terminal record.
+            let correlation = envelope.items.count > 1 ? "\(correlationID)#\(index)" : correlationID
+            reports.append(await handle(item, pipeline: pipeline, correlationID: correlation, logger: itemLogger))
         }
         return InvocationAnswer(shape: envelope.shape, items: envelope.items, reports: reports)
     }

@@ -33,7 +33,8 @@ struct EmulateCommand: ParsableCommand {
 
     func run() throws {
         guard FlowKind(rawValue: function) != nil else {
-            throw ValidationError("--function: '\(function)' is not one of cartAbandoned, orderCreated, orderCancelled, winBack")
+            throw ValidationError(
+                "--function: '\(function)' is not one of cartAbandoned, orderCreated, orderCancelled, winBack")
         }
         let path =
             binary
@@ -54,7 +55,9 @@ struct EmulateCommand: ParsableCommand {
         }
         if let initError = outcome.initError {
             FileHandle.standardError.write(
-                Data("init error (\(initError.errorType ?? "-")): \(String(decoding: initError.body, as: UTF8.self))\n".utf8))
+                Data(
+                    "init error (\(initError.errorType ?? "-")): \(String(decoding: initError.body, as: UTF8.self))\n"
+                        .utf8))
         }
         let answered = outcome.answers.filter { $0.kind != "none" }.count
         let first = outcome.firstAnswerMilliseconds.map { String(format: "%.1f ms", $0) } ?? "none"

@@ -25,7 +25,9 @@ struct ReplayGoldenTests {
                 .replay(files)
             var actual: [String: Golden] = [:]
             for result in results {
-                let name = result.file.path.replacingOccurrences(of: RuntimeTestSupport.cartEvents.path + "/", with: "")
+                let name =
+                    result.file.path.replacingOccurrences(of: RuntimeTestSupport.cartEvents.path + "/", with: "")
+                    + (result.part.map { "#\($0)" } ?? "")
                 let report = result.report
                 // Reasons keep their code; the wording after it may be improved freely.
                 let code = report.reason.map { String($0.prefix { $0 != ":" }) }

@@ -27,7 +27,8 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
             self.body = body
             self.requestID = requestID
             self.deadline = timeout.map { Date().addingTimeInterval($0) }
-            self.traceID = "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(UUID().uuidString.prefix(24));Sampled=0"
+            self.traceID =
+                "Root=1-\(String(Int(Date().timeIntervalSince1970), radix: 16))-\(UUID().uuidString.prefix(24));Sampled=0"
         }
     }
 
@@ -183,7 +184,10 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
                             ("Lambda-Runtime-Deadline-Ms", String(Int64(deadline.timeIntervalSince1970 * 1000))))
                     }
                     headers.append(
-                        ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:emulated"))
+                        (
+                            "Lambda-Runtime-Invoked-Function-Arn",
+                            "arn:aws:lambda:us-east-1:000000000000:function:emulated"
+                        ))
                     if let trace = invocation.traceID { headers.append(("Lambda-Runtime-Trace-Id", trace)) }
                     try connection.writeMessage("HTTP/1.1 200 OK", headers: headers, body: invocation.body)
                 } else if method == "POST", let (kind, requestID) = Self.post(path) {
