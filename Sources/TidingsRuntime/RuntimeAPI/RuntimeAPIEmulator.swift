@@ -58,6 +58,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
     private var queue: [Invocation] = []
     private var posts: [Post] = []
     private var nextCalls = 0
+    private var accepted = 0
     private var stopped = false
     private var connections: [Int32] = []
 
@@ -123,6 +124,20 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
         return nextCalls >= count
     }
 
+    /// How many times the runtime has asked for the next invocation.
+    package var nextCallCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return nextCalls
+    }
+
+    /// How many connections the runtime has opened (one, for a keep-alive client).
+    package var connectionCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return accepted
+    }
+
     /// Every post so far.
     package var recordedPosts: [Post] {
         condition.lock()
@@ -159,6 +174,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
                 return
             }
             connections.append(descriptor)
+            accepted += 1
             condition.unlock()
             let thread = Thread { [self] in serve(HTTPSocket(descriptor: descriptor)) }
             thread.start()
