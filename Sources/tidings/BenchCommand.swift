@@ -54,6 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
         try await throughput(
             body: body, due: due, scratch: scratch.appendingPathComponent("pipeline-memory"), sinks: .memory)
         try coldStart(due: due, scratch: scratch.appendingPathComponent("cold"))
+        try runtimeLoop(body: body, due: due, scratch: scratch.appendingPathComponent("loop"))
         let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
         print("audit: \(audit.records) records appended at \(Int(audit.appendPerSecond)) records/s (target ≥ 100,000)")
         print("audit: verified at \(Int(audit.verifyPerSecond)) records/s (target ≥ 500,000, i.e. 1,000,000 in 2 s)")
@@ -126,6 +127,72 @@ struct BenchCommand: AsyncParsableCommand {
             "cold start: cartAbandoned  median \(format(handled.median)) ms, peak RSS \(format(Double(handled.peakKiB) / 1024)) MiB"
                 + " (exit \(handled.lastStatus))")
         print("cold start: ratio \(String(format: "%.2f", handled.median / base.median))x (target ≤ 2x, RSS ≤ 32 MiB)")
+    }
+
+    /// The Lambda path: the handler against the loopback Runtime API. Time from process start to
+    /// the first posted response (median of `runs` fresh processes), then warm invocations a
+    /// second through the loop in one process, each its own cart.
+    func runtimeLoop(body: [UInt8], due: Date, scratch: URL) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDINGS_LOG_LEVEL"] = "error"
+        environment["TIDINGS_NOW"] = ISO8601.format(due)
+        let binary = URL(fileURLWithPath: handler)
+        let event = try EventDecoder().decode(Delivery(body: body))
+        let text = String(decoding: body, as: UTF8.self)
+        func unique(_ index: Int) -> [UInt8] {
+            Array(
+                text.replacingOccurrences(of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-loop-\(index)\"")
+                    .utf8)
+        }
+        var firsts: [Double] = []
+        for run in 0..<runs {
+            let api = try RuntimeAPIEmulator()
+            api.enqueue(.init(body: unique(run)))
+            var env = environment
+            env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("first-\(run)").path
+            env["AWS_LAMBDA_RUNTIME_API"] = api.address
+            let process = Process()
+            process.executableURL = binary
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            let start = ContinuousClock.now
+            try process.run()
+            _ = api.waitForPosts(1, timeout: 30)
+            firsts.append((ContinuousClock.now - start).seconds * 1000)
+            process.terminate()
+            process.waitUntilExit()
+            api.stop()
+        }
+        firsts.sort()
+        print(
+            "runtime loop: first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))")
+
+        let api = try RuntimeAPIEmulator()
+        for index in 0..<events { api.enqueue(.init(body: unique(1_000_000 + index))) }
+        var env = environment
+        env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("warm").path
+        env["AWS_LAMBDA_RUNTIME_API"] = api.address
+        let process = Process()
+        process.executableURL = binary
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        _ = api.waitForPosts(1, timeout: 30)
+        let start = ContinuousClock.now
+        let posts = api.waitForPosts(events, timeout: 600)
+        let seconds = (ContinuousClock.now - start).seconds
+        process.terminate()
+        process.waitUntilExit()
+        api.stop()
+        let outcomes = Dictionary(grouping: posts) { post in
+            (try? JSONParser.parse(post.body).objectValue?["outcome"]?.stringValue) ?? post.kind
+        }
+        let summary = outcomes.map { "\($0.key)=\($0.value.count)" }.sorted().joined(separator: " ")
+        print(
+            "runtime loop: \(posts.count - 1) warm invocations in \(format(seconds)) s = "
+                + "\(Int(Double(posts.count - 1) / seconds)) invocations/s (one at a time); \(summary)")
     }
 
     struct Timing {
