@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "TidingsRuntime", targets: ["TidingsRuntime"]),
         .executable(name: "tidings", targets: ["tidings"]),
         .executable(name: "cartAbandoned", targets: ["cartAbandoned"]),
+        .executable(name: "orderCreated", targets: ["orderCreated"]),
+        .executable(name: "orderCancelled", targets: ["orderCancelled"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -47,6 +49,16 @@ let package = Package(
             name: "cartAbandoned",
             dependencies: ["TidingsRuntime"],
             path: "Functions/cartAbandoned"
+        ),
+        .executableTarget(
+            name: "orderCreated",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/orderCreated"
+        ),
+        .executableTarget(
+            name: "orderCancelled",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/orderCancelled"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore"]),

@@ -32,7 +32,9 @@ public struct Replayer: Sendable {
     public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
         var handlers: [FlowKind: InvocationHandler] = [:]
         var results: [Result] = []
-        for file in files {
+        // Events replay in the order they happened, whatever their folders: a cancellation must
+        // come after the order it cancels. Files with the same time keep their path order.
+        for file in try chronological(files, now: now) {
             let kind = Self.function(for: file)
             guard let flow = Flow.named(kind, configuration) else {
                 throw ConfigurationError(
@@ -46,7 +48,7 @@ public struct Replayer: Sendable {
             // The same path as a handler: envelopes unwrapped, signatures checked, then the pipeline.
             var handler = handlers[kind]!
             let body = Array(try Data(contentsOf: file))
-            handler.pipeline.stages.clock = FixedClock(now ?? replayTime(body, flow: flow))
+            handler.pipeline.stages.clock = FixedClock(now ?? replayTime(body, delay: flow.settings.delay))
             let answer = await handler.handle(
                 body, deadline: nil, correlationID: "replay-" + UUID().uuidString.lowercased(), logger: logger)
             for (index, report) in answer.reports.enumerated() {
@@ -57,17 +59,29 @@ public struct Replayer: Sendable {
         return results
     }
 
+    /// The files ordered by their replay time (stable for equal times).
+    func chronological(_ files: [URL], now: Date?) throws -> [URL] {
+        guard now == nil else { return files }
+        var timed: [(time: Date, index: Int, file: URL)] = []
+        for (index, file) in files.enumerated() {
+            let kind = Self.function(for: file)
+            let body = (try? Data(contentsOf: file)).map { Array($0) } ?? []
+            timed.append((replayTime(body, delay: configuration.settings(for: kind).delay), index, file))
+        }
+        return timed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.file)
+    }
+
     /// When the event would have been handled: its recorded arrival, or its own time plus the
     /// flow's delay (the moment the delayed retry in production picks it up). An envelope is
     /// timed by its first delivery.
-    public func replayTime(_ body: [UInt8], flow: Flow) -> Date {
+    public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
         if let (inner, _) = try? decoder.unwrap(delivery), let receivedAt = inner.receivedAt {
             return receivedAt
         }
         if let event = try? decoder.decode(delivery) {
-            return event.occurredAt.addingTimeInterval(flow.settings.delay)
+            return event.occurredAt.addingTimeInterval(delay)
         }
         return Date()
     }

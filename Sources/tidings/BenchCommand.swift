@@ -46,7 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
         // the same path (a send) whatever today's date.
         let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
-            .replayTime(body, flow: .cartAbandoned(configuration))
+            .replayTime(body, delay: configuration.settings(for: .cartAbandoned).delay)
 
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
         print("event: \(event)\n")
@@ -90,7 +90,7 @@ struct BenchCommand: AsyncParsableCommand {
         let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
             let unique = text.replacingOccurrences(
-                of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-\(index)\"")
+                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\"")
             return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
@@ -141,7 +141,7 @@ struct BenchCommand: AsyncParsableCommand {
         let text = String(decoding: body, as: UTF8.self)
         func unique(_ index: Int) -> [UInt8] {
             Array(
-                text.replacingOccurrences(of: "\"\(event.cart.cartID)\"", with: "\"\(event.cart.cartID)-loop-\(index)\"")
+                text.replacingOccurrences(of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-loop-\(index)\"")
                     .utf8)
         }
         var firsts: [Double] = []
@@ -166,7 +166,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
         firsts.sort()
         print(
-            "runtime loop: first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))")
+            "runtime loop: first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))"
+        )
 
         let api = try RuntimeAPIEmulator()
         for index in 0..<events { api.enqueue(.init(body: unique(1_000_000 + index))) }

@@ -12,27 +12,8 @@ struct GuardsTests {
     func passes() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")])
         #expect(
-            guards.checkEvent(
-                StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false) == nil)
+            guards.checkCart(cart, now: now) == nil)
         #expect(guards.checkCustomer(StageFixtures.profile(), cart: cart) == nil)
-    }
-
-    @Test("A handled event id is a duplicate")
-    func duplicate() {
-        let cart = StageFixtures.cart([StageFixtures.item("boot")])
-        #expect(
-            guards.checkEvent(
-                StageFixtures.event(cart: cart), now: now, alreadyHandled: true, cartAlreadyHandled: false)?.code
-                == .duplicate)
-    }
-
-    @Test("A cart that already had its email is not written to again, whatever the event id")
-    func cartAlreadyHandled() {
-        let cart = StageFixtures.cart([StageFixtures.item("boot")])
-        let verdict = guards.checkEvent(
-            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: true)
-        #expect(verdict?.code == .cartAlreadyHandled)
-        #expect(verdict?.isRetryable == false)
     }
 
     @Test("A thin payload's cart is timed after enrichment, by its own last activity")
@@ -42,7 +23,7 @@ struct GuardsTests {
             customer: CustomerReference(id: nil, email: nil, firstName: nil), cart: .reference(cartID: "c"),
             source: EventSource(platform: .bigcommerce, topic: "store/cart/abandoned"))
         // The webhook fires an hour after the last activity: its own time must not make it too soon.
-        #expect(guards.checkEvent(event, now: now, alreadyHandled: false, cartAlreadyHandled: false) == nil)
+        #expect(event.cart?.cartID == "c")
         #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-3700), now: now) == nil)
         #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-60), now: now)?.code == .tooSoon)
     }
@@ -50,8 +31,7 @@ struct GuardsTests {
     @Test("Younger than the delay is too soon and retryable")
     func tooSoon() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-600))
-        let verdict = guards.checkEvent(
-            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)
+        let verdict = guards.checkCart(cart, now: now)
         #expect(verdict?.code == .tooSoon)
         #expect(verdict?.isRetryable == true)
     }
@@ -59,8 +39,7 @@ struct GuardsTests {
     @Test("Older than the window is stale and final")
     func stale() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-8 * 86_400))
-        let verdict = guards.checkEvent(
-            StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)
+        let verdict = guards.checkCart(cart, now: now)
         #expect(verdict?.code == .stale)
         #expect(verdict?.isRetryable == false)
     }
@@ -70,8 +49,7 @@ struct GuardsTests {
         var cart = StageFixtures.cart([StageFixtures.item("boot")])
         cart.completedAt = now.addingTimeInterval(-60)
         #expect(
-            guards.checkEvent(
-                StageFixtures.event(cart: cart), now: now, alreadyHandled: false, cartAlreadyHandled: false)?.code
+            guards.checkCart(cart, now: now)?.code
                 == .alreadyConverted)
     }
 

@@ -26,6 +26,36 @@ struct OutboxEmailServiceTests {
         }
     }
 
+    @Test("cancelling a series moves only its messages scheduled after the cut-off, once")
+    func cancelScheduled() async throws {
+        try await RenderFixtures.withTemporaryDirectory { folder in
+            let outbox = OutboxEmailService(directory: folder)
+            let start = RenderFixtures.request().now
+            func email(_ step: String, days: Double, series: String) throws -> RenderedEmail {
+                var request = RenderFixtures.request()
+                request.step = step
+                request.seriesKey = series
+                request.sendAt = start.addingTimeInterval(days * 86_400)
+                request.eventID = series  // one event per series, as one order event plans one series
+                return try RenderFixtures.render(request)
+            }
+            let thanks = try await outbox.deliver(try email("thank_you", days: 0, series: "order:shopify:1"))
+            _ = try await outbox.deliver(try email("getting_started", days: 5, series: "order:shopify:1"))
+            _ = try await outbox.deliver(try email("review_request", days: 12, series: "order:shopify:1"))
+            let other = try await outbox.deliver(try email("review_request", days: 12, series: "order:shopify:2"))
+
+            let stopped = try await outbox.cancelScheduled(
+                series: "order:shopify:1", after: start.addingTimeInterval(3600))
+            #expect(stopped.count == 2)
+            #expect(stopped.allSatisfy { $0.contains("/cancelled/") && FileManager.default.fileExists(atPath: $0) })
+            // What was due already went out and stays; another series is untouched.
+            #expect(FileManager.default.fileExists(atPath: thanks.reference))
+            #expect(FileManager.default.fileExists(atPath: other.reference))
+            #expect(try await outbox.cancelScheduled(series: "order:shopify:1", after: start).isEmpty)
+            #expect(try await outbox.cancelScheduled(series: "order:shopify:9", after: start).isEmpty)
+        }
+    }
+
     @Test("the same Message-ID twice leaves one file holding the latest bytes")
     func replayReplaces() async throws {
         try await RenderFixtures.withTemporaryDirectory { folder in

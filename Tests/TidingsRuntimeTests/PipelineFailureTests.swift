@@ -27,6 +27,7 @@ struct PipelineFailureTests {
         func customer(id: String) async throws -> CustomerRecord? { throw fail() }
         func orders(customerID: String) async throws -> [OrderRecord] { throw fail() }
         func cart(id: String) async throws -> (cart: Cart, customerID: String?)? { throw fail() }
+        func order(id: String) async throws -> PlacedOrder? { throw fail() }
         func catalog() async throws -> Catalog { throw fail() }
     }
 

@@ -16,18 +16,30 @@ struct ReplayGoldenTests {
         var subject: String?
     }
 
-    @Test("Every recorded event ends as the golden file says")
-    func golden() async throws {
+    /// Each golden file and the Events/ folders replayed together for it (the order flows share one
+    /// replay: a cancellation stops the series its order planned).
+    static let goldenSets: [(golden: String, folders: [String])] = [
+        ("golden-cartAbandoned.json", ["cartAbandoned"]),
+        ("golden-orders.json", ["orderCreated", "orderCancelled"]),
+    ]
+
+    @Test("Every recorded event ends as the golden file says", arguments: goldenSets.indices)
+    func golden(_ set: Int) async throws {
+        let (goldenName, folders) = Self.goldenSets[set]
+        let goldenFile = RuntimeTestSupport.root.appendingPathComponent("Tests/Fixtures/\(goldenName)")
+        let events = RuntimeTestSupport.root.appendingPathComponent("Events")
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
-            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
+            let files = try Replayer.eventFiles(folders.map { events.appendingPathComponent($0).path })
             let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
                 .replay(files)
             var actual: [String: Golden] = [:]
             for result in results {
-                let name =
-                    result.file.path.replacingOccurrences(of: RuntimeTestSupport.cartEvents.path + "/", with: "")
-                    + (result.part.map { "#\($0)" } ?? "")
+                var name = result.file.path.replacingOccurrences(of: events.path + "/", with: "")
+                // The cart golden file predates the order flows and names files within their folder.
+                if folders.count == 1 { name = name.replacingOccurrences(of: folders[0] + "/", with: "") }
+                // An SQS batch gives one result per record.
+                name += result.part.map { "#\($0)" } ?? ""
                 let report = result.report
                 // Reasons keep their code; the wording after it may be improved freely.
                 let code = report.reason.map { String($0.prefix { $0 != ":" }) }
@@ -38,10 +50,9 @@ struct ReplayGoldenTests {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             if ProcessInfo.processInfo.environment["TIDINGS_UPDATE_GOLDEN"] == "1" {
-                try (encoder.encode(actual) + Data("\n".utf8)).write(to: RuntimeTestSupport.golden)
+                try (encoder.encode(actual) + Data("\n".utf8)).write(to: goldenFile)
             }
-            let expected = try JSONDecoder().decode(
-                [String: Golden].self, from: Data(contentsOf: RuntimeTestSupport.golden))
+            let expected = try JSONDecoder().decode([String: Golden].self, from: Data(contentsOf: goldenFile))
             #expect(Set(actual.keys) == Set(expected.keys))
             for (name, golden) in expected.sorted(by: { $0.key < $1.key }) {
                 #expect(actual[name] == golden, "\(name)")
@@ -84,11 +95,14 @@ struct ReplayGoldenTests {
         }
     }
 
-    @Test("Each invalid event is kept byte for byte in the dead-letter folder with a terminal audit record")
-    func deadLetters() async throws {
+    @Test(
+        "Each invalid event is kept byte for byte in the dead-letter folder with a terminal audit record",
+        arguments: ["cartAbandoned", "orderCreated", "orderCancelled"])
+    func deadLetters(_ flow: String) async throws {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
-            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.appendingPathComponent("invalid").path])
+            let folder = RuntimeTestSupport.root.appendingPathComponent("Events/\(flow)/invalid")
+            let files = try Replayer.eventFiles([folder.path])
             let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
                 .replay(files)
             #expect(results.allSatisfy { $0.report.outcome == .rejectedInput })
@@ -109,7 +123,7 @@ struct ReplayGoldenTests {
     func oneTerminalRecordPerEvent() async throws {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
-            let files = try Replayer.eventFiles([RuntimeTestSupport.cartEvents.path])
+            let files = try Replayer.eventFiles([RuntimeTestSupport.root.appendingPathComponent("Events").path])
             let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
                 .replay(files)
             // One handling is one correlation id (a redelivery shares the event id, not the correlation).

@@ -79,7 +79,7 @@ struct ReviewFindingsTests {
             let report = await handle(pipeline, body)
             #expect(report.outcome == .sent)
             let prompt = try #require(model.prompts.first)
-            #expect(prompt.context.hypothesis.kind == "discount_code_failed")
+            #expect(prompt.context.hypothesis?.kind == "discount_code_failed")
             for secret in ["sam.w@example.com", "415 555 0199"] {
                 #expect(!(prompt.system + prompt.user).contains(secret))
                 for entry in audit.entries where entry.stage != "deliver" {

@@ -137,6 +137,10 @@ public struct ReviewRules: Sendable {
     public var belowScore: Int
     /// Offers of at least this many percent go to review (`review.offer_percent_at_least`, default 20).
     public var offerPercentAtLeast: Int
+    /// Whether the win-back answer to an order cancelled by the customer (or for another reason)
+    /// always goes to review (`review.cancellation_win_backs`, default true): a cancelled order is
+    /// a sensitive moment.
+    public var cancellationWinBacks: Bool = true
 
     /// Creates review rules; defaults send vip email, scores below 80 and offers of 20 % or more to review.
     public init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {
@@ -152,8 +156,12 @@ public struct FlowSettings: Sendable {
     public var delay: TimeInterval
     /// Older events are stale (`window_days`).
     public var window: TimeInterval
-    /// Whether marketing consent is required (`require_consent`).
+    /// Whether marketing consent is required (`require_consent`). The order flows are
+    /// transactional and ask for consent only for their marketing messages.
     public var requiresConsent: Bool
+    /// Days after the expected delivery that the review request goes out (`review_request_days`,
+    /// orderCreated only).
+    public var reviewRequestDays: Int = 7
 
     /// Creates flow settings; `delay` and `window` are in seconds (defaults 0 and 7 days).
     public init(delay: TimeInterval = 0, window: TimeInterval = 7 * 86_400, requiresConsent: Bool = true) {
@@ -162,9 +170,12 @@ public struct FlowSettings: Sendable {
         self.requiresConsent = requiresConsent
     }
 
-    /// Built-in settings: abandoned carts wait 1 hour, stay eligible 7 days, and need consent.
+    /// Built-in settings: abandoned carts wait 1 hour, stay eligible 7 days, and need consent; an
+    /// order's series is planned within 3 days of the order; a cancellation is answered within 7 days.
     public static let defaults: [FlowKind: FlowSettings] = [
-        .cartAbandoned: FlowSettings(delay: 60 * 60, window: 7 * 86_400, requiresConsent: true)
+        .cartAbandoned: FlowSettings(delay: 60 * 60, window: 7 * 86_400, requiresConsent: true),
+        .orderCreated: FlowSettings(delay: 0, window: 3 * 86_400, requiresConsent: false),
+        .orderCancelled: FlowSettings(delay: 0, window: 7 * 86_400, requiresConsent: false),
     ]
 }
 

@@ -5,6 +5,10 @@ public protocol EmailService: Sendable {
     /// Hands the email over. Returns where it went (an ESP message id or an outbox path).
     /// Throws `DeliveryError` when it could not; its `isRetryable` says whether to try again.
     func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt
+    /// Stops the messages of a series (`X-Tidings-Series`) that are scheduled after `after` and so
+    /// not sent yet; returns their references. Messages already due are left alone: they went out.
+    /// Throws `DeliveryError` when the service cannot say.
+    func cancelScheduled(series: String, after: Date) async throws -> [String]
 }
 
 /// Proof of hand-over.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The embedded default `EmailService`: writes each email as an RFC 5322 `.eml` file into a folder
@@ -7,6 +8,11 @@ import Foundation
 /// so a listing sorts by send time. Files are written atomically (temporary file, then rename), and the
 /// name depends only on what the Message-ID depends on, so a replayed event replaces its file rather
 /// than adding a second one.
+///
+/// It is a scheduled outbox: a file whose X-Tidings-Send-At has not come is "not sent yet". Messages
+/// of a series (X-Tidings-Series, an order's post-purchase series) are also listed in
+/// `.series/<hash>.list`, so `cancelScheduled` stops the unsent ones by moving them to `cancelled/`
+/// without reading the rest of the outbox.
 public struct OutboxEmailService: EmailService {
     /// The folder the `.eml` files go to; created on first delivery when missing.
     public let directory: URL
@@ -24,13 +30,98 @@ public struct OutboxEmailService: EmailService {
     /// service "outbox"; a full disk or another passing condition is marked retryable.
     public func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
         do {
+            let name = Self.fileName(for: email)
             let url = try AtomicFile.write(
-                MIMEMessage.serialize(email), directory: directory, name: Self.fileName(for: email),
-                sync: syncsToDisk)
+                MIMEMessage.serialize(email), directory: directory, name: name, sync: syncsToDisk)
+            if let series = email.extraHeaders.first(where: { $0.name == "X-Tidings-Series" })?.value {
+                try Self.appendToSeriesIndex(name, series: series, in: directory)
+            }
             return DeliveryReceipt(service: "outbox", reference: url.path)
-        } catch {
+        } catch let error as FileWriteError {
             throw DeliveryError(service: "outbox", reason: error.description, isRetryable: error.isRetryable)
         }
+    }
+
+    /// Moves the series' files whose X-Tidings-Send-At is after `after` into `cancelled/`, where they
+    /// stay for inspection; the outbox is a scheduled outbox, so a file whose send time has not come
+    /// has not been sent. Returns the new paths. Reads only the series' own index (see `deliver`),
+    /// never the whole outbox, so the cost does not grow with the outbox.
+    public func cancelScheduled(series: String, after: Date) async throws -> [String] {
+        let index = Self.seriesIndex(series, in: directory)
+        guard FileManager.default.fileExists(atPath: index.path) else { return [] }
+        let names: [String]
+        do {
+            names = try String(contentsOf: index, encoding: .utf8).split(separator: "\n").map(String.init)
+        } catch {
+            throw DeliveryError(service: "outbox", reason: "cannot read \(index.path): \(error)", isRetryable: true)
+        }
+        let cancelledFolder = directory.appendingPathComponent("cancelled")
+        var moved: [String] = []
+        for name in Set(names).sorted() {
+            let source = directory.appendingPathComponent(name)
+            // The index names files by the rules of `fileName(for:)`; anything else is not ours to move.
+            guard name == Self.safeFileName(name), let headers = Self.headers(of: source),
+                headers["x-tidings-series"] == series,
+                let sendAt = headers["x-tidings-send-at"].flatMap(ISO8601.parse), sendAt > after
+            else { continue }
+            do {
+                try FileManager.default.createDirectory(at: cancelledFolder, withIntermediateDirectories: true)
+                let target = cancelledFolder.appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: target.path) {
+                    try FileManager.default.removeItem(at: target)
+                }
+                try FileManager.default.moveItem(at: source, to: target)
+                moved.append(target.path)
+            } catch {
+                throw DeliveryError(service: "outbox", reason: "cannot cancel \(name): \(error)", isRetryable: true)
+            }
+        }
+        return moved
+    }
+
+    /// The file listing a series' outbox files, one name a line: `.series/<hash of the key>.list`.
+    static func seriesIndex(_ series: String, in directory: URL) -> URL {
+        let digest = SHA256.hash(data: Array(series.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return directory.appendingPathComponent(".series/\(digest).list")
+    }
+
+    /// Appends a file name to its series' index. A line is far below PIPE_BUF, so an O_APPEND write
+    /// lands whole even with concurrent writers; a name listed twice (a retry) is harmless.
+    static func appendToSeriesIndex(_ name: String, series: String, in directory: URL) throws {
+        let index = seriesIndex(series, in: directory)
+        try FileManager.default.createDirectory(
+            at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let descriptor = open(index.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DeliveryError(service: "outbox", reason: "cannot open \(index.path)", isRetryable: true)
+        }
+        defer { close(descriptor) }
+        let line = Array((name + "\n").utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count else {
+            throw DeliveryError(service: "outbox", reason: "cannot append to \(index.path)", isRetryable: true)
+        }
+    }
+
+    static func safeFileName(_ name: String) -> String {
+        String(name.filter { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+    }
+
+    /// The header section of an .eml file, names lower-cased; nil when it cannot be read.
+    static func headers(of file: URL) -> [String: String]? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        // The Tidings headers sit in the first few kilobytes; the body is never needed.
+        guard let data = try? handle.read(upToCount: 16 * 1024) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        let section = text.components(separatedBy: "\r\n\r\n").first ?? text
+        var headers: [String: String] = [:]
+        for line in section.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("\t") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
+        }
+        return headers
     }
 
     /// The file name an email is stored under (see the type's documentation).

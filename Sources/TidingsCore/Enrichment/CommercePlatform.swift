@@ -10,6 +10,8 @@ public protocol CommercePlatform: Sendable {
     func orders(customerID: String) async throws -> [OrderRecord]
     /// A cart by id, for thin webhooks that carry only the id; nil when it no longer exists.
     func cart(id: String) async throws -> (cart: Cart, customerID: String?)?
+    /// An order by id, for thin order webhooks that carry only the id; nil when it does not exist.
+    func order(id: String) async throws -> PlacedOrder?
     /// The catalog with co-purchase counts. Implementations load it once and keep it.
     func catalog() async throws -> Catalog
 }

@@ -57,13 +57,22 @@ public struct EventDecoder: Sendable {
         let headers = delivery.headers
 
         if let topic = headers["x-shopify-topic"] {
+            if topic.hasPrefix("orders/") {
+                return try ShopifyOrderDecoder.decode(root, topic: topic, headers: headers)
+            }
             return try ShopifyCheckoutDecoder.decode(root, topic: topic, headers: headers)
         }
         if root.value("event") != nil, root.value("payload") != nil {
             return try CanonicalEventDecoder.decode(root, headers: headers)
         }
         if root.value("scope") != nil, root.value("store_id") != nil || root.value("producer") != nil {
-            return try BigCommerceCartDecoder.decode(root, headers: headers)
+            return try BigCommerceCallbackDecoder.decode(root, headers: headers)
+        }
+        // A bare Shopify order: cancelled_at tells the two order topics apart.
+        if root.value("order_number") != nil, root.value("line_items") != nil {
+            let cancelled = root.value("cancelled_at").map { $0 != .null } ?? false
+            return try ShopifyOrderDecoder.decode(
+                root, topic: cancelled ? "orders/cancelled" : "orders/create", headers: headers)
         }
         if root.value("abandoned_checkout_url") != nil
             || (root.value("line_items") != nil && root.value("token") != nil)
@@ -72,7 +81,9 @@ public struct EventDecoder: Sendable {
         }
         throw InputError(
             .unrecognizedShape, path: root.path,
-            reason: "not a Shopify checkout, a BigCommerce callback, a canonical Tidings event or a recorded delivery")
+            reason:
+                "not a Shopify checkout or order, a BigCommerce callback, a canonical Tidings event or a recorded delivery"
+        )
     }
 
     /// A stable id for bytes that could not be understood, so the audit can still name them.

@@ -19,8 +19,17 @@ public struct OfflineCopywriter: LanguageModel {
         return String(decoding: try encoder.encode(draft), as: UTF8.self)
     }
 
-    /// The draft for a context.
+    /// The draft for a context: an order's message when the context is about an order, else the
+    /// abandoned-cart email.
     public func write(_ context: PromptContext) -> Draft {
+        if let order = context.order {
+            return writeOrderMessage(context, order: order)
+        }
+        return writeCartRecovery(context)
+    }
+
+    /// The abandoned-cart email.
+    func writeCartRecovery(_ context: PromptContext) -> Draft {
         var choice = PhraseChooser(seed: context.eventID)
         let name = context.customer.firstName
         let lead = context.items.first
@@ -107,12 +116,12 @@ public struct OfflineCopywriter: LanguageModel {
         _ context: PromptContext, itemList: String, lead: PromptContext.Item?, choice: inout PhraseChooser
     ) -> String {
         let leadTitle = lead?.title ?? "your picks"
-        switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis.kind) ?? .distracted {
+        switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis?.kind ?? "") ?? .distracted {
         case .shippingCost:
             let shipping = context.shipping.map { "shipping came to \($0)" } ?? "shipping added up"
             if context.offer != nil {
                 return
-                    "You left \(itemList) in your cart, and we noticed \(shipping) on a \(context.cartSubtotal) order. "
+                    "You left \(itemList) in your cart, and we noticed \(shipping) on a \(context.cartSubtotal ?? "") order. "
                     + "That is a lot to pay for the trip, so the shipping is on us this time."
             }
             return "You left \(itemList) in your cart, and we noticed \(shipping). Combining items into one order "
@@ -125,7 +134,7 @@ public struct OfflineCopywriter: LanguageModel {
                     "Take your time with it; your cart is saved exactly as you left it.",
                 ])
         case .discountCodeFailed:
-            let code = context.hypothesis.evidence.first.flatMap(Self.quotedCode) ?? "the code you tried"
+            let code = context.hypothesis?.evidence.first.flatMap(Self.quotedCode) ?? "the code you tried"
             return "It looks like \(code) did not work at checkout, and we are sorry about that. "
                 + "Your \(itemList) \(context.items.count == 1 ? "is" : "are") still in your cart."
         case .sizeUncertainty:
@@ -198,7 +207,7 @@ public struct OfflineCopywriter: LanguageModel {
         }
         // The subject that answers the hypothesis leads; the name-and-item reminder follows.
         var options: [String?] = []
-        switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis.kind) ?? .distracted {
+        switch AbandonmentHypothesis.Kind(rawValue: context.hypothesis?.kind ?? "") ?? .distracted {
         case .shippingCost:
             options.append(
                 context.offer != nil
@@ -286,7 +295,8 @@ public struct OfflineCopywriter: LanguageModel {
     }
 
     static func readableDay(_ iso: String) -> String {
-        guard let date = ISO8601.parse(iso) else { return iso }
+        // A bare day ("2026-11-29") reads the same as midnight UTC of it.
+        guard let date = ISO8601.parse(iso.count == 10 ? iso + "T00:00:00Z" : iso) else { return iso }
         let months = [
             "January", "February", "March", "April", "May", "June", "July", "August", "September",
             "October", "November", "December",

@@ -15,6 +15,20 @@ public struct GuardVerdict: Sendable, Hashable {
         case cartAlreadyHandled = "cart_already_handled"
         /// Nothing in the cart can be bought any more.
         case cartUnavailable = "cart_unavailable"
+        /// The order's series (or the answer to its cancellation) was already planned.
+        case orderAlreadyHandled = "order_already_handled"
+        /// The platform has no such order.
+        case orderUnavailable = "order_unavailable"
+        /// BigCommerce fires order-created for checkouts that never completed (status 0).
+        case incompleteOrder = "incomplete_order"
+        /// The order was cancelled before its series was planned.
+        case orderCancelled = "order_cancelled"
+        /// A status change that is not a cancellation, sent to orderCancelled.
+        case notCancelled = "not_cancelled"
+        /// The shop cancelled the order as fraud: never emailed.
+        case fraud
+        /// The customer cancelled another order within days: no win-back on top.
+        case repeatCancellation = "repeat_cancellation"
     }
 
     /// Which guard stopped the event.
@@ -45,21 +59,10 @@ public struct Guards: Sendable {
         self.settings = settings
     }
 
-    /// Duplicate event, duplicate cart, and, when the payload carries the cart, its timing and a
-    /// checkout already completed. A thin payload's cart is timed after enrichment
-    /// (`checkTiming`), by its own last activity rather than the webhook's time.
-    public func checkEvent(_ event: LifecycleEvent, now: Date, alreadyHandled: Bool, cartAlreadyHandled: Bool)
-        -> GuardVerdict?
-    {
-        if alreadyHandled {
-            return GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome")
-        }
-        if cartAlreadyHandled {
-            return GuardVerdict(
-                .cartAlreadyHandled,
-                "cart \(event.cart.cartID) already had its email within the last \(Self.describe(settings.window))")
-        }
-        guard case .complete(let cart) = event.cart else { return nil }
+    /// A cart the payload carries: stale, too soon, or a checkout already completed. A thin
+    /// payload's cart is timed after enrichment (`checkTiming`), by its own last activity rather
+    /// than the webhook's time.
+    public func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
         if let verdict = checkTiming(abandonedAt: cart.abandonedAt, now: now) { return verdict }
         if let completedAt = cart.completedAt {
             return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")

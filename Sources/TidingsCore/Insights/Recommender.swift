@@ -19,9 +19,14 @@ public struct Recommender: Sendable {
     /// Up to `limit` in-stock products for the cart, best first: co-purchases, then best sellers
     /// of the cart's categories.
     public func recommend(for cart: Cart, profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
-        let inCart = Set(cart.items.map(\.productID))
+        recommend(for: cart.items, profile: profile, catalog: catalog)
+    }
+
+    /// Up to `limit` in-stock products that go with `items` (a cart's or an order's lines), best first.
+    public func recommend(for items: [CartItem], profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
+        let inCart = Set(items.map(\.productID))
         let excluded = inCart.union(profile.purchasedProductIDs)
-        let usualSpend = max(profile.averageOrderValue?.amount ?? 0, cart.items.map(\.price.amount).max() ?? 0)
+        let usualSpend = max(profile.averageOrderValue?.amount ?? 0, items.map(\.price.amount).max() ?? 0)
         let ceiling = usualSpend * priceCeilingMultiple
         func affordable(_ product: Product) -> Bool { product.price.amount <= ceiling }
         var scores: [String: (score: Double, anchor: String)] = [:]
@@ -48,7 +53,7 @@ public struct Recommender: Sendable {
         }
         if picks.count < limit {
             // Too little co-purchase evidence: fill with the best sellers of the cart's categories.
-            let categories = Set(cart.items.compactMap { $0.category ?? catalog[$0.productID]?.category })
+            let categories = Set(items.compactMap { $0.category ?? catalog[$0.productID]?.category })
             let chosen = Set(picks.map(\.product.id))
             let fillers = catalog.products.values.filter {
                 categories.contains($0.category) && $0.isInStock && affordable($0) && !excluded.contains($0.id)

@@ -28,23 +28,69 @@ public struct LifecycleEvent: Sendable {
     public var shop: String
     /// Who the event is about, as far as the payload tells.
     public var customer: CustomerReference
-    /// The cart this event concerns, complete or as a reference enrichment resolves.
-    public var cart: CartSubject
+    /// What the event is about: a cart or an order, complete or as a reference enrichment resolves.
+    public var subject: EventSubject
     /// Where the event came from: platform, topic and the delivery's headers.
     public var source: EventSource
 
     /// Creates an event from its parts; decoders build these from platform payloads.
     public init(
         flow: FlowKind, id: String, occurredAt: Date, shop: String, customer: CustomerReference,
-        cart: CartSubject, source: EventSource
+        subject: EventSubject, source: EventSource
     ) {
         self.flow = flow
         self.id = id
         self.occurredAt = occurredAt
         self.shop = shop
         self.customer = customer
-        self.cart = cart
+        self.subject = subject
         self.source = source
+    }
+
+    /// Creates a cart event; the form the cart decoders use.
+    public init(
+        flow: FlowKind, id: String, occurredAt: Date, shop: String, customer: CustomerReference,
+        cart: CartSubject, source: EventSource
+    ) {
+        self.init(
+            flow: flow, id: id, occurredAt: occurredAt, shop: shop, customer: customer, subject: .cart(cart),
+            source: source)
+    }
+
+    /// The cart this event concerns; nil when it is about something else.
+    public var cart: CartSubject? {
+        if case .cart(let cart) = subject { return cart }
+        return nil
+    }
+
+    /// The order this event concerns; nil when it is about something else.
+    public var order: OrderSubject? {
+        if case .order(let order) = subject { return order }
+        return nil
+    }
+}
+
+/// What an event is about. Each flow reads the case it handles; the others are bad input for it.
+public enum EventSubject: Sendable {
+    /// An abandoned cart or checkout.
+    case cart(CartSubject)
+    /// A placed or cancelled order.
+    case order(OrderSubject)
+
+    /// "cart" or "order", for the audit.
+    public var kind: String {
+        switch self {
+        case .cart: return "cart"
+        case .order: return "order"
+        }
+    }
+
+    /// The platform's id of the cart or order.
+    public var id: String {
+        switch self {
+        case .cart(let cart): return cart.cartID
+        case .order(let order): return order.orderID
+        }
     }
 }
 

@@ -1,32 +1,48 @@
 import Foundation
 
-/// One lifecycle use case as data: its settings and the prompt it writes with. The four handlers
+/// One lifecycle use case as data: its settings and its planner. The four handlers
 /// differ only in their `Flow`.
 public struct Flow: Sendable {
     /// Which lifecycle use case this is; events of another kind are rejected.
     public var kind: FlowKind
     /// Delay, window and consent rules for this flow.
     public var settings: FlowSettings
-    /// The prompt template in `PromptLibrary`.
-    public var promptID: String
+    /// The flow's own part: its guards, enrichment, insights and plan of messages.
+    public var planner: any FlowPlanner
 
-    /// Creates a flow; `promptID` must name a template in `PromptLibrary`, or every event fails.
-    public init(kind: FlowKind, settings: FlowSettings, promptID: String) {
+    /// Creates a flow from its kind, settings and planner.
+    public init(kind: FlowKind, settings: FlowSettings, planner: any FlowPlanner) {
         self.kind = kind
         self.settings = settings
-        self.promptID = promptID
+        self.planner = planner
     }
 
     /// The abandoned-cart flow under a configuration.
     public static func cartAbandoned(_ configuration: Configuration) -> Flow {
-        Flow(kind: .cartAbandoned, settings: configuration.settings(for: .cartAbandoned), promptID: "cart_abandoned")
+        Flow(
+            kind: .cartAbandoned, settings: configuration.settings(for: .cartAbandoned), planner: CartAbandonedPlanner()
+        )
+    }
+
+    /// The post-purchase series flow under a configuration.
+    public static func orderCreated(_ configuration: Configuration) -> Flow {
+        Flow(kind: .orderCreated, settings: configuration.settings(for: .orderCreated), planner: OrderCreatedPlanner())
+    }
+
+    /// The cancelled-order flow under a configuration.
+    public static func orderCancelled(_ configuration: Configuration) -> Flow {
+        Flow(
+            kind: .orderCancelled, settings: configuration.settings(for: .orderCancelled),
+            planner: OrderCancelledPlanner())
     }
 
     /// The flow of a kind, for the kinds this build implements.
     public static func named(_ kind: FlowKind, _ configuration: Configuration) -> Flow? {
         switch kind {
         case .cartAbandoned: return .cartAbandoned(configuration)
-        case .orderCreated, .orderCancelled, .winBack: return nil
+        case .orderCreated: return .orderCreated(configuration)
+        case .orderCancelled: return .orderCancelled(configuration)
+        case .winBack: return nil
         }
     }
 }

@@ -60,7 +60,7 @@ struct Failure: Error {
 }
 
 /// The state of one event going through the pipeline.
-struct Run {
+struct Run: Sendable {
     let pipeline: Pipeline
     var eventID: String
     let correlationID: String
@@ -143,161 +143,118 @@ struct Run {
             "normalize",
             [
                 "platform": .string(event.source.platform.rawValue), "topic": .string(event.source.topic),
-                "shop": .string(event.shop), "cart_id": .string(event.cart.cartID),
+                "shop": .string(event.shop), "\(event.subject.kind)_id": .string(event.subject.id),
                 "customer_id": event.customer.id.map(JSONValue.string) ?? .null,
                 "occurred_at": .string(ISO8601.format(event.occurredAt)),
             ])
 
-        // Guards that need only the event.
+        // The duplicate-event guard is the same for every flow; the rest is the flow's.
         let settings = pipeline.flow.settings
         let lookback = now.addingTimeInterval(-(settings.window + settings.delay + 86_400))
-        let cartKey = Self.cartKey(event)
         let handled: Bool
-        let cartHandled: Bool
         do {
             handled = try stages.audit.hasFinalOutcome(eventID: event.id, since: lookback)
-            cartHandled =
-                try !handled
-                && stages.audit.hasFinalOutcome(forKey: cartKey, since: now.addingTimeInterval(-settings.window))
         } catch {
             throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
         }
-        let guards = Guards(settings: settings)
-        if let verdict = guards.checkEvent(event, now: now, alreadyHandled: handled, cartAlreadyHandled: cartHandled) {
+        if handled {
+            return try stop(GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome"))
+        }
+
+        switch try await pipeline.flow.planner.plan(event, in: FlowContext(run: self)) {
+        case .stop(let verdict):
             return try stop(verdict)
+        case .messages(let messages):
+            return finish(messages)
         }
+    }
 
-        // Enrich.
-        guard let platform = stages.platform(for: event.source.platform) else {
-            throw Failure(
-                reason: "no_platform: no commerce platform is configured for \(event.source.platform.rawValue)",
-                retryable: false)
+    /// The terminal outcome of composed messages: sent when every message went to the email
+    /// service, queued for review when any waits for a human (the others are out already).
+    func finish(_ messages: [ComposedMessage]) -> OutcomeReport {
+        let reviewed = messages.filter { $0.outcome == .queuedForReview }
+        let keys = messages.flatMap(\.dedupeKeys)
+        var facts: [String: JSONValue] = [:]
+        if !keys.isEmpty { facts[AuditEntry.dedupeKeysFact] = .array(Array(Set(keys)).sorted().map(JSONValue.string)) }
+        if messages.count > 1 {
+            facts["steps"] = .array(
+                messages.map {
+                    .object([
+                        "step": .string($0.step), "outcome": .string($0.outcome.rawValue),
+                        "send_at": .string(ISO8601.format($0.sendAt)), "reference": .string($0.reference),
+                    ])
+                })
         }
-        let catalog: Catalog
-        var cart: Cart
-        var customerReference = event.customer
-        let customerRecord: CustomerRecord?
-        let orders: [OrderRecord]
-        do {
-            catalog = try await platform.catalog()
-            switch event.cart {
-            case .complete(let complete): cart = complete
-            case .reference(let cartID):
-                guard let found = try await platform.cart(id: cartID) else {
-                    return try stop(
-                        GuardVerdict(
-                            .alreadyConverted, "cart \(cartID) no longer exists on the platform (converted or deleted)")
-                    )
-                }
-                cart = found.cart
-                customerReference.id = found.customerID
-                if let verdict = guards.checkTiming(abandonedAt: cart.abandonedAt, now: now) {
-                    return try stop(verdict)
-                }
-            }
-            customerRecord = try await customerReference.id.asyncFlatMap { try await platform.customer(id: $0) }
-            orders = try await customerReference.id.asyncFlatMap { try await platform.orders(customerID: $0) } ?? []
-        } catch let error as PlatformError {
-            throw Failure(reason: "platform_unavailable: \(error)", retryable: error.isRetryable)
-        }
-        for index in cart.items.indices where cart.items[index].category == nil {
-            cart.items[index].category = catalog[cart.items[index].productID]?.category
-        }
-        let profile = ProfileBuilder().build(
-            reference: customerReference, record: customerRecord, orders: orders, catalog: catalog,
-            currency: cart.currency)
-        try record(
-            "enrich",
-            [
-                "customer_id": profile.customerID.map(JSONValue.string) ?? .null, "tier": .string(profile.tier),
-                "order_count": .int(profile.orderCount), "total_spent": .string(profile.totalSpent.plainAmount),
-                "consent": .string(profile.consent.rawValue), "guest": .bool(customerReference.id == nil),
-                "top_categories": .array(profile.topCategories.map(JSONValue.string)),
-            ])
-        if let verdict = guards.checkCustomer(profile, cart: cart) {
-            return try stop(verdict)
-        }
-        // Items that sold out since are not featured; a cart with nothing left is not written to.
-        let soldOut = cart.items.filter { catalog[$0.productID]?.isInStock != true }
-        if soldOut.count == cart.items.count {
-            return try stop(GuardVerdict(.cartUnavailable, "nothing in cart \(cart.id) is in stock any more"))
-        }
-        var offered = cart
-        offered.items.removeAll { soldOut.contains($0) }
+        let reason: String? =
+            reviewed.isEmpty
+            ? nil
+            : "review: "
+                + reviewed.map {
+                    (messages.count > 1 ? "\($0.step): " : "") + $0.reviewReasons.joined(separator: "; ")
+                }.joined(separator: " | ")
+        return finish(
+            report(
+                reviewed.isEmpty ? .sent : .queuedForReview, reason: reason, subject: messages.first?.subject,
+                messages: messages.map(\.reference)),
+            facts: facts, delivered: true)
+    }
 
-        // Insights and offer.
-        let signals = AbandonmentAnalyst().hypotheses(cart: cart, profile: profile)
-        let insights = Insights(
-            hypothesis: signals[0], signals: signals,
-            recommendations: Recommender().recommend(for: cart, profile: profile, catalog: catalog))
-        let offer = OfferPolicy(policy: configuration.policy).offer(
-            hypothesis: insights.hypothesis, profile: profile, cart: cart, eventID: event.id, now: now)
-        var insightFacts: [String: JSONValue] = [:]
-        insightFacts["hypothesis"] = .string(insights.hypothesis.kind.rawValue)
-        insightFacts["evidence"] = .array(insights.hypothesis.evidence.map(JSONValue.string))
-        insightFacts["other_signals"] = .array(signals.dropFirst().map { JSONValue.string($0.kind.rawValue) })
-        insightFacts["recommendations"] = .array(insights.recommendations.map { JSONValue.string($0.product.id) })
-        if let offer { insightFacts["offer"] = .string("\(offer.kind.rawValue) \(offer.percent)% \(offer.code)") }
-        try record("insights", insightFacts)
-
-        // Prompt and generation.
-        let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
-        let checkoutURL =
-            cart.recoveryURL.flatMap { validator.isAllowedLink($0) ? $0 : nil }
-            ?? configuration.brand.storefrontURL + "/cart"
-        let context = PromptContext(
-            eventID: event.id, flow: pipeline.flow.kind, brand: configuration.brand, profile: profile, cart: offered,
-            insights: insights, offer: offer, soldOut: soldOut, subjectMaxLength: configuration.policy.subjectMaxLength,
-            now: now)
+    /// The shared back half for one planned message: prompt, generate, validate, route, render,
+    /// deliver. Non-mutating, so a flow may compose several messages at once.
+    func compose(_ message: PlannedMessage) async throws -> ComposedMessage {
+        let stepFacts: [String: JSONValue] = ["step": .string(message.step)]
         let prompt: Prompt
         do {
-            prompt = try pipeline.prompts.prompt(pipeline.flow.promptID, context: context)
+            prompt = try pipeline.prompts.prompt(message.promptID, context: message.context)
         } catch {
             throw Failure(reason: "prompt_unavailable: \(error)", retryable: false)
         }
-        try record("prompt", ["template": .string(prompt.reference), "context_bytes": .int(prompt.user.utf8.count)])
+        try record(
+            "prompt",
+            stepFacts.merging(
+                ["template": .string(prompt.reference), "context_bytes": .int(prompt.user.utf8.count)]
+            ) { $1 })
 
-        let facts = DraftValidator.Facts(
-            catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-            personalData: [
-                profile.email, profile.lastName, customerRecord?.email, customerRecord?.lastName, event.customer.email,
-                event.customer.lastName,
-            ].compactMap { $0 },
-            cartTitles: offered.items.map(\.title))
-        var (draft, writer) = try await generate(prompt, using: stages.model, checkoutURL: checkoutURL)
-        var findings = validator.validate(draft, facts: facts)
-        var decision = Router(rules: configuration.review).decide(findings: findings, tier: profile.tier, offer: offer)
-        if case .reject = decision, writer != pipeline.fallbackWriter.name {
-            try record("validate", validationFacts(findings, decision: decision, writer: writer))
-            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, checkoutURL: checkoutURL)
-            findings = validator.validate(draft, facts: facts)
-            decision = Router(rules: configuration.review).decide(findings: findings, tier: profile.tier, offer: offer)
+        let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
+        let router = Router(rules: configuration.review)
+        func decide(_ findings: Findings) -> Decision {
+            let decision = router.decide(
+                findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
+            guard let forced = message.reviewReason else { return decision }
+            switch decision {
+            case .send: return .review(reasons: [forced])
+            case .review(let reasons): return .review(reasons: reasons + [forced])
+            case .reject: return decision
+            }
         }
-        try record("validate", validationFacts(findings, decision: decision, writer: writer))
+        var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
+        var findings = validator.validate(draft, facts: message.checks)
+        var decision = decide(findings)
+        if case .reject = decision, writer != pipeline.fallbackWriter.name {
+            try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
+            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, link: message.callToActionURL)
+            findings = validator.validate(draft, facts: message.checks)
+            decision = decide(findings)
+        }
+        try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
         if case .reject(let reasons) = decision {
             throw Failure(reason: "draft_rejected: \(reasons.joined(separator: "; "))", retryable: false)
         }
 
         // Render.
-        guard let email = profile.email else {
-            return try stop(GuardVerdict(.noRecipient, "no email address to write to"))
-        }
-        // A guest has no platform id; a hash of their address keys the unsubscribe link instead.
-        let customerID = profile.customerID ?? Self.guestKey(email: email)
         let subject = draft.subjects[0]
-        // The planned send time, not "now": a retry of the same event renders the same Message-ID
-        // and outbox file, so a repeated hand-over replaces instead of duplicating.
-        let sendAt = cart.abandonedAt.addingTimeInterval(settings.delay)
         var products: [String: Product] = [:]
-        for id in draft.productPicks + draft.blocks.compactMap(\.productID) { products[id] = catalog[id] }
+        for id in draft.productPicks + draft.blocks.compactMap(\.productID) {
+            products[id] = message.checks.catalog[id]
+        }
         let rendered: RenderedEmail
         do {
             rendered = try pipeline.renderer.render(
                 RenderRequest(
-                    draft: draft, subject: subject, brand: configuration.brand,
-                    recipient: Mailbox(name: profile.firstName, address: email), customerID: customerID,
-                    products: products, eventID: event.id, flow: pipeline.flow.kind, prompt: prompt.reference, now: now,
-                    sendAt: sendAt))
+                    draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
+                    customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
+                    prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
+                    seriesKey: message.seriesKey))
         } catch {
             throw Failure(reason: "render_failed: \(error)", retryable: false)
         }
@@ -306,7 +263,12 @@ struct Run {
             throw Failure(
                 reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
         }
-        try record("render", ["message_id": .string(rendered.messageID), "subject": .string(subject)])
+        try record(
+            "render",
+            stepFacts.merging([
+                "message_id": .string(rendered.messageID), "subject": .string(subject),
+                "send_at": .string(ISO8601.format(message.sendAt)),
+            ]) { $1 })
 
         // Route and deliver.
         switch decision {
@@ -321,26 +283,31 @@ struct Run {
             // is out: a failed audit write is logged, never turned into a retry that sends again.
             try? record(
                 "deliver",
-                ["service": .string(receipt.service), "reference": .string(receipt.reference), "to": .string(email)])
-            return finish(
-                report(.sent, subject: subject, messages: [receipt.reference]),
-                facts: [AuditEntry.dedupeKeysFact: [.string(Self.cartKey(event))]], delivered: true)
+                stepFacts.merging([
+                    "service": .string(receipt.service), "reference": .string(receipt.reference),
+                    "to": .string(message.recipient.address),
+                ]) { $1 })
+            return ComposedMessage(
+                step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
+                sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
         case .review(let reasons):
             let reference: String
             do {
                 reference = try await stages.review.enqueue(
                     ReviewItem(
-                        eventID: event.id, flow: pipeline.flow.kind, reasons: reasons, score: findings.score,
+                        eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: findings.score,
                         draft: draft, email: rendered))
             } catch {
                 throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
             }
-            try? record("review", ["reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string))])
-            return finish(
-                report(
-                    .queuedForReview, reason: "review: \(reasons.joined(separator: "; "))", subject: subject,
-                    messages: [reference]),
-                facts: [AuditEntry.dedupeKeysFact: [.string(Self.cartKey(event))]], delivered: true)
+            try? record(
+                "review",
+                stepFacts.merging([
+                    "reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string)),
+                ]) { $1 })
+            return ComposedMessage(
+                step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
+                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
         case .reject:
             throw Failure(reason: "draft_rejected", retryable: false)
         }
@@ -348,11 +315,10 @@ struct Run {
 
     /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
     /// offline copywriter, and the audit says so.
-    func generate(_ prompt: Prompt, using model: any LanguageModel, checkoutURL: String) async throws -> (Draft, String)
-    {
+    func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
         do {
             let text = try await model.complete(prompt)
-            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(checkoutURL)
+            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
             try record(
                 "generate",
                 [
@@ -372,28 +338,18 @@ struct Run {
                     "writer": .string(model.name), "error": .string("\(error)"),
                     "fallback": .string(pipeline.fallbackWriter.name),
                 ])
-            return try await generate(prompt, using: pipeline.fallbackWriter, checkoutURL: checkoutURL)
+            return try await generate(prompt, using: pipeline.fallbackWriter, link: link)
         }
     }
 
-    func validationFacts(_ findings: Findings, decision: Decision, writer: String) -> [String: JSONValue] {
+    func validationFacts(_ findings: Findings, decision: Decision, writer: String, step: String) -> [String: JSONValue]
+    {
         [
-            "writer": .string(writer), "score": .int(findings.score), "decision": .string(decision.name),
+            "step": .string(step), "writer": .string(writer), "score": .int(findings.score),
+            "decision": .string(decision.name),
             "findings": .array(
                 findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
         ]
-    }
-
-    /// A guest's stable unsubscribe identity: a hash of the address, so every later email to the
-    /// same person carries a link that reaches the same suppression, without the address itself.
-    static func guestKey(email: String) -> String {
-        let digest = SHA256.hash(data: Array(email.lowercased().utf8))
-        return "guest:" + digest.prefix(16).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-    }
-
-    /// The key one cart's email is remembered under, whatever event carried it.
-    static func cartKey(_ event: LifecycleEvent) -> String {
-        "\(event.flow.rawValue):\(event.source.platform.rawValue):cart:\(event.cart.cartID)"
     }
 
     func stop(_ verdict: GuardVerdict) throws -> OutcomeReport {

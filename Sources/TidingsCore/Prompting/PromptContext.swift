@@ -84,14 +84,14 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var items: [Item]
     /// Titles of cart items that sold out since (left out of `items`, so never featured).
     public var soldOut: [String]
-    /// The cart total formatted for display ("$129.00").
-    public var cartTotal: String
-    /// The items' total before shipping and discounts.
-    public var cartSubtotal: String
+    /// The cart total formatted for display ("$129.00"); nil for messages about an order.
+    public var cartTotal: String?
+    /// The items' total before shipping and discounts; nil for messages about an order.
+    public var cartSubtotal: String?
     /// Quoted shipping formatted for display; nil when none was quoted.
     public var shipping: String?
-    /// The strongest abandonment signal: the one the email should answer.
-    public var hypothesis: Hypothesis
+    /// The strongest abandonment signal: the one the email should answer; nil outside carts.
+    public var hypothesis: Hypothesis?
     /// The weaker signals, strongest first, for context.
     public var otherSignals: [Hypothesis]
     /// Products the email may suggest, best first.
@@ -104,6 +104,32 @@ public struct PromptContext: Sendable, Codable, Hashable {
     public var checkoutURL: String
     /// The longest a subject line may be, in characters.
     public var subjectMaxLength: Int
+    /// The message's step in a series ("thank_you", "review_request"); nil for a single email.
+    public var step: String?
+    /// The order the message is about; nil for carts. `items` then holds the order's lines.
+    public var order: OrderFacts?
+
+    /// An order as the writer sees it: no address, no payment details.
+    public struct OrderFacts: Sendable, Codable, Hashable {
+        /// The name the customer knows it by ("#1042").
+        public var name: String
+        /// The total formatted for display.
+        public var total: String
+        /// Which of the customer's orders this is: 1 for a first order.
+        public var ordinal: Int
+        /// The shipping method's title, capped at 40 characters; nil when none.
+        public var shippingMethod: String?
+        /// The expected delivery day (yyyy-MM-dd); nil when nothing ships.
+        public var expectedDelivery: String?
+        /// Days between delivery and this message, for the review request; nil otherwise.
+        public var daysAfterDelivery: Int?
+        /// Why it was cancelled (`CancelReason`), for cancellation messages.
+        public var cancelReason: String?
+        /// The amount already refunded, formatted; nil when nothing was refunded.
+        public var refunded: String?
+        /// Titles of lines that could not be supplied (inventory cancellations).
+        public var unavailable: [String]
+    }
 }
 
 extension PromptContext {
@@ -152,6 +178,35 @@ extension PromptContext {
         }
         checkoutURL = Self.checkoutPlaceholder
         self.subjectMaxLength = subjectMaxLength
+    }
+
+    /// Builds the context of a message about an order: its lines as `items`, the order's facts,
+    /// the picks and the offer.
+    public init(
+        eventID: String, flow: FlowKind, step: String, brand: Brand, profile: CustomerProfile, order: OrderFacts,
+        items: [CartItem], soldOut: [CartItem] = [], recommendations: [Recommendation], offer: Offer?,
+        subjectMaxLength: Int, now: Date
+    ) {
+        let cart = Cart(
+            id: "", items: items, currency: items.first?.price.currency ?? "USD", subtotal: .zero("USD"),
+            shipping: nil, total: .zero("USD"), discountCodes: [], recoveryURL: nil, completedAt: nil, abandonedAt: now)
+        let placeholder = AbandonmentHypothesis(kind: .distracted, strength: 0, evidence: [])
+        self.init(
+            eventID: eventID, flow: flow, brand: brand, profile: profile, cart: cart,
+            insights: Insights(hypothesis: placeholder, signals: [placeholder], recommendations: recommendations),
+            offer: offer, soldOut: soldOut, subjectMaxLength: subjectMaxLength, now: now)
+        // An order message has no cart figures and no abandonment signal.
+        cartTotal = nil
+        cartSubtotal = nil
+        hypothesis = nil
+        otherSignals = []
+        self.step = step
+        self.order = OrderFacts(
+            name: Self.data(order.name, limit: 20), total: order.total, ordinal: order.ordinal,
+            shippingMethod: order.shippingMethod.map { Self.data($0, limit: 40) },
+            expectedDelivery: order.expectedDelivery, daysAfterDelivery: order.daysAfterDelivery,
+            cancelReason: order.cancelReason, refunded: order.refunded,
+            unavailable: order.unavailable.map { Self.data($0, limit: 80) })
     }
 
     /// Text from products or customers as inert data: control characters and angle brackets

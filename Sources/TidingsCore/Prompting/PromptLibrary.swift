@@ -83,7 +83,41 @@ public struct PromptLibrary: Sendable {
                 subject_max_length characters.
                 """,
             task: "Write the abandoned-cart email for this customer."
-        )
+        ),
+        Template(
+            id: "order_created", version: "1",
+            system: """
+                You write one message of an online shop's post-purchase series, as strict JSON matching the
+                given schema. The context's step says which: thank_you (sent at once: thank the customer for
+                this order, name what they bought, say when it should arrive; a first order welcomes them,
+                a repeat order thanks them for coming back), getting_started (when it arrives: practical
+                setup and care for the products bought), review_request (some days after delivery: ask for
+                an honest review of a product bought), recommendations (only picks from the context's
+                recommendations, each tied to what they bought). Write in the brand's voice; address the
+                customer by first name only when one is given. Name the actual products of the order; never
+                feature a product listed in sold_out. No offers. Never invent products, prices, dates,
+                links or guarantees. No urgency tricks, no ALL CAPS. Subjects: 3 to 5 options, each at most
+                subject_max_length characters.
+                """,
+            task: "Write this step of the post-purchase series for this customer's order."
+        ),
+        Template(
+            id: "order_cancelled", version: "1",
+            system: """
+                You write one email to a customer whose order was cancelled, as strict JSON matching the
+                given schema. The context's step says which answer: payment_declined (transactional: the
+                payment did not go through, nothing was charged, how to complete the purchase),
+                inventory_apology (an honest apology that the items in order.unavailable could not be
+                supplied, the refund, and only the context's recommendations as alternatives), win_back
+                (the order was cancelled by the customer or for another reason: acknowledge it plainly,
+                confirm the refund when order.refunded is given, invite them back without pressure; mention
+                an offer only if the context has one, with exactly its code and terms). Write in the brand's
+                voice; first name only when one is given. Never guess why the customer cancelled, never
+                invent products, prices, links or guarantees. No urgency tricks, no ALL CAPS. Subjects: 3 to
+                5 options, each at most subject_max_length characters.
+                """,
+            task: "Write the email that answers this cancelled order."
+        ),
     ]
 
     /// The JSON Schema of a draft; given to models with structured output and checked by the validator.

@@ -76,4 +76,11 @@ package indirect enum RecordedJSON: Sendable {
         }
         output += "\""
     }
+
+    /// An object with the named members' values replaced (in place, keeping the order); other
+    /// values are returned unchanged.
+    package func replacing(_ changes: [String: RecordedJSON]) -> RecordedJSON {
+        guard case .object(let members) = self else { return self }
+        return .object(members.map { name, value in (name, changes[name] ?? value) })
+    }
 }

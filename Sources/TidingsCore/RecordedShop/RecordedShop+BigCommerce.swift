@@ -1,6 +1,23 @@
 extension RecordedShop {
     static let bigCommerceStore = "bigcommerce/stores/nw4x7k2q/"
 
+    /// Orders placed after the order listings were recorded, which the order webhook fixtures name:
+    /// only their single-order resources exist. 901: Ava's new order, awaiting fulfillment; 902: an
+    /// incomplete checkout of hers (status 0, which V2 listings leave out anyway); 903: Noah's
+    /// order, cancelled after the payment was declined.
+    static let bigCommerceLateOrders:
+        [(
+            id: Int, customer: Int, at: ShopTime, lines: [ShopLine], statusID: Int, status: String,
+            paymentStatus: String
+        )] = [
+            (
+                901, 7, ShopTime(2026, 11, 26, 10, 14), [line(17), line(13, 0, 2)], 11, "Awaiting Fulfillment",
+                "captured"
+            ),
+            (902, 7, ShopTime(2026, 11, 26, 10, 58), [line(24)], 0, "Incomplete", ""),
+            (903, 8, ShopTime(2026, 11, 25, 9, 20), [line(5, 2)], 5, "Cancelled", "declined"),
+        ]
+
     /// BigCommerce order ids start after the sample orders' range.
     func bigCommerceOrderID(_ number: Int) -> Int { 100 + number }
 
@@ -17,6 +34,22 @@ extension RecordedShop {
                 bigCommerceOrderProduct(order, $1, orderID: id, index: $0)
             }
             files.append((root + "v2/orders/\(id)/products.json", RecordedJSON.array(lines).text))
+            files.append((root + "v2/orders/\(id).json", rendered[index].text))
+        }
+        for late in RecordedShop.bigCommerceLateOrders {
+            let order = ShopOrder(
+                customer: late.customer, createdAt: late.at, lines: late.lines, discount: nil,
+                cancelled: late.statusID == 5, financialStatus: "paid")
+            let lines = order.lines.enumerated().map {
+                bigCommerceOrderProduct(order, $1, orderID: late.id, index: $0)
+            }
+            files.append((root + "v2/orders/\(late.id)/products.json", RecordedJSON.array(lines).text))
+            let json = bigCommerceOrder(order, id: late.id).replacing([
+                "status_id": .int(late.statusID), "status": .string(late.status),
+                "custom_status": .string(late.status), "payment_status": .string(late.paymentStatus),
+                "date_shipped": .string(""), "items_shipped": .int(0),
+            ])
+            files.append((root + "v2/orders/\(late.id).json", json.text))
         }
         for (customerIndex, customer) in customers.enumerated() {
             guard let id = customer.bigCommerceID else { continue }

@@ -27,12 +27,20 @@ public struct RenderRequest: Sendable {
     public var now: Date
     /// When it should go out; equal to `now` for "send now".
     public var sendAt: Date
+    /// The message's step in its flow ("thank_you"); with the event it keeps Message-IDs apart.
+    public var step: String?
+    /// The series the message belongs to ("orderCreated:shopify:order:820982911946154508"),
+    /// written to X-Tidings-Series so a later event can stop what is not sent yet.
+    public var seriesKey: String?
 
     /// Creates a request from its parts; `customerID` must not be empty.
     public init(
         draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
-        products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date
+        products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date,
+        step: String? = nil, seriesKey: String? = nil
     ) {
+        self.step = step
+        self.seriesKey = seriesKey
         self.draft = draft
         self.subject = subject
         self.brand = brand
@@ -152,7 +160,7 @@ public struct EmailRenderer: Sendable {
 
         return RenderedEmail(
             messageID: Self.messageID(
-                eventID: request.eventID, flow: request.flow, sendAt: request.sendAt,
+                eventID: request.eventID, flow: request.flow, step: request.step, sendAt: request.sendAt,
                 storefrontURL: brand.storefrontURL),
             from: Mailbox(name: brand.fromName, address: brand.fromAddress),
             to: request.recipient,
@@ -169,7 +177,8 @@ public struct EmailRenderer: Sendable {
                 .init("X-Tidings-Flow", request.flow.rawValue),
                 .init("X-Tidings-Prompt", request.prompt),
                 .init("X-Tidings-Send-At", UTCTimestamp.iso8601(request.sendAt)),
-            ]
+            ] + (request.step.map { [.init("X-Tidings-Step", $0)] } ?? [])
+                + (request.seriesKey.map { [.init("X-Tidings-Series", $0)] } ?? [])
         )
     }
 
@@ -294,12 +303,14 @@ public struct EmailRenderer: Sendable {
     // MARK: - Message-ID
 
     /// The Message-ID (without angle brackets) for an event's email: the first 32 hex digits of
-    /// SHA-256 over event id, flow and send time, "@tidings." and the storefront's host. A replay of
-    /// the same event yields the same id, so receivers and the outbox see one message, not two.
-    public static func messageID(eventID: String, flow: FlowKind, sendAt: Date, storefrontURL: String)
+    /// SHA-256 over event id, flow, step and send time, "@tidings." and the storefront's host. A
+    /// replay of the same event yields the same id, so receivers and the outbox see one message, not two.
+    public static func messageID(
+        eventID: String, flow: FlowKind, step: String? = nil, sendAt: Date, storefrontURL: String
+    )
         -> String
     {
-        let seed = "\(eventID)\n\(flow.rawValue)\n\(UTCTimestamp.iso8601(sendAt))"
+        let seed = "\(eventID)\n\(flow.rawValue)\n\(step.map { $0 + "\n" } ?? "")\(UTCTimestamp.iso8601(sendAt))"
         let digest = SHA256.hash(data: Data(seed.utf8))
         let hex = digest.prefix(16).map { byte in
             let digits = String(byte, radix: 16)

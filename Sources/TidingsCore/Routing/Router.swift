@@ -29,14 +29,15 @@ public struct Router: Sendable {
     }
 
     /// Rejects on any error finding; otherwise sends to review when a review finding, the tier, a
-    /// low score or a large offer asks for it; else sends.
-    public func decide(findings: Findings, tier: String, offer: Offer?) -> Decision {
+    /// low score or a large offer asks for it; else sends. Pass a nil `tier` for transactional
+    /// messages: an order confirmation must not wait for a reviewer because the customer is a VIP.
+    public func decide(findings: Findings, tier: String?, offer: Offer?) -> Decision {
         let errors = findings.errors
         if !errors.isEmpty {
             return .reject(reasons: errors.map { "\($0.rule) at \($0.field): \($0.message)" })
         }
         var reasons: [String] = findings.reviewItems.map { "\($0.rule) at \($0.field)" }
-        if rules.tiers.contains(tier) { reasons.append("tier \(tier) is reviewed by rule") }
+        if let tier, rules.tiers.contains(tier) { reasons.append("tier \(tier) is reviewed by rule") }
         if findings.score < rules.belowScore { reasons.append("score \(findings.score) is below \(rules.belowScore)") }
         if let offer, offer.percent >= rules.offerPercentAtLeast {
             reasons.append("offer of \(offer.percent)% is at least \(rules.offerPercentAtLeast)%")

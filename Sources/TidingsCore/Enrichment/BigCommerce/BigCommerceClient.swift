@@ -67,6 +67,14 @@ public struct BigCommerceClient: CommercePlatform {
             .record()
     }
 
+    /// The order from V2 `/v2/orders/{id}` with its `/products`; nil on 404 (or the 204 of an empty
+    /// answer). Incomplete orders (status 0) come back with `isComplete` false.
+    public func order(id: String) async throws -> PlacedOrder? {
+        let url = "\(baseURL)/v2/orders/\(PlatformAPI.pathSegment(id))"
+        guard let (order, _) = try await api.getDecoded(BigCommerceWire.Order.self, url) else { return nil }
+        return order.placedOrder(products: try await products(ofOrder: order.id.value))
+    }
+
     /// The catalog with category names and co-purchases, loaded on first use and then kept. Throws `PlatformError`.
     public func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }

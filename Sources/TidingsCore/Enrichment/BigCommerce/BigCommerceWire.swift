@@ -78,8 +78,10 @@ package enum BigCommerceWire {
         package var totalIncTax: Wire.DecimalString
         /// `currency_code`, ISO 4217 ("USD"); every amount of the order is in it.
         package var currencyCode: String
-        /// `payment_status` ("captured", "refunded", ...); may be empty.
+        /// `payment_status` ("captured", "refunded", "declined", ...); may be empty.
         package var paymentStatus: String?
+        /// `refunded_amount`, a decimal string; absent in the list examples.
+        package var refundedAmount: Wire.DecimalString?
 
         enum CodingKeys: String, CodingKey {
             case id
@@ -90,11 +92,16 @@ package enum BigCommerceWire {
             case totalIncTax = "total_inc_tax"
             case currencyCode = "currency_code"
             case paymentStatus = "payment_status"
+            case refundedAmount = "refunded_amount"
         }
     }
 
     /// V2 `orderProducts` (an element of `GET /v2/orders/{id}/products`).
     package struct OrderProduct: Decodable, Sendable {
+        /// `variant_id`, a JSON integer; absent for products without variants.
+        package var variantID: Wire.ID?
+        /// `product_options[]`: the chosen options ("Size": "M").
+        package var productOptions: [ProductOption]?
         /// `product_id`, a JSON integer.
         package var productID: Wire.ID
         /// `name`, the product name at the time of the order.
@@ -111,6 +118,18 @@ package enum BigCommerceWire {
             case productID = "product_id"
             case basePrice = "base_price"
             case appliedDiscounts = "applied_discounts"
+            case variantID = "variant_id"
+            case productOptions = "product_options"
+        }
+    }
+
+    /// `orderProducts.product_options[]`: one chosen option.
+    package struct ProductOption: Decodable, Sendable {
+        /// `display_value` ("M").
+        package var displayValue: String?
+
+        enum CodingKeys: String, CodingKey {
+            case displayValue = "display_value"
         }
     }
 
@@ -291,6 +310,8 @@ extension BigCommerceWire.Customer {
 extension BigCommerceWire.Order {
     /// The V2 status id of a cancelled order.
     package static let cancelledStatusID = 5
+    /// V2 status 0: an order the checkout never completed. It fires store/order/created too.
+    package static let incompleteStatusID = 0
 
     /// The order in our model, with its lines from `/v2/orders/{id}/products`. A cancelled order's
     /// `date_modified` stands in for the cancellation time, which V2 does not record.
@@ -312,6 +333,29 @@ extension BigCommerceWire.Order {
             },
             cancelledAt: cancelled ? (dateModified ?? dateCreated).date : nil, discountCodes: codes,
             financialStatus: paymentStatus)
+    }
+}
+
+extension BigCommerceWire.Order {
+    /// The order as an order event needs it. V2 records no cancellation reason; the order flow
+    /// infers one from the payment status and the status change.
+    package func placedOrder(products: [BigCommerceWire.OrderProduct]) -> PlacedOrder {
+        let record = record(products: products)
+        let lines = products.map { product in
+            let options = (product.productOptions ?? []).compactMap(\.displayValue).filter { !$0.isEmpty }
+            return CartItem(
+                productID: product.productID.value, variantID: product.variantID?.value, title: product.name,
+                variantTitle: options.isEmpty ? nil : options.joined(separator: " / "),
+                price: Money(product.basePrice.value, currencyCode), quantity: product.quantity, category: nil)
+        }
+        let subtotal = lines.reduce(Money.zero(currencyCode)) { $0 + $1.lineTotal }
+        return PlacedOrder(
+            id: id.value, name: "#\(id.value)", customerID: record.customerID, currency: currencyCode, lines: lines,
+            subtotal: subtotal, total: record.total, shippingMethod: nil, discountCodes: record.discountCodes,
+            createdAt: record.createdAt, financialStatus: paymentStatus,
+            isComplete: statusID != BigCommerceWire.Order.incompleteStatusID, cancelledAt: record.cancelledAt,
+            cancelReason: nil,
+            refunded: Money(refundedAmount?.value ?? 0, currencyCode))
     }
 }
 

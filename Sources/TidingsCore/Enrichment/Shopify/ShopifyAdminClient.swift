@@ -60,6 +60,21 @@ public struct ShopifyAdminClient: CommercePlatform {
         nil
     }
 
+    /// The order from `/orders/{id}.json`, decoded like an order webhook's body (the same resource);
+    /// nil on 404. Throws `PlatformError` when the API fails or the order does not decode.
+    public func order(id: String) async throws -> PlacedOrder? {
+        let url = "\(baseURL)/orders/\(PlatformAPI.pathSegment(id)).json"
+        guard let response = try await api.get(url), !response.body.isEmpty else { return nil }
+        do {
+            let document = try JSONParser.parse(response.body)
+            return try ShopifyOrderDecoder.decodeOrder(try JSONObjectReader(document, path: "$").object("order"))
+        } catch {
+            throw PlatformError(
+                platform: "shopify", path: PlatformAPI.pathAndQuery(of: url), status: nil, reason: "\(error)",
+                isRetryable: false)
+        }
+    }
+
     /// The catalog from `/products.json`, loaded on first use and then kept. Throws `PlatformError`.
     public func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Shopify's `orders/create` and `orders/cancelled` webhook body: the REST Admin order resource
+/// (see shared/specs/shopify/rest-admin-2026-07-examples/order.json and order_cancel.json).
+enum ShopifyOrderDecoder {
+    static let topics: [String: FlowKind] = ["orders/create": .orderCreated, "orders/cancelled": .orderCancelled]
+
+    static func decode(_ body: JSONObjectReader, topic: String, headers: [String: String]) throws(InputError)
+        -> LifecycleEvent
+    {
+        guard let flow = topics[topic] else {
+            throw InputError(
+                .unsupportedTopic, path: "$.headers.X-Shopify-Topic",
+                reason: "topic '\(topic)' is not an order topic (\(topics.keys.sorted().joined(separator: ", ")))")
+        }
+        let order = try decodeOrder(body)
+        if flow == .orderCancelled, order.cancelledAt == nil {
+            throw InputError(
+                .missingField, path: body.path(of: "cancelled_at"),
+                reason: "an orders/cancelled body needs cancelled_at")
+        }
+        let customer = try ShopifyCheckoutDecoder.decodeCustomer(body)
+        let occurredAt = flow == .orderCancelled ? order.cancelledAt ?? order.createdAt : order.createdAt
+        let shop = headers["x-shopify-shop-domain"] ?? "recorded-shop.myshopify.com"
+        let eventID =
+            headers["x-shopify-event-id"] ?? headers["x-shopify-webhook-id"]
+            ?? "shopify:\(topic):\(order.id):\(Int(occurredAt.timeIntervalSince1970))"
+        return LifecycleEvent(
+            flow: flow, id: eventID, occurredAt: occurredAt, shop: shop, customer: customer,
+            subject: .order(.complete(order)), source: EventSource(platform: .shopify, topic: topic, headers: headers))
+    }
+
+    /// The order resource; strict about what the flows read, tolerant of everything else.
+    static func decodeOrder(_ body: JSONObjectReader) throws(InputError) -> PlacedOrder {
+        let id = try body.id("id")
+        let currency = try body.optionalString("currency") ?? "USD"
+        let lineReaders = try body.objects("line_items")
+        guard !lineReaders.isEmpty else {
+            throw InputError(
+                .missingField, path: body.path(of: "line_items"), reason: "an order needs at least one line item")
+        }
+        var lines: [CartItem] = []
+        for line in lineReaders {
+            // A custom line (no product) cannot be featured or recommended against; it is left out.
+            guard let productID = try line.optionalID("product_id") else { continue }
+            lines.append(
+                CartItem(
+                    productID: productID, variantID: try line.optionalID("variant_id"),
+                    title: try line.string("title"), variantTitle: try line.optionalString("variant_title"),
+                    price: try line.money("price", currency: currency), quantity: try line.quantity("quantity"),
+                    category: nil))
+        }
+        let lineTotal = lines.reduce(Money.zero(currency)) { $0 + $1.lineTotal }
+        let subtotal = try body.optionalMoney("subtotal_price", currency: currency) ?? lineTotal
+        var refunded = Money.zero(currency)
+        for refund in try body.objects("refunds") {
+            for transaction in try refund.objects("transactions")
+            where try transaction.optionalString("kind") == "refund" {
+                refunded = refunded + (try transaction.money("amount", currency: currency))
+            }
+        }
+        let reason = try body.optionalString("cancel_reason").map { text throws(InputError) -> CancelReason in
+            switch text {
+            case "customer": return .customer
+            case "declined": return .declined
+            case "fraud": return .fraud
+            case "inventory": return .inventory
+            case "other", "staff": return .other
+            default:
+                throw InputError(
+                    .invalidField, path: body.path(of: "cancel_reason"),
+                    reason: "'\(text)' is not one of customer, declined, fraud, inventory, other, staff")
+            }
+        }
+        let number = try body.optionalID("order_number") ?? id
+        let name = try body.optionalString("name") ?? "#\(number)"
+        return PlacedOrder(
+            id: id, name: name,
+            customerID: try body.optionalObject("customer")?.optionalID("id"), currency: currency, lines: lines,
+            subtotal: subtotal, total: try body.money("total_price", currency: currency),
+            shippingMethod: try body.objects("shipping_lines").first?.optionalString("title"),
+            discountCodes: try body.objects("discount_codes").map { reader throws(InputError) in
+                try reader.string("code")
+            },
+            createdAt: try body.date("created_at"), financialStatus: try body.optionalString("financial_status"),
+            cancelledAt: try body.optionalDate("cancelled_at"), cancelReason: reason, refunded: refunded,
+            statusURL: try body.optionalString("order_status_url"))
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// The answer to a cancelled order, by why it was cancelled and what the customer did since:
+/// - fraud: never an email;
+/// - a declined payment: a transactional note on completing the purchase;
+/// - inventory: an apology with in-stock alternatives from the same category or co-purchases;
+/// - the customer or another reason: a win-back note whose incentive follows the customer's value,
+///   to human review by default (`review.cancellation_win_backs`).
+/// A customer who has ordered again since gets nothing more; a second cancellation within
+/// `repeatWindow` gets no win-back. Whatever the answer, the order's post-purchase messages that
+/// are not sent yet are stopped first.
+public struct OrderCancelledPlanner: FlowPlanner {
+    /// Another cancellation this recent means no win-back on top.
+    public var repeatWindow: TimeInterval = 14 * 86_400
+
+    /// Creates the planner.
+    public init() {}
+
+    /// Stops the unsent series, then guards, enrichment, the analysis and the one answer.
+    public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
+        let now = context.now
+        let settings = context.settings
+        if case .order(.reference(_, let change?)) = event.subject,
+            change.newStatusID != BigCommerceWire.Order.cancelledStatusID
+        {
+            return .stop(
+                GuardVerdict(.notCancelled, "the order's status changed to \(change.newStatusID), not Cancelled (5)"))
+        }
+        // Whatever else happens, what the order's series has not sent yet must not go out.
+        let stopped: [String]
+        do {
+            stopped = try await context.run.stages.email.cancelScheduled(
+                series: OrderSituation.seriesKey(event), after: now)
+        } catch let error as DeliveryError {
+            throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
+        }
+        try context.record(
+            "series",
+            ["series": .string(OrderSituation.seriesKey(event)), "stopped": .array(stopped.map(JSONValue.string))])
+
+        let handledKey = OrderSituation.key(.orderCancelled, event)
+        if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {
+            return .stop(
+                GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(event.subject.id) was already answered")
+            )
+        }
+        let platform = try context.platform(for: event)
+        guard var order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
+            return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) does not exist on the platform"))
+        }
+        let cancelledAt = order.cancelledAt ?? event.occurredAt
+        let age = now.timeIntervalSince(cancelledAt)
+        if age > settings.window {
+            return .stop(
+                GuardVerdict(
+                    .stale,
+                    "the cancellation is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"
+                ))
+        }
+        let statedReason = order.cancelReason != nil
+        let reason = order.cancelReason ?? Self.inferReason(order, event: event)
+        order.cancelReason = reason
+        if reason == .fraud {
+            return .stop(GuardVerdict(.fraud, "order \(order.id) was cancelled as fraud; fraud is never emailed"))
+        }
+        let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
+        let profile = situation.profile
+        let later = profile.orders.first {
+            $0.id != order.id && $0.cancelledAt == nil && $0.createdAt > order.createdAt
+        }
+        // Another cancellation shortly before: in the platform's history, or answered by this flow
+        // (the audit remembers the customer), whichever knows.
+        let customerKey = profile.customerID.map { "orderCancelled:\(event.source.platform.rawValue):customer:\($0)" }
+        var repeated = profile.orders.first { other in
+            guard other.id != order.id, let otherCancelledAt = other.cancelledAt else { return false }
+            let gap = cancelledAt.timeIntervalSince(otherCancelledAt)
+            return gap >= 0 && gap <= repeatWindow
+        }.map { "order \($0.id)" }
+        if repeated == nil, let customerKey,
+            try context.hasFinalOutcome(forKey: customerKey, since: cancelledAt.addingTimeInterval(-repeatWindow))
+        {
+            repeated = "another order of this customer"
+        }
+        var facts: [String: JSONValue] = [
+            "order": .string(order.id), "cancel_reason": .string(reason.rawValue),
+            "reason_stated_by_platform": .bool(statedReason),
+            "refunded": .string(order.refunded.plainAmount), "is_refunded": .bool(order.isRefunded),
+        ]
+        if let later { facts["later_order"] = .string(later.id) }
+        if let repeated { facts["recent_cancellation"] = .string(repeated) }
+        try context.record("insights", facts)
+
+        if let later {
+            return .stop(
+                GuardVerdict(
+                    .alreadyConverted,
+                    "order \(later.id) was placed at \(ISO8601.format(later.createdAt)), after the cancelled one"))
+        }
+        guard let email = profile.email else {
+            return .stop(GuardVerdict(.noRecipient, "the platform has no email address for this customer"))
+        }
+        let configuration = context.configuration
+        var offer: Offer?
+        var recommendations: [Recommendation] = []
+        var reviewReason: String?
+        let step: String
+        let link: String
+        switch reason {
+        case .fraud:
+            preconditionFailure("fraud stopped above")
+        case .declined:
+            step = "payment_declined"
+            let page = situation.lines.first.flatMap { situation.catalog[$0.productID]?.url }
+            link = OrderSituation.link(page, fallback: "/cart", configuration: configuration)
+        case .inventory:
+            step = "inventory_apology"
+            recommendations = Self.alternatives(for: situation)
+            link = configuration.brand.storefrontURL
+        case .customer, .other:
+            if let repeated {
+                return .stop(
+                    GuardVerdict(
+                        .repeatCancellation,
+                        "\(repeated) was also cancelled within \(Guards.describe(repeatWindow)); no win-back on top"))
+            }
+            if profile.consent != .subscribed {
+                return .stop(GuardVerdict(.noConsent, "a win-back is marketing and the customer has not subscribed"))
+            }
+            step = "win_back"
+            link = configuration.brand.storefrontURL
+            // A settled refund gets no code: an incentive straight after the money went back reads as pressure.
+            if !order.isRefunded {
+                offer = Self.incentive(
+                    profile: profile, policy: OfferPolicy(policy: configuration.policy), event: event, now: now)
+            }
+            if configuration.review.cancellationWinBacks {
+                reviewReason =
+                    "a cancelled order is a sensitive moment: a person reads the win-back first (review.cancellation_win_backs)"
+            }
+        }
+        let unavailable = reason == .inventory ? situation.lines.map(\.title) : []
+        let promptContext = PromptContext(
+            eventID: event.id, flow: .orderCancelled, step: step, brand: configuration.brand, profile: profile,
+            order: situation.facts(unavailable: unavailable), items: situation.lines,
+            recommendations: recommendations, offer: offer,
+            subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
+        var message = situation.message(
+            step: step, promptID: "order_cancelled", context: promptContext, sendAt: now, email: email, link: link,
+            event: event, offer: offer, featured: situation.lines)
+        message.isTransactional = reason == .declined || reason == .inventory
+        message.reviewReason = reviewReason
+        // Only a win-back remembers the customer: it is what a second cancellation must not repeat.
+        message.dedupeKeys = [handledKey] + (step == "win_back" ? customerKey.map { [$0] } ?? [] : [])
+        return .messages([try await context.compose(message)])
+    }
+
+    /// BigCommerce records no cancellation reason: a declined payment shows in the payment status or
+    /// the status before (6, Declined); anything else counts as "other".
+    static func inferReason(_ order: PlacedOrder, event: LifecycleEvent) -> CancelReason {
+        if order.financialStatus?.lowercased() == "declined" { return .declined }
+        if case .order(.reference(_, let change?)) = event.subject, change.previousStatusID == 6 { return .declined }
+        return .other
+    }
+
+    /// In-stock alternatives to the lines that could not be supplied: the same category first, then
+    /// what the shop's orders buy with them; never what the customer already owns.
+    static func alternatives(for situation: OrderSituation) -> [Recommendation] {
+        let catalog = situation.catalog
+        let ordered = Set(situation.lines.map(\.productID))
+        var picks: [Recommendation] = []
+        for line in situation.lines {
+            guard let category = line.category else { continue }
+            let sameCategory = catalog.products.values.filter {
+                $0.category == category && $0.isInStock && !ordered.contains($0.id)
+                    && !situation.profile.purchasedProductIDs.contains($0.id)
+            }.sorted {
+                (($0.price.amount - line.price.amount).magnitude, $0.id)
+                    < (($1.price.amount - line.price.amount).magnitude, $1.id)
+            }
+            for product in sameCategory.prefix(2) where !picks.contains(where: { $0.product.id == product.id }) {
+                picks.append(
+                    Recommendation(product: product, score: 1, because: "in stock, and close to the \(line.title)"))
+            }
+        }
+        if picks.count < 3 {
+            for pick in Recommender().recommend(for: situation.lines, profile: situation.profile, catalog: catalog)
+            where !picks.contains(where: { $0.product.id == pick.product.id }) && picks.count < 3 {
+                picks.append(pick)
+            }
+        }
+        return Array(picks.prefix(3))
+    }
+
+    /// The win-back incentive by the customer's value: more for those who spent more, within the
+    /// tier's cap; a new customer gets free shipping rather than a discount.
+    static func incentive(profile: CustomerProfile, policy: OfferPolicy, event: LifecycleEvent, now: Date) -> Offer? {
+        let code = OfferPolicy.code(eventID: event.id)
+        let expiry = now.addingTimeInterval(7 * 86_400)
+        let percent: Int
+        switch profile.tier {
+        case "vip": percent = 15
+        case "loyal": percent = 10
+        case "regular": percent = 5
+        default:
+            return Offer(kind: .freeShipping, percent: 0, code: "SHIP-" + code, expiresAt: expiry)
+        }
+        let capped = min(percent, policy.cap(for: profile.tier))
+        guard capped > 0 else { return nil }
+        return Offer(kind: .percentOff, percent: capped, code: "BACK\(capped)-" + code, expiresAt: expiry)
+    }
+}
