@@ -164,3 +164,35 @@ write("pubsub-push-cart-updated.json", {
     },
     "subscription": "projects/northwind-tidings/subscriptions/cart-updated-push",
 })
+
+# The order topics, as the template's EventBridge rules deliver them (through the SQS queue): each
+# a recorded order delivery with its own order and event ids, re-signed.
+def order_envelope(source, folder, name, order_id, event_id, later=None):
+    recorded = json.load(open(source))
+    body = json.loads(recorded["body"])
+    old_id = body["id"]
+    body["id"] = order_id
+    body["admin_graphql_api_id"] = "gid://shopify/Order/%d" % order_id
+    body["name"] = "#%d" % (order_id % 10000)
+    body["order_number"] = order_id % 10000
+    raw = json.dumps(body, indent=2).replace(str(old_id), str(order_id))
+    headers = dict(recorded["headers"])
+    if later:  # (old, new) time prefix: the envelope happens after the recorded event it copies
+        raw = raw.replace(later[0], later[1])
+        headers["X-Shopify-Triggered-At"] = headers["X-Shopify-Triggered-At"].replace(later[0], later[1])
+    headers["X-Shopify-Event-Id"] = event_id
+    headers["X-Shopify-Webhook-Id"] = event_id.replace("7e", "5e", 1)
+    headers["X-Shopify-Hmac-Sha256"] = sign(raw)
+    os.makedirs(folder, exist_ok=True)
+    record = sqs_record("6f1a0003-0000-4000-8000-%012d" % (order_id % 10**12), json.dumps(eventbridge(raw, headers)))
+    record["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:tidings-" + folder.split("/")[1]
+    with open(os.path.join(folder, name), "w") as f:
+        json.dump({"Records": [record]}, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+order_envelope("Events/orderCreated/shopify-first-order.json", "Events/orderCreated/envelopes",
+               "sqs-eventbridge-orders-create.json", 820982911946159001, "7e000000-0000-4000-8000-000000009001")
+order_envelope("Events/orderCancelled/shopify-customer-cancelled.json", "Events/orderCancelled/envelopes",
+               "sqs-eventbridge-orders-cancelled.json", 820982911946159002, "7e000000-0000-4000-8000-000000009002",
+               later=("2026-11-26T08:00", "2026-11-26T10:00"))

@@ -162,6 +162,26 @@ struct RuntimeBinaryTests {
         }
     }
 
+    @Test("The order handlers share the entry point: orderCreated answers its queued EventBridge delivery")
+    func orderCreatedLoop() throws {
+        try withScratchSync { scratch in
+            var emulation = Emulation(
+                binary: try binary("orderCreated"),
+                environment: environment(scratch, ["TIDINGS_NOW": "2026-11-25T00:00:00Z"]))
+            emulation.standardError = FileHandle.nullDevice
+            let file = RuntimeTestSupport.root.appendingPathComponent(
+                "Events/orderCreated/envelopes/sqs-eventbridge-orders-create.json")
+            let outcome = try emulation.run([(label: "orders/create", body: Array(try Data(contentsOf: file)))])
+            #expect(outcome.exitStatus == 0)
+            let answer = try #require(outcome.answers.first)
+            #expect(answer.kind == "response")
+            #expect(Self.verdict(try JSONParser.parse(answer.body)) == "retry none")
+            let terminal = try ReplayGoldenTests.auditLines(scratch).filter { $0.contains("\"stage\":\"outcome\"") }
+            #expect(terminal.count == 1)
+            #expect(terminal.first?.contains("\"outcome\":\"sent\"") == true)
+        }
+    }
+
     @Test("Every envelope fixture gives the same outcomes from stdin as through the Runtime API")
     func stdinParity() throws {
         for (name, expectation) in Self.expected.sorted(by: { $0.key < $1.key }) {
