@@ -49,7 +49,11 @@ struct EmulateCommand: ParsableCommand {
         if let now { environment["TIDINGS_NOW"] = now }
         var emulation = Emulation(binary: URL(fileURLWithPath: path), environment: environment)
         emulation.timeout = timeout
-        let inputs = try files.map { (label: $0.relativePath, body: Array(try Data(contentsOf: $0))) }
+        let directory = FileManager.default.currentDirectoryPath + "/"
+        let inputs = try files.map { file in
+            let path = file.path.hasPrefix(directory) ? String(file.path.dropFirst(directory.count)) : file.path
+            return (label: path, body: Array(try Data(contentsOf: file)))
+        }
         let outcome = try emulation.run(inputs) { answer in
             print(Self.line(answer))
         }
