@@ -39,6 +39,7 @@ package struct Emulation {
     /// Where the handler's stderr goes (nil: inherited).
     package var standardError: FileHandle?
 
+    /// An emulation of `binary` with `environment` (inherit the caller's and add to it).
     package init(binary: URL, environment: [String: String]) {
         self.binary = binary
         self.environment = environment

@@ -13,11 +13,13 @@ package struct SocketError: Error, Sendable, CustomStringConvertible {
     /// errno when a system call failed, 0 otherwise.
     package var code: Int32
 
+    /// An error for `operation`; `code` defaults to the current errno (0: not a system call).
     package init(_ operation: String, code: Int32 = errno) {
         self.operation = operation
         self.code = code
     }
 
+    /// The operation and, for a system call, its strerror.
     package var description: String {
         code == 0 ? operation : "\(operation): \(String(cString: strerror(code)))"
     }

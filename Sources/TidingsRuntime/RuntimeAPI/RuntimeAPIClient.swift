@@ -21,6 +21,7 @@ package struct FunctionError: Sendable, Hashable {
     /// `errorMessage`.
     package var message: String
 
+    /// An error of `type` ("Tidings.<code>", "Runtime.ConfigurationError") with its message.
     package init(type: String, message: String) {
         self.type = type
         self.message = message
@@ -69,6 +70,7 @@ package enum RuntimeAPIError: Error, Sendable, CustomStringConvertible {
     /// SIGTERM arrived while waiting for the next invocation.
     case terminated
 
+    /// What happened, for the log line before the process exits.
     package var description: String {
         switch self {
         case .containerError(let path, let status, let message): "\(path) answered \(status): \(message)"
@@ -96,14 +98,19 @@ package protocol RuntimeAPI {
 package enum RuntimeAPIWire {
     /// The version prefix of every path.
     package static let prefix = "/2018-06-01"
+    /// `GET`: blocks until the next invocation.
     package static let nextPath = prefix + "/runtime/invocation/next"
+    /// `POST`: a start-up failure, before the first `next`.
     package static let initErrorPath = prefix + "/runtime/init/error"
+    /// `POST`: an invocation's result.
     package static func responsePath(_ requestID: String) -> String {
         prefix + "/runtime/invocation/\(requestID)/response"
     }
+    /// `POST`: an invocation's error (the invoking service may retry).
     package static func errorPath(_ requestID: String) -> String {
         prefix + "/runtime/invocation/\(requestID)/error"
     }
+    /// Header names as read (lower-cased) and written.
     package static let requestIDHeader = "lambda-runtime-aws-request-id"
     package static let deadlineHeader = "lambda-runtime-deadline-ms"
     package static let functionARNHeader = "lambda-runtime-invoked-function-arn"
@@ -162,6 +169,7 @@ package final class SocketRuntimeAPI: RuntimeAPI {
         self.wake = wake
     }
 
+    /// `GET next` on the keep-alive connection; no timeout, woken by SIGTERM.
     package func next() throws(RuntimeAPIError) -> RuntimeInvocation {
         let message = try exchange("GET", RuntimeAPIWire.nextPath, headers: [], body: [], waitForWork: true)
         // 403 and 500 alike leave the runtime without work; retrying at once would only spin.
@@ -172,12 +180,14 @@ package final class SocketRuntimeAPI: RuntimeAPI {
         return try RuntimeAPIWire.invocation(message)
     }
 
+    /// `POST …/response` with the answer document.
     package func respond(_ requestID: String, body: [UInt8]) throws(RuntimeAPIError) -> PostResult {
         let path = RuntimeAPIWire.responsePath(requestID)
         let message = try exchange("POST", path, headers: [("Content-Type", "application/json")], body: body)
         return try RuntimeAPIWire.postResult(message, path: path)
     }
 
+    /// `POST …/error` with the Lambda error document and its type header.
     package func fail(_ requestID: String, error: FunctionError) throws(RuntimeAPIError) -> PostResult {
         let path = RuntimeAPIWire.errorPath(requestID)
         let message = try exchange(
@@ -188,6 +198,7 @@ package final class SocketRuntimeAPI: RuntimeAPI {
         return try RuntimeAPIWire.postResult(message, path: path)
     }
 
+    /// `POST /runtime/init/error`.
     package func initializationFailed(_ error: FunctionError) throws(RuntimeAPIError) -> PostResult {
         let path = RuntimeAPIWire.initErrorPath
         let message = try exchange(

@@ -19,6 +19,7 @@ package struct RuntimeLoop {
     /// Whether SIGTERM arrived; read after each invocation.
     package let terminationRequested: @Sendable () -> Bool
 
+    /// A loop over `api`; `terminationRequested` is checked after each invocation (SIGTERM).
     package init(
         api: any RuntimeAPI, logger: Logger, terminationRequested: @escaping @Sendable () -> Bool = { false }
     ) {

@@ -38,6 +38,7 @@ package struct WebhookTrust: Sendable {
     let secrets: WebhookSecrets
     let decoder: EventDecoder
 
+    /// Checks with `secrets`; `maximumBodyBytes` bounds the recorded-delivery unwrapping.
     package init(secrets: WebhookSecrets, maximumBodyBytes: Int) {
         self.secrets = secrets
         decoder = EventDecoder(maximumBodyBytes: maximumBodyBytes)
