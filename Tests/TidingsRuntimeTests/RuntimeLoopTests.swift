@@ -20,8 +20,12 @@ struct RuntimeLoopTests {
 
     static let now = ISO8601.parse("2026-11-21T19:00:00Z")!
 
-    func handler(dataDirectory: URL, model: (any LanguageModel)? = nil) throws -> InvocationHandler {
-        let configuration = try RuntimeTestSupport.configuration(dataDirectory: dataDirectory)
+    func handler(dataDirectory: URL, model: (any LanguageModel)? = nil, reserveMS: Int? = nil) throws
+        -> InvocationHandler
+    {
+        var extra = RuntimeTestSupport.webhookSecrets
+        if let reserveMS { extra["TIDINGS_MODEL_RESERVE_MS"] = String(reserveMS) }
+        let configuration = try RuntimeTestSupport.configuration(dataDirectory: dataDirectory, extra: extra)
         var stages = try FunctionEnvironment.embeddedStages(
             function: .cartAbandoned, configuration: configuration, clock: FixedClock(Self.now))
         if let model { stages.model = model }
@@ -178,6 +182,24 @@ struct RuntimeLoopTests {
             let audit = try ReplayGoldenTests.auditLines(scratch).joined(separator: "\n")
             #expect(audit.contains("\"fallback\":\"offline-copywriter\""))
             #expect(audit.contains("deadline: "))
+        }
+    }
+
+    @Test("A model call that runs into the deadline's last seconds is abandoned for the offline copywriter")
+    func deadlineDuringCall() async throws {
+        try await withScratch { scratch in
+            let api = try RuntimeAPIEmulator()
+            // 3 s left, 2 s reserve: the call may start, and is given up 2 s before the deadline.
+            api.enqueue(.init(body: try event("shopify-first-time-buyer.json"), requestID: "slow", timeout: 3))
+            let started = Date()
+            let (_, posts) = try await runLoop(
+                try handler(dataDirectory: scratch, model: SlowModel(), reserveMS: 2000), api: api, posts: 1)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed < 2.5, "the call was not abandoned in time (\(elapsed) s)")
+            #expect(try JSONParser.parse(try #require(posts.first).body).objectValue?["outcome"] == "sent")
+            let audit = try ReplayGoldenTests.auditLines(scratch).joined(separator: "\n")
+            #expect(audit.contains("deadline: no answer within"))
+            #expect(audit.contains("\"fallback\":\"offline-copywriter\""))
         }
     }
 

@@ -163,9 +163,11 @@ package struct EnvelopeDecoder: Sendable {
                 // is deduplicated by it.
                 delivery.headers["x-tidings-event-id"] = "pubsub:" + id
             }
-            return Envelope.Item(delivery: delivery, channel: .headers)
+            // Pub/Sub authenticated the publisher (Shopify's service account) and the push
+            // subscription authenticates itself to the endpoint (OIDC): nothing is left to sign.
+            return Envelope.Item(delivery: delivery, channel: .authenticated)
         } catch {
-            return Envelope.Item(delivery: Delivery(body: bytes), channel: .headers, problem: error)
+            return Envelope.Item(delivery: Delivery(body: bytes), channel: .authenticated, problem: error)
         }
     }
 

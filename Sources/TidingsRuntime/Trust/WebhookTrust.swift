@@ -9,12 +9,13 @@ package enum Channel: String, Sendable {
     /// route queued (`tidings-channel: http`). Where any secret is configured, it must be signed.
     case http
     /// The body as it came, perhaps with headers that travelled with it (stdin, a direct invoke, a
-    /// recorded delivery, SQS message attributes, Pub/Sub attributes): a delivery with headers is
+    /// recorded delivery, SQS message attributes): a delivery with headers is
     /// checked against the platform it claims, where that one has a secret; a bare body is trusted
     /// (whoever could invoke the function or write to its queue is already authorized).
     case headers
-    /// The invoking service authenticated the sender (EventBridge's Shopify partner source): the
-    /// payload was re-encoded on the way, so there is no signature left to check.
+    /// The invoking service authenticated the sender: EventBridge's Shopify partner source (the
+    /// payload was re-encoded on the way, so no signature is left to check) or a Pub/Sub push
+    /// subscription (the topic's publisher and the push request are authenticated by Google).
     case authenticated
 }
 
