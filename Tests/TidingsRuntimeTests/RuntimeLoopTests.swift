@@ -203,6 +203,34 @@ struct RuntimeLoopTests {
         }
     }
 
+    @Test("The client's paths and headers are the ones shared/specs/aws-lambda-runtime/runtime-api.yaml names")
+    func specification() throws {
+        let spec = RuntimeTestSupport.root.deletingLastPathComponent()
+            .appendingPathComponent("shared/specs/aws-lambda-runtime/runtime-api.yaml")
+        let text = try String(contentsOf: spec, encoding: .utf8)
+        let server = try #require(
+            text.split(separator: "\n").first { $0.contains("- url:") }?.split(separator: " ").last.map(String.init))
+        #expect(server == RuntimeAPIWire.prefix)
+        for (path, built) in [
+            ("/runtime/invocation/next", RuntimeAPIWire.nextPath),
+            ("/runtime/init/error", RuntimeAPIWire.initErrorPath),
+            ("/runtime/invocation/{AwsRequestId}/response", RuntimeAPIWire.responsePath("{AwsRequestId}")),
+            ("/runtime/invocation/{AwsRequestId}/error", RuntimeAPIWire.errorPath("{AwsRequestId}")),
+        ] {
+            #expect(text.contains("  \(path):"), "\(path) is not in the specification")
+            #expect(built == server + path)
+        }
+        let lowered = text.lowercased()
+        for header in [
+            RuntimeAPIWire.requestIDHeader, RuntimeAPIWire.deadlineHeader, RuntimeAPIWire.functionARNHeader,
+            RuntimeAPIWire.traceIDHeader, RuntimeAPIWire.errorTypeHeader.lowercased(),
+        ] {
+            #expect(lowered.contains("name: \(header)") || lowered.contains("\(header):"), "\(header)")
+        }
+        #expect(text.contains("Content-Type: \(RuntimeAPIWire.errorContentType)"))
+        for status in ["\"413\"", "\"400\"", "\"403\"", "\"500\""] { #expect(text.contains(status)) }
+    }
+
     @Test("The Runtime API wire: invocation headers read, error document and paths as specified")
     func wire() throws {
         let message = HTTPMessage(

@@ -62,6 +62,13 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
     private var stopped = false
     private var connections: [Int32] = []
 
+    // The specification's paths and headers, spelled out here rather than taken from the client's
+    // RuntimeAPIWire, so that a mistake in the client cannot be mirrored by the server.
+    static let nextPath = "/2018-06-01/runtime/invocation/next"
+    static let initErrorPath = "/2018-06-01/runtime/init/error"
+    static let invocationPrefix = "/2018-06-01/runtime/invocation/"
+    static let errorTypeHeader = "lambda-runtime-function-error-type"
+
     /// `host:port`, as `AWS_LAMBDA_RUNTIME_API` wants it.
     package var address: String { "127.0.0.1:\(port)" }
 
@@ -191,7 +198,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
             guard request.startLine.count == 3 else { return }
             let (method, path) = (request.startLine[0], request.startLine[1])
             do {
-                if method == "GET", path == RuntimeAPIWire.nextPath {
+                if method == "GET", path == Self.nextPath {
                     guard let invocation = waitForInvocation() else { return }
                     var headers: [(String, String)] = [("Content-Type", "application/json")]
                     if let id = invocation.requestID { headers.append(("Lambda-Runtime-Aws-Request-Id", id)) }
@@ -209,7 +216,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
                 } else if method == "POST", let (kind, requestID) = Self.post(path) {
                     var post = Post(
                         kind: kind, requestID: requestID,
-                        errorType: request.headers[RuntimeAPIWire.errorTypeHeader.lowercased()], body: request.body,
+                        errorType: request.headers[Self.errorTypeHeader], body: request.body,
                         status: 0)
                     post.status = postStatus(kind, requestID)
                     beforeAnswering(post)
@@ -246,8 +253,8 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
 
     /// `("response", id)`, `("error", id)` or `("init-error", "")` for a post path.
     static func post(_ path: String) -> (String, String)? {
-        if path == RuntimeAPIWire.initErrorPath { return ("init-error", "") }
-        let prefix = RuntimeAPIWire.prefix + "/runtime/invocation/"
+        if path == initErrorPath { return ("init-error", "") }
+        let prefix = invocationPrefix
         guard path.hasPrefix(prefix) else { return nil }
         let parts = path.dropFirst(prefix.count).split(separator: "/")
         guard parts.count == 2, parts[1] == "response" || parts[1] == "error" else { return nil }
