@@ -17,6 +17,8 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Build the binaries the way the container image does first:
             swift build -c release --static-swift-stdlib --product cartAbandoned
+            swift build -c release --static-swift-stdlib --product orderCreated
+            swift build -c release --static-swift-stdlib --product orderCancelled
             swift build -c release --static-swift-stdlib --product hello-baseline
             """)
 
@@ -29,32 +31,41 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Audit records for the append/verify run.")
     var auditRecords = 200_000
 
-    @Option(help: "The handler binary to cold-start.")
-    var handler = ".build/release/cartAbandoned"
+    @Option(help: "The folder holding the handler binaries and hello-baseline, built as above.")
+    var binaries = ".build/release"
 
-    @Option(help: "The hello-world binary built the same way.")
-    var baseline = ".build/release/hello-baseline"
+    @Option(help: "The handlers to measure, comma-separated.")
+    var handlers = "cartAbandoned,orderCreated,orderCancelled"
 
-    @Option(help: "The recorded event the handler and pipeline run.")
-    var event = "Events/cartAbandoned/canonical-returning-customer.json"
+    /// The recorded event each handler runs: one that ends in a send, so every run takes the whole path.
+    static let events: [FlowKind: String] = [
+        .cartAbandoned: "Events/cartAbandoned/canonical-returning-customer.json",
+        .orderCreated: "Events/orderCreated/canonical-order-created.json",
+        .orderCancelled: "Events/orderCancelled/canonical-order-cancelled.json",
+    ]
 
     func run() async throws {
         let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tidings-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let body = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
-        // Every run happens when the event is due, as a replay would handle it, so each one takes
-        // the same path (a send) whatever today's date.
         let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
-        let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
-            .replayTime(body, delay: configuration.settings(for: .cartAbandoned).delay)
-
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
-        print("event: \(event)\n")
-        try await throughput(body: body, due: due, scratch: scratch.appendingPathComponent("pipeline"), sinks: .files)
-        try await throughput(
-            body: body, due: due, scratch: scratch.appendingPathComponent("pipeline-memory"), sinks: .memory)
-        try coldStart(due: due, scratch: scratch.appendingPathComponent("cold"))
-        try runtimeLoop(body: body, due: due, scratch: scratch.appendingPathComponent("loop"))
+        for name in handlers.split(separator: ",") {
+            guard let kind = FlowKind(rawValue: String(name)), let event = Self.events[kind] else {
+                throw ValidationError("no benchmark event for handler '\(name)'")
+            }
+            let body = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
+            // Every run happens when the event is due, as a replay would handle it, so each one takes
+            // the same path (a send) whatever today's date.
+            let due = Replayer(configuration: configuration, logger: Logger(label: "bench"))
+                .replayTime(body, delay: configuration.settings(for: kind).delay)
+            print("\n\(kind.rawValue), event: \(event)")
+            let bench = HandlerBench(kind: kind, event: event, body: body, due: due)
+            try await throughput(bench, scratch: scratch.appendingPathComponent("\(kind)-pipeline"), sinks: .files)
+            try await throughput(bench, scratch: scratch.appendingPathComponent("\(kind)-memory"), sinks: .memory)
+            try coldStart(bench, scratch: scratch.appendingPathComponent("\(kind)-cold"))
+            try runtimeLoop(bench, scratch: scratch.appendingPathComponent("\(kind)-loop"))
+        }
+        print("")
         let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
         print("audit: \(audit.records) records appended at \(Int(audit.appendPerSecond)) records/s (target ≥ 100,000)")
         print("audit: verified at \(Int(audit.verifyPerSecond)) records/s (target ≥ 500,000, i.e. 1,000,000 in 2 s)")
@@ -68,15 +79,26 @@ struct BenchCommand: AsyncParsableCommand {
         case memory = "in-memory outbox and audit"
     }
 
+    /// One handler's benchmark: its flow, recorded event and when that event is due.
+    struct HandlerBench {
+        var kind: FlowKind
+        var event: String
+        var body: [UInt8]
+        var due: Date
+    }
+
     /// Events a second through the whole pipeline in this process, on one task (one core).
-    func throughput(body: [UInt8], due: Date, scratch: URL, sinks: Sinks) async throws {
+    func throughput(_ bench: HandlerBench, scratch: URL, sinks: Sinks) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_DATA_DIR"] = scratch.path
         let configuration = try Configuration.load(environment: environment)
-        let flow = Flow.cartAbandoned(configuration)
+        guard let flow = Flow.named(bench.kind, configuration) else {
+            throw ValidationError("\(bench.kind.rawValue) is not implemented in this build")
+        }
+        let body = bench.body
         let event = try EventDecoder().decode(Delivery(body: body))
         var stages = try FunctionEnvironment.embeddedStages(
-            function: .cartAbandoned, configuration: configuration, clock: FixedClock(due))
+            function: bench.kind, configuration: configuration, clock: FixedClock(bench.due))
         if sinks == .memory {
             stages.email = RecordingEmailService()
             stages.review = RecordingReviewQueue()
@@ -85,12 +107,13 @@ struct BenchCommand: AsyncParsableCommand {
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        // Each delivery is its own event about its own cart, as distinct abandoned carts would be,
-        // so none is a duplicate and none is the second email for a cart.
+        // Each delivery is its own event about its own cart or order, as distinct ones would be, so
+        // none is a duplicate and none is the second answer for the same cart or order.
         let text = String(decoding: body, as: UTF8.self)
         let deliveries = (0..<events).map { index in
             let unique = text.replacingOccurrences(
-                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\"")
+                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\""
+            ).replacingOccurrences(of: "\"\(event.id)\"", with: "\"\(event.id)-\(index)\"")
             return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
@@ -109,7 +132,11 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Exec to exit of the handler on the recorded event, against a hello-world binary.
-    func coldStart(due: Date, scratch: URL) throws {
+    func coldStart(_ bench: HandlerBench, scratch: URL) throws {
+        let baseline = binaries + "/hello-baseline"
+        let handler = binaries + "/" + bench.kind.rawValue
+        let event = bench.event
+        let due = bench.due
         for binary in [baseline, handler] where !FileManager.default.isExecutableFile(atPath: binary) {
             throw ValidationError(
                 "\(binary) is not built; see tidings bench --help")
@@ -124,7 +151,7 @@ struct BenchCommand: AsyncParsableCommand {
             "cold start: hello-baseline median \(format(base.median)) ms, peak RSS \(format(Double(base.peakKiB) / 1024)) MiB"
         )
         print(
-            "cold start: cartAbandoned  median \(format(handled.median)) ms, peak RSS \(format(Double(handled.peakKiB) / 1024)) MiB"
+            "cold start: \(bench.kind.rawValue) median \(format(handled.median)) ms, peak RSS \(format(Double(handled.peakKiB) / 1024)) MiB"
                 + " (exit \(handled.lastStatus))")
         print("cold start: ratio \(String(format: "%.2f", handled.median / base.median))x (target ≤ 2x, RSS ≤ 32 MiB)")
     }
@@ -132,7 +159,10 @@ struct BenchCommand: AsyncParsableCommand {
     /// The Lambda path: the handler against the loopback Runtime API. Time from process start to
     /// the first posted response (median of `runs` fresh processes), then warm invocations a
     /// second through the loop in one process, each its own cart.
-    func runtimeLoop(body: [UInt8], due: Date, scratch: URL) throws {
+    func runtimeLoop(_ bench: HandlerBench, scratch: URL) throws {
+        let body = bench.body
+        let due = bench.due
+        let handler = binaries + "/" + bench.kind.rawValue
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_LOG_LEVEL"] = "error"
         environment["TIDINGS_NOW"] = ISO8601.format(due)
@@ -166,7 +196,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         firsts.sort()
         print(
-            "runtime loop: first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))"
+            "runtime loop: \(bench.kind.rawValue) first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))"
         )
 
         let api = try RuntimeAPIEmulator()
@@ -192,7 +222,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let summary = outcomes.map { "\($0.key)=\($0.value.count)" }.sorted().joined(separator: " ")
         print(
-            "runtime loop: \(posts.count - 1) warm invocations in \(format(seconds)) s = "
+            "runtime loop: \(bench.kind.rawValue) \(posts.count - 1) warm invocations in \(format(seconds)) s = "
                 + "\(Int(Double(posts.count - 1) / seconds)) invocations/s (one at a time); \(summary)")
     }
 
