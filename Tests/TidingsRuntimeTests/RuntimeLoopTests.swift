@@ -5,6 +5,10 @@ import TidingsCore
 
 @testable import TidingsRuntime
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The Runtime API loop in this process against the loopback Runtime API, which is written from
 /// the specification (RuntimeAPIEmulator), not from the client.
 @Suite("Runtime API loop", .serialized)
@@ -63,8 +67,11 @@ struct RuntimeLoopTests {
             let names = [
                 "shopify-first-time-buyer.json", "canonical-unknown-to-shop.json", "bigcommerce-no-consent.json",
             ]
+            var traceID = ""
             for (index, name) in names.enumerated() {
-                api.enqueue(.init(body: try event(name), requestID: "req-\(index)"))
+                let invocation = RuntimeAPIEmulator.Invocation(body: try event(name), requestID: "req-\(index)")
+                traceID = invocation.traceID ?? ""
+                api.enqueue(invocation)
             }
             let (status, posts) = try await runLoop(try handler(dataDirectory: scratch), api: api, posts: 3)
             #expect(posts.map(\.requestID) == ["req-0", "req-1", "req-2"])
@@ -72,6 +79,8 @@ struct RuntimeLoopTests {
             let outcomes = try posts.map { try JSONParser.parse($0.body).objectValue?["outcome"]?.stringValue }
             #expect(outcomes == ["sent", "sent", "suppressed"])
             #expect(api.connectionCount == 1)
+            // The invocation's trace id is exported for the X-Ray SDKs, as the Runtime API asks.
+            #expect(ProcessInfo.processInfo.environment["_X_AMZN_TRACE_ID"] == traceID)
             #expect(status == .runtimeAPIUnavailable)
         }
     }
@@ -229,6 +238,30 @@ struct RuntimeLoopTests {
         }
         #expect(text.contains("Content-Type: \(RuntimeAPIWire.errorContentType)"))
         for status in ["\"413\"", "\"400\"", "\"403\"", "\"500\""] { #expect(text.contains(status)) }
+    }
+
+    @Test("HTTP/1.1 messages: Content-Length and chunked bodies, lower-cased headers, keep-alive reads")
+    func httpFraming() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        let reader = HTTPSocket(descriptor: ends[0])
+        let writer = HTTPSocket(descriptor: ends[1])
+        try writer.write(
+            Array(
+                ("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n"
+                    + "HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"OK\"}")
+                    .utf8))
+        let first = try reader.readMessage()
+        #expect(first.status == 200)
+        #expect(first.headers["lambda-runtime-aws-request-id"] == "a1")
+        #expect(String(decoding: first.body, as: UTF8.self) == #"{"a":1}"#)
+        let second = try reader.readMessage()
+        #expect(second.status == 202)
+        #expect(second.closesConnection)
+        #expect(String(decoding: second.body, as: UTF8.self) == #"{"status":"OK"}"#)
+        writer.close()
+        #expect(throws: SocketError.self) { try reader.readMessage() }
     }
 
     @Test("The Runtime API wire: invocation headers read, error document and paths as specified")
