@@ -56,19 +56,10 @@ package struct InvocationHandler: Sendable {
         if let stale = trust.staleness(
             item.delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
         {
-            let headers = (try? pipeline.decoderHeaders(item.delivery)) ?? item.delivery.headers
             return pipeline.conclude(
-                item.delivery, outcome: .suppressed, reason: stale,
-                eventID: headers["x-shopify-event-id"] ?? headers["x-shopify-webhook-id"], correlationID: correlationID,
-                logger: logger)
+                item.delivery, outcome: .suppressed, reason: stale.reason, eventID: stale.eventID,
+                correlationID: correlationID, logger: logger)
         }
         return await pipeline.handle(item.delivery, correlationID: correlationID, logger: logger)
-    }
-}
-
-extension Pipeline {
-    /// The transport headers of a delivery, those of a recorded delivery's inner request included.
-    func decoderHeaders(_ delivery: Delivery) throws(InputError) -> [String: String] {
-        try EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes).unwrap(delivery).delivery.headers
     }
 }

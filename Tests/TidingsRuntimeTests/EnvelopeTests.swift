@@ -154,7 +154,7 @@ struct EnvelopeTests {
         let trust = WebhookTrust(secrets: WebhookSecrets(), maximumBodyBytes: 256 * 1024)
         let delivery = Delivery(body: [], headers: ["X-Shopify-Triggered-At": "2026-11-10T13:00:00Z"])
         let now = try #require(ISO8601.parse("2026-11-21T13:00:00Z"))
-        #expect(trust.staleness(delivery, now: now, window: 7 * 86_400)?.hasPrefix("stale: ") == true)
+        #expect(trust.staleness(delivery, now: now, window: 7 * 86_400)?.reason.hasPrefix("stale: ") == true)
         #expect(trust.staleness(delivery, now: now, window: 14 * 86_400) == nil)
     }
 

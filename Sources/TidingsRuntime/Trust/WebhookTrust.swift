@@ -125,13 +125,18 @@ package struct WebhookTrust: Sendable {
     }
 
     /// "stale: …" when the platform's `Triggered-At` is older than the flow's window, so a
-    /// delivery retried or replayed long after the fact is not written to.
-    package func staleness(_ delivery: Delivery, now: Date, window: TimeInterval) -> String? {
+    /// delivery retried or replayed long after the fact is not written to; with the event id the
+    /// delivery names (`X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id`), for the audit.
+    package func staleness(_ delivery: Delivery, now: Date, window: TimeInterval) -> (
+        reason: String, eventID: String?
+    )? {
         let headers = (try? decoder.unwrap(delivery).delivery.headers) ?? delivery.headers
         guard let text = headers["x-shopify-triggered-at"], let triggeredAt = ISO8601.parse(text) else { return nil }
         let age = now.timeIntervalSince(triggeredAt)
         guard age > window else { return nil }
-        return "stale: the webhook was triggered at \(text), \(Int(age / 3600)) h ago; "
-            + "the window is \(Int(window / 3600)) h"
+        return (
+            "stale: the webhook was triggered at \(text), \(Int(age / 3600)) h ago; the window is \(Int(window / 3600)) h",
+            headers["x-shopify-event-id"] ?? headers["x-shopify-webhook-id"]
+        )
     }
 }
