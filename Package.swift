@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 "TidingsCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(

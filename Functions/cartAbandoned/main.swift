@@ -1,6 +1,6 @@
 import Foundation
 import TidingsRuntime
 
-// The abandoned-cart handler: one event from stdin (or, later, the Lambda Runtime API loop).
-let status = await StdinRunner.run(.cartAbandoned)
+// The abandoned-cart handler: the Lambda Runtime API loop, or one event from stdin.
+let status = await FunctionMain.run(.cartAbandoned)
 exit(status.rawValue)

@@ -1,6 +1,6 @@
 import Foundation
 import TidingsRuntime
 
-// The cancelled-order handler: one cancellation event from stdin (or, later, the Lambda Runtime API loop).
-let status = await StdinRunner.run(.orderCancelled)
+// The cancelled-order handler: the Lambda Runtime API loop, or one cancellation event from stdin.
+let status = await FunctionMain.run(.orderCancelled)
 exit(status.rawValue)

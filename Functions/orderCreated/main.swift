@@ -1,6 +1,6 @@
 import Foundation
 import TidingsRuntime
 
-// The post-purchase series handler: one order event from stdin (or, later, the Lambda Runtime API loop).
-let status = await StdinRunner.run(.orderCreated)
+// The post-purchase series handler: the Lambda Runtime API loop, or one order event from stdin.
+let status = await FunctionMain.run(.orderCreated)
 exit(status.rawValue)

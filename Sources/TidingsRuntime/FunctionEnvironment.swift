@@ -25,6 +25,29 @@ public enum FunctionEnvironment {
             clock: clock)
     }
 
+    /// Reads the configuration and builds the function's pipeline on the embedded stages, with the
+    /// start-up warnings a deployment should see. Throws `ConfigurationError` naming the key.
+    package static func handler(function: FlowKind, environment: [String: String], logger: Logger)
+        throws(ConfigurationError) -> InvocationHandler
+    {
+        let configuration = try Configuration.load(environment: environment)
+        if configuration.unsubscribeKey.isDevelopmentDefault {
+            logger.warning(
+                "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key")
+        }
+        if configuration.webhookSecrets.isEmpty {
+            logger.notice(
+                "no SHOPIFY_WEBHOOK_SECRET or BIGCOMMERCE_WEBHOOK_SECRET: webhook deliveries are not authenticated")
+        }
+        guard let flow = Flow.named(function, configuration) else {
+            throw ConfigurationError(key: "function", reason: "\(function.rawValue) is not implemented in this build")
+        }
+        let pipeline = try Pipeline(
+            flow: flow, configuration: configuration,
+            stages: try embeddedStages(function: function, configuration: configuration))
+        return InvocationHandler(pipeline: pipeline)
+    }
+
     /// The recorded shop: the production Shopify and BigCommerce clients, answered from the files
     /// under `TIDINGS_SHOP_DIR` instead of the network, so every offline run exercises the
     /// production decoding. The recorded store's identity is fixed by the generator (Events/shop/README.md).

@@ -14,6 +14,8 @@ public struct Replayer: Sendable {
         public var function: FlowKind
         /// How the event ended.
         public var report: OutcomeReport
+        /// The record's position in a batch envelope (SQS), nil for a file holding one delivery.
+        public var part: Int?
     }
 
     /// The configuration every replayed pipeline is built with.
@@ -28,7 +30,7 @@ public struct Replayer: Sendable {
 
     /// Replays the files in order. `now`, when given, is the clock for every event.
     public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
-        var stagesByFlow: [FlowKind: PipelineStages] = [:]
+        var handlers: [FlowKind: InvocationHandler] = [:]
         var results: [Result] = []
         // Events replay in the order they happened, whatever their folders: a cancellation must
         // come after the order it cancels. Files with the same time keep their path order.
@@ -38,23 +40,25 @@ public struct Replayer: Sendable {
                 throw ConfigurationError(
                     key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
             }
-            if stagesByFlow[kind] == nil {
-                stagesByFlow[kind] = try FunctionEnvironment.embeddedStages(
-                    function: kind, configuration: configuration)
+            if handlers[kind] == nil {
+                let stages = try FunctionEnvironment.embeddedStages(function: kind, configuration: configuration)
+                handlers[kind] = InvocationHandler(
+                    pipeline: try Pipeline(flow: flow, configuration: configuration, stages: stages))
             }
-            var stages = stagesByFlow[kind]!
+            // The same path as a handler: envelopes unwrapped, signatures checked, then the pipeline.
+            var handler = handlers[kind]!
             let body = Array(try Data(contentsOf: file))
-            stages.clock = FixedClock(now ?? replayTime(body, delay: flow.settings.delay))
-            let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
-            let report = await pipeline.handle(
-                Delivery(body: body), correlationID: "replay-" + UUID().uuidString.lowercased(), logger: logger)
-            results.append(Result(file: file, function: kind, report: report))
+            handler.pipeline.stages.clock = FixedClock(now ?? replayTime(body, delay: flow.settings.delay))
+            let answer = await handler.handle(
+                body, deadline: nil, correlationID: "replay-" + UUID().uuidString.lowercased(), logger: logger)
+            for (index, report) in answer.reports.enumerated() {
+                results.append(
+                    Result(file: file, function: kind, report: report, part: answer.reports.count > 1 ? index : nil))
+            }
         }
         return results
     }
 
-    /// When the event would have been handled: its recorded arrival, or its own time plus the
-    /// flow's delay (the moment the delayed retry in production picks it up).
     /// The files ordered by their replay time (stable for equal times).
     func chronological(_ files: [URL], now: Date?) throws -> [URL] {
         guard now == nil else { return files }
@@ -67,12 +71,16 @@ public struct Replayer: Sendable {
         return timed.sorted { ($0.time, $0.index) < ($1.time, $1.index) }.map(\.file)
     }
 
+    /// When the event would have been handled: its recorded arrival, or its own time plus the
+    /// flow's delay (the moment the delayed retry in production picks it up). An envelope is
+    /// timed by its first delivery.
     public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
-        if let (delivery, _) = try? decoder.unwrap(Delivery(body: body)), let receivedAt = delivery.receivedAt {
+        let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
+        if let (inner, _) = try? decoder.unwrap(delivery), let receivedAt = inner.receivedAt {
             return receivedAt
         }
-        if let event = try? decoder.decode(Delivery(body: body)) {
+        if let event = try? decoder.decode(delivery) {
             return event.occurredAt.addingTimeInterval(delay)
         }
         return Date()

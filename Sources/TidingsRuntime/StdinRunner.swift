@@ -2,44 +2,33 @@ import Foundation
 import Logging
 import TidingsCore
 
-/// Runs a function once: one event from stdin, one result JSON on stdout, logs on stderr, and an
-/// exit status that says what happened (see `ExitStatus`).
+/// Runs a function once: one event (or envelope) from stdin, one answer JSON on stdout, logs on
+/// stderr, and an exit status that says what happened (see `ExitStatus`).
 public enum StdinRunner {
-    /// Reads configuration, handles stdin, writes the result and returns the exit status.
+    /// Reads configuration, handles stdin, writes the answer and returns the exit status.
     public static func run(_ function: FlowKind, environment: [String: String] = ProcessInfo.processInfo.environment)
         async -> ExitStatus
     {
         let logger = FunctionEnvironment.logger(label: "tidings.\(function.rawValue)", environment: environment)
-        let pipeline: Pipeline
+        let handler: InvocationHandler
         do {
-            let configuration = try Configuration.load(environment: environment)
-            if configuration.unsubscribeKey.isDevelopmentDefault {
-                logger.warning(
-                    "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key"
-                )
-            }
-            guard let flow = Flow.named(function, configuration) else {
-                throw ConfigurationError(
-                    key: "function", reason: "\(function.rawValue) is not implemented in this build")
-            }
-            pipeline = try Pipeline(
-                flow: flow, configuration: configuration,
-                stages: try FunctionEnvironment.embeddedStages(function: function, configuration: configuration))
+            handler = try FunctionEnvironment.handler(function: function, environment: environment, logger: logger)
         } catch {
             logger.critical("bad configuration: \(error)")
             writeResult(
-                OutcomeReport(
-                    function: function.rawValue, eventID: "", outcome: .failed, reason: "bad_configuration: \(error)",
-                    retryable: false))
+                InvocationAnswer.encode(
+                    OutcomeReport(
+                        function: function.rawValue, eventID: "", outcome: .failed,
+                        reason: "bad_configuration: \(error)", retryable: false)))
             return .badConfiguration
         }
         // Read everything (up to a hard cap) even when it is over the body limit: the decoder refuses
         // it as oversized, and the dead-letter folder must keep the whole event, not a prefix.
-        let body = readStandardInput(limit: max(64 << 20, pipeline.configuration.maximumBodyBytes + 1))
-        let report = await pipeline.handle(
-            Delivery(body: body), correlationID: UUID().uuidString.lowercased(), logger: logger)
-        writeResult(report)
-        return ExitStatus(report)
+        let body = readStandardInput(limit: max(64 << 20, handler.pipeline.configuration.maximumBodyBytes + 1))
+        let answer = await handler.handle(
+            body, deadline: nil, correlationID: UUID().uuidString.lowercased(), logger: logger)
+        writeResult(answer.body)
+        return answer.exitStatus
     }
 
     /// Reads stdin to its end or `limit` bytes, retrying reads interrupted by a signal.
@@ -55,11 +44,7 @@ public enum StdinRunner {
         return bytes
     }
 
-    static func writeResult(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = (try? encoder.encode(value)) ?? Data("{\"outcome\":\"failed\"}".utf8)
-        data.append(UInt8(ascii: "\n"))
-        FileHandle.standardOutput.write(data)
+    static func writeResult(_ bytes: [UInt8]) {
+        FileHandle.standardOutput.write(Data(bytes + [UInt8(ascii: "\n")]))
     }
 }

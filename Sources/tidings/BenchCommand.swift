@@ -65,6 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
             try await throughput(bench, scratch: scratch.appendingPathComponent("\(kind)-pipeline"), sinks: .files)
             try await throughput(bench, scratch: scratch.appendingPathComponent("\(kind)-memory"), sinks: .memory)
             try coldStart(bench, scratch: scratch.appendingPathComponent("\(kind)-cold"))
+            try runtimeLoop(bench, scratch: scratch.appendingPathComponent("\(kind)-loop"))
         }
         print("")
         let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
@@ -155,6 +156,80 @@ struct BenchCommand: AsyncParsableCommand {
             "cold start: \(bench.kind.rawValue) median \(format(handled.median)) ms, peak RSS \(format(Double(handled.peakKiB) / 1024)) MiB"
                 + " (exit \(handled.lastStatus))")
         print("cold start: ratio \(String(format: "%.2f", handled.median / base.median))x (target ≤ 2x, RSS ≤ 32 MiB)")
+    }
+
+    /// The Lambda path: the handler against the loopback Runtime API. Time from process start to
+    /// the first posted response (median of `runs` fresh processes), then warm invocations a
+    /// second through the loop in one process, each its own cart.
+    func runtimeLoop(_ bench: HandlerBench, scratch: URL) throws {
+        let body = bench.body
+        let due = bench.due
+        let handler = binaries + "/" + bench.kind.rawValue
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDINGS_LOG_LEVEL"] = "error"
+        environment["TIDINGS_NOW"] = ISO8601.format(due)
+        let binary = URL(fileURLWithPath: handler)
+        let event = try EventDecoder().decode(Delivery(body: body))
+        let text = String(decoding: body, as: UTF8.self)
+        // Its own cart or order and its own event id (a recorded delivery carries the id header),
+        // as in the throughput run, so no invocation is a duplicate.
+        func unique(_ index: Int) -> [UInt8] {
+            let body = text.replacingOccurrences(
+                of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-loop-\(index)\""
+            )
+            .replacingOccurrences(of: "\"\(event.id)\"", with: "\"loop-\(index)\"")
+            return Array(#"{"headers": {"X-Tidings-Event-Id": "loop-\#(index)"}, "body": \#(body)}"#.utf8)
+        }
+        var firsts: [Double] = []
+        for run in 0..<runs {
+            let api = try RuntimeAPIEmulator()
+            api.enqueue(.init(body: unique(run)))
+            var env = environment
+            env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("first-\(run)").path
+            env["AWS_LAMBDA_RUNTIME_API"] = api.address
+            let process = Process()
+            process.executableURL = binary
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            let start = ContinuousClock.now
+            try process.run()
+            _ = api.waitForPosts(1, timeout: 30)
+            firsts.append((ContinuousClock.now - start).seconds * 1000)
+            process.terminate()
+            process.waitUntilExit()
+            api.stop()
+        }
+        firsts.sort()
+        print(
+            "runtime loop: \(bench.kind.rawValue) first response \(format(firsts[firsts.count / 2])) ms after process start (median of \(runs))"
+        )
+
+        let api = try RuntimeAPIEmulator()
+        for index in 0..<events { api.enqueue(.init(body: unique(1_000_000 + index))) }
+        var env = environment
+        env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("warm").path
+        env["AWS_LAMBDA_RUNTIME_API"] = api.address
+        let process = Process()
+        process.executableURL = binary
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        _ = api.waitForPosts(1, timeout: 30)
+        let start = ContinuousClock.now
+        let posts = api.waitForPosts(events, timeout: 600)
+        let seconds = (ContinuousClock.now - start).seconds
+        process.terminate()
+        process.waitUntilExit()
+        api.stop()
+        let outcomes = Dictionary(grouping: posts) { post in
+            (try? JSONParser.parse(post.body).objectValue?["outcome"]?.stringValue) ?? post.kind
+        }
+        let summary = outcomes.map { "\($0.key)=\($0.value.count)" }.sorted().joined(separator: " ")
+        print(
+            "runtime loop: \(bench.kind.rawValue) \(posts.count - 1) warm invocations in \(format(seconds)) s = "
+                + "\(Int(Double(posts.count - 1) / seconds)) invocations/s (one at a time); \(summary)")
     }
 
     struct Timing {

@@ -48,7 +48,8 @@ struct ReplayCommand: AsyncParsableCommand {
         let results = try await Replayer(configuration: configuration, logger: logger).replay(files, now: fixedNow)
         let rows = results.map { result in
             [
-                Self.displayName(result.file), result.function.rawValue, result.report.outcome.rawValue,
+                Self.displayName(result.file) + (result.part.map { "#\($0)" } ?? ""), result.function.rawValue,
+                result.report.outcome.rawValue,
                 result.report.subject ?? result.report.reason ?? "",
             ]
         }

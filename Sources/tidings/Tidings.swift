@@ -8,7 +8,7 @@ struct Tidings: AsyncParsableCommand {
         commandName: "tidings",
         abstract: "Tidings: AI-written lifecycle email for eCommerce, run locally.",
         subcommands: [
-            ReplayCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self, ShopCommand.self,
-            ModelCommand.self, SynthCommand.self,
+            ReplayCommand.self, EmulateCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self,
+            ShopCommand.self, ModelCommand.self, SynthCommand.self,
         ])
 }

@@ -44,7 +44,8 @@ struct OutboxEmailServiceTests {
             _ = try await outbox.deliver(try email("review_request", days: 12, series: "order:shopify:1"))
             let other = try await outbox.deliver(try email("review_request", days: 12, series: "order:shopify:2"))
 
-            let stopped = try await outbox.cancelScheduled(series: "order:shopify:1", after: start.addingTimeInterval(3600))
+            let stopped = try await outbox.cancelScheduled(
+                series: "order:shopify:1", after: start.addingTimeInterval(3600))
             #expect(stopped.count == 2)
             #expect(stopped.allSatisfy { $0.contains("/cancelled/") && FileManager.default.fileExists(atPath: $0) })
             // What was due already went out and stays; another series is untouched.

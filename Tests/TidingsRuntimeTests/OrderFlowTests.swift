@@ -230,4 +230,29 @@ struct OrderFlowTests {
             }
         }
     }
+
+    @Test("An email service that cannot stop the series fails the cancellation retryably, and nothing is written")
+    func seriesCancelFailure() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let audit = InMemoryAuditLog()
+            let email = RecordingEmailService(
+                failure: DeliveryError(service: "esp", reason: "503 from the provider", isRetryable: true))
+            var stages = try FunctionEnvironment.embeddedStages(
+                function: .orderCancelled, configuration: configuration,
+                clock: FixedClock(ISO8601.parse("2026-11-26T12:00:00Z")!))
+            stages.audit = audit
+            stages.email = email
+            let pipeline = try Pipeline(
+                flow: .orderCancelled(configuration), configuration: configuration, stages: stages)
+            let body = Array(
+                try Data(contentsOf: Self.cancelled.appendingPathComponent("canonical-order-cancelled.json")))
+            let report = await pipeline.handle(
+                Delivery(body: body), correlationID: "test", logger: RuntimeTestSupport.quietLogger)
+            #expect(report.outcome == .failed && report.retryable == true)
+            #expect(report.reason?.hasPrefix("series_cancel_failed") == true)
+            #expect(audit.entries.filter { $0.outcome != nil }.count == 1)
+            #expect(!audit.entries.contains { $0.stage == "render" })
+        }
+    }
 }

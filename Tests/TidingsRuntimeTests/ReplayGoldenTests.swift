@@ -38,6 +38,8 @@ struct ReplayGoldenTests {
                 var name = result.file.path.replacingOccurrences(of: events.path + "/", with: "")
                 // The cart golden file predates the order flows and names files within their folder.
                 if folders.count == 1 { name = name.replacingOccurrences(of: folders[0] + "/", with: "") }
+                // An SQS batch gives one result per record.
+                name += result.part.map { "#\($0)" } ?? ""
                 let report = result.report
                 // Reasons keep their code; the wording after it may be improved freely.
                 let code = report.reason.map { String($0.prefix { $0 != ":" }) }

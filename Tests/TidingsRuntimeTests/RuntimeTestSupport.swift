@@ -17,13 +17,23 @@ enum RuntimeTestSupport {
         return logger
     }
 
-    /// A configuration on the recorded shop with its data folder in `directory`.
-    static func configuration(dataDirectory: URL) throws -> Configuration {
+    static let envelopes = cartEvents.appendingPathComponent("envelopes")
+
+    /// The secrets the recorded deliveries and envelope fixtures are signed with
+    /// (Tests/Fixtures/make-envelopes.py).
+    static let webhookSecrets = [
+        "SHOPIFY_WEBHOOK_SECRET": "northwind-webhook-secret",
+        "BIGCOMMERCE_WEBHOOK_SECRET": "northwind-bigcommerce-secret",
+    ]
+
+    /// A configuration on the recorded shop with its data folder in `directory`, webhooks checked
+    /// with the fixtures' secrets.
+    static func configuration(dataDirectory: URL, extra: [String: String] = webhookSecrets) throws -> Configuration {
         try Configuration.load(
             environment: [
                 "TIDINGS_DATA_DIR": dataDirectory.path,
                 "TIDINGS_SHOP_DIR": root.appendingPathComponent("Events/shop").path,
-            ],
+            ].merging(extra) { _, new in new },
             workingDirectory: root)
     }
 

@@ -33,6 +33,16 @@ extension Configuration {
         if let secret = try readSecret("TIDINGS_UNSUBSCRIBE_SECRET", environment: environment) {
             configuration.unsubscribeKey = secret
         }
+        configuration.webhookSecrets = WebhookSecrets(
+            shopify: try readSecret("SHOPIFY_WEBHOOK_SECRET", environment: environment),
+            bigcommerce: try readSecret("BIGCOMMERCE_WEBHOOK_SECRET", environment: environment))
+        if let text = environment["TIDINGS_MODEL_RESERVE_MS"], !text.isEmpty {
+            guard let value = Int(text), value >= 0 else {
+                throw ConfigurationError(
+                    key: "TIDINGS_MODEL_RESERVE_MS", reason: "'\(text)' is not a whole number of milliseconds")
+            }
+            configuration.modelReserve = TimeInterval(value) / 1000
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: configuration.shopDirectory.path, isDirectory: &isDirectory),
             isDirectory.boolValue

@@ -21,6 +21,12 @@ public struct Configuration: Sendable {
     public var flows: [FlowKind: FlowSettings]
     /// A pinned "now" (`TIDINGS_NOW`, ISO 8601) for replays and tests; nil uses the wall clock.
     public var pinnedNow: Date?
+    /// Secrets that authenticate webhooks (`SHOPIFY_WEBHOOK_SECRET`, `BIGCOMMERCE_WEBHOOK_SECRET`,
+    /// or their `_FILE` forms); a platform without one is not checked.
+    public var webhookSecrets = WebhookSecrets()
+    /// Time an invocation must have left for a model call (`TIDINGS_MODEL_RESERVE_MS`, default
+    /// 15000 ms); with less, the offline copywriter writes instead of the model.
+    public var modelReserve: TimeInterval = 15
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     public init(
@@ -42,6 +48,23 @@ public struct Configuration: Sendable {
     public func settings(for flow: FlowKind) -> FlowSettings {
         flows[flow] ?? FlowSettings.defaults[flow] ?? FlowSettings()
     }
+}
+
+/// The secrets that authenticate webhook deliveries, one per platform.
+public struct WebhookSecrets: Sendable {
+    /// The Shopify app's client secret: the key of `X-Shopify-Hmac-Sha256`.
+    public var shopify: Secret?
+    /// The value BigCommerce sends in the `X-Tidings-Webhook-Secret` header set at hook creation.
+    public var bigcommerce: Secret?
+
+    /// Creates the set; nil leaves a platform unchecked.
+    public init(shopify: Secret? = nil, bigcommerce: Secret? = nil) {
+        self.shopify = shopify
+        self.bigcommerce = bigcommerce
+    }
+
+    /// Whether any platform's deliveries are checked.
+    public var isEmpty: Bool { shopify == nil && bigcommerce == nil }
 }
 
 /// A secret value that never prints itself.

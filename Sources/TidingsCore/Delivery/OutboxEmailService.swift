@@ -92,7 +92,9 @@ public struct OutboxEmailService: EmailService {
         try FileManager.default.createDirectory(
             at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
         let descriptor = open(index.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw DeliveryError(service: "outbox", reason: "cannot open \(index.path)", isRetryable: true) }
+        guard descriptor >= 0 else {
+            throw DeliveryError(service: "outbox", reason: "cannot open \(index.path)", isRetryable: true)
+        }
         defer { close(descriptor) }
         let line = Array((name + "\n").utf8)
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

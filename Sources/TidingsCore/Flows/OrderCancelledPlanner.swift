@@ -27,16 +27,7 @@ public struct OrderCancelledPlanner: FlowPlanner {
                 GuardVerdict(.notCancelled, "the order's status changed to \(change.newStatusID), not Cancelled (5)"))
         }
         // Whatever else happens, what the order's series has not sent yet must not go out.
-        let stopped: [String]
-        do {
-            stopped = try await context.run.stages.email.cancelScheduled(
-                series: OrderSituation.seriesKey(event), after: now)
-        } catch let error as DeliveryError {
-            throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
-        }
-        try context.record(
-            "series",
-            ["series": .string(OrderSituation.seriesKey(event)), "stopped": .array(stopped.map(JSONValue.string))])
+        _ = try await context.cancelScheduled(series: OrderSituation.seriesKey(event))
 
         let handledKey = OrderSituation.key(.orderCancelled, event)
         if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {

@@ -44,8 +44,8 @@ extension OfflineCopywriter {
                 DraftBlock(
                     kind: .paragraph,
                     text: choice.pick([
-                        "Your \(itemList) should be with you about now. A few minutes of setup before the first trip makes a real difference.",
-                        "By now your \(itemList) should have arrived. Here is how to get the most from \(context.items.count == 1 ? "it" : "them") from day one.",
+                        "\(itemList.capitalizedFirst) should be with you about now. A few minutes of setup before the first trip makes a real difference.",
+                        "By now \(itemList) should have arrived. Here is how to get the most from \(context.items.count == 1 ? "it" : "them") from day one.",
                     ])))
             for item in featured.prefix(3) {
                 blocks.append(

@@ -7,6 +7,9 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
     case suppressed
     case duplicate
     case rejectedInput = "rejected_input"
+    /// A webhook whose signature (or shared-secret header) is missing or wrong where a secret is
+    /// configured: nothing else was done with it.
+    case unauthenticated
     case failed
 }
 
@@ -52,7 +55,7 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
         switch outcome {
         case .sent, .queuedForReview: return true
         case .suppressed: return retryable != true
-        case .duplicate, .rejectedInput, .failed: return false
+        case .duplicate, .rejectedInput, .unauthenticated, .failed: return false
         }
     }
 }

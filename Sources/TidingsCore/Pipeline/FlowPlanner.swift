@@ -181,6 +181,19 @@ public struct FlowContext: Sendable {
         try await run.compose(message)
     }
 
+    /// Stops the messages of a series that are not due yet (see `EmailService.cancelScheduled`)
+    /// and writes the `series` record; a service that cannot say fails the event.
+    public func cancelScheduled(series: String) async throws -> [String] {
+        let stopped: [String]
+        do {
+            stopped = try await run.stages.email.cancelScheduled(series: series, after: now)
+        } catch let error as DeliveryError {
+            throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
+        }
+        try record("series", ["series": .string(series), "stopped": .array(stopped.map(JSONValue.string))])
+        return stopped
+    }
+
     /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.
     public static func personalData(_ enrichment: Enrichment, event: LifecycleEvent) -> [String] {
         [

@@ -9,8 +9,9 @@ public struct Pipeline: Sendable {
     public let flow: Flow
     /// The configuration it was built with.
     public let configuration: Configuration
-    /// The boundaries it talks to.
-    public let stages: PipelineStages
+    /// The boundaries it talks to. Variable so that an invocation can bind its model to its
+    /// deadline (`DeadlineBoundModel`) without rebuilding the pipeline.
+    public var stages: PipelineStages
     let decoder: EventDecoder
     let renderer: EmailRenderer
     let prompts = PromptLibrary()

@@ -48,6 +48,24 @@ struct BigCommerceSpecExampleTests {
         #expect(order.discountCodes.isEmpty)
     }
 
+    @Test("A thin order webhook's order comes from the official single-order and products examples")
+    func singleOrder() async throws {
+        let (client, transport) = client([
+            "\(Self.base)/v2/orders/218": try Self.example("order.json"),
+            "\(Self.base)/v2/orders/218/products": try Self.example("order-products.json"),
+        ])
+        let order = try #require(try await client.order(id: "218"))
+        #expect(transport.requests.map(\.url) == ["\(Self.base)/v2/orders/218", "\(Self.base)/v2/orders/218/products"])
+        #expect(order.id == "218" && order.name == "#218" && order.customerID == "11")
+        #expect(order.total == Money(Decimal(string: "69.84")!, "USD"))
+        #expect(order.isComplete && order.cancelledAt == nil && !order.isRefunded)
+        #expect(order.financialStatus == "authorized")
+        #expect(order.lines.map(\.productID) == ["77", "86"])
+        // A missing order is nil, not an error.
+        let (empty, _) = self.client([:])
+        #expect(try await empty.order(id: "5") == nil)
+    }
+
     @Test("The official customers example names what the client needs and lacks: its id")
     func customerExampleWithoutID() async throws {
         let (client, _) = client(["\(Self.base)/v3/customers?id:in=7": try Self.example("customers.json")])

@@ -97,6 +97,7 @@ import Testing
             "\(base)/customers/207119551.json": .json(customer),
             "\(base)/customers/207119551/orders.json?status=any&limit=250": .json(
                 #"{"orders": [\#(inner)]}"#),
+            "\(base)/orders/450789469.json": .json(order),
         ])
         let client = recordedShopify(transport)
         let record = try #require(try await client.customer(id: "207119551"))
@@ -114,6 +115,11 @@ import Testing
             sample.lines.allSatisfy {
                 $0.productID == "632910392" && $0.price.amount == Decimal(string: "199.00")
             })
+        // A single order (what an order flow looks up) decodes like the webhook body.
+        let placed = try #require(try await client.order(id: "450789469"))
+        #expect(placed.name == "#1001" && placed.customerID == "207119551" && placed.lines.count == 3)
+        #expect(placed.refunded == Money(Decimal(string: "209.00")!, "USD") && placed.isRefunded)
+        #expect(transport.requests.last?.url == "\(base)/orders/450789469.json")
     }
 
     @Test func missingRequiredFieldNamesItsPath() async throws {

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// The one entry point of every handler executable: the Lambda Runtime API loop when
+/// `AWS_LAMBDA_RUNTIME_API` is set, otherwise one event from stdin (`StdinRunner`).
+public enum FunctionMain {
+    /// Runs the function and returns its exit status; `main.swift` passes it to `exit`.
+    public static func run(_ function: FlowKind, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async -> ExitStatus
+    {
+        guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
+            return await StdinRunner.run(function, environment: environment)
+        }
+        return await runLoop(function, address: address, environment: environment)
+    }
+
+    /// The Runtime API loop: configuration and every client are built before the first `next`;
+    /// a failure there is posted to `/runtime/init/error` and ends the process (78).
+    static func runLoop(_ function: FlowKind, address: String, environment: [String: String]) async -> ExitStatus {
+        let logger = FunctionEnvironment.logger(label: "tidings.\(function.rawValue)", environment: environment)
+        let wake = Termination.install()
+        let api: SocketRuntimeAPI
+        do {
+            api = try SocketRuntimeAPI(address: address, wake: wake)
+        } catch {
+            logger.critical("\(error)")
+            return .runtimeAPIUnavailable
+        }
+        let loop = RuntimeLoop(api: api, logger: logger, terminationRequested: { Termination.isRequested })
+        let handler: InvocationHandler
+        do {
+            handler = try FunctionEnvironment.handler(function: function, environment: environment, logger: logger)
+        } catch {
+            logger.critical("bad configuration: \(error)")
+            loop.reportInitializationFailure(error)
+            return .badConfiguration
+        }
+        return await loop.run(handler)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// One function's handling of an invocation, the same in stdin and Runtime API modes: unwrap the
+/// envelope, authenticate each delivery, stop stale ones, run the pipeline, and shape the answer.
+package struct InvocationHandler: Sendable {
+    /// The flow's pipeline, built once at start-up (a replay sets its clock per event).
+    package var pipeline: Pipeline
+    let trust: WebhookTrust
+    let envelopes = EnvelopeDecoder()
+
+    /// Wraps a pipeline; the webhook secrets come from its configuration.
+    package init(pipeline: Pipeline) {
+        self.pipeline = pipeline
+        trust = WebhookTrust(
+            secrets: pipeline.configuration.webhookSecrets, maximumBodyBytes: pipeline.configuration.maximumBodyBytes)
+    }
+
+    /// Handles one invocation's bytes. `deadline`, when known, bounds the model call
+    /// (`DeadlineBoundModel`): with too little time left, the offline copywriter writes instead.
+    package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
+        -> InvocationAnswer
+    {
+        var pipeline = self.pipeline
+        if let deadline, pipeline.stages.model.name != OfflineCopywriter().name {
+            pipeline.stages.model = DeadlineBoundModel(
+                pipeline.stages.model, deadline: deadline, reserve: pipeline.configuration.modelReserve)
+        }
+        let envelope = envelopes.unwrap(bytes)
+        var logger = logger
+        logger[metadataKey: "envelope"] = "\(envelope.shape.rawValue)"
+        var reports: [OutcomeReport] = []
+        for (index, item) in envelope.items.enumerated() {
+            var itemLogger = logger
+            if let id = item.messageID { itemLogger[metadataKey: "sqs.message_id"] = "\(id)" }
+            // Each record of a batch is its own handling, with its own terminal record.
+            let correlation = envelope.items.count > 1 ? "\(correlationID)#\(index)" : correlationID
+            reports.append(await handle(item, pipeline: pipeline, correlationID: correlation, logger: itemLogger))
+        }
+        return InvocationAnswer(shape: envelope.shape, items: envelope.items, reports: reports)
+    }
+
+    func handle(_ item: Envelope.Item, pipeline: Pipeline, correlationID: String, logger: Logger) async
+        -> OutcomeReport
+    {
+        if let problem = item.problem {
+            return pipeline.reject(item.delivery, problem, correlationID: correlationID, logger: logger)
+        }
+        if case .rejected(let code, let reason) = trust.verify(item.delivery, channel: item.channel) {
+            logger.warning("webhook rejected", metadata: ["reason": "\(code): \(reason)"])
+            return pipeline.conclude(
+                item.delivery, outcome: .unauthenticated, reason: "\(code): \(reason)",
+                facts: ["channel": .string(item.channel.rawValue)], correlationID: correlationID, logger: logger)
+        }
+        if let stale = trust.staleness(
+            item.delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
+        {
+            return pipeline.conclude(
+                item.delivery, outcome: .suppressed, reason: stale.reason, eventID: stale.eventID,
+                correlationID: correlationID, logger: logger)
+        }
+        return await pipeline.handle(item.delivery, correlationID: correlationID, logger: logger)
+    }
+}
