@@ -68,3 +68,26 @@ struct WinBackReplayTests {
         }
     }
 }
+
+@Suite("winBack scheduled events through the envelope decoder")
+struct WinBackEnvelopeTests {
+    @Test("A Scheduler event is handed over whole, so it decodes as a scan, not as its detail")
+    func scheduledEventIsNotUnwrapped() throws {
+        let bytes = Array(
+            try Data(contentsOf: WinBackReplayTests.events.appendingPathComponent("eventbridge-scheduled-scan.json")))
+        let envelope = EnvelopeDecoder().unwrap(bytes)
+        #expect(envelope.shape == .direct)
+        let delivery = try #require(envelope.items.first?.delivery)
+        let event = try EventDecoder().decode(delivery)
+        #expect(event.flow == .winBack)
+        guard case .scan = event.subject else {
+            Issue.record("not a scan")
+            return
+        }
+        // Any other EventBridge event is still an envelope around its detail.
+        var other = try #require(try JSONParser.parse(bytes).objectValue)
+        other["detail-type"] = .string("shopifyWebhook")
+        let otherBytes = Array(try JSONEncoder().encode(JSONValue.object(other)))
+        #expect(EnvelopeDecoder().unwrap(otherBytes).shape == .eventBridge)
+    }
+}

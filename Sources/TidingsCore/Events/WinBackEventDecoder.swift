@@ -10,15 +10,21 @@ import Foundation
 ///
 /// The scan's settings (`criteria`, see `WinBackCriteria.init(json:path:)`) may also carry
 /// `platform` ("shopify", "bigcommerce"), `rate_per_second` and `concurrency`.
-enum WinBackEventDecoder {
+package enum WinBackEventDecoder {
     static let lapsedEvent = "customer.lapsed"
     static let scheduleEvent = "schedule.win_back"
     static let schedulerSources: Set<String> = ["aws.scheduler", "aws.events"]
 
     /// Whether the document is a scheduled event from EventBridge (Scheduler or a schedule rule).
     static func isScheduledEvent(_ root: JSONObjectReader) -> Bool {
-        guard case .string(let detailType)? = root.value("detail-type"),
-            case .string(let source)? = root.value("source")
+        isScheduledEvent(root.members)
+    }
+
+    /// Whether a JSON object is a scheduled event from EventBridge: `source` `aws.scheduler` or
+    /// `aws.events` with `detail-type` `Scheduled Event`. The runtime's envelope decoder asks this
+    /// so that it hands the whole event to winBack instead of unwrapping `detail`.
+    package static func isScheduledEvent(_ members: [String: JSONValue]) -> Bool {
+        guard case .string(let detailType)? = members["detail-type"], case .string(let source)? = members["source"]
         else { return false }
         return detailType == "Scheduled Event" && schedulerSources.contains(source)
     }

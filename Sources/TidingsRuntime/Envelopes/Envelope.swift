@@ -63,7 +63,10 @@ package struct EnvelopeDecoder: Sendable {
         {
             return Envelope(shape: .sqs, items: records.enumerated().map { sqsRecord($1, index: $0) })
         }
-        if root["detail-type"] != nil, root["source"] != nil, case .object(let detail)? = root["detail"] {
+        // A scheduled event (winBack's scan) is the delivery itself, not an envelope around `detail`.
+        if root["detail-type"] != nil, root["source"] != nil, !WinBackEventDecoder.isScheduledEvent(root),
+            case .object(let detail)? = root["detail"]
+        {
             return Envelope(shape: .eventBridge, items: [eventBridge(detail, bytes: bytes, path: "$.detail")])
         }
         if case .object(let context)? = root["requestContext"],
