@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-import TidingsCore
 
+@testable import TidingsCore
 @testable import TidingsRuntime
 
 /// The order flows end to end on the embedded defaults: the recorded shop, the offline copywriter,
@@ -124,7 +124,7 @@ struct OrderFlowTests {
             #expect(series.count == 1 && series[0].contains("outbox/cancelled/"))
             // The refund was issued: the win-back confirms it and carries no code.
             let review = try emails(scratch, "review").first?.text ?? ""
-            #expect(review.contains("refund of $221.00 has been issued"))
+            #expect(review.contains("The full $221.00 has been refunded"))
             #expect(!review.contains("Use code"))
         }
     }
@@ -254,5 +254,107 @@ struct OrderFlowTests {
             #expect(audit.entries.filter { $0.outcome != nil }.count == 1)
             #expect(!audit.entries.contains { $0.stage == "render" })
         }
+    }
+
+    /// A bare orders/cancelled body for a recorded orders/create delivery: the same order, cancelled.
+    func cancellation(of file: URL, reason: String, at time: String, in scratch: URL) throws -> URL {
+        let recorded = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
+        var order =
+            try JSONSerialization.jsonObject(with: Data((recorded?["body"] as? String ?? "").utf8))
+            as? [String: Any] ?? [:]
+        order["cancel_reason"] = reason
+        order["cancelled_at"] = time
+        order["financial_status"] = "voided"
+        // The replayer picks the handler by the folder's name.
+        let folder = scratch.appendingPathComponent("events/orderCancelled")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("cancel-\(reason).json")
+        try JSONSerialization.data(withJSONObject: order).write(to: url)
+        return url
+    }
+
+    @Test("Fraud stops the series too, and withdraws its message waiting for review")
+    func fraudStopsSeriesAndWithdrawsReview() async throws {
+        try await withScratch { scratch in
+            let created = Self.created.appendingPathComponent("shopify-vip-tenth-plus-order.json")
+            let planned = try await replay([created], in: scratch)
+            // Jonas is a VIP: the recommendations (marketing) wait for a person; the rest is out.
+            #expect(planned.first?.outcome == .queuedForReview)
+            #expect(try emails(scratch, "review").count == 1)
+            let cancel = try cancellation(of: created, reason: "fraud", at: "2026-11-25T12:00:00Z", in: scratch)
+            let answered = try await replay([cancel], in: scratch)
+            #expect(answered.first?.reason?.hasPrefix("fraud") == true)
+            #expect(try emails(scratch, "review").isEmpty)
+            #expect(try emails(scratch, "review/withdrawn").count == 1)
+            #expect(
+                try emails(scratch, "outbox/cancelled").compactMap { header("X-Tidings-Step", in: $0.text) }.sorted()
+                    == ["getting_started", "review_request"])
+            // Nothing was written to the customer about the fraud.
+            #expect(try emails(scratch).count == 1)
+        }
+    }
+
+    @Test("An order-created event that arrives after its order's cancellation plans nothing")
+    func lateOrderCreated() async throws {
+        try await withScratch { scratch in
+            let created = Self.created.appendingPathComponent("shopify-repeat-customer.json")
+            let cancel = try cancellation(of: created, reason: "customer", at: "2026-11-24T16:00:00Z", in: scratch)
+            _ = try await replay([cancel], in: scratch)
+            let late = try await replay([created], in: scratch)
+            #expect(late.first?.outcome == .suppressed)
+            #expect(late.first?.reason?.hasPrefix("order_cancelled") == true)
+            #expect(try emails(scratch).filter { header("X-Tidings-Flow", in: $0.text) == "orderCreated" }.isEmpty)
+        }
+    }
+
+    @Test("A guest's order is thanked without claiming a first or a repeat order")
+    func guestOrder() async throws {
+        try await withScratch { scratch in
+            let recorded =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: Self.created.appendingPathComponent("shopify-first-order.json")))
+                as? [String: Any]
+            var order =
+                try JSONSerialization.jsonObject(with: Data((recorded?["body"] as? String ?? "").utf8))
+                as? [String: Any] ?? [:]
+            order["customer"] = nil
+            order["email"] = "river.guest@example.com"
+            order["buyer_accepts_marketing"] = false
+            order["id"] = 820_982_911_946_159_999
+            let folder = scratch.appendingPathComponent("events/orderCreated")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("guest.json")
+            try JSONSerialization.data(withJSONObject: order).write(to: file)
+            let reports = try await replay([file], in: scratch)
+            #expect(reports.first?.outcome == .sent)
+            let thanks = try #require(
+                try emails(scratch).first { header("X-Tidings-Step", in: $0.text) == "thank_you" })
+            #expect(thanks.text.contains("Thank you for your order."))
+            #expect(!thanks.text.contains("first order") && !thanks.text.contains("coming back"))
+            // The guest did not accept marketing at checkout: no recommendations.
+            #expect(try emails(scratch).count == 3)
+        }
+    }
+
+    @Test("BigCommerce's reason is inferred: a declined payment status or a change from Declined is declined")
+    func inferredReason() throws {
+        let order = PlacedOrder(
+            id: "1", name: "#1", customerID: nil, currency: "USD", lines: [], subtotal: .zero("USD"),
+            total: .zero("USD"), shippingMethod: nil, discountCodes: [], createdAt: Date(), financialStatus: "void",
+            refunded: .zero("USD"))
+        func event(previous: Int) -> LifecycleEvent {
+            LifecycleEvent(
+                flow: .orderCancelled, id: "e", occurredAt: Date(), shop: "s",
+                customer: CustomerReference(id: nil, email: nil, firstName: nil),
+                subject: .order(
+                    .reference(
+                        orderID: "1", statusChange: OrderStatusChange(previousStatusID: previous, newStatusID: 5))),
+                source: EventSource(platform: .bigcommerce, topic: "store/order/statusUpdated"))
+        }
+        #expect(OrderCancelledPlanner.inferReason(order, event: event(previous: 6)) == .declined)
+        #expect(OrderCancelledPlanner.inferReason(order, event: event(previous: 11)) == .other)
+        var declined = order
+        declined.financialStatus = "declined"
+        #expect(OrderCancelledPlanner.inferReason(declined, event: event(previous: 11)) == .declined)
     }
 }

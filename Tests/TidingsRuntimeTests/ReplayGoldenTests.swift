@@ -14,6 +14,8 @@ struct ReplayGoldenTests {
         var reason: String?
         var retryable: Bool?
         var subject: String?
+        /// How many messages the event left (a series has several); nil when none.
+        var messages: Int?
     }
 
     /// Each golden file and the Events/ folders replayed together for it (the order flows share one
@@ -44,8 +46,9 @@ struct ReplayGoldenTests {
                 // Reasons keep their code; the wording after it may be improved freely.
                 let code = report.reason.map { String($0.prefix { $0 != ":" }) }
                 actual[name] = Golden(
-                    outcome: report.outcome.rawValue, reason: code, retryable: report.retryable, subject: report.subject
-                )
+                    outcome: report.outcome.rawValue, reason: code, retryable: report.retryable,
+                    subject: report.subject,
+                    messages: report.messages?.count)
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

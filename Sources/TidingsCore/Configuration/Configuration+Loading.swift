@@ -166,6 +166,11 @@ extension Configuration {
                         settings.window = TimeInterval(days * 86_400)
                     }
                     settings.requiresConsent = try reader.optionalBool("require_consent") ?? settings.requiresConsent
+                    if reader.value("review_request_days") != nil, kind != .orderCreated {
+                        throw InputError(
+                            .invalidField, path: reader.path(of: "review_request_days"),
+                            reason: "only orderCreated plans a review request")
+                    }
                     if let days = try reader.optionalInt("review_request_days") {
                         guard (1...90).contains(days) else {
                             throw InputError(

@@ -59,9 +59,18 @@ public struct ReviewItem: Sendable {
     public var draft: Draft
     /// The email as it would be sent, so the reviewer sees exactly that.
     public var email: RenderedEmail
+    /// The message's step when it belongs to a series (one event may queue several); nil otherwise.
+    public var step: String?
+    /// The series it belongs to, so a cancellation can withdraw it; nil for a single message.
+    public var seriesKey: String?
 
     /// Creates a review item; `score` is the validator's 0-to-100 score.
-    public init(eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail) {
+    public init(
+        eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail,
+        step: String? = nil, seriesKey: String? = nil
+    ) {
+        self.step = step
+        self.seriesKey = seriesKey
         self.eventID = eventID
         self.flow = flow
         self.reasons = reasons
@@ -75,4 +84,7 @@ public struct ReviewItem: Sendable {
 public protocol ReviewQueue: Sendable {
     /// Stores the item; returns its reference (a path or id).
     func enqueue(_ item: ReviewItem) async throws -> String
+    /// Takes the items of a series out of the queue (an order cancelled while its message waited
+    /// for a person); returns their references. Throws `DeliveryError` when the queue cannot say.
+    func withdraw(series: String) async throws -> [String]
 }

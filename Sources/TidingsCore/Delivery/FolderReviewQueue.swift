@@ -6,8 +6,10 @@ import Foundation
 ///
 /// For event id E the files are `<safe E>.json` and `<safe E>.eml`, where the safe name keeps
 /// letters, digits, ".", "-" and "_" and, when anything had to change, adds a hash of E so that two
-/// ids never share a file. Both files are written atomically, the `.eml` first: a reader that finds
-/// the JSON also finds its email. Queueing the same event again replaces its item.
+/// ids never share a file. A message of a series adds its step (`<safe E>.<step>`), since one event
+/// may queue several. Both files are written atomically, the `.eml` first: a reader that finds the
+/// JSON also finds its email. Queueing the same event again replaces its item. `withdraw` moves a
+/// series' items to `withdrawn/`.
 public struct FolderReviewQueue: ReviewQueue {
     /// The folder the items go to; created on first use when missing.
     public let directory: URL
@@ -20,12 +22,13 @@ public struct FolderReviewQueue: ReviewQueue {
     /// Stores the item and its rendered email; returns the JSON file's path. Throws `DeliveryError`
     /// with service "review"; a full disk or another passing condition is marked retryable.
     public func enqueue(_ item: ReviewItem) async throws -> String {
-        let base = Self.fileBase(eventID: item.eventID)
+        let base = Self.fileBase(eventID: item.eventID) + (item.step.map { "." + Self.fileBase(eventID: $0) } ?? "")
         let record = ReviewRecord(
             eventID: item.eventID, flow: item.flow, reasons: item.reasons, score: item.score,
             draft: item.draft,
             subject: item.email.subject, to: item.email.to.address, sendAt: item.email.sendAt,
-            renderedAt: item.email.date, messageID: item.email.messageID, emailFile: base + ".eml")
+            renderedAt: item.email.date, messageID: item.email.messageID, emailFile: base + ".eml",
+            step: item.step, series: item.seriesKey)
         let json: Data
         do {
             json = try Self.encoder().encode(record)
@@ -40,6 +43,36 @@ public struct FolderReviewQueue: ReviewQueue {
         } catch {
             throw DeliveryError(service: "review", reason: error.description, isRetryable: error.isRetryable)
         }
+    }
+
+    /// Moves the series' items (their JSON and `.eml`) to `withdrawn/`; returns the new JSON paths.
+    public func withdraw(series: String) async throws -> [String] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        let withdrawn = directory.appendingPathComponent("withdrawn")
+        var moved: [String] = []
+        do {
+            let decoder = Self.decoder()
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+            where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                let url = directory.appendingPathComponent(name)
+                // An item that cannot be read is not this series'; `pending` reports it.
+                guard let record = try? decoder.decode(ReviewRecord.self, from: Data(contentsOf: url)),
+                    record.series == series
+                else { continue }
+                try FileManager.default.createDirectory(at: withdrawn, withIntermediateDirectories: true)
+                for file in [record.emailFile, name] {
+                    let target = withdrawn.appendingPathComponent(file)
+                    if FileManager.default.fileExists(atPath: target.path) {
+                        try FileManager.default.removeItem(at: target)
+                    }
+                    try FileManager.default.moveItem(at: directory.appendingPathComponent(file), to: target)
+                }
+                moved.append(withdrawn.appendingPathComponent(name).path)
+            }
+        } catch {
+            throw DeliveryError(service: "review", reason: "cannot withdraw series items: \(error)", isRetryable: true)
+        }
+        return moved
     }
 
     /// The items waiting in the folder, by send time then event id. An empty list when the folder does
@@ -168,9 +201,13 @@ struct ReviewRecord: Codable, Sendable {
     var messageID: String
     /// The `.eml` file's name, relative to the JSON file's folder.
     var emailFile: String
+    /// The message's step in its series; nil for a single message.
+    var step: String?
+    /// The series key; nil for a single message.
+    var series: String?
 
     enum CodingKeys: String, CodingKey {
-        case flow, reasons, score, draft, subject, to
+        case flow, reasons, score, draft, subject, to, step, series
         case eventID = "event_id"
         case sendAt = "send_at"
         case renderedAt = "rendered_at"

@@ -89,8 +89,14 @@ public struct OutboxEmailService: EmailService {
     /// lands whole even with concurrent writers; a name listed twice (a retry) is harmless.
     static func appendToSeriesIndex(_ name: String, series: String, in directory: URL) throws {
         let index = seriesIndex(series, in: directory)
-        try FileManager.default.createDirectory(
-            at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(
+                at: index.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw DeliveryError(
+                service: "outbox", reason: "cannot create \(index.deletingLastPathComponent().path): \(error)",
+                isRetryable: true)
+        }
         let descriptor = open(index.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw DeliveryError(service: "outbox", reason: "cannot open \(index.path)", isRetryable: true)

@@ -21,4 +21,14 @@ package actor RecordingReviewQueue: ReviewQueue {
         items.append(item)
         return "review/\(item.eventID)/\(items.count)"
     }
+
+    /// Removes the series' items and returns their references.
+    package func withdraw(series: String) async throws -> [String] {
+        if let failure { throw failure }
+        let references = items.enumerated().filter { $0.element.seriesKey == series }.map {
+            "review/\($0.element.eventID)/\($0.offset + 1)"
+        }
+        items.removeAll { $0.seriesKey == series }
+        return references
+    }
 }

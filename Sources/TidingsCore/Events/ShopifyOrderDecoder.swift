@@ -54,8 +54,11 @@ enum ShopifyOrderDecoder {
         let subtotal = try body.optionalMoney("subtotal_price", currency: currency) ?? lineTotal
         var refunded = Money.zero(currency)
         for refund in try body.objects("refunds") {
-            for transaction in try refund.objects("transactions")
-            where try transaction.optionalString("kind") == "refund" {
+            // Only refunds that went through count; a failed or pending one gave nothing back yet.
+            for transaction in try refund.objects("transactions") {
+                let kind = try transaction.optionalString("kind")
+                let status = try transaction.optionalString("status")
+                guard kind == "refund", status == nil || status == "success" else { continue }
                 refunded = refunded + (try transaction.money("amount", currency: currency))
             }
         }

@@ -3,13 +3,13 @@ import Foundation
 
 /// The abandoned-cart flow: one email per cart, timed after the cart's last activity, answering
 /// the likeliest reason it was left, with co-purchase picks and an offer where the policy grants one.
-public struct CartAbandonedPlanner: FlowPlanner {
+struct CartAbandonedPlanner: FlowPlanner {
     /// Creates the planner; it holds no state.
-    public init() {}
+    init() {}
 
     /// Guards (cart handled, timing, converted, consent, stock), enrichment, insights, offer and the
     /// one planned email.
-    public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
+    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
         guard let subject = event.cart else {
             throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not carts", retryable: false)
         }

@@ -4,20 +4,25 @@ import Foundation
 /// - fraud: never an email;
 /// - a declined payment: a transactional note on completing the purchase;
 /// - inventory: an apology with in-stock alternatives from the same category or co-purchases;
-/// - the customer or another reason: a win-back note whose incentive follows the customer's value,
-///   to human review by default (`review.cancellation_win_backs`).
-/// A customer who has ordered again since gets nothing more; a second cancellation within
-/// `repeatWindow` gets no win-back. Whatever the answer, the order's post-purchase messages that
-/// are not sent yet are stopped first.
-public struct OrderCancelledPlanner: FlowPlanner {
+/// - the customer or another reason: a win-back whose incentive follows the customer's value, to
+///   human review by default (`review.cancellation_win_backs`).
+/// A customer who has ordered again since gets no win-back or payment note; a second cancellation
+/// within `repeatWindow` gets no win-back. Whatever the answer, the order's post-purchase messages
+/// that are not sent yet are stopped first, and the cancellation is remembered so that a late
+/// order-created event for the same order plans nothing.
+struct OrderCancelledPlanner: FlowPlanner {
     /// Another cancellation this recent means no win-back on top.
-    public var repeatWindow: TimeInterval = 14 * 86_400
+    var repeatWindow: TimeInterval = 14 * 86_400
 
-    /// Creates the planner.
-    public init() {}
+    /// What a cancellation gets.
+    enum Answer: String {
+        case paymentDeclined = "payment_declined"
+        case inventoryApology = "inventory_apology"
+        case winBack = "win_back"
+    }
 
     /// Stops the unsent series, then guards, enrichment, the analysis and the one answer.
-    public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
+    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
         let now = context.now
         let settings = context.settings
         if case .order(.reference(_, let change?)) = event.subject,
@@ -28,8 +33,12 @@ public struct OrderCancelledPlanner: FlowPlanner {
         }
         // Whatever else happens, what the order's series has not sent yet must not go out.
         _ = try await context.cancelScheduled(series: OrderSituation.seriesKey(event))
-
         let handledKey = OrderSituation.key(.orderCancelled, event)
+        let remembered = [handledKey, OrderSituation.cancelledKey(event)]
+        func stop(_ code: GuardVerdict.Code, _ detail: String) -> FlowResult {
+            .stop(GuardVerdict(code, detail, rememberedKeys: remembered))
+        }
+
         if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {
             return .stop(
                 GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(event.subject.id) was already answered")
@@ -37,22 +46,18 @@ public struct OrderCancelledPlanner: FlowPlanner {
         }
         let platform = try context.platform(for: event)
         guard var order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
-            return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) does not exist on the platform"))
+            return stop(.orderUnavailable, "order \(event.subject.id) does not exist on the platform")
         }
         let cancelledAt = order.cancelledAt ?? event.occurredAt
-        let age = now.timeIntervalSince(cancelledAt)
-        if age > settings.window {
-            return .stop(
-                GuardVerdict(
-                    .stale,
-                    "the cancellation is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"
-                ))
+        if var verdict = OrderSituation.checkTiming(cancelledAt, what: "cancellation", settings: settings, now: now) {
+            if !verdict.isRetryable { verdict.rememberedKeys = remembered }
+            return .stop(verdict)
         }
         let statedReason = order.cancelReason != nil
         let reason = order.cancelReason ?? Self.inferReason(order, event: event)
         order.cancelReason = reason
         if reason == .fraud {
-            return .stop(GuardVerdict(.fraud, "order \(order.id) was cancelled as fraud; fraud is never emailed"))
+            return stop(.fraud, "order \(order.id) was cancelled as fraud; fraud is never emailed")
         }
         let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
         let profile = situation.profile
@@ -60,7 +65,7 @@ public struct OrderCancelledPlanner: FlowPlanner {
             $0.id != order.id && $0.cancelledAt == nil && $0.createdAt > order.createdAt
         }
         // Another cancellation shortly before: in the platform's history, or answered by this flow
-        // (the audit remembers the customer), whichever knows.
+        // with a win-back (the audit remembers the customer), whichever knows.
         let customerKey = profile.customerID.map { "orderCancelled:\(event.source.platform.rawValue):customer:\($0)" }
         var repeated = profile.orders.first { other in
             guard other.id != order.id, let otherCancelledAt = other.cancelledAt else { return false }
@@ -74,74 +79,77 @@ public struct OrderCancelledPlanner: FlowPlanner {
         }
         var facts: [String: JSONValue] = [
             "order": .string(order.id), "cancel_reason": .string(reason.rawValue),
-            "reason_stated_by_platform": .bool(statedReason),
-            "refunded": .string(order.refunded.plainAmount), "is_refunded": .bool(order.isRefunded),
+            "reason_stated_by_platform": .bool(statedReason), "refunded": .string(order.refunded.plainAmount),
         ]
         if let later { facts["later_order"] = .string(later.id) }
         if let repeated { facts["recent_cancellation"] = .string(repeated) }
         try context.record("insights", facts)
 
-        if let later {
-            return .stop(
-                GuardVerdict(
-                    .alreadyConverted,
-                    "order \(later.id) was placed at \(ISO8601.format(later.createdAt)), after the cancelled one"))
+        let answer: Answer
+        switch reason {
+        case .declined: answer = .paymentDeclined
+        case .inventory: answer = .inventoryApology
+        case .customer, .other, .fraud: answer = .winBack
+        }
+        // The shop still owes an apology for an order it could not ship, whatever was bought since;
+        // a payment note or a win-back would be beside the point after a new order.
+        if let later, answer != .inventoryApology {
+            return stop(
+                .alreadyConverted,
+                "order \(later.id) was placed at \(ISO8601.format(later.createdAt)), after the cancelled one")
+        }
+        if let repeated, answer == .winBack {
+            return stop(
+                .repeatCancellation,
+                "\(repeated) was also cancelled within \(Guards.describe(repeatWindow)); no win-back on top")
+        }
+        let marketing = profile.consent == .subscribed
+        if !marketing, answer == .winBack || settings.requiresConsent {
+            return stop(.noConsent, "a win-back is marketing and the customer has not subscribed")
         }
         guard let email = profile.email else {
-            return .stop(GuardVerdict(.noRecipient, "the platform has no email address for this customer"))
+            return stop(.noRecipient, "the platform has no email address for this customer")
         }
+
         let configuration = context.configuration
         var offer: Offer?
         var recommendations: [Recommendation] = []
-        var reviewReason: String?
-        let step: String
+        var unavailable: [String] = []
         let link: String
-        switch reason {
-        case .fraud:
-            preconditionFailure("fraud stopped above")
-        case .declined:
-            step = "payment_declined"
+        switch answer {
+        case .paymentDeclined:
             let page = situation.lines.first.flatMap { situation.catalog[$0.productID]?.url }
             link = OrderSituation.link(page, fallback: "/cart", configuration: configuration)
-        case .inventory:
-            step = "inventory_apology"
+        case .inventoryApology:
             recommendations = Self.alternatives(for: situation)
+            // What is out of stock now is what could not be supplied; if everything is back, the
+            // shop could not say which line it was, so the apology names the order.
+            let soldOut = situation.soldOutLines
+            unavailable = (soldOut.isEmpty ? situation.lines : soldOut).map(\.title)
             link = configuration.brand.storefrontURL
-        case .customer, .other:
-            if let repeated {
-                return .stop(
-                    GuardVerdict(
-                        .repeatCancellation,
-                        "\(repeated) was also cancelled within \(Guards.describe(repeatWindow)); no win-back on top"))
-            }
-            if profile.consent != .subscribed {
-                return .stop(GuardVerdict(.noConsent, "a win-back is marketing and the customer has not subscribed"))
-            }
-            step = "win_back"
+        case .winBack:
             link = configuration.brand.storefrontURL
-            // A settled refund gets no code: an incentive straight after the money went back reads as pressure.
-            if !order.isRefunded {
-                offer = Self.incentive(
-                    profile: profile, policy: OfferPolicy(policy: configuration.policy), event: event, now: now)
-            }
-            if configuration.review.cancellationWinBacks {
-                reviewReason =
-                    "a cancelled order is a sensitive moment: a person reads the win-back first (review.cancellation_win_backs)"
+            // A refund issued gets no code: an incentive straight after the money went back reads as pressure.
+            if order.refunded.amount == 0 {
+                offer = OfferPolicy(policy: configuration.policy).winBackOffer(
+                    profile: profile, eventID: event.id, now: now)
             }
         }
-        let unavailable = reason == .inventory ? situation.lines.map(\.title) : []
         let promptContext = PromptContext(
-            eventID: event.id, flow: .orderCancelled, step: step, brand: configuration.brand, profile: profile,
-            order: situation.facts(unavailable: unavailable), items: situation.lines,
-            recommendations: recommendations, offer: offer,
-            subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
+            eventID: event.id, flow: .orderCancelled, step: answer.rawValue, brand: configuration.brand,
+            profile: profile, order: situation.facts(unavailable: unavailable), items: situation.lines,
+            recommendations: recommendations, offer: offer, subjectMaxLength: configuration.policy.subjectMaxLength,
+            now: now)
         var message = situation.message(
-            step: step, promptID: "order_cancelled", context: promptContext, sendAt: now, email: email, link: link,
-            event: event, offer: offer, featured: situation.lines)
-        message.isTransactional = reason == .declined || reason == .inventory
-        message.reviewReason = reviewReason
+            step: answer.rawValue, promptID: "order_cancelled", context: promptContext, sendAt: now, email: email,
+            link: link, event: event, offer: offer)
+        message.isTransactional = answer != .winBack
+        if answer == .winBack, configuration.review.cancellationWinBacks {
+            message.reviewReason =
+                "a cancelled order is a sensitive moment: a person reads the win-back first (review.cancellation_win_backs)"
+        }
         // Only a win-back remembers the customer: it is what a second cancellation must not repeat.
-        message.dedupeKeys = [handledKey] + (step == "win_back" ? customerKey.map { [$0] } ?? [] : [])
+        message.dedupeKeys = remembered + (answer == .winBack ? customerKey.map { [$0] } ?? [] : [])
         return .messages([try await context.compose(message)])
     }
 
@@ -153,8 +161,8 @@ public struct OrderCancelledPlanner: FlowPlanner {
         return .other
     }
 
-    /// In-stock alternatives to the lines that could not be supplied: the same category first, then
-    /// what the shop's orders buy with them; never what the customer already owns.
+    /// In-stock alternatives to the order's lines: the same category first (closest in price),
+    /// then what the shop's orders buy with them; never what the customer already owns.
     static func alternatives(for situation: OrderSituation) -> [Recommendation] {
         let catalog = situation.catalog
         let ordered = Set(situation.lines.map(\.productID))
@@ -180,23 +188,5 @@ public struct OrderCancelledPlanner: FlowPlanner {
             }
         }
         return Array(picks.prefix(3))
-    }
-
-    /// The win-back incentive by the customer's value: more for those who spent more, within the
-    /// tier's cap; a new customer gets free shipping rather than a discount.
-    static func incentive(profile: CustomerProfile, policy: OfferPolicy, event: LifecycleEvent, now: Date) -> Offer? {
-        let code = OfferPolicy.code(eventID: event.id)
-        let expiry = now.addingTimeInterval(7 * 86_400)
-        let percent: Int
-        switch profile.tier {
-        case "vip": percent = 15
-        case "loyal": percent = 10
-        case "regular": percent = 5
-        default:
-            return Offer(kind: .freeShipping, percent: 0, code: "SHIP-" + code, expiresAt: expiry)
-        }
-        let capped = min(percent, policy.cap(for: profile.tier))
-        guard capped > 0 else { return nil }
-        return Offer(kind: .percentOff, percent: capped, code: "BACK\(capped)-" + code, expiresAt: expiry)
     }
 }

@@ -4,59 +4,63 @@ import Foundation
 /// order should arrive, a review request some days after that, and, with marketing consent only,
 /// recommendations that go with what was bought. Every message carries the order's series key, so
 /// a later cancellation can stop the ones not sent yet.
-public struct OrderCreatedPlanner: FlowPlanner {
-    /// Creates the planner; it holds no state.
-    public init() {}
-
-    /// Guards (incomplete or cancelled order, stale, series already planned, recipient), enrichment
-    /// and the series.
-    public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
+struct OrderCreatedPlanner: FlowPlanner {
+    /// Guards (incomplete or cancelled order, timing, series already planned, consent when the
+    /// configuration asks for it, a recipient), enrichment and the series.
+    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
         let settings = context.settings
         let now = context.now
+        let lookback = now.addingTimeInterval(-settings.window - 86_400)
         let handledKey = OrderSituation.key(.orderCreated, event)
-        if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {
+        if try context.hasFinalOutcome(forKey: handledKey, since: lookback) {
             return .stop(
                 GuardVerdict(.orderAlreadyHandled, "the series for order \(event.subject.id) was already planned"))
+        }
+        // A cancellation handled before this event (a late or retried order-created) wins.
+        if try context.hasFinalOutcome(forKey: OrderSituation.cancelledKey(event), since: lookback) {
+            return .stop(
+                GuardVerdict(.orderCancelled, "the cancellation of order \(event.subject.id) was already handled"))
         }
         let platform = try context.platform(for: event)
         guard let order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
             return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) does not exist on the platform"))
         }
         guard order.isComplete else {
+            // BigCommerce announces an order before its checkout completes. Retryable: a redelivery
+            // (SQS, within the window) finds it complete and plans the series then.
             return .stop(
-                GuardVerdict(.incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished"))
+                GuardVerdict(
+                    .incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished",
+                    retryable: true))
         }
         if let cancelledAt = order.cancelledAt {
             return .stop(
                 GuardVerdict(.orderCancelled, "order \(order.id) was cancelled at \(ISO8601.format(cancelledAt))"))
         }
-        let age = now.timeIntervalSince(order.createdAt)
-        if age > settings.window {
-            return .stop(
-                GuardVerdict(
-                    .stale,
-                    "the order is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))"))
+        if let verdict = OrderSituation.checkTiming(order.createdAt, what: "order", settings: settings, now: now) {
+            return .stop(verdict)
         }
         let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
         let profile = situation.profile
+        let marketing = profile.consent == .subscribed
+        if settings.requiresConsent, !marketing {
+            return .stop(GuardVerdict(.noConsent, "flows.orderCreated.require_consent is set and consent is missing"))
+        }
         guard let email = profile.email else {
             return .stop(GuardVerdict(.noRecipient, "the platform has no email address for this customer"))
         }
 
         let configuration = context.configuration
-        let soldOut = situation.lines.filter { situation.catalog[$0.productID]?.isInStock != true }
-        let inStock = situation.lines.filter { !soldOut.contains($0) }
+        let soldOut = situation.soldOutLines
         let delivery = order.createdAt.addingTimeInterval(Double(Self.transitDays(order.shippingMethod)) * 86_400)
         let reviewAt = delivery.addingTimeInterval(Double(settings.reviewRequestDays) * 86_400)
-        let marketing = profile.consent == .subscribed
         let recommendations =
             marketing ? Recommender().recommend(for: situation.lines, profile: profile, catalog: situation.catalog) : []
         try context.record(
             "insights",
             [
-                "order": .string(order.id), "ordinal": .int(situation.ordinal),
-                "expected_delivery": .string(ISO8601.day(delivery)),
-                "marketing_consent": .bool(marketing),
+                "order": .string(order.id), "ordinal": situation.ordinal.map(JSONValue.int) ?? .null,
+                "expected_delivery": .string(ISO8601.day(delivery)), "marketing_consent": .bool(marketing),
                 "recommendations": .array(recommendations.map { .string($0.product.id) }),
                 "sold_out_since": .array(soldOut.map { .string($0.productID) }),
             ])
@@ -65,36 +69,33 @@ public struct OrderCreatedPlanner: FlowPlanner {
             var name: String
             var sendAt: Date
             var link: String
-            var daysAfterDelivery: Int?
-            var transactional: Bool
+            var daysAfterDelivery: Int? = nil
+            var transactional = true
             var recommendations: [Recommendation] = []
         }
-        let storefront = configuration.brand.storefrontURL
-        let leadPage = inStock.first.flatMap { situation.catalog[$0.productID]?.url }
+        let leadPage = situation.lines.first { !soldOut.contains($0) }.flatMap {
+            situation.catalog[$0.productID]?.url
+        }
         var steps = [
             Step(
                 name: "thank_you", sendAt: order.createdAt,
-                link: OrderSituation.link(order.statusURL, fallback: "/account/orders", configuration: configuration),
-                transactional: true),
+                link: OrderSituation.link(order.statusURL, fallback: "/account/orders", configuration: configuration)),
             Step(
                 name: "getting_started", sendAt: delivery,
-                link: OrderSituation.link(leadPage, fallback: "/pages/care", configuration: configuration),
-                transactional: true),
+                link: OrderSituation.link(leadPage, fallback: "/pages/care", configuration: configuration)),
             Step(
                 name: "review_request", sendAt: reviewAt,
                 link: OrderSituation.link(
                     leadPage.map { $0 + "#reviews" }, fallback: "/account/orders", configuration: configuration),
-                daysAfterDelivery: settings.reviewRequestDays, transactional: true),
+                daysAfterDelivery: settings.reviewRequestDays),
         ]
         if !recommendations.isEmpty {
             steps.append(
                 Step(
-                    name: "recommendations", sendAt: reviewAt.addingTimeInterval(7 * 86_400), link: storefront,
-                    transactional: false, recommendations: recommendations))
+                    name: "recommendations", sendAt: reviewAt.addingTimeInterval(7 * 86_400),
+                    link: configuration.brand.storefrontURL, transactional: false, recommendations: recommendations))
         }
-        let series = OrderSituation.seriesKey(event)
-        var composed: [ComposedMessage] = []
-        for step in steps {
+        let messages = steps.map { step in
             let promptContext = PromptContext(
                 eventID: event.id, flow: .orderCreated, step: step.name, brand: configuration.brand, profile: profile,
                 order: situation.facts(expectedDelivery: delivery, daysAfterDelivery: step.daysAfterDelivery),
@@ -102,13 +103,13 @@ public struct OrderCreatedPlanner: FlowPlanner {
                 subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
             var message = situation.message(
                 step: step.name, promptID: "order_created", context: promptContext, sendAt: step.sendAt, email: email,
-                link: step.link, event: event, featured: situation.lines)
+                link: step.link, event: event)
             message.isTransactional = step.transactional
-            message.seriesKey = series
+            message.seriesKey = OrderSituation.seriesKey(event)
             message.dedupeKeys = [handledKey]
-            composed.append(try await context.compose(message))
+            return message
         }
-        return .messages(composed)
+        return .messages(try await context.compose(series: messages))
     }
 
     /// Days from order to doorstep by the shipping method's title; 5 when it says nothing.

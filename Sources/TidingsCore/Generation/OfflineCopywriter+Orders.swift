@@ -28,7 +28,8 @@ extension OfflineCopywriter {
                     DraftBlock(
                         kind: .paragraph,
                         text: "Your order \(order.name) goes out\(method) and should reach you around "
-                            + "\(Self.readableDay(delivery)). We will write once more when it is on its way to you."))
+                            + "\(Self.readableDay(delivery)). We will write again when it should have arrived, with a few tips to get started."
+                    ))
             }
             subjects = [
                 order.ordinal == 1
@@ -66,12 +67,12 @@ extension OfflineCopywriter {
                     kind: .paragraph,
                     text: "You have had the \(lead) for about \(days) now. How is it holding up? "
                         + "A short review helps other customers choose, and it helps us improve what we stock."))
-            if order.ordinal > 3 {
+            if let ordinal = order.ordinal, ordinal > 3 {
                 blocks.append(
                     DraftBlock(
                         kind: .paragraph,
                         text:
-                            "After \(order.ordinal) orders you know our range better than most, so your view carries weight."
+                            "After \(ordinal) orders you know our range better than most, so your view carries weight."
                     ))
             }
             subjects = [
@@ -129,8 +130,7 @@ extension OfflineCopywriter {
                     kind: .paragraph,
                     text:
                         "We are sorry: we had to cancel your order \(order.name) because \(missing) sold out before we could ship. "
-                        + (order.refunded.map { "The full \($0) has been refunded to your original payment method." }
-                            ?? "Your refund is on its way to your original payment method.")))
+                        + Self.moneyBack(order)))
             if !context.recommendations.isEmpty {
                 blocks.append(
                     DraftBlock(kind: .paragraph, text: "These are in stock today and close to what you chose:"))
@@ -149,9 +149,7 @@ extension OfflineCopywriter {
             preheader = "We could not ship \(missing). Here is what we can offer instead."
             cta = context.recommendations.isEmpty ? "Visit the shop" : "See the alternatives"
         default:  // win_back: the customer (or the shop, for another reason) cancelled.
-            let refund =
-                order.refunded.map { "Your refund of \($0) has been issued to your original payment method." }
-                ?? "Any payment will be returned to your original payment method."
+            let refund = Self.moneyBack(order)
             let opening =
                 order.cancelReason == CancelReason.customer.rawValue
                 ? "We have cancelled order \(order.name) as you asked. \(refund)"
@@ -219,20 +217,36 @@ extension OfflineCopywriter {
 
     /// A first order, a second, and a long-standing customer's order read differently.
     func thankYouOpening(_ context: PromptContext, order: PromptContext.OrderFacts, itemList: String) -> String {
-        switch order.ordinal {
+        guard let ordinal = order.ordinal else {
+            // A guest: the shop cannot see their history, so the copy claims neither first nor repeat.
+            return "Thank you for your order. We are packing \(itemList) now."
+        }
+        switch ordinal {
         case 1:
             return "Welcome to \(context.brandName), and thank you for your first order. "
                 + "We are packing \(itemList) now, and we hope \(context.items.count == 1 ? "it is" : "they are") the start of many good days outside."
         case 2...4:
             return
-                "Thank you for coming back. Order number \(order.ordinal) with us: \(itemList), and we are already packing it."
+                "Thank you for coming back. Order number \(ordinal) with us: \(itemList), and we are already packing it."
         default:
             let favourite =
                 context.customer.topCategories.first.map { " Our \($0.lowercased()) shelf knows you well by now." }
                 ?? ""
             return
-                "That is order number \(order.ordinal) with us, and it still makes our day. \(itemList.capitalizedFirst) \(context.items.count == 1 ? "is" : "are") being packed now.\(favourite)"
+                "That is order number \(ordinal) with us, and it still makes our day. \(itemList.capitalizedFirst) \(context.items.count == 1 ? "is" : "are") being packed now.\(favourite)"
         }
+    }
+
+    /// What happened to the customer's money: the refund as issued (all of it or the amount), nothing
+    /// charged, or a refund still to come.
+    static func moneyBack(_ order: PromptContext.OrderFacts) -> String {
+        if let refunded = order.refunded {
+            return refunded == order.total
+                ? "The full \(refunded) has been refunded to your original payment method."
+                : "A refund of \(refunded) has been issued to your original payment method."
+        }
+        if order.nothingCharged { return "Nothing was charged for it." }
+        return "Your refund is on its way to your original payment method."
     }
 
     /// "Maya, ..." when there is a first name, else the phrase capitalized.

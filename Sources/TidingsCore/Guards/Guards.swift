@@ -39,14 +39,20 @@ public struct GuardVerdict: Sendable, Hashable {
     public var code: Code
     /// The facts behind the verdict, in plain words ("the checkout was completed at ...").
     public var detail: String
-    /// Whether handling the same event later can change the answer (only `too_soon`).
+    /// Whether handling the same event later can change the answer (too soon, an order not
+    /// complete yet).
     public var isRetryable: Bool
+    /// Keys the terminal record remembers even though nothing was written (an order's
+    /// cancellation, so that a late order-created event for it plans no series).
+    public var rememberedKeys: [String]
 
-    /// Creates a verdict; set `retryable` only for `tooSoon`.
-    public init(_ code: Code, _ detail: String, retryable: Bool = false) {
+    /// Creates a verdict; set `retryable` only when a later delivery of the same event can be
+    /// answered differently.
+    public init(_ code: Code, _ detail: String, retryable: Bool = false, rememberedKeys: [String] = []) {
         self.code = code
         self.detail = detail
         self.isRetryable = retryable
+        self.rememberedKeys = rememberedKeys
     }
 
     /// "too_soon: …", as results and the audit show it.

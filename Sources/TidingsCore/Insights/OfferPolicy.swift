@@ -58,6 +58,24 @@ public struct OfferPolicy: Sendable {
         }
     }
 
+    /// The incentive of a win-back after a cancelled order, by the customer's value: more for those
+    /// who spent more, within the tier's cap; a new customer gets free shipping rather than a
+    /// discount. Valid a week: there is no cart waiting, so two days would be pressure.
+    public func winBackOffer(profile: CustomerProfile, eventID: String, now: Date) -> Offer? {
+        let code = Self.code(eventID: eventID)
+        let expiry = now.addingTimeInterval(7 * 86_400)
+        let percent: Int
+        switch profile.tier {
+        case "vip": percent = 15
+        case "loyal": percent = 10
+        case "regular": percent = 5
+        default: return Offer(kind: .freeShipping, percent: 0, code: "SHIP-" + code, expiresAt: expiry)
+        }
+        let capped = min(percent, cap(for: profile.tier))
+        guard capped > 0 else { return nil }
+        return Offer(kind: .percentOff, percent: capped, code: "BACK\(capped)-" + code, expiresAt: expiry)
+    }
+
     /// A short code derived from the event, so a replay offers the same code.
     static func code(eventID: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -3,6 +3,7 @@ import Foundation
 /// An order in an event: complete when the webhook carries it (Shopify), or a reference that
 /// enrichment resolves (BigCommerce's thin callbacks).
 public enum OrderSubject: Sendable {
+    /// The whole order, as Shopify's order webhooks and the canonical events carry it.
     case complete(PlacedOrder)
     /// Only the id, and the status change when the callback reports one.
     case reference(orderID: String, statusChange: OrderStatusChange?)

@@ -181,17 +181,32 @@ public struct FlowContext: Sendable {
         try await run.compose(message)
     }
 
-    /// Stops the messages of a series that are not due yet (see `EmailService.cancelScheduled`)
-    /// and writes the `series` record; a service that cannot say fails the event.
+    /// The back half for a series: all messages are written and checked before any is handed
+    /// over; a marketing message that cannot be written is dropped, a transactional one fails the
+    /// event. Returns the composed messages in order (at least the transactional ones).
+    public func compose(series messages: [PlannedMessage]) async throws -> [ComposedMessage] {
+        try await run.composeSeries(messages)
+    }
+
+    /// Stops a series: its messages that are not due yet (see `EmailService.cancelScheduled`) and
+    /// its items waiting for a person (`ReviewQueue.withdraw`); writes the `series` record. A
+    /// service that cannot say fails the event, retryably when it says so.
     public func cancelScheduled(series: String) async throws -> [String] {
         let stopped: [String]
+        let withdrawn: [String]
         do {
             stopped = try await run.stages.email.cancelScheduled(series: series, after: now)
+            withdrawn = try await run.stages.review.withdraw(series: series)
         } catch let error as DeliveryError {
             throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
         }
-        try record("series", ["series": .string(series), "stopped": .array(stopped.map(JSONValue.string))])
-        return stopped
+        try record(
+            "series",
+            [
+                "series": .string(series), "stopped": .array(stopped.map(JSONValue.string)),
+                "withdrawn": .array(withdrawn.map(JSONValue.string)),
+            ])
+        return stopped + withdrawn
     }
 
     /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.

@@ -201,120 +201,6 @@ struct Run: Sendable {
             facts: facts, delivered: true)
     }
 
-    /// The shared back half for one planned message: prompt, generate, validate, route, render,
-    /// deliver. Non-mutating, so a flow may compose several messages at once.
-    func compose(_ message: PlannedMessage) async throws -> ComposedMessage {
-        let stepFacts: [String: JSONValue] = ["step": .string(message.step)]
-        let prompt: Prompt
-        do {
-            prompt = try pipeline.prompts.prompt(message.promptID, context: message.context)
-        } catch {
-            throw Failure(reason: "prompt_unavailable: \(error)", retryable: false)
-        }
-        try record(
-            "prompt",
-            stepFacts.merging(
-                ["template": .string(prompt.reference), "context_bytes": .int(prompt.user.utf8.count)]
-            ) { $1 })
-
-        let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
-        let router = Router(rules: configuration.review)
-        func decide(_ findings: Findings) -> Decision {
-            let decision = router.decide(
-                findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
-            guard let forced = message.reviewReason else { return decision }
-            switch decision {
-            case .send: return .review(reasons: [forced])
-            case .review(let reasons): return .review(reasons: reasons + [forced])
-            case .reject: return decision
-            }
-        }
-        var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
-        var findings = validator.validate(draft, facts: message.checks)
-        var decision = decide(findings)
-        if case .reject = decision, writer != pipeline.fallbackWriter.name {
-            try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
-            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, link: message.callToActionURL)
-            findings = validator.validate(draft, facts: message.checks)
-            decision = decide(findings)
-        }
-        try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
-        if case .reject(let reasons) = decision {
-            throw Failure(reason: "draft_rejected: \(reasons.joined(separator: "; "))", retryable: false)
-        }
-
-        // Render.
-        let subject = draft.subjects[0]
-        var products: [String: Product] = [:]
-        for id in draft.productPicks + draft.blocks.compactMap(\.productID) {
-            products[id] = message.checks.catalog[id]
-        }
-        let rendered: RenderedEmail
-        do {
-            rendered = try pipeline.renderer.render(
-                RenderRequest(
-                    draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
-                    customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
-                    prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
-                    seriesKey: message.seriesKey))
-        } catch {
-            throw Failure(reason: "render_failed: \(error)", retryable: false)
-        }
-        let renderFindings = validator.validateRendered(rendered)
-        if !renderFindings.isEmpty {
-            throw Failure(
-                reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
-        }
-        try record(
-            "render",
-            stepFacts.merging([
-                "message_id": .string(rendered.messageID), "subject": .string(subject),
-                "send_at": .string(ISO8601.format(message.sendAt)),
-            ]) { $1 })
-
-        // Route and deliver.
-        switch decision {
-        case .send:
-            let receipt: DeliveryReceipt
-            do {
-                receipt = try await stages.email.deliver(rendered)
-            } catch let error as DeliveryError {
-                throw Failure(reason: "delivery_failed: \(error)", retryable: error.isRetryable)
-            }
-            // The recipient appears in the audit only here, where the hand-over needs it. The email
-            // is out: a failed audit write is logged, never turned into a retry that sends again.
-            try? record(
-                "deliver",
-                stepFacts.merging([
-                    "service": .string(receipt.service), "reference": .string(receipt.reference),
-                    "to": .string(message.recipient.address),
-                ]) { $1 })
-            return ComposedMessage(
-                step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
-                sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
-        case .review(let reasons):
-            let reference: String
-            do {
-                reference = try await stages.review.enqueue(
-                    ReviewItem(
-                        eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: findings.score,
-                        draft: draft, email: rendered))
-            } catch {
-                throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
-            }
-            try? record(
-                "review",
-                stepFacts.merging([
-                    "reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string)),
-                ]) { $1 })
-            return ComposedMessage(
-                step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
-                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
-        case .reject:
-            throw Failure(reason: "draft_rejected", retryable: false)
-        }
-    }
-
     /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
     /// offline copywriter, and the audit says so.
     func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
@@ -359,7 +245,10 @@ struct Run: Sendable {
         if verdict.code == .duplicate {
             return finish(report(.duplicate, reason: verdict.reason))
         }
-        return finish(report(.suppressed, reason: verdict.reason, retryable: verdict.isRetryable ? true : nil))
+        let keys = verdict.rememberedKeys
+        return finish(
+            report(.suppressed, reason: verdict.reason, retryable: verdict.isRetryable ? true : nil),
+            facts: keys.isEmpty ? [:] : [AuditEntry.dedupeKeysFact: .array(keys.map(JSONValue.string))])
     }
 
     func rejectInput(_ delivery: Delivery, _ error: InputError) throws -> OutcomeReport {

@@ -29,7 +29,7 @@ extension PromptContext {
             eventID: eventID, flow: .winBack, step: "win_back", brand: brand, profile: profile,
             order: OrderFacts(
                 name: "", total: "", ordinal: 0, shippingMethod: nil, expectedDelivery: nil, daysAfterDelivery: nil,
-                cancelReason: nil, refunded: nil, unavailable: []),
+                cancelReason: nil, refunded: nil, nothingCharged: false, unavailable: []),
             items: [], recommendations: recommendations, offer: offer, subjectMaxLength: subjectMaxLength, now: now)
         order = nil
         var titles: [String] = []

@@ -117,8 +117,9 @@ public struct PromptContext: Sendable, Codable, Hashable {
         public var name: String
         /// The total formatted for display.
         public var total: String
-        /// Which of the customer's orders this is: 1 for a first order.
-        public var ordinal: Int
+        /// Which of the customer's orders this is: 1 for a first order; nil for a guest, whose
+        /// history the shop cannot see.
+        public var ordinal: Int?
         /// The shipping method's title, capped at 40 characters; nil when none.
         public var shippingMethod: String?
         /// The expected delivery day (yyyy-MM-dd); nil when nothing ships.
@@ -129,6 +130,8 @@ public struct PromptContext: Sendable, Codable, Hashable {
         public var cancelReason: String?
         /// The amount already refunded, formatted; nil when nothing was refunded.
         public var refunded: String?
+        /// True when the payment was never taken (voided, declined, pending): there is nothing to refund.
+        public var nothingCharged: Bool
         /// Titles of lines that could not be supplied (inventory cancellations).
         public var unavailable: [String]
     }
@@ -189,9 +192,10 @@ extension PromptContext {
         items: [CartItem], soldOut: [CartItem] = [], recommendations: [Recommendation], offer: Offer?,
         subjectMaxLength: Int, now: Date
     ) {
+        let currency = items.first?.price.currency ?? "USD"
         let cart = Cart(
-            id: "", items: items, currency: items.first?.price.currency ?? "USD", subtotal: .zero("USD"),
-            shipping: nil, total: .zero("USD"), discountCodes: [], recoveryURL: nil, completedAt: nil, abandonedAt: now)
+            id: "", items: items, currency: currency, subtotal: .zero(currency), shipping: nil,
+            total: .zero(currency), discountCodes: [], recoveryURL: nil, completedAt: nil, abandonedAt: now)
         let placeholder = AbandonmentHypothesis(kind: .distracted, strength: 0, evidence: [])
         self.init(
             eventID: eventID, flow: flow, brand: brand, profile: profile, cart: cart,
@@ -207,7 +211,7 @@ extension PromptContext {
             name: Self.data(order.name, limit: 20), total: order.total, ordinal: order.ordinal,
             shippingMethod: order.shippingMethod.map { Self.data($0, limit: 40) },
             expectedDelivery: order.expectedDelivery, daysAfterDelivery: order.daysAfterDelivery,
-            cancelReason: order.cancelReason, refunded: order.refunded,
+            cancelReason: order.cancelReason, refunded: order.refunded, nothingCharged: order.nothingCharged,
             unavailable: order.unavailable.map { Self.data($0, limit: 80) })
     }
 

@@ -29,7 +29,7 @@ public struct RenderRequest: Sendable {
     public var sendAt: Date
     /// The message's step in its flow ("thank_you"); with the event it keeps Message-IDs apart.
     public var step: String?
-    /// The series the message belongs to ("orderCreated:shopify:order:820982911946154508"),
+    /// The series the message belongs to ("order:shopify:820982911946154508"),
     /// written to X-Tidings-Series so a later event can stop what is not sent yet.
     public var seriesKey: String?
 

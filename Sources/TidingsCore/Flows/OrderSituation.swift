@@ -1,9 +1,11 @@
 import Foundation
 
-/// What both order flows do first: resolve the order (thin payloads from the platform), find its
-/// customer, and enrich.
+/// What both order flows work from: the order (thin payloads resolved from the platform), its
+/// customer's enrichment, and the order's place in their history.
 struct OrderSituation {
+    /// The order, as the event carried it or the platform returned it.
     var order: PlacedOrder
+    /// The customer's record, profile and the catalog.
     var enrichment: Enrichment
     /// The order's lines with categories filled from the catalog.
     var lines: [CartItem]
@@ -13,12 +15,22 @@ struct OrderSituation {
     var profile: CustomerProfile { enrichment.profile }
     var catalog: Catalog { enrichment.catalog }
 
-    /// Which of the customer's orders this is: 1 for a first order.
-    var ordinal: Int { priorOrders.count + 1 }
+    /// Which of the customer's orders this is: 1 for a first order; nil for a guest, whose history
+    /// the shop cannot see.
+    var ordinal: Int? { profile.customerID == nil ? nil : priorOrders.count + 1 }
 
-    /// The key an order's handling is remembered under in `flow`, whatever event carried it.
+    /// The lines the catalog shows as not in stock now.
+    var soldOutLines: [CartItem] { lines.filter { catalog[$0.productID]?.isInStock != true } }
+
+    /// The key an order's handling in `flow` is remembered under, whatever event carried it.
     static func key(_ flow: FlowKind, _ event: LifecycleEvent) -> String {
         "\(flow.rawValue):\(event.source.platform.rawValue):order:\(event.subject.id)"
+    }
+
+    /// The key every handled cancellation of the order leaves, whatever the answer (fraud too), so
+    /// an order-created event that arrives late or is retried plans no series for it.
+    static func cancelledKey(_ event: LifecycleEvent) -> String {
+        "order:\(event.source.platform.rawValue):\(event.subject.id):cancelled"
     }
 
     /// The key that ties the messages of an order's post-purchase series together (X-Tidings-Series).
@@ -65,15 +77,15 @@ struct OrderSituation {
             name: order.name, total: order.total.display, ordinal: ordinal, shippingMethod: order.shippingMethod,
             expectedDelivery: expectedDelivery.map(ISO8601.day), daysAfterDelivery: daysAfterDelivery,
             cancelReason: order.cancelReason?.rawValue,
-            refunded: order.isRefunded && order.refunded.amount > 0
-                ? order.refunded.display : nil,
+            refunded: order.refunded.amount > 0 ? order.refunded.display : nil,
+            nothingCharged: ["voided", "declined", "pending"].contains(order.financialStatus?.lowercased() ?? ""),
             unavailable: unavailable)
     }
 
     /// The planned message with what every order message shares; the caller sets the rest.
     func message(
         step: String, promptID: String, context: PromptContext, sendAt: Date, email: String, link: String,
-        event: LifecycleEvent, offer: Offer? = nil, featured: [CartItem]
+        event: LifecycleEvent, offer: Offer? = nil
     ) -> PlannedMessage {
         PlannedMessage(
             step: step, promptID: promptID, context: context, sendAt: sendAt,
@@ -81,7 +93,7 @@ struct OrderSituation {
             customerID: profile.customerID ?? CartAbandonedPlanner.guestKey(email: email), callToActionURL: link,
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-                personalData: FlowContext.personalData(enrichment, event: event), cartTitles: featured.map(\.title)),
+                personalData: FlowContext.personalData(enrichment, event: event), cartTitles: lines.map(\.title)),
             tier: profile.tier, offer: offer)
     }
 
@@ -90,5 +102,21 @@ struct OrderSituation {
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
         if let candidate, validator.isAllowedLink(candidate) { return candidate }
         return configuration.brand.storefrontURL + path
+    }
+
+    /// Too soon (younger than the flow's delay: retryable) or stale (older than its window).
+    static func checkTiming(_ time: Date, what: String, settings: FlowSettings, now: Date) -> GuardVerdict? {
+        let age = now.timeIntervalSince(time)
+        if age > settings.window {
+            return GuardVerdict(
+                .stale, "the \(what) is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))")
+        }
+        if age < settings.delay {
+            return GuardVerdict(
+                .tooSoon,
+                "the \(what) is \(Guards.describe(max(0, age))) old; wait until \(Guards.describe(settings.delay)) have passed",
+                retryable: true)
+        }
+        return nil
     }
 }

@@ -1,0 +1,161 @@
+import Foundation
+
+/// A message after prompt, generation, validation, routing and rendering, before it leaves.
+struct PreparedMessage: Sendable {
+    var message: PlannedMessage
+    var draft: Draft
+    var rendered: RenderedEmail
+    var decision: Decision
+    var score: Int
+}
+
+extension Run {
+    /// The shared back half for one planned message: prepare, then hand over. Non-mutating, so a
+    /// flow may compose several messages at once.
+    func compose(_ message: PlannedMessage) async throws -> ComposedMessage {
+        try await handOver(try await prepare(message))
+    }
+
+    /// A series: every message is written, validated and rendered before any is handed over, so a
+    /// draft that fails leaves nothing half-sent. A marketing message that cannot be written is
+    /// dropped (and audited); a transactional one fails the event.
+    func composeSeries(_ messages: [PlannedMessage]) async throws -> [ComposedMessage] {
+        var prepared: [PreparedMessage] = []
+        for message in messages {
+            do {
+                prepared.append(try await prepare(message))
+            } catch let failure as Failure where !message.isTransactional && !failure.retryable {
+                try record("dropped", ["step": .string(message.step), "reason": .string(failure.reason)])
+            }
+        }
+        var composed: [ComposedMessage] = []
+        for message in prepared {
+            composed.append(try await handOver(message))
+        }
+        return composed
+    }
+
+    /// The first part of the back half for one planned message: prompt, generate, validate, route
+    /// and render. Nothing leaves the function yet; a rejected draft throws.
+    func prepare(_ message: PlannedMessage) async throws -> PreparedMessage {
+        let stepFacts: [String: JSONValue] = ["step": .string(message.step)]
+        let prompt: Prompt
+        do {
+            prompt = try pipeline.prompts.prompt(message.promptID, context: message.context)
+        } catch {
+            throw Failure(reason: "prompt_unavailable: \(error)", retryable: false)
+        }
+        try record(
+            "prompt",
+            stepFacts.merging(
+                ["template": .string(prompt.reference), "context_bytes": .int(prompt.user.utf8.count)]
+            ) { $1 })
+
+        let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
+        let router = Router(rules: configuration.review)
+        func decide(_ findings: Findings) -> Decision {
+            let decision = router.decide(
+                findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
+            guard let forced = message.reviewReason else { return decision }
+            switch decision {
+            case .send: return .review(reasons: [forced])
+            case .review(let reasons): return .review(reasons: reasons + [forced])
+            case .reject: return decision
+            }
+        }
+        var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
+        var findings = validator.validate(draft, facts: message.checks)
+        var decision = decide(findings)
+        if case .reject = decision, writer != pipeline.fallbackWriter.name {
+            try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
+            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, link: message.callToActionURL)
+            findings = validator.validate(draft, facts: message.checks)
+            decision = decide(findings)
+        }
+        try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
+        if case .reject(let reasons) = decision {
+            throw Failure(reason: "draft_rejected: \(reasons.joined(separator: "; "))", retryable: false)
+        }
+
+        // Render.
+        let subject = draft.subjects[0]
+        var products: [String: Product] = [:]
+        for id in draft.productPicks + draft.blocks.compactMap(\.productID) {
+            products[id] = message.checks.catalog[id]
+        }
+        let rendered: RenderedEmail
+        do {
+            rendered = try pipeline.renderer.render(
+                RenderRequest(
+                    draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
+                    customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
+                    prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
+                    seriesKey: message.seriesKey))
+        } catch {
+            throw Failure(reason: "render_failed: \(error)", retryable: false)
+        }
+        let renderFindings = validator.validateRendered(rendered)
+        if !renderFindings.isEmpty {
+            throw Failure(
+                reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
+        }
+        try record(
+            "render",
+            stepFacts.merging([
+                "message_id": .string(rendered.messageID), "subject": .string(subject),
+                "send_at": .string(ISO8601.format(message.sendAt)),
+            ]) { $1 })
+
+        return PreparedMessage(
+            message: message, draft: draft, rendered: rendered, decision: decision, score: findings.score)
+    }
+
+    /// The second part: hands a prepared message to the email service, or to the review queue.
+    func handOver(_ prepared: PreparedMessage) async throws -> ComposedMessage {
+        let message = prepared.message
+        let stepFacts: [String: JSONValue] = ["step": .string(message.step)]
+        let (draft, rendered, subject) = (prepared.draft, prepared.rendered, prepared.rendered.subject)
+        switch prepared.decision {
+        case .send:
+            let receipt: DeliveryReceipt
+            do {
+                receipt = try await stages.email.deliver(rendered)
+            } catch let error as DeliveryError {
+                throw Failure(reason: "delivery_failed: \(error)", retryable: error.isRetryable)
+            }
+            // The recipient appears in the audit only here, where the hand-over needs it. The email
+            // is out: a failed audit write is logged, never turned into a retry that sends again.
+            try? record(
+                "deliver",
+                stepFacts.merging([
+                    "service": .string(receipt.service), "reference": .string(receipt.reference),
+                    "to": .string(message.recipient.address),
+                ]) { $1 })
+            return ComposedMessage(
+                step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
+                sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
+        case .review(let reasons):
+            let reference: String
+            do {
+                reference = try await stages.review.enqueue(
+                    ReviewItem(
+                        eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: prepared.score,
+                        draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
+                        seriesKey: message.seriesKey))
+            } catch {
+                throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
+            }
+            try? record(
+                "review",
+                stepFacts.merging([
+                    "reference": .string(reference), "reasons": .array(reasons.map(JSONValue.string)),
+                ]) { $1 })
+            return ComposedMessage(
+                step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
+                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
+        case .reject:
+            throw Failure(reason: "draft_rejected", retryable: false)
+        }
+    }
+
+}
