@@ -23,6 +23,13 @@ public struct WinBackPlanner: FlowPlanner {
 
     /// Plans a lapsed customer's email or runs a scan.
     public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
+        // A schedule or a lapse report is acted on within the flow's window (and after its delay).
+        let what = event.subject.kind == "scan" ? "scheduled scan" : "lapse report"
+        if let verdict = OrderSituation.checkTiming(
+            event.occurredAt, what: what, settings: context.settings, now: context.now)
+        {
+            return .stop(verdict)
+        }
         switch event.subject {
         case .lapsedCustomer(let lapsed):
             return try await planLapsed(event, lapsed, in: context)
