@@ -91,3 +91,26 @@ struct WinBackEnvelopeTests {
         #expect(EnvelopeDecoder().unwrap(otherBytes).shape == .eventBridge)
     }
 }
+
+@Suite("winBack timing")
+struct WinBackTimingTests {
+    @Test("A scheduled scan handled after the flow's window is stale, and scans nothing")
+    func staleScan() async throws {
+        try await withScratch { scratch in
+            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            let late = try #require(ISO8601.parse("2026-12-05T06:00:00Z"))
+            let stages = try FunctionEnvironment.embeddedStages(
+                function: .winBack, configuration: configuration, clock: FixedClock(late))
+            let pipeline = try Pipeline(flow: .winBack(configuration), configuration: configuration, stages: stages)
+            let body = Array(
+                try Data(
+                    contentsOf: WinBackReplayTests.events.appendingPathComponent("eventbridge-scheduled-scan.json")))
+            let report = await pipeline.handle(
+                Delivery(body: body), correlationID: "stale", logger: RuntimeTestSupport.quietLogger)
+            #expect(report.outcome == .suppressed)
+            #expect(report.reason?.hasPrefix("stale: the scheduled scan is") == true, "\(report.reason ?? "")")
+            let lines = try ReplayGoldenTests.auditLines(scratch)
+            #expect(!lines.contains { $0.contains("\"stage\":\"select\"") })
+        }
+    }
+}
