@@ -58,7 +58,7 @@ struct WinBackReplayTests {
             #expect(lapsed.outcome == .sent)
             let message = try #require(lapsed.messages?.first)
             let email = try String(contentsOfFile: message, encoding: .utf8)
-            #expect(email.contains("Alpine Insulated Mittens"))
+            #expect(email.contains("Cascade Down Parka"))
             #expect(email.contains("BACK15-"))
             #expect(report("canonical-customer-lapsed-no-consent.json")?.outcome == .suppressed)
             for result in results where result.file.deletingLastPathComponent().lastPathComponent == "invalid" {

@@ -54,7 +54,7 @@ extension OfflineCopywriter {
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "\(lead) It has been \(since) since your \(pastList), and a few new arrivals "
+                    text: "\(lead) It has been \(since) since you picked up \(pastList), and a few new arrivals "
                         + "\(favourite.map { "in \($0) " } ?? "")are worth a look."))
             subjects = [
                 context.offer.map {
@@ -71,7 +71,7 @@ extension OfflineCopywriter {
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "Since your \(pastList), there is more of our range you have not explored yet. "
+                    text: "Since you chose \(pastList), more of our range has been waiting for you. "
                         + "A few pieces picked with what you already own in mind are below."))
             subjects = [
                 named(name, "more of the range, picked for you"), "Beyond the \(Self.shortTitle(last, limit: 30))",
@@ -83,7 +83,7 @@ extension OfflineCopywriter {
             blocks.append(
                 DraftBlock(
                     kind: .paragraph,
-                    text: "You know our \(favourite ?? "range") well: \(pastList) and more. "
+                    text: "You know our \(favourite ?? "range") well, \(pastList) among them. "
                         + "This time, a few things \(other) that fit the trips you are already taking."))
             subjects = [
                 named(name, "something new \(other)"), "After the \(Self.shortTitle(last, limit: 30)): what is next",
@@ -96,8 +96,8 @@ extension OfflineCopywriter {
                 DraftBlock(
                     kind: .paragraph,
                     text: choice.pick([
-                        "It has been \(since) since your \(pastList). A few things have arrived since that we think you would like.",
-                        "We have not seen you since your \(pastList), so here is a short look at what is new.",
+                        "It has been \(since) since you picked up \(pastList). A few things have arrived since that we think you would like.",
+                        "We have not seen you since you picked up \(pastList), so here is a short look at what is new.",
                     ])))
             subjects = [
                 named(name, "it has been a while"), "New since your \(Self.shortTitle(last, limit: 30))",

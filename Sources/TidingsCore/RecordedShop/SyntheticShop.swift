@@ -9,7 +9,8 @@ import Foundation
 /// - `shopify/admin/api/2026-07/orders__limit=250&status=any.json` and its `page_info` pages, each
 ///   with a `.head.json` sidecar carrying Shopify's `Link` header: every order, compact JSON as the
 ///   API sends it, 250 a page, **grouped by customer in ascending customer id** (each customer's
-///   orders oldest first), which is what the streaming scan reads (see
+///   orders oldest first; one product line, a third of them with a companion product), which is
+///   what the streaming scan reads (see
 ///   docs/decisions/win-back-scan.md); a million customers make about 10,000 page files, not a
 ///   million folders;
 /// - with `customerFiles`, also `customers/{id}.json` and `customers/{id}/orders.json` for
@@ -177,10 +178,26 @@ public struct SyntheticShop: Sendable {
             let product = random.pick(inCategory)
             let quantity = max(1, min(9, Int((Double(cents) / Double(product.price.value)).rounded())))
             let status = statuses[index]
-            if status == "paid" { purchasedProducts.append([product.shopifyID]) }
+            // A third of the other customers' orders add a companion (boots with socks, tents with
+            // sleeping bags), so the co-purchase index has pairs to recommend from.
+            var companion: ShopProduct?
+            if !loyalToCategory, random.chance(35), let other = Self.companions[product.category] {
+                companion = random.pick(catalog.filter { $0.category == other })
+            }
+            if status == "paid" {
+                purchasedProducts.append([product.shopifyID] + (companion.map { [$0.shopifyID] } ?? []))
+            }
             let orderID = String(9_500_000_000 + orderNumber)
             let lineID = String(17_000_000_000 + orderNumber)
             let total = Cents(cents).twoDecimals
+            let companionLine =
+                companion.map { extra in
+                    """
+                    ,{"id":\(18_000_000_000 + orderNumber),"product_id":\(extra.shopifyID),\
+                    "variant_id":\(extra.shopifyVariantID(0)),"title":"\(extra.title)",\
+                    "quantity":1,"price":"\(extra.price.twoDecimals)"}
+                    """
+                } ?? ""
             orders.append(
                 """
                 {"id":\(orderID),"admin_graphql_api_id":"gid://shopify/Order/\(orderID)",\
@@ -191,11 +208,19 @@ public struct SyntheticShop: Sendable {
                 "customer":\(customerJSON),\
                 "line_items":[{"id":\(lineID),"product_id":\(product.shopifyID),\
                 "variant_id":\(product.shopifyVariantID(0)),"title":"\(product.title)",\
-                "quantity":\(quantity),"price":"\(product.price.twoDecimals)"}]}
+                "quantity":\(quantity),"price":"\(product.price.twoDecimals)"}\(companionLine)]}
                 """)
         }
         return DrawnCustomer(id: id, resource: customerJSON, orders: orders, purchasedProducts: purchasedProducts)
     }
+
+    /// The category bought alongside another's products (the synthetic baskets).
+    static let companions = [
+        "Boots": "Socks", "Socks": "Boots", "Tents": "Sleeping Bags", "Sleeping Bags": "Tents",
+        "Jackets": "Base Layers",
+        "Base Layers": "Socks", "Headlamps": "Tents", "Backpacks": "Water Bottles", "Water Bottles": "Backpacks",
+        "Gloves": "Jackets",
+    ]
 
     private func writeCustomerFiles(_ customer: DrawnCustomer, api: URL) throws {
         let folder = api.appendingPathComponent("customers")
