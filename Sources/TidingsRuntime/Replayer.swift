@@ -72,8 +72,9 @@ public struct Replayer: Sendable {
     }
 
     /// When the event would have been handled: its recorded arrival, or its own time plus the
-    /// flow's delay (the moment the delayed retry in production picks it up). An envelope is
-    /// timed by its first delivery.
+    /// flow's delay (the moment the delayed retry in production picks it up), or, for a body that
+    /// does not decode, its X-Shopify-Triggered-At; the wall clock only when nothing says. An
+    /// envelope is timed by its first delivery.
     public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
@@ -82,6 +83,12 @@ public struct Replayer: Sendable {
         }
         if let event = try? decoder.decode(delivery) {
             return event.occurredAt.addingTimeInterval(delay)
+        }
+        // A body that does not decode still replays at its delivery's time, so the same file ends
+        // the same way next week (a staleness check on its headers must not depend on today).
+        let headers = (try? decoder.unwrap(delivery))?.delivery.headers ?? delivery.headers
+        if let triggered = headers["x-shopify-triggered-at"].flatMap(ISO8601.parse) {
+            return triggered
         }
         return Date()
     }

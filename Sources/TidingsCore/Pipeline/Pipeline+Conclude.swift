@@ -27,13 +27,8 @@ extension Pipeline {
             now: stages.clock.now, logger: logger)
         do {
             return try run.rejectInput(delivery, error)
-        } catch let failure as Failure {
-            return run.finish(failure.report(function: flow.kind.rawValue, eventID: run.eventID), facts: failure.facts)
         } catch {
-            return run.finish(
-                OutcomeReport(
-                    function: flow.kind.rawValue, eventID: run.eventID, outcome: .failed,
-                    reason: "internal_error: \(error)", retryable: true))
+            return run.fail(error)
         }
     }
 }

@@ -37,13 +37,8 @@ public struct Pipeline: Sendable {
             now: stages.clock.now, logger: logger)
         do {
             return try await run.execute(delivery)
-        } catch let failure as Failure {
-            return run.finish(failure.report(function: flow.kind.rawValue, eventID: run.eventID), facts: failure.facts)
         } catch {
-            return run.finish(
-                OutcomeReport(
-                    function: flow.kind.rawValue, eventID: run.eventID, outcome: .failed,
-                    reason: "internal_error: \(error)", retryable: true))
+            return run.fail(error)
         }
     }
 }
@@ -80,6 +75,18 @@ struct Run: Sendable {
         } catch {
             throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
         }
+    }
+
+    /// The terminal outcome of an error that ended the run: a `Failure` as it says, anything else
+    /// an internal error (retryable: nothing says a retry cannot help).
+    func fail(_ error: any Error) -> OutcomeReport {
+        if let failure = error as? Failure {
+            return finish(failure.report(function: function, eventID: eventID), facts: failure.facts)
+        }
+        return finish(
+            OutcomeReport(
+                function: function, eventID: eventID, outcome: .failed, reason: "internal_error: \(error)",
+                retryable: true))
     }
 
     /// Writes the terminal record and returns the report. If even that fails, the report says so.
