@@ -141,9 +141,9 @@ public struct WinBackPlanner: FlowPlanner {
                 for: target, event: scanEvent, eventID: run.eventID, catalog: catalog, in: child)
             let composed = try await child.compose(message)
             return run.finish([composed]).outcome.rawValue
-        } catch let failure as Failure {
-            return run.finish(failure.report(function: run.function, eventID: run.eventID), facts: failure.facts)
-                .outcome.rawValue
+        } catch {
+            // Any error still ends the child event in its own terminal record.
+            return run.fail(error).outcome.rawValue
         }
     }
 
