@@ -92,6 +92,7 @@ private func rounded(_ value: Double) -> String {
     String(format: "%.6g", value)
 }
 
+/// A JSON string literal. Encoding a String cannot fail; "null" stands in if it ever did.
 private func jsonString(_ text: String) -> String {
-    String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+    (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
 }
