@@ -53,6 +53,12 @@ struct OrderFlowTests {
             let sendTimes = series.compactMap { header("X-Tidings-Send-At", in: $0.text) }
             #expect(sendTimes.count == 4)
             #expect(sendTimes == sendTimes.sorted() && Set(sendTimes).count == 4)
+            // The thank-you at the order's time; the follow-ups at 10:00 of the shop's day (the order
+            // says -05:00): delivery in 5 days, the review 7 days later, the picks a week after that.
+            #expect(
+                sendTimes == [
+                    "2026-11-24T15:15:00Z", "2026-11-29T15:00:00Z", "2026-12-06T15:00:00Z", "2026-12-13T15:00:00Z",
+                ])
             #expect(
                 series.compactMap { header("X-Tidings-Step", in: $0.text) } == [
                     "thank_you", "getting_started", "review_request", "recommendations",
@@ -356,5 +362,21 @@ struct OrderFlowTests {
         var declined = order
         declined.financialStatus = "declined"
         #expect(OrderCancelledPlanner.inferReason(declined, event: event(previous: 11)) == .declined)
+    }
+
+    @Test("Follow-ups fall on the local day of the order, even when it is already tomorrow in UTC")
+    func localMorning() {
+        // 23:30 on the 24th at -05:00 is 04:30 on the 25th in UTC; the local day is still the 24th.
+        let lateOrder = ISO8601.parse("2026-11-24T23:30:00-05:00")!
+        #expect(
+            ISO8601.format(OrderCreatedPlanner.morning(of: lateOrder, plusDays: 5, utcOffset: -18_000))
+                == "2026-11-29T15:00:00.000Z")
+        #expect(OrderCreatedPlanner.localDay(lateOrder, utcOffset: -18_000) == "2026-11-24")
+        // East of UTC: 00:30 on the 25th at +09:00 is the 24th in UTC; the local day is the 25th.
+        let tokyo = ISO8601.parse("2026-11-25T00:30:00+09:00")!
+        #expect(
+            ISO8601.format(OrderCreatedPlanner.morning(of: tokyo, plusDays: 1, utcOffset: 32_400))
+                == "2026-11-26T01:00:00.000Z")
+        #expect(ISO8601.utcOffset(of: "2026-11-25T00:30:00+09:00") == 32_400)
     }
 }

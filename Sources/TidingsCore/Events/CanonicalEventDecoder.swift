@@ -100,6 +100,8 @@ enum CanonicalEventDecoder {
             return reason
         }
         let cancelledAt = try orderReader.optionalDate("cancelled_at")
+        let createdText = try orderReader.optionalString("created_at")
+        let statedTime = createdText == nil ? try root.optionalString("triggered_at") : createdText
         if flow == .orderCancelled, cancelReason == nil {
             throw InputError(
                 .missingField, path: orderReader.path(of: "cancel_reason"),
@@ -114,7 +116,8 @@ enum CanonicalEventDecoder {
             createdAt: try orderReader.optionalDate("created_at") ?? triggeredAt,
             financialStatus: try orderReader.optionalString("financial_status"),
             cancelledAt: flow == .orderCancelled ? cancelledAt ?? triggeredAt : nil, cancelReason: cancelReason,
-            refunded: try orderReader.optionalMoney("refunded_amount", currency: currency) ?? .zero(currency))
+            refunded: try orderReader.optionalMoney("refunded_amount", currency: currency) ?? .zero(currency),
+            utcOffset: statedTime.flatMap(ISO8601.utcOffset(of:)))
         let occurredAt = flow == .orderCancelled ? order.cancelledAt ?? triggeredAt : order.createdAt
         let eventID =
             try root.optionalString("event_id") ?? headers["x-tidings-event-id"]

@@ -52,15 +52,21 @@ struct OrderCreatedPlanner: FlowPlanner {
 
         let configuration = context.configuration
         let soldOut = situation.soldOutLines
-        let delivery = order.createdAt.addingTimeInterval(Double(Self.transitDays(order.shippingMethod)) * 86_400)
-        let reviewAt = delivery.addingTimeInterval(Double(settings.reviewRequestDays) * 86_400)
+        // Follow-ups go out at a civil hour of the shop's day (the order's own offset), not at
+        // whatever time of night the order happened to be placed.
+        let offset = order.utcOffset ?? 0
+        let transit = Self.transitDays(order.shippingMethod)
+        let delivery = Self.morning(of: order.createdAt, plusDays: transit, utcOffset: offset)
+        let reviewAt = Self.morning(
+            of: order.createdAt, plusDays: transit + settings.reviewRequestDays, utcOffset: offset)
         let recommendations =
             marketing ? Recommender().recommend(for: situation.lines, profile: profile, catalog: situation.catalog) : []
         try context.record(
             "insights",
             [
                 "order": .string(order.id), "ordinal": situation.ordinal.map(JSONValue.int) ?? .null,
-                "expected_delivery": .string(ISO8601.day(delivery)), "marketing_consent": .bool(marketing),
+                "expected_delivery": .string(Self.localDay(delivery, utcOffset: offset)),
+                "marketing_consent": .bool(marketing),
                 "recommendations": .array(recommendations.map { .string($0.product.id) }),
                 "sold_out_since": .array(soldOut.map { .string($0.productID) }),
             ])
@@ -98,7 +104,9 @@ struct OrderCreatedPlanner: FlowPlanner {
         let messages = steps.map { step in
             let promptContext = PromptContext(
                 eventID: event.id, flow: .orderCreated, step: step.name, brand: configuration.brand, profile: profile,
-                order: situation.facts(expectedDelivery: delivery, daysAfterDelivery: step.daysAfterDelivery),
+                order: situation.facts(
+                    expectedDelivery: Self.localDay(delivery, utcOffset: offset),
+                    daysAfterDelivery: step.daysAfterDelivery),
                 items: situation.lines, soldOut: soldOut, recommendations: step.recommendations, offer: nil,
                 subjectMaxLength: configuration.policy.subjectMaxLength, now: now)
             var message = situation.message(
@@ -110,6 +118,21 @@ struct OrderCreatedPlanner: FlowPlanner {
             return message
         }
         return .messages(try await context.compose(series: messages))
+    }
+
+    /// The hour of the local day that follow-ups are sent at.
+    static let sendHour = 10
+
+    /// `sendHour` o'clock, local time, `days` days after the local day of `date`.
+    static func morning(of date: Date, plusDays days: Int, utcOffset: Int) -> Date {
+        let local = Int(date.timeIntervalSince1970.rounded(.down)) + utcOffset
+        let dayStart = local - ((local % 86_400) + 86_400) % 86_400
+        return Date(timeIntervalSince1970: TimeInterval(dayStart + days * 86_400 + sendHour * 3600 - utcOffset))
+    }
+
+    /// The local calendar day (yyyy-MM-dd) of `date`.
+    static func localDay(_ date: Date, utcOffset: Int) -> String {
+        ISO8601.day(date.addingTimeInterval(TimeInterval(utcOffset)))
     }
 
     /// Days from order to doorstep by the shipping method's title; 5 when it says nothing.

@@ -71,11 +71,11 @@ struct OrderSituation {
 
     /// The order's facts for the prompt.
     func facts(
-        expectedDelivery: Date? = nil, daysAfterDelivery: Int? = nil, unavailable: [String] = []
+        expectedDelivery: String? = nil, daysAfterDelivery: Int? = nil, unavailable: [String] = []
     ) -> PromptContext.OrderFacts {
         PromptContext.OrderFacts(
             name: order.name, total: order.total.display, ordinal: ordinal, shippingMethod: order.shippingMethod,
-            expectedDelivery: expectedDelivery.map(ISO8601.day), daysAfterDelivery: daysAfterDelivery,
+            expectedDelivery: expectedDelivery, daysAfterDelivery: daysAfterDelivery,
             cancelReason: order.cancelReason?.rawValue,
             refunded: order.refunded.amount > 0 ? order.refunded.display : nil,
             nothingCharged: ["voided", "declined", "pending"].contains(order.financialStatus?.lowercased() ?? ""),

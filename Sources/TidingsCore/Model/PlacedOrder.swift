@@ -80,14 +80,18 @@ public struct PlacedOrder: Sendable {
     public var refunded: Money
     /// The platform's order-status page for the customer, when it has one.
     public var statusURL: String?
+    /// The offset from UTC (seconds) the order's own timestamp was written with: the shop's local
+    /// time, which follow-up messages are scheduled in. Nil when the platform states none.
+    public var utcOffset: Int?
 
     /// Creates a placed order from its parts.
     public init(
         id: String, name: String, customerID: String?, currency: String, lines: [CartItem], subtotal: Money,
         total: Money, shippingMethod: String?, discountCodes: [String], createdAt: Date, financialStatus: String?,
         isComplete: Bool = true, cancelledAt: Date? = nil, cancelReason: CancelReason? = nil, refunded: Money,
-        statusURL: String? = nil
+        statusURL: String? = nil, utcOffset: Int? = nil
     ) {
+        self.utcOffset = utcOffset
         self.id = id
         self.name = name
         self.customerID = customerID

@@ -6,6 +6,17 @@ import Foundation
 public enum ISO8601 {
     /// Parses a timestamp with a `Z` or `±hh:mm` offset; nil for anything else.
     public static func parse(_ text: String) -> Date? {
+        parseKeepingOffset(text)?.date
+    }
+
+    /// The offset from UTC, in seconds, that a timestamp states ("-05:00" is -18000); nil when the
+    /// text is not a timestamp. The local time of the place that wrote it, for send times.
+    public static func utcOffset(of text: String) -> Int? {
+        parseKeepingOffset(text)?.utcOffset
+    }
+
+    /// Parses a timestamp and keeps the offset it was written with.
+    static func parseKeepingOffset(_ text: String) -> (date: Date, utcOffset: Int)? {
         let bytes = Array(text.utf8)
         var index = 0
 
@@ -64,7 +75,7 @@ public enum ISO8601 {
         guard index == bytes.count else { return nil }
         let days = CivilCalendar.days(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction)
+        return (Date(timeIntervalSince1970: TimeInterval(seconds) + fraction), offsetSeconds)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
