@@ -112,9 +112,12 @@ public struct WinBackPlanner: FlowPlanner {
                     try await writeChild(target, scanEvent: event, catalog: catalog, in: context)
                 })
         }
+        // Nothing written but something failed (the model or the email service down): the scan
+        // failed, and a retry writes to those it missed (the ones written are final children).
+        let written = (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0)
+        let failed = summary.outcomes["failed"] ?? 0
         return .scanned(
-            outcome: (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0) > 0
-                ? .sent : .suppressed,
+            outcome: written > 0 ? .sent : failed > 0 ? .failed : .suppressed,
             reason: "scanned \(summary.scanned), selected \(summary.selected)"
                 + summary.outcomes.sorted { $0.key < $1.key }.map { ", \($0.key) \($0.value)" }.joined()
                 + "; skipped "

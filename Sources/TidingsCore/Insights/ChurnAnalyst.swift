@@ -58,7 +58,8 @@ public struct ChurnAnalyst: Sendable {
     public func candidates(orders: [OrderRecord], categories: [String: String]) -> [ChurnReason] {
         var found: [ChurnReason] = []
         if let last = orders.last, !CustomerSummary.isPurchase(last) {
-            let what = last.cancelledAt != nil ? "cancelled" : "refunded"
+            let what =
+                last.cancelledAt != nil ? "cancelled" : last.financialStatus == "voided" ? "voided" : "refunded"
             found.append(ChurnReason(kind: .lastOrderCancelled, evidence: ["their last order was \(what)"]))
         }
         let purchases = orders.filter(CustomerSummary.isPurchase)

@@ -9,6 +9,10 @@ public struct LifetimeScore: Sendable, Hashable {
         case model
         /// `RecencyFrequencyRules`: the shop's history was below the fit's minimum.
         case rules
+        /// BG/NBD for the expected purchases, the rules for P(alive): a one-time buyer. BG/NBD lets
+        /// a customer drop out only after a repeat purchase, so its P(alive) is 1 for anyone with
+        /// x = 0 however long ago they bought; that says nothing about whether they lapsed.
+        case oneTimeBuyerRules = "model_one_time_rules"
     }
 
     /// P(alive), 0...1.
@@ -82,10 +86,16 @@ public struct LifetimeScorer: Sendable {
         let purchases: Double
         let method: LifetimeScore.Method
         if let model = parameters.bgnbd {
-            alive = model.probabilityAlive(frequency: summary.frequency, recency: summary.recency, age: summary.age)
             purchases = model.expectedPurchases(
                 horizon: horizon, frequency: summary.frequency, recency: summary.recency, age: summary.age)
-            method = .model
+            if summary.frequency == 0 {
+                alive = rules.probabilityAlive(summary)
+                method = .oneTimeBuyerRules
+            } else {
+                alive = model.probabilityAlive(
+                    frequency: summary.frequency, recency: summary.recency, age: summary.age)
+                method = .model
+            }
         } else {
             alive = rules.probabilityAlive(summary)
             purchases = rules.expectedPurchases(horizon: horizon, summary)

@@ -174,7 +174,9 @@ struct Run: Sendable {
         case .messages(let messages):
             return finish(messages)
         case .scanned(let outcome, let reason, let facts):
-            return finish(report(outcome, reason: reason), facts: facts, delivered: true)
+            return finish(
+                report(outcome, reason: reason, retryable: outcome == .failed ? true : nil), facts: facts,
+                delivered: true)
         }
     }
 

@@ -45,6 +45,21 @@ import Testing
         #expect(rules.usualGap(CustomerSummary(id: "c", frequency: 0, recency: 0, age: 5)) == 13)
     }
 
+    @Test func aOneTimeBuyerCanLapseUnderAFittedModel() {
+        var parameters = LifetimeParameters(fittedAt: Date(), timeUnit: "weeks", customers: 1, repeatCustomers: 1)
+        parameters.bgnbd = cdnow
+        // Bought once, 30 weeks ago: BG/NBD alone would say P(alive) = 1.
+        let oneTime = CustomerSummary(id: "1", frequency: 0, recency: 0, age: 30, monetary: 0)
+        #expect(cdnow.probabilityAlive(frequency: 0, recency: 0, age: 30) == 1)
+        let score = LifetimeScorer(parameters: parameters).score(oneTime, meanOrderValue: 40)
+        #expect(score.method == .oneTimeBuyerRules)
+        #expect(abs(score.probabilityAlive - exp(-(30.0 - 13) / 13)) < 1e-12)
+        #expect(score.expectedPurchases == cdnow.expectedPurchases(horizon: 52, frequency: 0, recency: 0, age: 30))
+        // A recent one-time buyer is still alive by the rules too.
+        let recent = CustomerSummary(id: "2", frequency: 0, recency: 0, age: 5, monetary: 0)
+        #expect(LifetimeScorer(parameters: parameters).score(recent, meanOrderValue: 40).probabilityAlive == 1)
+    }
+
     @Test func modelScoresCombineBothFits() {
         var parameters = LifetimeParameters(fittedAt: Date(), timeUnit: "weeks", customers: 1, repeatCustomers: 1)
         parameters.bgnbd = cdnow
