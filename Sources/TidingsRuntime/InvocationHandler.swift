@@ -41,17 +41,28 @@ package struct InvocationHandler: Sendable {
         return InvocationAnswer(shape: envelope.shape, items: envelope.items, reports: reports)
     }
 
+    /// One HTTP request handed over by a front that already took it apart (OpenFaaS's classic
+    /// watchdog: the body on stdin, the headers in `Http_*` variables): checked as the HTTP channel.
+    package func handleHTTPRequest(
+        body: [UInt8], headers: [String: String], correlationID: String, logger: Logger
+    ) async -> InvocationAnswer {
+        let item = Envelope.Item(delivery: Delivery(body: body, headers: headers), channel: .http)
+        let report = await handle(item, pipeline: pipeline, correlationID: correlationID, logger: logger)
+        return InvocationAnswer(shape: .direct, items: [item], reports: [report])
+    }
+
     func handle(_ item: Envelope.Item, pipeline: Pipeline, correlationID: String, logger: Logger) async
         -> OutcomeReport
     {
-        if let problem = item.problem {
-            return pipeline.reject(item.delivery, problem, correlationID: correlationID, logger: logger)
-        }
+        // Origin first: a broken request from nobody in particular must not reach the dead-letter folder.
         if case .rejected(let code, let reason) = trust.verify(item.delivery, channel: item.channel) {
             logger.warning("webhook rejected", metadata: ["reason": "\(code): \(reason)"])
             return pipeline.conclude(
                 item.delivery, outcome: .unauthenticated, reason: "\(code): \(reason)",
                 facts: ["channel": .string(item.channel.rawValue)], correlationID: correlationID, logger: logger)
+        }
+        if let problem = item.problem {
+            return pipeline.reject(item.delivery, problem, correlationID: correlationID, logger: logger)
         }
         if let stale = trust.staleness(
             item.delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)

@@ -25,10 +25,32 @@ public enum StdinRunner {
         // Read everything (up to a hard cap) even when it is over the body limit: the decoder refuses
         // it as oversized, and the dead-letter folder must keep the whole event, not a prefix.
         let body = readStandardInput(limit: max(64 << 20, handler.pipeline.configuration.maximumBodyBytes + 1))
-        let answer = await handler.handle(
-            body, deadline: nil, correlationID: UUID().uuidString.lowercased(), logger: logger)
+        let correlationID = UUID().uuidString.lowercased()
+        let answer: InvocationAnswer
+        if let headers = watchdogHeaders(environment) {
+            // Behind OpenFaaS's classic watchdog stdin is a public HTTP request: it must be signed.
+            answer = await handler.handleHTTPRequest(
+                body: body, headers: headers, correlationID: correlationID, logger: logger)
+        } else {
+            answer = await handler.handle(body, deadline: nil, correlationID: correlationID, logger: logger)
+        }
         writeResult(answer.body)
         return answer.exitStatus
+    }
+
+    /// The request headers OpenFaaS's classic watchdog passes as `Http_<Name>` variables
+    /// (`Http_X_Shopify_Hmac_Sha256`), when it is the caller (`Http_Method` is set); nil otherwise.
+    static func watchdogHeaders(_ environment: [String: String]) -> [String: String]? {
+        guard environment["Http_Method"] != nil else { return nil }
+        var headers: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("Http_") {
+            let header = name.dropFirst("Http_".count)
+            guard !["Method", "Path", "Query", "ContentLength", "Transfer_Encoding"].contains(String(header)) else {
+                continue
+            }
+            headers[header.replacingOccurrences(of: "_", with: "-").lowercased()] = value
+        }
+        return headers
     }
 
     /// Reads stdin to its end or `limit` bytes, retrying reads interrupted by a signal.

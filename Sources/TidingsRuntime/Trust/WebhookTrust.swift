@@ -49,8 +49,12 @@ package struct WebhookTrust: Sendable {
     /// inner headers and raw body, as the original request was.
     package func verify(_ delivery: Delivery, channel: Channel) -> TrustVerdict {
         guard channel != .authenticated, !secrets.isEmpty else { return .accepted }
-        // Bytes that cannot be unwrapped are left to the decoder, which rejects them as bad input.
-        guard let (inner, document) = try? decoder.unwrap(delivery) else { return .accepted }
+        // Bytes that cannot be unwrapped are left to the decoder, which rejects them as bad input,
+        // except over HTTP: there they must still prove their origin on the raw bytes, or an
+        // unsigned request could fill the dead-letter folder.
+        let unwrapped = try? decoder.unwrap(delivery)
+        if unwrapped == nil, channel != .http { return .accepted }
+        let (inner, document) = unwrapped ?? (delivery, JSONValue.null)
         let effective: Channel = channel == .http ? .http : (inner.headers.isEmpty ? .authenticated : .headers)
         guard effective != .authenticated else { return .accepted }
 
