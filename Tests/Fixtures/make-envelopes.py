@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes Events/cartAbandoned/envelopes/*.json: one fixture per envelope shape, each around its own
-checkout (so a whole replay sends each once), signed as the platforms sign them.
+"""Writes Events/{cartAbandoned,orderCreated,orderCancelled}/envelopes/*.json: one fixture per
+envelope shape and topic, each around its own checkout or order (so a whole replay sends each
+once), signed as the platforms sign them.
 
 Shopify: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(app secret, raw body)), secret
 `northwind-webhook-secret` (the recorded deliveries use the same). BigCommerce: the shared-secret
@@ -196,3 +197,67 @@ order_envelope("Events/orderCreated/shopify-first-order.json", "Events/orderCrea
 order_envelope("Events/orderCancelled/shopify-customer-cancelled.json", "Events/orderCancelled/envelopes",
                "sqs-eventbridge-orders-cancelled.json", 820982911946159002, "7e000000-0000-4000-8000-000000009002",
                later=("2026-11-26T08:00", "2026-11-26T10:00"))
+
+
+# Every other shape for the order topics too (one fixture per shape and topic), each around its own
+# order: the HTTP route (API Gateway v2, a base64 Function URL, an SQS record the HTTP route
+# queued), EventBridge delivered straight to the function, and Shopify's Pub/Sub delivery.
+def order_delivery(source, order_id, event_id):
+    recorded = json.load(open(source))
+    body = json.loads(recorded["body"])
+    old_id = body["id"]
+    body["id"] = order_id
+    body["admin_graphql_api_id"] = "gid://shopify/Order/%d" % order_id
+    body["name"] = "#%d" % (order_id % 10000)
+    body["order_number"] = order_id % 10000
+    raw = json.dumps(body, indent=2).replace(str(old_id), str(order_id))
+    headers = dict(recorded["headers"])
+    headers["X-Shopify-Event-Id"] = event_id
+    headers["X-Shopify-Webhook-Id"] = event_id.replace("7e", "5e", 1)
+    headers["X-Shopify-Hmac-Sha256"] = sign(raw)
+    return raw, headers
+
+
+def order_shapes(source, folder, topic_slug, first_id):
+    shapes = ["apigateway-v2", "function-url", "eventbridge", "sqs-http-route", "pubsub-push"]
+    for index, shape in enumerate(shapes):
+        order_id = first_id + index
+        raw, headers = order_delivery(source, order_id, "7e000000-0000-4000-8000-%012d" % (order_id % 10**12))
+        lower = {k.lower(): v for k, v in headers.items()}
+        if shape == "apigateway-v2":
+            value = http_v2(raw, lower, "/webhooks/" + topic_slug)
+            name = "apigateway-v2-%s.json" % topic_slug
+        elif shape == "function-url":
+            value = http_v2(raw, lower, "/", base64_body=True, function_url=True)
+            name = "function-url-%s.base64.json" % topic_slug
+        elif shape == "eventbridge":
+            value = eventbridge(raw, headers)
+            name = "eventbridge-%s.json" % topic_slug
+        elif shape == "sqs-http-route":
+            record = sqs_record("6f1a0004-0000-4000-8000-%012d" % (order_id % 10**12), raw, dict(lower, **{"tidings-channel": "http"}))
+            record["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:tidings-" + folder.split("/")[1]
+            value = {"Records": [record]}
+            name = "sqs-http-route-%s.json" % topic_slug
+        else:
+            value = {
+                "message": {
+                    "attributes": headers,
+                    "data": base64.b64encode(raw.encode()).decode(),
+                    "messageId": str(13120000000100 + index),
+                    "message_id": str(13120000000100 + index),
+                    "publishTime": headers["X-Shopify-Triggered-At"],
+                    "publish_time": headers["X-Shopify-Triggered-At"],
+                },
+                "subscription": "projects/northwind-tidings/subscriptions/%s-push" % topic_slug,
+            }
+            name = "pubsub-push-%s.json" % topic_slug
+        with open(os.path.join(folder, name), "w") as f:
+            json.dump(value, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+
+
+order_shapes("Events/orderCreated/shopify-first-order.json", "Events/orderCreated/envelopes", "orders-create",
+             820982911946159010)
+# A declined payment: each copy is answered on its own (a win-back would make the copies repeats).
+order_shapes("Events/orderCancelled/shopify-payment-declined.json", "Events/orderCancelled/envelopes",
+             "orders-cancelled", 820982911946159020)
