@@ -87,6 +87,13 @@ struct EnvelopeTests {
         let sqs = EnvelopeDecoder().unwrap(Array(record.utf8)).items[0]
         #expect(sqs.problem?.path == "$.Records[0].body")
         #expect(sqs.messageID == "m1")
+        // What a broken record keeps for the dead-letter folder never holds the BigCommerce secret.
+        let withSecret =
+            #"{"Records":[{"messageId":"m2","eventSource":"aws:sqs","messageAttributes":{"x-tidings-webhook-secret":{"stringValue":"northwind-bigcommerce-secret","dataType":"String"}}}]}"#
+        let kept = EnvelopeDecoder().unwrap(Array(withSecret.utf8)).items[0]
+        #expect(kept.problem != nil)
+        let text = String(decoding: kept.delivery.body, as: UTF8.self)
+        #expect(!text.contains("northwind-bigcommerce-secret") && text.contains("[redacted]"))
     }
 
     @Test("Shopify signatures: valid, forged, missing; the recorded deliveries verify with their secret")

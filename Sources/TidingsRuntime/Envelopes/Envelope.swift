@@ -118,7 +118,9 @@ package struct EnvelopeDecoder: Sendable {
     /// route copied into message attributes, or any direct delivery.
     func sqsRecord(_ value: JSONValue, index: Int) -> Envelope.Item {
         let path = "$.Records[\(index)]"
-        let fallback = Array(Self.encode(value))
+        // What a broken record leaves in the dead-letter folder: the record, less the secret a
+        // BigCommerce request carried in its attributes (secrets are never stored).
+        let fallback = Array(Self.encode(Self.redactingSecrets(value)))
         guard case .object(let record) = value else {
             return Envelope.Item(
                 delivery: Delivery(body: fallback), channel: .headers,
@@ -200,6 +202,20 @@ package struct EnvelopeDecoder: Sendable {
             throw InputError(.invalidField, path: path, reason: "not valid base64")
         }
         return Array(data)
+    }
+
+    /// An SQS record with the value of any secret-bearing message attribute replaced.
+    static func redactingSecrets(_ record: JSONValue) -> JSONValue {
+        guard case .object(var members) = record, case .object(var attributes)? = members["messageAttributes"]
+        else { return record }
+        for (name, attribute) in attributes where name.lowercased() == WebhookTrust.bigCommerceHeader {
+            if case .object(var fields) = attribute {
+                fields["stringValue"] = .string("[redacted]")
+                attributes[name] = .object(fields)
+            }
+        }
+        members["messageAttributes"] = .object(attributes)
+        return .object(members)
     }
 
     static func encode(_ value: JSONValue) -> [UInt8] {
