@@ -248,16 +248,18 @@ public struct WinBackPlanner: FlowPlanner {
         case .noConsent: return GuardVerdict(.noConsent, "the customer has not subscribed to marketing email")
         case .noEmail: return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
         case .emailedRecently:
-            return GuardVerdict(.recentlyWritten, "win-back already wrote to this customer within the quiet period")
+            return GuardVerdict(.recentlyWritten, "a marketing email went to this customer within the quiet period")
         case .noPurchases: return GuardVerdict(.notLapsed, "the customer has no standing purchase")
         default: return GuardVerdict(.notLapsed, "the customer was not selected: \(decision.skip?.rawValue ?? "")")
         }
     }
 
+    /// Whether any marketing email (a win-back, a cart email, an order's recommendations) went to
+    /// the customer within the quiet period, by the audit.
     func recentlyEmailed(_ customerID: String, criteria: WinBackCriteria, in context: FlowContext) throws -> Bool {
-        try context.hasFinalOutcome(
-            forKey: WinBackSelector.auditKey(customerID: customerID),
-            since: context.now.addingTimeInterval(-Double(criteria.quietDays) * 86_400))
+        let since = context.now.addingTimeInterval(-Double(criteria.quietDays) * 86_400)
+        return try context.hasFinalOutcome(forKey: WinBackSelector.auditKey(customerID: customerID), since: since)
+            || context.hasFinalOutcome(forKey: FlowContext.marketingKey(customerID: customerID), since: since)
     }
 
     func loadParameters(_ context: FlowContext) throws -> LifetimeParameters? {

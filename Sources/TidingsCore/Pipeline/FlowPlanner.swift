@@ -209,6 +209,11 @@ public struct FlowContext: Sendable {
         return stopped + withdrawn
     }
 
+    /// The key every marketing message to a customer leaves in the audit (any flow), so that a
+    /// quiet period ("not emailed recently") counts them all. The customer id is the platform's
+    /// (or a guest's address hash); ids of two platforms are assumed not to collide.
+    public static func marketingKey(customerID: String) -> String { "marketing:customer:\(customerID)" }
+
     /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.
     public static func personalData(_ enrichment: Enrichment, event: LifecycleEvent) -> [String] {
         [

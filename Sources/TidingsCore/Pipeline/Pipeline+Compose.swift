@@ -133,7 +133,7 @@ extension Run {
                 ]) { $1 })
             return ComposedMessage(
                 step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
-                sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
+                sendAt: message.sendAt, dedupeKeys: Self.rememberedKeys(message))
         case .review(let reasons):
             let reference: String
             do {
@@ -152,10 +152,17 @@ extension Run {
                 ]) { $1 })
             return ComposedMessage(
                 step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
-                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.dedupeKeys)
+                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: Self.rememberedKeys(message))
         case .reject:
             throw Failure(reason: "draft_rejected", retryable: false)
         }
     }
 
+    /// The keys a handed-over message leaves in the terminal record: the flow's own, and for a
+    /// marketing message the customer's contact key, which quiet periods read across flows (a
+    /// message waiting for review counts: it is meant to go out).
+    static func rememberedKeys(_ message: PlannedMessage) -> [String] {
+        message.isTransactional
+            ? message.dedupeKeys : message.dedupeKeys + [FlowContext.marketingKey(customerID: message.customerID)]
+    }
 }
