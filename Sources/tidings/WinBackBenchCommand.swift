@@ -59,22 +59,8 @@ struct WinBackBenchCommand: AsyncParsableCommand {
         print("win-back scan benchmark: \(shop) (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
 
         // 1. Fit on a reservoir sample.
-        var sample: [CustomerSummary] = []
-        var seen = 0
-        var random = SplitMix64(seed: 1)
         let fitStart = Date()
-        try await client.forEachCustomerHistory { history in
-            guard let summary = CustomerSummary(id: history.customer.id, orders: history.orders, now: now) else {
-                return
-            }
-            seen += 1
-            if sample.count < fitSample {
-                sample.append(summary)
-            } else {
-                let slot = random.int(in: 0...(seen - 1))
-                if slot < fitSample { sample[slot] = summary }
-            }
-        }
+        var (sample, seen) = try await client.reservoirSample(size: fitSample, seed: 1, now: now)
         let readSeconds = Date().timeIntervalSince(fitStart)
         let parameters = LifetimeParameters.fit(sample, at: now)
         let fitSeconds = Date().timeIntervalSince(fitStart) - readSeconds

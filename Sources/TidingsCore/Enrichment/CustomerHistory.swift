@@ -1,3 +1,5 @@
+import Foundation
+
 /// One customer with every order they placed: what the win-back scan scores.
 public struct CustomerHistory: Sendable {
     /// The customer as the platform knows them.
@@ -19,4 +21,30 @@ public protocol CustomerBaseStreaming: Sendable {
     /// however large the base is. Throws `PlatformError` when the platform fails or its listing
     /// cannot be streamed, and whatever `body` throws.
     func forEachCustomerHistory(_ body: (CustomerHistory) async throws -> Void) async throws
+}
+
+extension CustomerBaseStreaming {
+    /// A uniform random sample of at most `size` customer summaries over the whole base, in one
+    /// streaming pass (reservoir sampling), so a fit never holds more than `size` customers.
+    /// Deterministic for a seed. Returns the sample and how many customers had a summary.
+    public func reservoirSample(size: Int, seed: UInt64, now: Date) async throws -> (
+        sample: [CustomerSummary], seen: Int
+    ) {
+        var sample: [CustomerSummary] = []
+        var seen = 0
+        var random = SplitMix64(seed: seed)
+        try await forEachCustomerHistory { history in
+            guard let summary = CustomerSummary(id: history.customer.id, orders: history.orders, now: now) else {
+                return
+            }
+            seen += 1
+            if sample.count < size {
+                sample.append(summary)
+            } else {
+                let slot = random.int(in: 0...(seen - 1))
+                if slot < size { sample[slot] = summary }
+            }
+        }
+        return (sample, seen)
+    }
 }

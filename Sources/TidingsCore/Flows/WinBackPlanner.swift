@@ -280,23 +280,9 @@ public struct WinBackPlanner: FlowPlanner {
             try context.record("model", modelFacts(stored, refitted: false))
             return stored
         }
-        var sample: [CustomerSummary] = []
-        var seen = 0
-        var random = SplitMix64(seed: 0x5EED)
         let now = context.now
-        try await context.fromPlatform {
-            try await base.forEachCustomerHistory { history in
-                guard let summary = CustomerSummary(id: history.customer.id, orders: history.orders, now: now) else {
-                    return
-                }
-                seen += 1
-                if sample.count < fitSampleSize {
-                    sample.append(summary)
-                } else {
-                    let slot = random.int(in: 0...(seen - 1))
-                    if slot < fitSampleSize { sample[slot] = summary }
-                }
-            }
+        let (sample, _) = try await context.fromPlatform {
+            try await base.reservoirSample(size: fitSampleSize, seed: 0x5EED, now: now)
         }
         let fitted = LifetimeParameters.fit(sample, at: now)
         let file = context.configuration.dataDirectory.appendingPathComponent(LifetimeParameters.relativePath)
