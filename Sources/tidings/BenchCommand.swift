@@ -187,13 +187,8 @@ struct BenchCommand: AsyncParsableCommand {
             var env = environment
             env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("first-\(run)").path
             env["AWS_LAMBDA_RUNTIME_API"] = api.address
-            let process = Process()
-            process.executableURL = binary
-            process.environment = env
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
             let start = ContinuousClock.now
-            try process.run()
+            let process = try Self.startQuietly(binary, environment: env)
             _ = api.waitForPosts(1, timeout: 30)
             firsts.append((ContinuousClock.now - start).seconds * 1000)
             process.terminate()
@@ -210,12 +205,7 @@ struct BenchCommand: AsyncParsableCommand {
         var env = environment
         env["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("warm").path
         env["AWS_LAMBDA_RUNTIME_API"] = api.address
-        let process = Process()
-        process.executableURL = binary
-        process.environment = env
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Self.startQuietly(binary, environment: env)
         _ = api.waitForPosts(1, timeout: 30)
         let start = ContinuousClock.now
         let posts = api.waitForPosts(events, timeout: 600)
@@ -271,6 +261,17 @@ struct BenchCommand: AsyncParsableCommand {
             time, arguments: ["-f", "%M", "-o", report, binary], stdinPath: stdin, environment: environment)
         let text = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
         return Int(text.split(separator: "\n").last.map(String.init) ?? "") ?? -1
+    }
+
+    /// Starts a handler with its output discarded (the Runtime API carries its answers).
+    static func startQuietly(_ binary: URL, environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
     }
 
     func format(_ value: Double) -> String { String(format: "%.2f", value) }

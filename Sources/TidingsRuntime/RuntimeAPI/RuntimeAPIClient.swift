@@ -189,18 +189,16 @@ package final class SocketRuntimeAPI: RuntimeAPI {
 
     /// `POST …/error` with the Lambda error document and its type header.
     package func fail(_ requestID: String, error: FunctionError) throws(RuntimeAPIError) -> PostResult {
-        let path = RuntimeAPIWire.errorPath(requestID)
-        let message = try exchange(
-            "POST", path,
-            headers: [
-                ("Content-Type", RuntimeAPIWire.errorContentType), (RuntimeAPIWire.errorTypeHeader, error.type),
-            ], body: error.document)
-        return try RuntimeAPIWire.postResult(message, path: path)
+        try postError(error, to: RuntimeAPIWire.errorPath(requestID))
     }
 
     /// `POST /runtime/init/error`.
     package func initializationFailed(_ error: FunctionError) throws(RuntimeAPIError) -> PostResult {
-        let path = RuntimeAPIWire.initErrorPath
+        try postError(error, to: RuntimeAPIWire.initErrorPath)
+    }
+
+    /// Posts the Lambda error document with its content type and error-type header.
+    private func postError(_ error: FunctionError, to path: String) throws(RuntimeAPIError) -> PostResult {
         let message = try exchange(
             "POST", path,
             headers: [
