@@ -168,7 +168,9 @@ write("pubsub-push-cart-updated.json", {
 
 # The order topics, as the template's EventBridge rules deliver them (through the SQS queue): each
 # a recorded order delivery with its own order and event ids, re-signed.
-def order_envelope(source, folder, name, order_id, event_id, later=None):
+def order_delivery(source, order_id, event_id, later=None):
+    """A recorded order delivery around its own order and event ids, re-signed. `later` is a
+    (old, new) time prefix: the copy happens after the recorded event it copies."""
     recorded = json.load(open(source))
     body = json.loads(recorded["body"])
     old_id = body["id"]
@@ -178,12 +180,17 @@ def order_envelope(source, folder, name, order_id, event_id, later=None):
     body["order_number"] = order_id % 10000
     raw = json.dumps(body, indent=2).replace(str(old_id), str(order_id))
     headers = dict(recorded["headers"])
-    if later:  # (old, new) time prefix: the envelope happens after the recorded event it copies
+    if later:
         raw = raw.replace(later[0], later[1])
         headers["X-Shopify-Triggered-At"] = headers["X-Shopify-Triggered-At"].replace(later[0], later[1])
     headers["X-Shopify-Event-Id"] = event_id
     headers["X-Shopify-Webhook-Id"] = event_id.replace("7e", "5e", 1)
     headers["X-Shopify-Hmac-Sha256"] = sign(raw)
+    return raw, headers
+
+
+def order_envelope(source, folder, name, order_id, event_id, later=None):
+    raw, headers = order_delivery(source, order_id, event_id, later)
     os.makedirs(folder, exist_ok=True)
     record = sqs_record("6f1a0003-0000-4000-8000-%012d" % (order_id % 10**12), json.dumps(eventbridge(raw, headers)))
     record["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:tidings-" + folder.split("/")[1]
@@ -202,22 +209,6 @@ order_envelope("Events/orderCancelled/shopify-customer-cancelled.json", "Events/
 # Every other shape for the order topics too (one fixture per shape and topic), each around its own
 # order: the HTTP route (API Gateway v2, a base64 Function URL, an SQS record the HTTP route
 # queued), EventBridge delivered straight to the function, and Shopify's Pub/Sub delivery.
-def order_delivery(source, order_id, event_id):
-    recorded = json.load(open(source))
-    body = json.loads(recorded["body"])
-    old_id = body["id"]
-    body["id"] = order_id
-    body["admin_graphql_api_id"] = "gid://shopify/Order/%d" % order_id
-    body["name"] = "#%d" % (order_id % 10000)
-    body["order_number"] = order_id % 10000
-    raw = json.dumps(body, indent=2).replace(str(old_id), str(order_id))
-    headers = dict(recorded["headers"])
-    headers["X-Shopify-Event-Id"] = event_id
-    headers["X-Shopify-Webhook-Id"] = event_id.replace("7e", "5e", 1)
-    headers["X-Shopify-Hmac-Sha256"] = sign(raw)
-    return raw, headers
-
-
 def order_shapes(source, folder, topic_slug, first_id):
     shapes = ["apigateway-v2", "function-url", "eventbridge", "sqs-http-route", "pubsub-push"]
     for index, shape in enumerate(shapes):
