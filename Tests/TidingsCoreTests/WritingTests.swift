@@ -166,3 +166,55 @@ struct WritingTests {
         #expect(router.decide(findings: Findings(), tier: "regular", offer: nil) == .send)
     }
 }
+
+@Suite("Phrase rules and quoted product names")
+struct QuotedProductNameTests {
+    let validator = DraftValidator(policy: ContentPolicy(), brand: .northwind)
+
+    func facts(titles: [String]) -> DraftValidator.Facts {
+        DraftValidator.Facts(
+            catalog: StageFixtures.catalog, offer: nil, tier: "regular", firstName: "Casey", personalData: [],
+            cartTitles: titles)
+    }
+
+    func draft(_ subject: String, _ body: String) -> Draft {
+        Draft(
+            subjects: [subject, "Casey, a note from Northwind", "Your cart is saved"], preheader: "Saved for you",
+            blocks: [DraftBlock(kind: .paragraph, text: body)], productPicks: [], offer: nil,
+            callToAction: CallToAction(label: "Back to cart", url: "https://northwind.example/cart"))
+    }
+
+    func phraseRules(_ findings: Findings) -> [String] {
+        findings.items.map(\.rule).filter { $0 == "banned_phrase" || $0 == "regulated_phrase" }
+    }
+
+    @Test("A banned phrase inside a quoted product name is the catalog's name, not a claim")
+    func quotedNameIsNotAClaim() {
+        let titles = ["Guaranteed Dry Rain Jacket", "Last Chance Trail Runner", "Eco-Friendly Mug"]
+        let findings = validator.validate(
+            draft(
+                "Casey, your Last Chance Trail Runner is waiting",
+                "The guaranteed dry rain jacket and the Eco-Friendly Mug are still in your cart."),
+            facts: facts(titles: titles))
+        #expect(phraseRules(findings).isEmpty, "\(findings.items)")
+    }
+
+    @Test("The same phrase in the copy around a quoted name is still found")
+    func copyAroundNameIsChecked() {
+        let titles = ["Guaranteed Dry Rain Jacket"]
+        let findings = validator.validate(
+            draft(
+                "Casey, last chance for your Guaranteed Dry Rain Jacket",
+                "Guaranteed to sell out: the Guaranteed Dry Rain Jacket. Eco-friendly too."),
+            facts: facts(titles: titles))
+        #expect(phraseRules(findings) == ["banned_phrase", "banned_phrase", "regulated_phrase"], "\(findings.items)")
+    }
+
+    @Test("A name the draft does not quote exactly gives no cover")
+    func unquotedNameGivesNoCover() {
+        let findings = validator.validate(
+            draft("Casey, your jacket is waiting", "Guaranteed Dry comfort, all winter."),
+            facts: facts(titles: ["Guaranteed Dry Rain Jacket"]))
+        #expect(phraseRules(findings) == ["banned_phrase"])
+    }
+}

@@ -29,6 +29,10 @@ public struct DraftValidator: Sendable {
         /// Titles of the cart's items: the draft should name one.
         public var cartTitles: [String]
 
+        /// The product names a draft may quote verbatim: the catalog's titles and the cart's or
+        /// order's own item titles (an item the catalog does not know is named from the event).
+        public var quotedNames: [String] { catalog.products.values.map(\.title) + cartTitles }
+
         /// Creates the facts; pass values shorter than 3 characters in `personalData` freely, they are ignored.
         public init(
             catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String],
@@ -76,12 +80,15 @@ public struct DraftValidator: Sendable {
         let banned = policy.bannedPhrases.map { ($0, Array($0.lowercased().utf8)) }
         let regulated = policy.regulatedPhrases.map { ($0, Array($0.lowercased().utf8)) }
         let personal = facts.personalData.filter { $0.count >= 3 }.map { Array($0.lowercased().utf8) }
+        let names = facts.quotedNames
         for (field, text) in texts {
             let search = TextSearch(text)
-            for (phrase, folded) in banned where search.contains(folded: folded) {
+            for (phrase, folded) in banned
+            where search.contains(folded: folded) && Self.standsInCopy(folded, of: text, besides: names) {
                 add("banned_phrase", .error, field, "contains the banned phrase '\(phrase)'")
             }
-            for (phrase, folded) in regulated where search.contains(folded: folded) {
+            for (phrase, folded) in regulated
+            where search.contains(folded: folded) && Self.standsInCopy(folded, of: text, besides: names) {
                 add(
                     "regulated_phrase", .review, field,
                     "contains the regulated phrase '\(phrase)'; a human must approve it")
@@ -146,6 +153,21 @@ public struct DraftValidator: Sendable {
             add("personalization", .warning, "blocks", "does not address the customer by first name")
         }
         return Findings(found)
+    }
+
+    /// Whether a phrase found in `text` is the brand's own words rather than only part of a product
+    /// name the draft quotes: "Last Chance Trail Runner" is the catalog's name, not a claim of
+    /// urgency, so the phrase rules apply to the copy around quoted names
+    /// (docs/decisions/quoted-product-names.md). Runs only when a phrase was found, which is rare.
+    static func standsInCopy(_ phrase: [UInt8], of text: String, besides names: [String]) -> Bool {
+        var copy = text.lowercased()
+        for name in names {
+            let folded = name.lowercased()
+            guard TextSearch(folded).contains(folded: phrase) else { continue }
+            // A separator that cannot join the words either side of the name into the phrase.
+            copy = copy.replacingOccurrences(of: folded, with: "\u{1}")
+        }
+        return TextSearch(copy).contains(folded: phrase)
     }
 
     /// The rendered email must carry a working unsubscribe link in both parts and the headers.
