@@ -35,12 +35,12 @@ struct CartAbandonedPlanner: FlowPlanner {
         {
             return .stop(verdict)
         }
-        guard let (cart, customerID) = found else {
+        guard let found else {
             throw Failure(reason: "cart_unresolved: cart \(subject.cartID) was not read", retryable: false)
         }
         var reference = event.customer
-        reference.id = customerID
-        return .enrich(EnrichmentNeeds(.profile(reference, currency: cart.currency)))
+        reference.id = found.customerID
+        return .enrich(EnrichmentNeeds(.profile(reference, currency: found.cart.currency)))
     }
 
     /// The customer guards, stock, insights, offer and the one planned email.

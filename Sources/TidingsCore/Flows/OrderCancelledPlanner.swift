@@ -61,16 +61,15 @@ struct OrderCancelledPlanner: FlowPlanner {
         guard event.order != nil else {
             throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
         }
-        let order = facts.order(of: event)
-        let cancellation = order.map { Self.cancellation(of: $0, event: event) }
+        guard let order = facts.order(of: event) else {
+            return .stop(Guards.orderUnavailable(event.subject.id, remembered: Self.remembered(event)))
+        }
+        let cancellation = Self.cancellation(of: order, event: event)
         if let verdict = Guards(settings: facts.settings).checkCancelledOrder(
-            order, orderID: event.subject.id, cancelledAt: cancellation?.at ?? event.occurredAt,
-            reason: cancellation?.reason, now: facts.now, remembered: Self.remembered(event))
+            order, cancelledAt: cancellation.at, reason: cancellation.reason, now: facts.now,
+            remembered: Self.remembered(event))
         {
             return .stop(verdict)
-        }
-        guard let order, let cancellation else {
-            return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) is unknown"))
         }
         let reference = OrderSituation.customer(of: order, event: event)
         let customerKey = Self.customerKey(event, customerID: reference.id)
@@ -130,7 +129,7 @@ struct OrderCancelledPlanner: FlowPlanner {
             return FlowPlan(note: note, action: .stop(verdict))
         }
         guard let email = profile.email else {
-            return FlowPlan(note: note, action: .stop(GuardVerdict(.noRecipient, "no email address")))
+            return FlowPlan(note: note, action: .stop(Guards.checkRecipient(profile)!))
         }
 
         let configuration = facts.configuration

@@ -30,12 +30,12 @@ struct OrderCreatedPlanner: FlowPlanner {
         guard event.order != nil else {
             throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
         }
-        let order = facts.order(of: event)
-        if let verdict = Guards(settings: facts.settings).checkNewOrder(order, orderID: event.subject.id, now: facts.now)
-        {
+        guard let order = facts.order(of: event) else {
+            return .stop(Guards.orderUnavailable(event.subject.id))
+        }
+        if let verdict = Guards(settings: facts.settings).checkNewOrder(order, now: facts.now) {
             return .stop(verdict)
         }
-        guard let order else { return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) is unknown")) }
         return .enrich(EnrichmentNeeds(.profile(OrderSituation.customer(of: order, event: event), currency: order.currency)))
     }
 
@@ -52,7 +52,7 @@ struct OrderCreatedPlanner: FlowPlanner {
         if let verdict = Guards(settings: settings).checkOrderCustomer(profile) {
             return .stop(verdict)
         }
-        guard let email = profile.email else { return .stop(GuardVerdict(.noRecipient, "no email address")) }
+        guard let email = profile.email else { return .stop(Guards.checkRecipient(profile)!) }
 
         let configuration = facts.configuration
         let soldOut = situation.soldOutLines

@@ -38,19 +38,6 @@ struct OrderSituation {
         "order:\(event.source.platform.rawValue):\(event.subject.id)"
     }
 
-    /// The situation of `order` once its customer is enriched: lines with categories from the
-    /// catalog, and the customer's standing orders before this one.
-    init(_ order: PlacedOrder, enrichment: Enrichment) {
-        var lines = order.lines
-        for index in lines.indices where lines[index].category == nil {
-            lines[index].category = enrichment.catalog[lines[index].productID]?.category
-        }
-        let prior = enrichment.profile.orders.filter {
-            $0.id != order.id && $0.cancelledAt == nil && $0.createdAt < order.createdAt
-        }
-        self.init(order: order, enrichment: enrichment, lines: lines, priorOrders: prior)
-    }
-
     /// The customer to enrich for an order: the event's reference, completed with the order's
     /// customer id.
     static func customer(of order: PlacedOrder, event: LifecycleEvent) -> CustomerReference {
@@ -92,5 +79,20 @@ struct OrderSituation {
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
         if let candidate, validator.isAllowedLink(candidate) { return candidate }
         return configuration.brand.storefrontURL + path
+    }
+}
+
+extension OrderSituation {
+    /// The situation of `order` once its customer is enriched: lines with categories from the
+    /// catalog, and the customer's standing orders before this one.
+    init(_ order: PlacedOrder, enrichment: Enrichment) {
+        var lines = order.lines
+        for index in lines.indices where lines[index].category == nil {
+            lines[index].category = enrichment.catalog[lines[index].productID]?.category
+        }
+        let prior = enrichment.profile.orders.filter {
+            $0.id != order.id && $0.cancelledAt == nil && $0.createdAt < order.createdAt
+        }
+        self.init(order: order, enrichment: enrichment, lines: lines, priorOrders: prior)
     }
 }

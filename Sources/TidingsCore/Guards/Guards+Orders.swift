@@ -17,13 +17,14 @@ extension Guards {
         return nil
     }
 
-    /// The order as the event carried it or the platform returned it: missing, incomplete (a
-    /// BigCommerce checkout not finished yet: retryable, a redelivery may find it complete),
-    /// cancelled already, or out of the flow's timing.
-    public func checkNewOrder(_ order: PlacedOrder?, orderID: String, now: Date) -> GuardVerdict? {
-        guard let order else {
-            return GuardVerdict(.orderUnavailable, "order \(orderID) does not exist on the platform")
-        }
+    /// An order the platform does not have. `remembered` are the keys a cancellation leaves even so.
+    public static func orderUnavailable(_ orderID: String, remembered: [String] = []) -> GuardVerdict {
+        GuardVerdict(.orderUnavailable, "order \(orderID) does not exist on the platform", rememberedKeys: remembered)
+    }
+
+    /// A new order: incomplete (a BigCommerce checkout not finished yet: retryable, a redelivery
+    /// may find it complete), cancelled already, or out of the flow's timing.
+    public func checkNewOrder(_ order: PlacedOrder, now: Date) -> GuardVerdict? {
         guard order.isComplete else {
             return GuardVerdict(
                 .incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished", retryable: true)
@@ -60,17 +61,11 @@ extension Guards {
         return GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(orderID) was already answered")
     }
 
-    /// The cancelled order: missing on the platform, out of the flow's timing, or fraud (never
-    /// emailed). `remembered` are the keys a final verdict leaves, so a late order-created event
-    /// plans nothing.
+    /// The cancelled order: out of the flow's timing, or fraud (never emailed). `remembered` are
+    /// the keys a final verdict leaves, so a late order-created event plans nothing.
     public func checkCancelledOrder(
-        _ order: PlacedOrder?, orderID: String, cancelledAt: Date, reason: CancelReason?, now: Date,
-        remembered: [String]
+        _ order: PlacedOrder, cancelledAt: Date, reason: CancelReason, now: Date, remembered: [String]
     ) -> GuardVerdict? {
-        guard let order else {
-            return GuardVerdict(
-                .orderUnavailable, "order \(orderID) does not exist on the platform", rememberedKeys: remembered)
-        }
         if var verdict = checkTiming("cancellation", at: cancelledAt, now: now) {
             if !verdict.isRetryable { verdict.rememberedKeys = remembered }
             return verdict

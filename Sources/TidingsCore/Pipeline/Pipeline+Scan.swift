@@ -25,7 +25,6 @@ extension Run {
         // 50 ms of tokens: a page read that stalls the stream does not cost the rate (docs/decisions/win-back-scan.md).
         let limiter = scan.requestsPerSecond.map { TokenBucket(rate: $0, burst: max(1, $0 * 0.05)) }
         let scanner = WinBackScan(selector: selector, now: now, concurrency: scan.concurrency)
-        let now = now
         return try await fromPlatform {
             try await scanner.run(
                 source: base, limiter: limiter,
@@ -72,7 +71,6 @@ extension Run {
         {
             return (stored, false)
         }
-        let now = now
         let (sample, _) = try await fromPlatform {
             try await base.reservoirSample(size: plan.planner.fitSampleSize, seed: 0x5EED, now: now)
         }
