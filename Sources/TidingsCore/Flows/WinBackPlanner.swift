@@ -181,7 +181,8 @@ public struct WinBackPlanner: FlowPlanner {
             guard elsewhere ? !inFavourites : (inFavourites || favourites.isEmpty) else { continue }
             var together = 0
             var partner: String?
-            for id in bought {
+            // In id order: a Set iterates in a per-process order, and ties must not pick a different partner each run.
+            for id in bought.sorted() {
                 let count = catalog.coPurchases.counts[id]?[product.id] ?? 0
                 if count > together {
                     together = count
