@@ -31,7 +31,8 @@ struct CartAbandonedPlanner: FlowPlanner {
         }
         let found = facts.cart(of: event)
         if case .reference(let cartID) = subject,
-            let verdict = Guards(settings: facts.settings).checkResolvedCart(found?.cart, cartID: cartID, now: facts.now)
+            let verdict = Guards(settings: facts.settings).checkResolvedCart(
+                found?.cart, cartID: cartID, now: facts.now)
         {
             return .stop(verdict)
         }
@@ -78,9 +79,7 @@ struct CartAbandonedPlanner: FlowPlanner {
         if let offer { insightFacts["offer"] = .string("\(offer.kind.rawValue) \(offer.percent)% \(offer.code)") }
         let note = FlowPlan.Note("insights", insightFacts)
 
-        guard let email = profile.email else {
-            return FlowPlan(note: note, action: .stop(GuardVerdict(.noRecipient, "no email address to write to")))
-        }
+        guard let email = profile.email else { return FlowPlan(note: note, action: .stop(Guards.noRecipient)) }
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
         let checkoutURL =
             cart.recoveryURL.flatMap { validator.isAllowedLink($0) ? $0 : nil }

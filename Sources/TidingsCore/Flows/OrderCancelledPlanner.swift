@@ -43,7 +43,8 @@ struct OrderCancelledPlanner: FlowPlanner {
         if Guards(settings: facts.settings).checkIsCancellation(event) != nil { return .nothing }
         return FlowNeeds(
             remembered: [
-                RememberedKey(OrderSituation.key(.orderCancelled, event), since: facts.now - facts.settings.window - 86_400)
+                RememberedKey(
+                    OrderSituation.key(.orderCancelled, event), since: facts.now - facts.settings.window - 86_400)
             ],
             stopSeries: OrderSituation.seriesKey(event))
     }
@@ -129,7 +130,7 @@ struct OrderCancelledPlanner: FlowPlanner {
             return FlowPlan(note: note, action: .stop(verdict))
         }
         guard let email = profile.email else {
-            return FlowPlan(note: note, action: .stop(Guards.checkRecipient(profile)!))
+            return FlowPlan(note: note, action: .stop(Guards.noRecipient))
         }
 
         let configuration = facts.configuration

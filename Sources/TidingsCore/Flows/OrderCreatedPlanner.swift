@@ -36,7 +36,8 @@ struct OrderCreatedPlanner: FlowPlanner {
         if let verdict = Guards(settings: facts.settings).checkNewOrder(order, now: facts.now) {
             return .stop(verdict)
         }
-        return .enrich(EnrichmentNeeds(.profile(OrderSituation.customer(of: order, event: event), currency: order.currency)))
+        return .enrich(
+            EnrichmentNeeds(.profile(OrderSituation.customer(of: order, event: event), currency: order.currency)))
     }
 
     /// Consent (when the configuration asks for it) and a recipient, the insights, and the series.
@@ -52,7 +53,7 @@ struct OrderCreatedPlanner: FlowPlanner {
         if let verdict = Guards(settings: settings).checkOrderCustomer(profile) {
             return .stop(verdict)
         }
-        guard let email = profile.email else { return .stop(Guards.checkRecipient(profile)!) }
+        guard let email = profile.email else { return .stop(Guards.noRecipient) }
 
         let configuration = facts.configuration
         let soldOut = situation.soldOutLines

@@ -64,7 +64,7 @@ public struct WinBackPlanner: FlowPlanner {
             throw Failure(reason: "history_unread: customer \(lapsed.customerID) was not read", retryable: false)
         }
         guard let record = reading.record else {
-            return .stop(Guards.checkLapsedCustomer(nil, customerID: lapsed.customerID)!)
+            return .stop(Guards.unknownCustomer(lapsed.customerID))
         }
         // The sender already judged the customer lapsed: only consent, an address and the quiet
         // period apply, and the scores are kept for the audit.
@@ -85,6 +85,7 @@ public struct WinBackPlanner: FlowPlanner {
             })
         let note = FlowPlan.Note("select", Self.decisionFacts(decision))
         guard let target else {
+            // The selector returns no target exactly when it records a skip.
             return FlowPlan(note: note, action: .stop(Guards.checkSelection(decision)!))
         }
         let message = try message(for: target, eventID: event.id, catalog: reading.catalog, facts: facts)

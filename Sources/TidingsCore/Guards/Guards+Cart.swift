@@ -6,7 +6,8 @@ extension Guards {
     public func checkCartHandled(_ cartID: String, remembered: Bool) -> GuardVerdict? {
         guard remembered else { return nil }
         return GuardVerdict(
-            .cartAlreadyHandled, "cart \(cartID) already had its email within the last \(Self.describe(settings.window))")
+            .cartAlreadyHandled,
+            "cart \(cartID) already had its email within the last \(Self.describe(settings.window))")
     }
 
     /// A cart the payload carries: stale, too soon, or a checkout already completed. A thin
@@ -40,10 +41,7 @@ extension Guards {
             return GuardVerdict(
                 .alreadyConverted, "order \(order.id) was placed at \(ISO8601.format(order.createdAt)), after the cart")
         }
-        if profile.email == nil {
-            return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
-        }
-        return nil
+        return Self.checkRecipient(profile)
     }
 
     /// Something in the cart can still be bought (sold-out items are mentioned, never featured).

@@ -101,13 +101,8 @@ extension Guards {
             return stop(.noConsent, "a win-back is marketing and the customer has not subscribed")
         }
         if profile.email == nil {
-            return stop(.noRecipient, "the platform has no email address for this customer")
+            return stop(.noRecipient, Self.noRecipient.detail)
         }
         return nil
-    }
-
-    /// Someone to write to.
-    static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
-        profile.email == nil ? GuardVerdict(.noRecipient, "the platform has no email address for this customer") : nil
     }
 }

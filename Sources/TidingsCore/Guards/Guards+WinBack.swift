@@ -6,7 +6,7 @@ extension Guards {
         switch decision.skip {
         case nil: return nil
         case .noConsent: return GuardVerdict(.noConsent, "the customer has not subscribed to marketing email")
-        case .noEmail: return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
+        case .noEmail: return noRecipient
         case .emailedRecently:
             return GuardVerdict(.recentlyWritten, "a marketing email went to this customer within the quiet period")
         case .noPurchases: return GuardVerdict(.notLapsed, "the customer has no standing purchase")
@@ -15,7 +15,7 @@ extension Guards {
     }
 
     /// A lapsed customer the platform does not know.
-    public static func checkLapsedCustomer(_ record: CustomerRecord?, customerID: String) -> GuardVerdict? {
-        record == nil ? GuardVerdict(.noRecipient, "the platform has no customer \(customerID)") : nil
+    public static func unknownCustomer(_ customerID: String) -> GuardVerdict {
+        GuardVerdict(.noRecipient, "the platform has no customer \(customerID)")
     }
 }

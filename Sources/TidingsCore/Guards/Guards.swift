@@ -89,6 +89,14 @@ public struct Guards: Sendable {
         return nil
     }
 
+    /// Someone to write to.
+    public static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
+        profile.email == nil ? noRecipient : nil
+    }
+
+    /// The platform knows no address for the customer.
+    public static let noRecipient = GuardVerdict(.noRecipient, "the platform has no email address for this customer")
+
     static func describe(_ interval: TimeInterval) -> String {
         let minutes = Int(interval / 60)
         if minutes < 120 { return "\(minutes) min" }

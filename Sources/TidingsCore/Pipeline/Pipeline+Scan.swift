@@ -67,7 +67,8 @@ extension Run {
     func lifetimeParameters(_ base: any CustomerBaseStreaming, plan: WinBackScanPlan) async throws
         -> (parameters: LifetimeParameters, refitted: Bool)
     {
-        if let stored = try storedLifetimeParameters(), !stored.isStale(at: now, maximumAge: plan.planner.modelMaximumAge)
+        if let stored = try storedLifetimeParameters(),
+            !stored.isStale(at: now, maximumAge: plan.planner.modelMaximumAge)
         {
             return (stored, false)
         }

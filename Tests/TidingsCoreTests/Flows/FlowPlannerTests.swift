@@ -38,7 +38,8 @@ struct FlowPlannerTests {
         let handled = planner.precheck(
             event, facts: facts(.cartAbandoned, remembered: ["cartAbandoned:canonical:cart:cart-1": true]))
         #expect(handled?.code == .cartAlreadyHandled)
-        #expect(planner.precheck(event, facts: facts(.cartAbandoned, remembered: [needs.remembered[0].key: false])) == nil)
+        #expect(
+            planner.precheck(event, facts: facts(.cartAbandoned, remembered: [needs.remembered[0].key: false])) == nil)
     }
 
     @Test("Cart: a thin payload's cart that the platform no longer has has converted; a found one names its customer")
@@ -103,7 +104,8 @@ struct FlowPlannerTests {
         reason: CancelReason? = nil, refunded: String = "0.00"
     ) -> PlacedOrder {
         PlacedOrder(
-            id: id, name: "#\(id)", customerID: "c1", currency: "USD", lines: [S.item("boot")], subtotal: S.usd("179.00"),
+            id: id, name: "#\(id)", customerID: "c1", currency: "USD", lines: [S.item("boot")],
+            subtotal: S.usd("179.00"),
             total: S.usd("179.00"), shippingMethod: "Express", discountCodes: [], createdAt: createdAt,
             financialStatus: "paid", isComplete: complete, cancelledAt: cancelledAt, cancelReason: reason,
             refunded: S.usd(refunded), statusURL: "https://northwind.example/orders/\(id)")
@@ -281,7 +283,8 @@ struct FlowPlannerTests {
         summary.skipped = ["no_consent": 2]
         summary.outcomes = ["failed": 1]
         #expect(WinBackPlanner.conclusion(of: summary).outcome == .failed)
-        #expect(WinBackPlanner.conclusion(of: summary).reason == "scanned 3, selected 1, failed 1; skipped no_consent 2")
+        #expect(
+            WinBackPlanner.conclusion(of: summary).reason == "scanned 3, selected 1, failed 1; skipped no_consent 2")
         summary.outcomes = ["sent": 1]
         #expect(WinBackPlanner.conclusion(of: summary).outcome == .sent)
         summary.outcomes = [:]

@@ -48,7 +48,8 @@ import Testing
                 url: "https://northwind.example/products/\(id)", isActive: true)
         }
         let shopOrders = [
-            F.order("s1", daysAgo: 10, total: 40, product: "p-a"), F.order("s2", daysAgo: 10, total: 40, product: "p-b"),
+            F.order("s1", daysAgo: 10, total: 40, product: "p-a"),
+            F.order("s2", daysAgo: 10, total: 40, product: "p-b"),
         ].map { order -> OrderRecord in
             var order = order
             order.lines.append(OrderLine(productID: "p-c", title: "Title p-c", quantity: 1, price: Money(40, "USD")))
@@ -59,7 +60,8 @@ import Testing
             coPurchases: CoPurchaseIndex(orders: shopOrders))
         var target = target(.drifted, favourites: [])
         target.orders = [
-            F.order("1", daysAgo: 300, total: 40, product: "p-b"), F.order("2", daysAgo: 200, total: 40, product: "p-a"),
+            F.order("1", daysAgo: 300, total: 40, product: "p-b"),
+            F.order("2", daysAgo: 200, total: 40, product: "p-a"),
         ]
         // Sets of the same ids iterate in different orders across instances and processes; the
         // answer must not follow them.
