@@ -14,6 +14,14 @@ extension Guards {
         }
     }
 
+    /// Whether win-back may write to a customer at all: marketing consent and an address. The
+    /// selector asks this before its lifetime criteria, and the quiet period last (it reads the audit).
+    public static func checkContact(_ customer: CustomerRecord) -> WinBackDecision.Skip? {
+        guard customer.consent == .subscribed else { return .noConsent }
+        guard let email = customer.email, !email.isEmpty else { return .noEmail }
+        return nil
+    }
+
     /// A lapsed customer the platform does not know.
     public static func unknownCustomer(_ customerID: String) -> GuardVerdict {
         GuardVerdict(.noRecipient, "the platform has no customer \(customerID)")

@@ -71,6 +71,11 @@ public struct Guards: Sendable {
         self.settings = settings
     }
 
+    /// The same event (by id) already reached a final outcome: a redelivery.
+    public static func checkDuplicate(_ eventID: String, remembered: Bool) -> GuardVerdict? {
+        remembered ? GuardVerdict(.duplicate, "event \(eventID) already reached a final outcome") : nil
+    }
+
     /// Stale (older than the window) or too soon (younger than the delay, retryable), for anything
     /// timed: a cart by its last activity, an order, a cancellation, a lapse report or a scan.
     /// `what` names it in the reason ("the cart is 3 h old; ...").

@@ -158,8 +158,9 @@ struct Run: Sendable {
         let planner = pipeline.flow.planner
         let settings = pipeline.flow.settings
         var facts = FlowFacts(now: now, settings: settings, configuration: configuration)
-        if try remembersEvent(event.id, since: now - (settings.window + settings.delay + 86_400)) {
-            return try stop(GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome"))
+        let seen = try remembersEvent(event.id, since: now - (settings.window + settings.delay + 86_400))
+        if let verdict = Guards.checkDuplicate(event.id, remembered: seen) {
+            return try stop(verdict)
         }
         let needs = planner.needs(event, facts: facts)
         if let series = needs.stopSeries {
