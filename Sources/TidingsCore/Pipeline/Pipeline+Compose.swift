@@ -148,4 +148,43 @@ extension Run {
             throw Failure(reason: "draft_rejected", retryable: false)
         }
     }
+
+    /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
+    /// offline copywriter, and the audit says so.
+    func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
+        do {
+            let text = try await model.complete(prompt)
+            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "subjects": .int(draft.subjects.count),
+                    "blocks": .int(draft.blocks.count),
+                ])
+            return (draft, model.name)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            guard model.name != pipeline.fallbackWriter.name else {
+                throw Failure(reason: "generation_failed: \(error)", retryable: false)
+            }
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "error": .string("\(error)"),
+                    "fallback": .string(pipeline.fallbackWriter.name),
+                ])
+            return try await generate(prompt, using: pipeline.fallbackWriter, link: link)
+        }
+    }
+
+    func validationFacts(_ findings: Findings, decision: Decision, writer: String, step: String) -> [String: JSONValue]
+    {
+        [
+            "step": .string(step), "writer": .string(writer), "score": .int(findings.score),
+            "decision": .string(decision.name),
+            "findings": .array(
+                findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
+        ]
+    }
 }

@@ -66,72 +66,6 @@ struct Run: Sendable {
     var stages: PipelineStages { pipeline.stages }
     var configuration: Configuration { pipeline.configuration }
 
-    func record(_ stage: String, _ facts: [String: JSONValue]) throws {
-        do {
-            try stages.audit.append(
-                AuditEntry(
-                    time: now, eventID: eventID, correlationID: correlationID, function: function, stage: stage,
-                    facts: facts))
-        } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
-        }
-    }
-
-    /// The terminal outcome of an error that ended the run: a `Failure` as it says, anything else
-    /// an internal error (retryable: nothing says a retry cannot help).
-    func fail(_ error: any Error) -> OutcomeReport {
-        if let failure = error as? Failure {
-            return finish(failure.report(function: function, eventID: eventID), facts: failure.facts)
-        }
-        return finish(
-            OutcomeReport(
-                function: function, eventID: eventID, outcome: .failed, reason: "internal_error: \(error)",
-                retryable: true))
-    }
-
-    /// Writes the terminal record and returns the report. If even that fails, the report says so.
-    /// `delivered` says the email already left: then a failed audit write must not turn the
-    /// outcome into a retryable failure, because the retry would send it a second time.
-    func finish(_ report: OutcomeReport, facts: [String: JSONValue] = [:], delivered: Bool = false) -> OutcomeReport {
-        var facts = facts
-        if let reason = report.reason { facts["reason"] = .string(reason) }
-        if let retryable = report.retryable { facts["retryable"] = .bool(retryable) }
-        if let subject = report.subject { facts["subject"] = .string(subject) }
-        if let messages = report.messages { facts["messages"] = .array(messages.map { .string($0) }) }
-        do {
-            try stages.audit.append(
-                AuditEntry(
-                    time: now, eventID: eventID, correlationID: correlationID, function: function, stage: "outcome",
-                    outcome: report.outcome, facts: facts))
-        } catch {
-            logger.error(
-                "audit write failed for the terminal record", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
-            if delivered {
-                var handedOver = report
-                handedOver.reason = [report.reason, "audit_incomplete: \(error)"].compactMap { $0 }.joined(
-                    separator: "; ")
-                return handedOver
-            }
-            return OutcomeReport(
-                function: function, eventID: eventID, outcome: .failed,
-                reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
-        }
-        var metadata: Logger.Metadata = ["event.id": "\(eventID)", "outcome": "\(report.outcome.rawValue)"]
-        if let reason = report.reason { metadata["reason"] = "\(reason)" }
-        logger.info("event handled", metadata: metadata)
-        return report
-    }
-
-    func report(
-        _ outcome: Outcome, reason: String? = nil, retryable: Bool? = nil, subject: String? = nil,
-        messages: [String]? = nil
-    ) -> OutcomeReport {
-        OutcomeReport(
-            function: function, eventID: eventID, outcome: outcome, reason: reason, retryable: retryable,
-            subject: subject,
-            messages: messages)
-    }
-
     /// The life of one event, in DESIGN order; the only place that decides which audit record is
     /// written when. The flow's planner only decides (`FlowPlanner`); everything it needs is looked
     /// up and read here, and everything it plans is done here, by helpers that return values
@@ -241,6 +175,77 @@ struct Run: Sendable {
             "top_categories": .array(profile.topCategories.map(JSONValue.string)),
         ]
     }
+}
+
+/// How a run ends and what it records: the one recorder, the terminal record, stops and refusals.
+extension Run {
+    /// Appends one stage record for this run's event: the only path to the audit besides the
+    /// terminal record (`finish`). A failed write fails the event, retryably.
+    func record(_ stage: String, _ facts: [String: JSONValue]) throws {
+        do {
+            try stages.audit.append(
+                AuditEntry(
+                    time: now, eventID: eventID, correlationID: correlationID, function: function, stage: stage,
+                    facts: facts))
+        } catch {
+            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
+        }
+    }
+
+    /// The terminal outcome of an error that ended the run: a `Failure` as it says, anything else
+    /// an internal error (retryable: nothing says a retry cannot help).
+    func fail(_ error: any Error) -> OutcomeReport {
+        if let failure = error as? Failure {
+            return finish(failure.report(function: function, eventID: eventID), facts: failure.facts)
+        }
+        return finish(
+            OutcomeReport(
+                function: function, eventID: eventID, outcome: .failed, reason: "internal_error: \(error)",
+                retryable: true))
+    }
+
+    /// Writes the terminal record and returns the report. If even that fails, the report says so.
+    /// `delivered` says the email already left: then a failed audit write must not turn the
+    /// outcome into a retryable failure, because the retry would send it a second time.
+    func finish(_ report: OutcomeReport, facts: [String: JSONValue] = [:], delivered: Bool = false) -> OutcomeReport {
+        var facts = facts
+        if let reason = report.reason { facts["reason"] = .string(reason) }
+        if let retryable = report.retryable { facts["retryable"] = .bool(retryable) }
+        if let subject = report.subject { facts["subject"] = .string(subject) }
+        if let messages = report.messages { facts["messages"] = .array(messages.map { .string($0) }) }
+        do {
+            try stages.audit.append(
+                AuditEntry(
+                    time: now, eventID: eventID, correlationID: correlationID, function: function, stage: "outcome",
+                    outcome: report.outcome, facts: facts))
+        } catch {
+            logger.error(
+                "audit write failed for the terminal record", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
+            if delivered {
+                var handedOver = report
+                handedOver.reason = [report.reason, "audit_incomplete: \(error)"].compactMap { $0 }.joined(
+                    separator: "; ")
+                return handedOver
+            }
+            return OutcomeReport(
+                function: function, eventID: eventID, outcome: .failed,
+                reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
+        }
+        var metadata: Logger.Metadata = ["event.id": "\(eventID)", "outcome": "\(report.outcome.rawValue)"]
+        if let reason = report.reason { metadata["reason"] = "\(reason)" }
+        logger.info("event handled", metadata: metadata)
+        return report
+    }
+
+    func report(
+        _ outcome: Outcome, reason: String? = nil, retryable: Bool? = nil, subject: String? = nil,
+        messages: [String]? = nil
+    ) -> OutcomeReport {
+        OutcomeReport(
+            function: function, eventID: eventID, outcome: outcome, reason: reason, retryable: retryable,
+            subject: subject,
+            messages: messages)
+    }
 
     /// The terminal outcome of composed messages: sent when every message went to the email
     /// service, queued for review when any waits for a human (the others are out already).
@@ -270,45 +275,6 @@ struct Run: Sendable {
                 reviewed.isEmpty ? .sent : .queuedForReview, reason: reason, subject: messages.first?.subject,
                 messages: messages.map(\.reference)),
             facts: facts, delivered: true)
-    }
-
-    /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
-    /// offline copywriter, and the audit says so.
-    func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
-        do {
-            let text = try await model.complete(prompt)
-            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
-            try record(
-                "generate",
-                [
-                    "writer": .string(model.name), "subjects": .int(draft.subjects.count),
-                    "blocks": .int(draft.blocks.count),
-                ])
-            return (draft, model.name)
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            guard model.name != pipeline.fallbackWriter.name else {
-                throw Failure(reason: "generation_failed: \(error)", retryable: false)
-            }
-            try record(
-                "generate",
-                [
-                    "writer": .string(model.name), "error": .string("\(error)"),
-                    "fallback": .string(pipeline.fallbackWriter.name),
-                ])
-            return try await generate(prompt, using: pipeline.fallbackWriter, link: link)
-        }
-    }
-
-    func validationFacts(_ findings: Findings, decision: Decision, writer: String, step: String) -> [String: JSONValue]
-    {
-        [
-            "step": .string(step), "writer": .string(writer), "score": .int(findings.score),
-            "decision": .string(decision.name),
-            "findings": .array(
-                findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
-        ]
     }
 
     func stop(_ verdict: GuardVerdict) throws -> OutcomeReport {
