@@ -24,8 +24,8 @@ struct GuardsTests {
             source: EventSource(platform: .bigcommerce, topic: "store/cart/abandoned"))
         // The webhook fires an hour after the last activity: its own time must not make it too soon.
         #expect(event.cart?.cartID == "c")
-        #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-3700), now: now) == nil)
-        #expect(guards.checkTiming(abandonedAt: now.addingTimeInterval(-60), now: now)?.code == .tooSoon)
+        #expect(guards.checkTiming("cart", at: now.addingTimeInterval(-3700), now: now) == nil)
+        #expect(guards.checkTiming("cart", at: now.addingTimeInterval(-60), now: now)?.code == .tooSoon)
     }
 
     @Test("Younger than the delay is too soon and retryable")

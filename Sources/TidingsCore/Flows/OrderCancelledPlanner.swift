@@ -21,69 +21,99 @@ struct OrderCancelledPlanner: FlowPlanner {
         case winBack = "win_back"
     }
 
-    /// Stops the unsent series, then guards, enrichment, the analysis and the one answer.
-    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
-        let now = context.now
-        let settings = context.settings
-        if case .order(.reference(_, let change?)) = event.subject,
-            change.newStatusID != BigCommerceWire.Order.cancelledStatusID
-        {
-            return .stop(
-                GuardVerdict(.notCancelled, "the order's status changed to \(change.newStatusID), not Cancelled (5)"))
-        }
-        // Whatever else happens, what the order's series has not sent yet must not go out.
-        _ = try await context.cancelScheduled(series: OrderSituation.seriesKey(event))
-        let handledKey = OrderSituation.key(.orderCancelled, event)
-        let remembered = [handledKey, OrderSituation.cancelledKey(event)]
-        func stop(_ code: GuardVerdict.Code, _ detail: String) -> FlowResult {
-            .stop(GuardVerdict(code, detail, rememberedKeys: remembered))
-        }
+    /// The keys a cancellation leaves whatever its answer: its own, and the order's tombstone
+    /// that a late order-created event reads.
+    static func remembered(_ event: LifecycleEvent) -> [String] {
+        [OrderSituation.key(.orderCancelled, event), OrderSituation.cancelledKey(event)]
+    }
 
-        if try context.hasFinalOutcome(forKey: handledKey, since: now.addingTimeInterval(-settings.window - 86_400)) {
-            return .stop(
-                GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(event.subject.id) was already answered")
-            )
+    /// The key a win-back answer leaves for the customer, which a second cancellation reads.
+    static func customerKey(_ event: LifecycleEvent, customerID: String?) -> String? {
+        customerID.map { "orderCancelled:\(event.source.platform.rawValue):customer:\($0)" }
+    }
+
+    /// The order's cancellation as the platform states it, or as BigCommerce's statuses imply.
+    static func cancellation(of order: PlacedOrder, event: LifecycleEvent) -> (at: Date, reason: CancelReason) {
+        (order.cancelledAt ?? event.occurredAt, order.cancelReason ?? inferReason(order, event: event))
+    }
+
+    /// A cancellation stops the order's unsent series before any guard decides; a status update
+    /// that is not a cancellation stops nothing.
+    func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
+        if Guards(settings: facts.settings).checkIsCancellation(event) != nil { return .nothing }
+        return FlowNeeds(
+            remembered: [
+                RememberedKey(
+                    OrderSituation.key(.orderCancelled, event), since: facts.now - facts.settings.window - 86_400)
+            ],
+            stopSeries: OrderSituation.seriesKey(event))
+    }
+
+    /// Not a cancellation, or one already answered.
+    func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
+        let guards = Guards(settings: facts.settings)
+        if let verdict = guards.checkIsCancellation(event) { return verdict }
+        return guards.checkCancellationHandled(
+            event.subject.id, remembered: facts.remembers(OrderSituation.key(.orderCancelled, event)))
+    }
+
+    /// The order (missing, timing, fraud), then its customer and their recent win-back answers.
+    func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
+        guard event.order != nil else {
+            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
         }
-        let platform = try context.platform(for: event)
-        guard var order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
-            return stop(.orderUnavailable, "order \(event.subject.id) does not exist on the platform")
+        guard let order = facts.order(of: event) else {
+            return .stop(Guards.orderUnavailable(event.subject.id, remembered: Self.remembered(event)))
         }
-        let cancelledAt = order.cancelledAt ?? event.occurredAt
-        if var verdict = OrderSituation.checkTiming(cancelledAt, what: "cancellation", settings: settings, now: now) {
-            if !verdict.isRetryable { verdict.rememberedKeys = remembered }
+        let cancellation = Self.cancellation(of: order, event: event)
+        if let verdict = Guards(settings: facts.settings).checkCancelledOrder(
+            order, cancelledAt: cancellation.at, reason: cancellation.reason, now: facts.now,
+            remembered: Self.remembered(event))
+        {
             return .stop(verdict)
         }
-        let statedReason = order.cancelReason != nil
-        let reason = order.cancelReason ?? Self.inferReason(order, event: event)
-        order.cancelReason = reason
-        if reason == .fraud {
-            return stop(.fraud, "order \(order.id) was cancelled as fraud; fraud is never emailed")
+        let reference = OrderSituation.customer(of: order, event: event)
+        let customerKey = Self.customerKey(event, customerID: reference.id)
+        return .enrich(
+            EnrichmentNeeds(
+                .profile(reference, currency: order.currency),
+                remembered: customerKey.map { [RememberedKey($0, since: cancellation.at - repeatWindow)] } ?? []))
+    }
+
+    /// The analysis, the guards on the answer and the one message.
+    func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
+        guard var order = facts.order(of: event), let enrichment = facts.enrichment else {
+            throw Failure(reason: "order_unresolved: order \(event.subject.id) was not read", retryable: false)
         }
-        let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
+        let now = facts.now
+        let remembered = Self.remembered(event)
+        let statedReason = order.cancelReason != nil
+        let (cancelledAt, reason) = Self.cancellation(of: order, event: event)
+        order.cancelReason = reason
+        let situation = OrderSituation(order, enrichment: enrichment)
         let profile = situation.profile
         let later = profile.orders.first {
             $0.id != order.id && $0.cancelledAt == nil && $0.createdAt > order.createdAt
         }
         // Another cancellation shortly before: in the platform's history, or answered by this flow
         // with a win-back (the audit remembers the customer), whichever knows.
-        let customerKey = profile.customerID.map { "orderCancelled:\(event.source.platform.rawValue):customer:\($0)" }
+        let customerKey = Self.customerKey(event, customerID: profile.customerID)
         var repeated = profile.orders.first { other in
             guard other.id != order.id, let otherCancelledAt = other.cancelledAt else { return false }
             let gap = cancelledAt.timeIntervalSince(otherCancelledAt)
             return gap >= 0 && gap <= repeatWindow
         }.map { "order \($0.id)" }
-        if repeated == nil, let customerKey,
-            try context.hasFinalOutcome(forKey: customerKey, since: cancelledAt.addingTimeInterval(-repeatWindow))
-        {
+        let lookedUp = Self.customerKey(event, customerID: OrderSituation.customer(of: order, event: event).id)
+        if repeated == nil, let lookedUp, facts.remembers(lookedUp) {
             repeated = "another order of this customer"
         }
-        var facts: [String: JSONValue] = [
+        var insightFacts: [String: JSONValue] = [
             "order": .string(order.id), "cancel_reason": .string(reason.rawValue),
             "reason_stated_by_platform": .bool(statedReason), "refunded": .string(order.refunded.plainAmount),
         ]
-        if let later { facts["later_order"] = .string(later.id) }
-        if let repeated { facts["recent_cancellation"] = .string(repeated) }
-        try context.record("insights", facts)
+        if let later { insightFacts["later_order"] = .string(later.id) }
+        if let repeated { insightFacts["recent_cancellation"] = .string(repeated) }
+        let note = FlowPlan.Note("insights", insightFacts)
 
         let answer: Answer
         switch reason {
@@ -93,25 +123,17 @@ struct OrderCancelledPlanner: FlowPlanner {
         }
         // The shop still owes an apology for an order it could not ship, whatever was bought since;
         // a payment note or a win-back would be beside the point after a new order.
-        if let later, answer != .inventoryApology {
-            return stop(
-                .alreadyConverted,
-                "order \(later.id) was placed at \(ISO8601.format(later.createdAt)), after the cancelled one")
-        }
-        if let repeated, answer == .winBack {
-            return stop(
-                .repeatCancellation,
-                "\(repeated) was also cancelled within \(Guards.describe(repeatWindow)); no win-back on top")
-        }
-        let marketing = profile.consent == .subscribed
-        if !marketing, answer == .winBack || settings.requiresConsent {
-            return stop(.noConsent, "a win-back is marketing and the customer has not subscribed")
+        if let verdict = Guards(settings: facts.settings).checkCancellationAnswer(
+            isWinBack: answer == .winBack, isApology: answer == .inventoryApology, laterOrder: later,
+            recentCancellation: repeated, repeatWindow: repeatWindow, profile: profile, remembered: remembered)
+        {
+            return FlowPlan(note: note, action: .stop(verdict))
         }
         guard let email = profile.email else {
-            return stop(.noRecipient, "the platform has no email address for this customer")
+            return FlowPlan(note: note, action: .stop(Guards.noRecipient))
         }
 
-        let configuration = context.configuration
+        let configuration = facts.configuration
         var offer: Offer?
         var recommendations: [Recommendation] = []
         var unavailable: [String] = []
@@ -150,7 +172,7 @@ struct OrderCancelledPlanner: FlowPlanner {
         }
         // Only a win-back remembers the customer: it is what a second cancellation must not repeat.
         message.dedupeKeys = remembered + (answer == .winBack ? customerKey.map { [$0] } ?? [] : [])
-        return .messages([try await context.compose(message)])
+        return FlowPlan(note: note, action: .write(message))
     }
 
     /// BigCommerce records no cancellation reason: a declined payment shows in the payment status or

@@ -5,52 +5,57 @@ import Foundation
 /// recommendations that go with what was bought. Every message carries the order's series key, so
 /// a later cancellation can stop the ones not sent yet.
 struct OrderCreatedPlanner: FlowPlanner {
-    /// Guards (incomplete or cancelled order, timing, series already planned, consent when the
-    /// configuration asks for it, a recipient), enrichment and the series.
-    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
-        let settings = context.settings
-        let now = context.now
-        let lookback = now.addingTimeInterval(-settings.window - 86_400)
-        let handledKey = OrderSituation.key(.orderCreated, event)
-        if try context.hasFinalOutcome(forKey: handledKey, since: lookback) {
-            return .stop(
-                GuardVerdict(.orderAlreadyHandled, "the series for order \(event.subject.id) was already planned"))
+    /// The lookback for an order's remembered keys: the flow's window and a day.
+    static func lookback(_ facts: FlowFacts) -> Date { facts.now - facts.settings.window - 86_400 }
+
+    /// Whether the series was planned, or the order's cancellation handled, already.
+    func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
+        let since = Self.lookback(facts)
+        return FlowNeeds(remembered: [
+            RememberedKey(OrderSituation.key(.orderCreated, event), since: since),
+            RememberedKey(OrderSituation.cancelledKey(event), since: since),
+        ])
+    }
+
+    /// The series already planned; a cancellation handled before this event (a late or retried
+    /// order-created) wins.
+    func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
+        Guards(settings: facts.settings).checkOrderRemembered(
+            event.subject.id, seriesPlanned: facts.remembers(OrderSituation.key(.orderCreated, event)),
+            cancellationHandled: facts.remembers(OrderSituation.cancelledKey(event)))
+    }
+
+    /// The order (missing, incomplete, cancelled, timing), then its customer.
+    func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
+        guard event.order != nil else {
+            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
         }
-        // A cancellation handled before this event (a late or retried order-created) wins.
-        if try context.hasFinalOutcome(forKey: OrderSituation.cancelledKey(event), since: lookback) {
-            return .stop(
-                GuardVerdict(.orderCancelled, "the cancellation of order \(event.subject.id) was already handled"))
+        guard let order = facts.order(of: event) else {
+            return .stop(Guards.orderUnavailable(event.subject.id))
         }
-        let platform = try context.platform(for: event)
-        guard let order = try await OrderSituation.resolveOrder(event, platform: platform, in: context) else {
-            return .stop(GuardVerdict(.orderUnavailable, "order \(event.subject.id) does not exist on the platform"))
-        }
-        guard order.isComplete else {
-            // BigCommerce announces an order before its checkout completes. Retryable: a redelivery
-            // (SQS, within the window) finds it complete and plans the series then.
-            return .stop(
-                GuardVerdict(
-                    .incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished",
-                    retryable: true))
-        }
-        if let cancelledAt = order.cancelledAt {
-            return .stop(
-                GuardVerdict(.orderCancelled, "order \(order.id) was cancelled at \(ISO8601.format(cancelledAt))"))
-        }
-        if let verdict = OrderSituation.checkTiming(order.createdAt, what: "order", settings: settings, now: now) {
+        if let verdict = Guards(settings: facts.settings).checkNewOrder(order, now: facts.now) {
             return .stop(verdict)
         }
-        let situation = try await OrderSituation.enrich(order, event: event, platform: platform, in: context)
+        return .enrich(
+            EnrichmentNeeds(.profile(OrderSituation.customer(of: order, event: event), currency: order.currency)))
+    }
+
+    /// Consent (when the configuration asks for it) and a recipient, the insights, and the series.
+    func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
+        guard let order = facts.order(of: event), let enrichment = facts.enrichment else {
+            throw Failure(reason: "order_unresolved: order \(event.subject.id) was not read", retryable: false)
+        }
+        let settings = facts.settings
+        let now = facts.now
+        let situation = OrderSituation(order, enrichment: enrichment)
         let profile = situation.profile
         let marketing = profile.consent == .subscribed
-        if settings.requiresConsent, !marketing {
-            return .stop(GuardVerdict(.noConsent, "flows.orderCreated.require_consent is set and consent is missing"))
+        if let verdict = Guards(settings: settings).checkOrderCustomer(profile) {
+            return .stop(verdict)
         }
-        guard let email = profile.email else {
-            return .stop(GuardVerdict(.noRecipient, "the platform has no email address for this customer"))
-        }
+        guard let email = profile.email else { return .stop(Guards.noRecipient) }
 
-        let configuration = context.configuration
+        let configuration = facts.configuration
         let soldOut = situation.soldOutLines
         // Follow-ups go out at a civil hour of the shop's day (the order's own offset), not at
         // whatever time of night the order happened to be placed.
@@ -61,7 +66,7 @@ struct OrderCreatedPlanner: FlowPlanner {
             of: order.createdAt, plusDays: transit + settings.reviewRequestDays, utcOffset: offset)
         let recommendations =
             marketing ? Recommender().recommend(for: situation.lines, profile: profile, catalog: situation.catalog) : []
-        try context.record(
+        let note = FlowPlan.Note(
             "insights",
             [
                 "order": .string(order.id), "ordinal": situation.ordinal.map(JSONValue.int) ?? .null,
@@ -114,10 +119,10 @@ struct OrderCreatedPlanner: FlowPlanner {
                 link: step.link, event: event)
             message.isTransactional = step.transactional
             message.seriesKey = OrderSituation.seriesKey(event)
-            message.dedupeKeys = [handledKey]
+            message.dedupeKeys = [OrderSituation.key(.orderCreated, event)]
             return message
         }
-        return .messages(try await context.compose(series: messages))
+        return FlowPlan(note: note, action: .writeSeries(messages))
     }
 
     /// The hour of the local day that follow-ups are sent at.

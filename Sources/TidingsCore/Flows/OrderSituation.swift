@@ -38,35 +38,12 @@ struct OrderSituation {
         "order:\(event.source.platform.rawValue):\(event.subject.id)"
     }
 
-    /// The order in the event, or the platform's copy of a thin payload's order.
-    static func resolveOrder(
-        _ event: LifecycleEvent, platform: any CommercePlatform, in context: FlowContext
-    ) async throws -> PlacedOrder? {
-        guard let subject = event.order else {
-            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
-        }
-        switch subject {
-        case .complete(let order): return order
-        case .reference(let orderID, _):
-            return try await context.fromPlatform { try await platform.order(id: orderID) }
-        }
-    }
-
-    /// Enriches the order's customer: the event's reference, completed with the order's customer id.
-    static func enrich(
-        _ order: PlacedOrder, event: LifecycleEvent, platform: any CommercePlatform, in context: FlowContext
-    ) async throws -> OrderSituation {
+    /// The customer to enrich for an order: the event's reference, completed with the order's
+    /// customer id.
+    static func customer(of order: PlacedOrder, event: LifecycleEvent) -> CustomerReference {
         var reference = event.customer
         if reference.id == nil { reference.id = order.customerID }
-        let enrichment = try await context.enrich(reference, platform: platform, currency: order.currency)
-        var lines = order.lines
-        for index in lines.indices where lines[index].category == nil {
-            lines[index].category = enrichment.catalog[lines[index].productID]?.category
-        }
-        let prior = enrichment.profile.orders.filter {
-            $0.id != order.id && $0.cancelledAt == nil && $0.createdAt < order.createdAt
-        }
-        return OrderSituation(order: order, enrichment: enrichment, lines: lines, priorOrders: prior)
+        return reference
     }
 
     /// The order's facts for the prompt.
@@ -93,7 +70,7 @@ struct OrderSituation {
             customerID: profile.customerID ?? CartAbandonedPlanner.guestKey(email: email), callToActionURL: link,
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-                personalData: FlowContext.personalData(enrichment, event: event), cartTitles: lines.map(\.title)),
+                personalData: enrichment.personalData(event), cartTitles: lines.map(\.title)),
             tier: profile.tier, offer: offer)
     }
 
@@ -103,20 +80,19 @@ struct OrderSituation {
         if let candidate, validator.isAllowedLink(candidate) { return candidate }
         return configuration.brand.storefrontURL + path
     }
+}
 
-    /// Too soon (younger than the flow's delay: retryable) or stale (older than its window).
-    static func checkTiming(_ time: Date, what: String, settings: FlowSettings, now: Date) -> GuardVerdict? {
-        let age = now.timeIntervalSince(time)
-        if age > settings.window {
-            return GuardVerdict(
-                .stale, "the \(what) is \(Guards.describe(age)) old; the window is \(Guards.describe(settings.window))")
+extension OrderSituation {
+    /// The situation of `order` once its customer is enriched: lines with categories from the
+    /// catalog, and the customer's standing orders before this one.
+    init(_ order: PlacedOrder, enrichment: Enrichment) {
+        var lines = order.lines
+        for index in lines.indices where lines[index].category == nil {
+            lines[index].category = enrichment.catalog[lines[index].productID]?.category
         }
-        if age < settings.delay {
-            return GuardVerdict(
-                .tooSoon,
-                "the \(what) is \(Guards.describe(max(0, age))) old; wait until \(Guards.describe(settings.delay)) have passed",
-                retryable: true)
+        let prior = enrichment.profile.orders.filter {
+            $0.id != order.id && $0.cancelledAt == nil && $0.createdAt < order.createdAt
         }
-        return nil
+        self.init(order: order, enrichment: enrichment, lines: lines, priorOrders: prior)
     }
 }

@@ -5,11 +5,12 @@ import Foundation
 ///   and checked (consent, an address, not written to by win-back within the quiet period), the
 ///   churn reason predicted (the event's hints preferred where the history supports them), and one
 ///   email;
-/// - a scan (EventBridge Scheduler or `schedule.win_back`): the platform's whole customer base
-///   streamed page by page through `WinBackScan`; each customer's decision is a `select` record of
-///   the scan event, each selected customer's email is a child event
-///   (`<scan id>/customer/<id>`) with its own terminal outcome, and the scan ends in one terminal
-///   outcome with the counts.
+/// - a scan (EventBridge Scheduler or `schedule.win_back`): the plan is a fan-out. The pipeline
+///   (`Pipeline+Scan.swift`) streams the platform's customer base page by page; this planner
+///   decides about each customer (`selector`, `decisionFacts`), plans each selected customer's
+///   email (`message(for:...)`), which the pipeline writes as a child event
+///   (`<scan id>/customer/<id>`) with its own terminal outcome, and states the scan's own outcome
+///   from its counts (`conclusion`).
 /// The lifetime models' parameters are read from `<data>/models/lifetime.json`; when they are
 /// missing or older than `modelMaximumAge`, the scan refits first on a bounded sample of the base.
 public struct WinBackPlanner: FlowPlanner {
@@ -21,20 +22,35 @@ public struct WinBackPlanner: FlowPlanner {
     /// Creates the planner.
     public init() {}
 
-    /// Plans a lapsed customer's email or runs a scan.
-    public func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult {
-        // A schedule or a lapse report is acted on within the flow's window (and after its delay).
+    /// A lapsed customer's quiet period, looked up before anything is read; a scan looks its
+    /// customers up as it streams them.
+    public func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
+        guard case .lapsedCustomer(let lapsed) = event.subject else { return .nothing }
+        return FlowNeeds(remembered: Self.quietKeys(lapsed.customerID, criteria: WinBackCriteria(), now: facts.now))
+    }
+
+    /// A schedule or a lapse report is acted on within the flow's window (and after its delay).
+    public func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
         let what = event.subject.kind == "scan" ? "scheduled scan" : "lapse report"
-        if let verdict = OrderSituation.checkTiming(
-            event.occurredAt, what: what, settings: context.settings, now: context.now)
-        {
-            return .stop(verdict)
-        }
+        return Guards(settings: facts.settings).checkTiming(what, at: event.occurredAt, now: facts.now)
+    }
+
+    /// A lapsed customer's history and the stored lifetime parameters; a scan reads its base itself.
+    public func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         switch event.subject {
-        case .lapsedCustomer(let lapsed):
-            return try await planLapsed(event, lapsed, in: context)
-        case .scan(let scan):
-            return try await runScan(event, scan, in: context)
+        case .lapsedCustomer(let lapsed): return .enrich(EnrichmentNeeds(.history(customerID: lapsed.customerID)))
+        case .scan: return .enrich(EnrichmentNeeds(.none))
+        default:
+            throw Failure(
+                reason: "unsupported_subject: \(event.subject.kind) events are not win-back inputs", retryable: false)
+        }
+    }
+
+    /// A lapsed customer's selection and email, or a scan's fan-out.
+    public func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
+        switch event.subject {
+        case .lapsedCustomer(let lapsed): return try planLapsed(event, lapsed, facts: facts)
+        case .scan(let scan): return FlowPlan(note: nil, action: .fanOut(WinBackScanPlan(planner: self, scan: scan)))
         default:
             throw Failure(
                 reason: "unsupported_subject: \(event.subject.kind) events are not win-back inputs", retryable: false)
@@ -43,20 +59,13 @@ public struct WinBackPlanner: FlowPlanner {
 
     // MARK: One lapsed customer
 
-    func planLapsed(_ event: LifecycleEvent, _ lapsed: LapsedCustomerSubject, in context: FlowContext) async throws
-        -> FlowResult
-    {
-        let platform = try context.platform(for: event)
-        let (record, orders, catalog) = try await context.fromPlatform {
-            (
-                try await platform.customer(id: lapsed.customerID),
-                try await platform.orders(customerID: lapsed.customerID), try await platform.catalog()
-            )
+    func planLapsed(_ event: LifecycleEvent, _ lapsed: LapsedCustomerSubject, facts: FlowFacts) throws -> FlowPlan {
+        guard let reading = facts.history else {
+            throw Failure(reason: "history_unread: customer \(lapsed.customerID) was not read", retryable: false)
         }
-        guard let record else {
-            return .stop(GuardVerdict(.noRecipient, "the platform has no customer \(lapsed.customerID)"))
+        guard let record = reading.record else {
+            return .stop(Guards.unknownCustomer(lapsed.customerID))
         }
-        let parameters = try loadParameters(context) ?? Self.rulesOnly(at: context.now)
         // The sender already judged the customer lapsed: only consent, an address and the quiet
         // period apply, and the scores are kept for the audit.
         var criteria = WinBackCriteria()
@@ -65,97 +74,70 @@ public struct WinBackPlanner: FlowPlanner {
         criteria.minimumCLV = 0
         criteria.lapseFactor = 0
         let selector = WinBackSelector(
-            criteria: criteria, scorer: LifetimeScorer(parameters: parameters, horizon: criteria.horizonWeeks),
-            categories: catalog.products.mapValues(\.category))
-        let (decision, target) = try selector.decide(
-            CustomerHistory(customer: record, orders: orders), now: context.now, hints: lapsed.hints,
-            emailedRecently: { try recentlyEmailed($0, criteria: WinBackCriteria(), in: context) })
-        try context.record("select", decisionFacts(decision))
+            criteria: criteria, scorer: LifetimeScorer(parameters: reading.lifetime, horizon: criteria.horizonWeeks),
+            categories: reading.catalog.products.mapValues(\.category))
+        let (decision, target) = selector.decide(
+            CustomerHistory(customer: record, orders: reading.orders), now: facts.now, hints: lapsed.hints,
+            emailedRecently: { _ in
+                Self.quietKeys(lapsed.customerID, criteria: WinBackCriteria(), now: facts.now).contains {
+                    facts.remembers($0.key)
+                }
+            })
+        let note = FlowPlan.Note("select", Self.decisionFacts(decision))
         guard let target else {
-            return .stop(Self.verdict(for: decision))
+            // The selector returns no target exactly when it records a skip.
+            return FlowPlan(note: note, action: .stop(Guards.checkSelection(decision)!))
         }
-        let message = try planMessage(for: target, event: event, eventID: event.id, catalog: catalog, in: context)
-        return .messages([try await context.compose(message)])
+        let message = try message(for: target, eventID: event.id, catalog: reading.catalog, facts: facts)
+        return FlowPlan(note: note, action: .write(message))
     }
 
-    // MARK: The scan
+    // MARK: The scan's decisions
 
-    func runScan(_ event: LifecycleEvent, _ scan: WinBackScanSubject, in context: FlowContext) async throws
-        -> FlowResult
+    /// The selector a scan decides with, from its criteria, the lifetime parameters and the catalog.
+    public static func selector(for scan: WinBackScanSubject, parameters: LifetimeParameters, catalog: Catalog)
+        -> WinBackSelector
     {
-        let platform = try context.platform(for: LifecycleEvent.scanSource(scan.platform, like: event))
-        guard let base = platform as? any CustomerBaseStreaming else {
-            throw Failure(
-                reason:
-                    "scan_unsupported: the \(scan.platform.rawValue) client cannot stream the customer base yet; scan a Shopify shop",
-                retryable: false)
-        }
-        let catalog = try await context.fromPlatform { try await platform.catalog() }
-        let parameters = try await currentParameters(base, in: context)
-        let selector = WinBackSelector(
+        WinBackSelector(
             criteria: scan.criteria,
             scorer: LifetimeScorer(parameters: parameters, horizon: scan.criteria.horizonWeeks),
             categories: catalog.products.mapValues(\.category))
-        // 50 ms of tokens: a page read that stalls the stream does not cost the rate (docs/decisions/win-back-scan.md).
-        let limiter = scan.requestsPerSecond.map { TokenBucket(rate: $0, burst: max(1, $0 * 0.05)) }
-        let scanner = WinBackScan(selector: selector, now: context.now, concurrency: scan.concurrency)
-        let summary = try await context.fromPlatform {
-            try await scanner.run(
-                source: base, limiter: limiter,
-                recentlyEmailed: { try recentlyEmailed($0, criteria: scan.criteria, in: context) },
-                record: { decision in
-                    var facts = decisionFacts(decision)
-                    facts["customer_id"] = .string(decision.customerID)
-                    try context.record("select", facts)
-                },
-                write: { target in
-                    try await writeChild(target, scanEvent: event, catalog: catalog, in: context)
-                })
-        }
-        // Nothing written but something failed (the model or the email service down): the scan
-        // failed, and a retry writes to those it missed (the ones written are final children).
+    }
+
+    /// The keys whose memory means a marketing email (a win-back, a cart email, an order's
+    /// recommendations) went to the customer within the quiet period.
+    public static func quietKeys(_ customerID: String, criteria: WinBackCriteria, now: Date) -> [RememberedKey] {
+        let since = now - Double(criteria.quietDays) * 86_400
+        return [
+            RememberedKey(WinBackSelector.auditKey(customerID: customerID), since: since),
+            RememberedKey(MarketingKeys.customer(customerID), since: since),
+        ]
+    }
+
+    /// The scan's terminal outcome from its counts. Nothing written but something failed (the model
+    /// or the email service down): the scan failed, and a retry writes to those it missed (the
+    /// ones written are final children).
+    public static func conclusion(of summary: WinBackScanSummary) -> (outcome: Outcome, reason: String) {
         let written = (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0)
         let failed = summary.outcomes["failed"] ?? 0
-        return .scanned(
-            outcome: written > 0 ? .sent : failed > 0 ? .failed : .suppressed,
-            reason: "scanned \(summary.scanned), selected \(summary.selected)"
+        return (
+            written > 0 ? .sent : failed > 0 ? .failed : .suppressed,
+            "scanned \(summary.scanned), selected \(summary.selected)"
                 + summary.outcomes.sorted { $0.key < $1.key }.map { ", \($0.key) \($0.value)" }.joined()
                 + "; skipped "
                 + summary.skipped.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
-                .joined(separator: ", "),
-            facts: summary.facts)
-    }
-
-    /// One selected customer's email as its own event under the scan, ending in its own outcome.
-    func writeChild(_ target: WinBackTarget, scanEvent: LifecycleEvent, catalog: Catalog, in context: FlowContext)
-        async throws -> String
-    {
-        var run = context.run
-        run.eventID = "\(scanEvent.id)/customer/\(target.customer.id)"
-        let child = FlowContext(run: run)
-        do {
-            try child.record(
-                "select",
-                [
-                    "scan_event": .string(scanEvent.id), "customer_id": .string(target.customer.id),
-                    "churn_reason": .string(target.reason.kind.rawValue),
-                ])
-            let message = try planMessage(
-                for: target, event: scanEvent, eventID: run.eventID, catalog: catalog, in: child)
-            let composed = try await child.compose(message)
-            return run.finish([composed]).outcome.rawValue
-        } catch {
-            // Any error still ends the child event in its own terminal record.
-            return run.fail(error).outcome.rawValue
-        }
+                .joined(separator: ", ")
+        )
     }
 
     // MARK: The message
 
-    func planMessage(
-        for target: WinBackTarget, event: LifecycleEvent, eventID: String, catalog: Catalog, in context: FlowContext
-    ) throws -> PlannedMessage {
-        let configuration = context.configuration
+    /// The win-back email to a selected customer; `eventID` is the lapse report's or the scan's
+    /// child event id. Throws a non-retryable `Failure` when the customer has no address.
+    public func message(for target: WinBackTarget, eventID: String, catalog: Catalog, facts: FlowFacts) throws
+        -> PlannedMessage
+    {
+        let configuration = facts.configuration
         let currency = target.orders.last?.total.currency ?? "USD"
         let reference = CustomerReference(
             id: target.customer.id, email: target.customer.email, firstName: target.customer.firstName,
@@ -168,16 +150,16 @@ public struct WinBackPlanner: FlowPlanner {
         let picks = Self.recommendations(for: target, catalog: catalog)
         let offer = Self.offer(
             for: target, tier: profile.tier, policy: OfferPolicy(policy: configuration.policy), eventID: eventID,
-            now: context.now)
+            now: facts.now)
         let promptContext = PromptContext(
             eventID: eventID, brand: configuration.brand, profile: profile, target: target, catalog: catalog,
             recommendations: picks, offer: offer, subjectMaxLength: configuration.policy.subjectMaxLength,
-            now: context.now)
+            now: facts.now)
         let personal = [profile.email, profile.lastName, target.customer.email, target.customer.lastName].compactMap {
             $0
         }
         return PlannedMessage(
-            step: "win_back", promptID: "win_back", context: promptContext, sendAt: context.now,
+            step: "win_back", promptID: "win_back", context: promptContext, sendAt: facts.now,
             recipient: Mailbox(name: profile.firstName, address: email), customerID: target.customer.id,
             callToActionURL: configuration.brand.storefrontURL,
             checks: DraftValidator.Facts(
@@ -200,7 +182,8 @@ public struct WinBackPlanner: FlowPlanner {
             guard elsewhere ? !inFavourites : (inFavourites || favourites.isEmpty) else { continue }
             var together = 0
             var partner: String?
-            for id in bought {
+            // In id order: a Set iterates in a per-process order, and ties must not pick a different partner each run.
+            for id in bought.sorted() {
                 let count = catalog.coPurchases.counts[id]?[product.id] ?? 0
                 if count > together {
                     together = count
@@ -235,67 +218,17 @@ public struct WinBackPlanner: FlowPlanner {
         }
     }
 
-    // MARK: Helpers
+    // MARK: Audit facts
 
-    func decisionFacts(_ decision: WinBackDecision) -> [String: JSONValue] {
+    /// A customer decision's `select` record facts.
+    public static func decisionFacts(_ decision: WinBackDecision) -> [String: JSONValue] {
         var facts = decision.facts
         facts["decision"] = .string(decision.skip.map { "skipped:\($0.rawValue)" } ?? "selected")
         return facts
     }
 
-    static func verdict(for decision: WinBackDecision) -> GuardVerdict {
-        switch decision.skip {
-        case .noConsent: return GuardVerdict(.noConsent, "the customer has not subscribed to marketing email")
-        case .noEmail: return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
-        case .emailedRecently:
-            return GuardVerdict(.recentlyWritten, "a marketing email went to this customer within the quiet period")
-        case .noPurchases: return GuardVerdict(.notLapsed, "the customer has no standing purchase")
-        default: return GuardVerdict(.notLapsed, "the customer was not selected: \(decision.skip?.rawValue ?? "")")
-        }
-    }
-
-    /// Whether any marketing email (a win-back, a cart email, an order's recommendations) went to
-    /// the customer within the quiet period, by the audit.
-    func recentlyEmailed(_ customerID: String, criteria: WinBackCriteria, in context: FlowContext) throws -> Bool {
-        let since = context.now.addingTimeInterval(-Double(criteria.quietDays) * 86_400)
-        return try context.hasFinalOutcome(forKey: WinBackSelector.auditKey(customerID: customerID), since: since)
-            || context.hasFinalOutcome(forKey: FlowContext.marketingKey(customerID: customerID), since: since)
-    }
-
-    func loadParameters(_ context: FlowContext) throws -> LifetimeParameters? {
-        let file = context.configuration.dataDirectory.appendingPathComponent(LifetimeParameters.relativePath)
-        do {
-            return try LifetimeParameters.load(from: file)
-        } catch {
-            throw Failure(reason: "model_unreadable: \(file.path): \(error)", retryable: false)
-        }
-    }
-
-    /// The stored parameters, or a fresh fit on a reservoir sample of the base when they are
-    /// missing or stale (saved for the next scan); the `model` record says which.
-    func currentParameters(_ base: any CustomerBaseStreaming, in context: FlowContext) async throws
-        -> LifetimeParameters
-    {
-        if let stored = try loadParameters(context), !stored.isStale(at: context.now, maximumAge: modelMaximumAge) {
-            try context.record("model", modelFacts(stored, refitted: false))
-            return stored
-        }
-        let now = context.now
-        let (sample, _) = try await context.fromPlatform {
-            try await base.reservoirSample(size: fitSampleSize, seed: 0x5EED, now: now)
-        }
-        let fitted = LifetimeParameters.fit(sample, at: now)
-        let file = context.configuration.dataDirectory.appendingPathComponent(LifetimeParameters.relativePath)
-        do {
-            try fitted.save(to: file)
-        } catch {
-            throw Failure(reason: "model_unwritable: \(file.path): \(error)", retryable: true)
-        }
-        try context.record("model", modelFacts(fitted, refitted: true))
-        return fitted
-    }
-
-    func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
+    /// The `model` record facts: which lifetime parameters a scan scores with, and whether it refitted.
+    public static func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
         var facts: [String: JSONValue] = [
             "refitted": .bool(refitted), "fitted_at": .string(ISO8601.format(parameters.fittedAt)),
             "customers": .int(parameters.customers), "method": .string(parameters.bgnbd == nil ? "rules" : "model"),
@@ -314,18 +247,19 @@ public struct WinBackPlanner: FlowPlanner {
         return facts
     }
 
-    static func rulesOnly(at now: Date) -> LifetimeParameters {
+    /// The recency/frequency rules, when no parameters are stored.
+    public static func rulesOnly(at now: Date) -> LifetimeParameters {
         var parameters = LifetimeParameters(fittedAt: now, timeUnit: "weeks", customers: 0, repeatCustomers: 0)
         parameters.fallbackReason = "no fitted parameters stored; recency/frequency rules"
         return parameters
     }
 }
 
-extension LifecycleEvent {
-    /// A copy of a scan event whose source names the scanned platform, for `FlowContext.platform(for:)`.
-    static func scanSource(_ platform: EventPlatform, like event: LifecycleEvent) -> LifecycleEvent {
-        var copy = event
-        copy.source.platform = platform
-        return copy
-    }
+/// A scan's fan-out, as `WinBackPlanner.plan` returns it: the pipeline streams the base and asks
+/// the planner's pure functions about each customer.
+public struct WinBackScanPlan: Sendable {
+    /// The planner whose decisions and model settings the scan uses.
+    public var planner: WinBackPlanner
+    /// What to scan and how fast.
+    public var scan: WinBackScanSubject
 }

@@ -59,7 +59,9 @@ public struct GuardVerdict: Sendable, Hashable {
     public var reason: String { "\(code.rawValue): \(detail)" }
 }
 
-/// The guards of a flow. Cheap ones look only at the event; the others need the profile.
+/// The guards of every flow: each check takes the values it needs and returns the verdict that
+/// stops the event, or nil. Planners call them in their flow's order; nothing here reads the
+/// audit or the platform (remembered keys arrive as booleans).
 public struct Guards: Sendable {
     /// The flow's delay, window and consent rule.
     public var settings: FlowSettings
@@ -69,48 +71,36 @@ public struct Guards: Sendable {
         self.settings = settings
     }
 
-    /// A cart the payload carries: stale, too soon, or a checkout already completed. A thin
-    /// payload's cart is timed after enrichment (`checkTiming`), by its own last activity rather
-    /// than the webhook's time.
-    public func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
-        if let verdict = checkTiming(abandonedAt: cart.abandonedAt, now: now) { return verdict }
-        if let completedAt = cart.completedAt {
-            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
-        }
-        return nil
+    /// The same event (by id) already reached a final outcome: a redelivery.
+    public static func checkDuplicate(_ eventID: String, remembered: Bool) -> GuardVerdict? {
+        remembered ? GuardVerdict(.duplicate, "event \(eventID) already reached a final outcome") : nil
     }
 
-    /// Stale (older than the window) or too soon (younger than the delay, retryable).
-    public func checkTiming(abandonedAt: Date, now: Date) -> GuardVerdict? {
-        let age = now.timeIntervalSince(abandonedAt)
+    /// Stale (older than the window) or too soon (younger than the delay, retryable), for anything
+    /// timed: a cart by its last activity, an order, a cancellation, a lapse report or a scan.
+    /// `what` names it in the reason ("the cart is 3 h old; ...").
+    public func checkTiming(_ what: String, at time: Date, now: Date) -> GuardVerdict? {
+        let age = now.timeIntervalSince(time)
         if age > settings.window {
             return GuardVerdict(
-                .stale, "the cart is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
+                .stale, "the \(what) is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
         }
         if age < settings.delay {
             return GuardVerdict(
                 .tooSoon,
-                "the cart is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
+                "the \(what) is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
                 retryable: true)
         }
         return nil
     }
 
-    /// Consent, an order placed after the cart was abandoned, and someone to write to.
-    public func checkCustomer(_ profile: CustomerProfile, cart: Cart) -> GuardVerdict? {
-        if settings.requiresConsent, profile.consent != .subscribed {
-            let state = profile.consent == .unknown ? "unknown" : "not subscribed"
-            return GuardVerdict(.noConsent, "marketing consent is \(state); this flow requires it")
-        }
-        if let order = profile.orders.first(where: { $0.createdAt > cart.abandonedAt && $0.cancelledAt == nil }) {
-            return GuardVerdict(
-                .alreadyConverted, "order \(order.id) was placed at \(ISO8601.format(order.createdAt)), after the cart")
-        }
-        if profile.email == nil {
-            return GuardVerdict(.noRecipient, "the platform has no email address for this customer")
-        }
-        return nil
+    /// Someone to write to.
+    public static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
+        profile.email == nil ? noRecipient : nil
     }
+
+    /// The platform knows no address for the customer.
+    public static let noRecipient = GuardVerdict(.noRecipient, "the platform has no email address for this customer")
 
     static func describe(_ interval: TimeInterval) -> String {
         let minutes = Int(interval / 60)

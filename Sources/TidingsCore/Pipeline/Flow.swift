@@ -7,7 +7,7 @@ public struct Flow: Sendable {
     public var kind: FlowKind
     /// Delay, window and consent rules for this flow.
     public var settings: FlowSettings
-    /// The flow's own part: its guards, enrichment, insights and plan of messages.
+    /// The flow's own part, as pure decisions: what to look up, its guards, insights and plan.
     public var planner: any FlowPlanner
 
     /// Creates a flow from its kind, settings and planner.

@@ -1,24 +1,226 @@
 import Foundation
 
-/// A flow's own part of the pipeline. The shared front (decode, the duplicate-event guard) runs
-/// before it and the shared back half (prompt, generate, validate, route, render, deliver) runs for
-/// each message it plans, through `FlowContext.compose`. Everything between (the flow's guards,
-/// enrichment, insights, offer and the plan of messages) is the planner's.
+/// A flow's own part of the pipeline, as pure decisions. A planner never reads the audit, the
+/// platform, the clock or a file and never writes anything: it says what it needs to know, and
+/// given those facts it returns what should happen. `Pipeline`'s `Run.execute` asks it four times,
+/// in this order, and performs everything in between (docs/decisions/flow-planner.md):
+///
+/// 1. `needs`: which remembered keys to look up in the audit, and which series to stop before any
+///    guard decides (a cancellation stops the unsent series whatever happens next).
+/// 2. `precheck`: guards on the event and the looked-up keys, before the platform is asked.
+/// 3. `screen`: guards on the resolved subject (a thin payload's cart or order, read from the
+///    platform), and what to enrich.
+/// 4. `plan`: with the enrichment, the insights to record and what to do.
+///
+/// A planner may throw `Failure` for an event it cannot plan at all (a subject of another flow).
 public protocol FlowPlanner: Sendable {
-    /// Decides what to write for one event, composes it and says how the event ended. Throws only
-    /// `Failure`s (through the context's helpers) and platform errors mapped by the context.
-    func plan(_ event: LifecycleEvent, in context: FlowContext) async throws -> FlowResult
+    /// What to look up before any guard runs.
+    func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds
+    /// Guards that need only the event and the remembered keys; nil to go on.
+    func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict?
+    /// Guards on the resolved subject, and what enrichment to read when they pass.
+    func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening
+    /// The insights to record and what to do, from everything the facts now hold.
+    func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan
 }
 
-/// How a planner ended an event; the pipeline turns it into the one terminal outcome.
-public enum FlowResult: Sendable {
-    /// A guard stopped the event: suppressed (or duplicate) with its reason.
+/// A remembered key to ask the audit about: did a final outcome list it since `since`?
+public struct RememberedKey: Sendable, Hashable {
+    /// The dedupe key ("cartAbandoned:shopify:cart:42", "marketing:customer:7").
+    public var key: String
+    /// The earliest terminal record that counts.
+    public var since: Date
+
+    /// A key and its lookback.
+    public init(_ key: String, since: Date) {
+        self.key = key
+        self.since = since
+    }
+}
+
+/// What a planner needs before its first guard.
+public struct FlowNeeds: Sendable {
+    /// Keys whose memory the guards read.
+    public var remembered: [RememberedKey]
+    /// A series whose unsent messages are stopped before any guard decides (`series` record).
+    public var stopSeries: String?
+
+    /// Nothing to look up, nothing to stop.
+    public static let nothing = FlowNeeds()
+
+    /// Keys to look up and a series to stop first.
+    public init(remembered: [RememberedKey] = [], stopSeries: String? = nil) {
+        self.remembered = remembered
+        self.stopSeries = stopSeries
+    }
+}
+
+/// The answer of `FlowPlanner.screen`: stop, or enrich this and go on to `plan`.
+public enum Screening: Sendable {
+    /// A guard on the resolved subject stopped the event.
     case stop(GuardVerdict)
-    /// The messages the flow composed, at least one.
-    case messages([ComposedMessage])
-    /// A scan that wrote to many customers, each as its own child event: the scan's terminal
-    /// outcome with its counts as facts (not one line per message).
-    case scanned(outcome: Outcome, reason: String, facts: [String: JSONValue])
+    /// The guards passed; read this and plan.
+    case enrich(EnrichmentNeeds)
+}
+
+/// What the pipeline reads for a planner between `screen` and `plan`.
+public struct EnrichmentNeeds: Sendable {
+    /// Which customer reading a flow needs.
+    public enum Customer: Sendable {
+        /// None (a scan reads its base itself).
+        case none
+        /// The catalog, the customer's record and orders, built into a `CustomerProfile`; the
+        /// `enrich` record says what was learned. A guest's reference has no id: no record, no orders.
+        case profile(CustomerReference, currency: String)
+        /// The customer's record, orders and the catalog as the platform returns them (winBack's
+        /// lifetime scores are computed from the raw history), with the stored lifetime parameters.
+        case history(customerID: String)
+    }
+
+    /// The customer reading.
+    public var customer: Customer
+    /// Keys to look up once the subject is known (a customer's earlier cancellations).
+    public var remembered: [RememberedKey]
+
+    /// A reading and further keys.
+    public init(_ customer: Customer, remembered: [RememberedKey] = []) {
+        self.customer = customer
+        self.remembered = remembered
+    }
+}
+
+/// Everything a planner decides from: the run's instant and settings, and what the pipeline
+/// looked up and read for it so far. A plain value: a test builds one by hand.
+public struct FlowFacts: Sendable {
+    /// "Now" for every decision about this event.
+    public var now: Date
+    /// The flow's timing and consent settings.
+    public var settings: FlowSettings
+    /// The configuration the pipeline was built with.
+    public var configuration: Configuration
+    /// The answers to the `RememberedKey`s asked for, by key.
+    public var remembered: [String: Bool]
+    /// The event's subject as the platform returned it, when the payload only referred to it:
+    /// nil before it was read or when the payload was complete.
+    public var resolved: ResolvedSubject?
+    /// The customer's enrichment (`EnrichmentNeeds.Customer.profile`).
+    public var enrichment: Enrichment?
+    /// The customer's raw history and the stored lifetime parameters (`.history`).
+    public var history: CustomerReading?
+
+    /// Facts at `now` with nothing looked up yet.
+    public init(
+        now: Date, settings: FlowSettings, configuration: Configuration, remembered: [String: Bool] = [:],
+        resolved: ResolvedSubject? = nil, enrichment: Enrichment? = nil, history: CustomerReading? = nil
+    ) {
+        self.now = now
+        self.settings = settings
+        self.configuration = configuration
+        self.remembered = remembered
+        self.resolved = resolved
+        self.enrichment = enrichment
+        self.history = history
+    }
+
+    /// Whether a final outcome remembered `key` within the lookback the planner asked for. A key
+    /// nobody asked about is not remembered (and trips an assertion in debug builds).
+    public func remembers(_ key: String) -> Bool {
+        assert(remembered[key] != nil, "\(key) was not among the keys the planner needed")
+        return remembered[key] ?? false
+    }
+
+    /// The event's cart: the payload's, or the platform's for a thin payload; nil when the
+    /// platform no longer has it.
+    public func cart(of event: LifecycleEvent) -> (cart: Cart, customerID: String?)? {
+        switch (event.cart, resolved) {
+        case (.complete(let cart)?, _): return (cart, event.customer.id)
+        case (.reference?, .cart(let found)?): return found
+        default: return nil
+        }
+    }
+
+    /// The event's order: the payload's, or the platform's for a thin payload; nil when the
+    /// platform has no such order.
+    public func order(of event: LifecycleEvent) -> PlacedOrder? {
+        switch (event.order, resolved) {
+        case (.complete(let order)?, _): return order
+        case (.reference?, .order(let found)?): return found
+        default: return nil
+        }
+    }
+}
+
+/// A thin payload's subject as the platform returned it; the inner nil means it is gone.
+public enum ResolvedSubject: Sendable {
+    /// `CommercePlatform.cart(id:)`.
+    case cart((cart: Cart, customerID: String?)?)
+    /// `CommercePlatform.order(id:)`.
+    case order(PlacedOrder?)
+}
+
+/// A customer's history as the platform returns it, and the lifetime parameters to score it with.
+public struct CustomerReading: Sendable {
+    /// The record; nil when the platform has no such customer.
+    public var record: CustomerRecord?
+    /// Their orders, oldest first.
+    public var orders: [OrderRecord]
+    /// The shop's catalog with its co-purchase index.
+    public var catalog: Catalog
+    /// The stored lifetime parameters, or the recency/frequency rules when none are stored.
+    public var lifetime: LifetimeParameters
+
+    /// A reading from its parts.
+    public init(record: CustomerRecord?, orders: [OrderRecord], catalog: Catalog, lifetime: LifetimeParameters) {
+        self.record = record
+        self.orders = orders
+        self.catalog = catalog
+        self.lifetime = lifetime
+    }
+}
+
+/// What a planner decided: what it learned (written as its own record before anything is acted
+/// on), and what to do.
+public struct FlowPlan: Sendable {
+    /// A stage record the plan carries: the flow's insights, or winBack's `select`.
+    public struct Note: Sendable {
+        /// The audit stage ("insights", "select").
+        public var stage: String
+        /// Its facts.
+        public var facts: [String: JSONValue]
+
+        /// A note for `stage`.
+        public init(_ stage: String, _ facts: [String: JSONValue]) {
+            self.stage = stage
+            self.facts = facts
+        }
+    }
+
+    /// What happens to the event.
+    public enum Action: Sendable {
+        /// A guard stopped it: suppressed (or duplicate) with its reason.
+        case stop(GuardVerdict)
+        /// One message; if it cannot be written the event fails.
+        case write(PlannedMessage)
+        /// A series: all are written before any is handed over; a marketing message that cannot
+        /// be written is dropped, a transactional one fails the event.
+        case writeSeries([PlannedMessage])
+        /// A scan of the customer base: each selected customer's message is a child event.
+        case fanOut(WinBackScanPlan)
+    }
+
+    /// The record written before the action, if any.
+    public var note: Note?
+    /// What to do.
+    public var action: Action
+
+    /// A plan that only stops, without a note.
+    public static func stop(_ verdict: GuardVerdict) -> FlowPlan { FlowPlan(note: nil, action: .stop(verdict)) }
+
+    /// A plan from its note and action.
+    public init(note: Note?, action: Action) {
+        self.note = note
+        self.action = action
+    }
 }
 
 /// One message a flow wants written: what it is, who it goes to, when, and the facts that the
@@ -79,6 +281,21 @@ public struct PlannedMessage: Sendable {
         self.dedupeKeys = dedupeKeys
         self.seriesKey = seriesKey
     }
+
+    /// The keys a handed-over message leaves in the terminal record: the flow's own, and for a
+    /// marketing message the customer's contact key, which quiet periods read across flows (a
+    /// message waiting for review counts: it is meant to go out).
+    public var rememberedKeys: [String] {
+        isTransactional ? dedupeKeys : dedupeKeys + [MarketingKeys.customer(customerID)]
+    }
+}
+
+/// The keys that outlive one event and cross flows.
+public enum MarketingKeys {
+    /// The key every marketing message to a customer leaves in the audit (any flow), so that a
+    /// quiet period ("not emailed recently") counts them all. The customer id is the platform's
+    /// (or a guest's address hash); ids of two platforms are assumed not to collide.
+    public static func customer(_ customerID: String) -> String { "marketing:customer:\(customerID)" }
 }
 
 /// What became of one planned message.
@@ -99,130 +316,6 @@ public struct ComposedMessage: Sendable, Hashable {
     public var dedupeKeys: [String]
 }
 
-/// What a planner may use: the event's platform, the configuration, the run's clock and audit, and
-/// the shared back half. One per event; safe to share between concurrent tasks.
-public struct FlowContext: Sendable {
-    let run: Run
-
-    /// The configuration the pipeline was built with.
-    public var configuration: Configuration { run.configuration }
-    /// The flow's timing and consent settings.
-    public var settings: FlowSettings { run.pipeline.flow.settings }
-    /// "Now" for every decision about this event.
-    public var now: Date { run.now }
-    /// The audit trail, for history questions (was this order's series planned, was this customer
-    /// written to recently).
-    public var audit: any AuditLog { run.stages.audit }
-    /// The flow this event is handled by.
-    public var flow: FlowKind { run.pipeline.flow.kind }
-
-    /// The platform that knows the event's customer. Throws a non-retryable failure when none is
-    /// configured for the event's source.
-    public func platform(for event: LifecycleEvent) throws -> any CommercePlatform {
-        guard let platform = run.stages.platform(for: event.source.platform) else {
-            throw Failure(
-                reason: "no_platform: no commerce platform is configured for \(event.source.platform.rawValue)",
-                retryable: false)
-        }
-        return platform
-    }
-
-    /// Runs platform calls, turning a `PlatformError` into the event's failure (retryable when the
-    /// platform said so).
-    public func fromPlatform<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PlatformError {
-            throw Failure(reason: "platform_unavailable: \(error)", retryable: error.isRetryable)
-        }
-    }
-
-    /// Writes one stage record for this event.
-    public func record(_ stage: String, _ facts: [String: JSONValue]) throws {
-        try run.record(stage, facts)
-    }
-
-    /// Whether a final outcome remembered `key` since `since` (one email per cart, one series per order).
-    public func hasFinalOutcome(forKey key: String, since: Date) throws -> Bool {
-        do {
-            return try run.stages.audit.hasFinalOutcome(forKey: key, since: since)
-        } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
-        }
-    }
-
-    /// The customer's record, orders and profile from the platform, and the catalog; writes the
-    /// `enrich` record.
-    public func enrich(
-        _ reference: CustomerReference, platform: any CommercePlatform, currency: String
-    ) async throws -> Enrichment {
-        let (catalog, customerRecord, orders) = try await fromPlatform {
-            let catalog = try await platform.catalog()
-            let record = try await reference.id.asyncFlatMap { try await platform.customer(id: $0) }
-            let orders = try await reference.id.asyncFlatMap { try await platform.orders(customerID: $0) } ?? []
-            return (catalog, record, orders)
-        }
-        let profile = ProfileBuilder().build(
-            reference: reference, record: customerRecord, orders: orders, catalog: catalog, currency: currency)
-        try record(
-            "enrich",
-            [
-                "customer_id": profile.customerID.map(JSONValue.string) ?? .null, "tier": .string(profile.tier),
-                "order_count": .int(profile.orderCount), "total_spent": .string(profile.totalSpent.plainAmount),
-                "consent": .string(profile.consent.rawValue), "guest": .bool(reference.id == nil),
-                "top_categories": .array(profile.topCategories.map(JSONValue.string)),
-            ])
-        return Enrichment(catalog: catalog, record: customerRecord, profile: profile)
-    }
-
-    /// The shared back half for one message: prompt, generate (with the offline copywriter as the
-    /// fallback), validate, route, render and deliver or queue for review.
-    public func compose(_ message: PlannedMessage) async throws -> ComposedMessage {
-        try await run.compose(message)
-    }
-
-    /// The back half for a series: all messages are written and checked before any is handed
-    /// over; a marketing message that cannot be written is dropped, a transactional one fails the
-    /// event. Returns the composed messages in order (at least the transactional ones).
-    public func compose(series messages: [PlannedMessage]) async throws -> [ComposedMessage] {
-        try await run.composeSeries(messages)
-    }
-
-    /// Stops a series: its messages that are not due yet (see `EmailService.cancelScheduled`) and
-    /// its items waiting for a person (`ReviewQueue.withdraw`); writes the `series` record. A
-    /// service that cannot say fails the event, retryably when it says so.
-    public func cancelScheduled(series: String) async throws -> [String] {
-        let stopped: [String]
-        let withdrawn: [String]
-        do {
-            stopped = try await run.stages.email.cancelScheduled(series: series, after: now)
-            withdrawn = try await run.stages.review.withdraw(series: series)
-        } catch let error as DeliveryError {
-            throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
-        }
-        try record(
-            "series",
-            [
-                "series": .string(series), "stopped": .array(stopped.map(JSONValue.string)),
-                "withdrawn": .array(withdrawn.map(JSONValue.string)),
-            ])
-        return stopped + withdrawn
-    }
-
-    /// The key every marketing message to a customer leaves in the audit (any flow), so that a
-    /// quiet period ("not emailed recently") counts them all. The customer id is the platform's
-    /// (or a guest's address hash); ids of two platforms are assumed not to collide.
-    public static func marketingKey(customerID: String) -> String { "marketing:customer:\(customerID)" }
-
-    /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.
-    public static func personalData(_ enrichment: Enrichment, event: LifecycleEvent) -> [String] {
-        [
-            enrichment.profile.email, enrichment.profile.lastName, enrichment.record?.email,
-            enrichment.record?.lastName, event.customer.email, event.customer.lastName,
-        ].compactMap { $0 }
-    }
-}
-
 /// What enrichment learned about the event's customer.
 public struct Enrichment: Sendable {
     /// The shop's catalog with its co-purchase index.
@@ -231,4 +324,19 @@ public struct Enrichment: Sendable {
     public var record: CustomerRecord?
     /// The customer's profile built from the record and the orders.
     public var profile: CustomerProfile
+
+    /// An enrichment from its parts.
+    public init(catalog: Catalog, record: CustomerRecord?, profile: CustomerProfile) {
+        self.catalog = catalog
+        self.record = record
+        self.profile = profile
+    }
+
+    /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.
+    public func personalData(_ event: LifecycleEvent) -> [String] {
+        [
+            profile.email, profile.lastName, record?.email, record?.lastName, event.customer.email,
+            event.customer.lastName,
+        ].compactMap { $0 }
+    }
 }

@@ -10,8 +10,8 @@ struct PreparedMessage: Sendable {
 }
 
 extension Run {
-    /// The shared back half for one planned message: prepare, then hand over. Non-mutating, so a
-    /// flow may compose several messages at once.
+    /// The back half for one planned message: prepare, then hand over. Non-mutating, so a scan
+    /// may compose several children at once. Writes through the run's `record` only.
     func compose(_ message: PlannedMessage) async throws -> ComposedMessage {
         try await handOver(try await prepare(message))
     }
@@ -53,16 +53,7 @@ extension Run {
 
         let validator = DraftValidator(policy: configuration.policy, brand: configuration.brand)
         let router = Router(rules: configuration.review)
-        func decide(_ findings: Findings) -> Decision {
-            let decision = router.decide(
-                findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
-            guard let forced = message.reviewReason else { return decision }
-            switch decision {
-            case .send: return .review(reasons: [forced])
-            case .review(let reasons): return .review(reasons: reasons + [forced])
-            case .reject: return decision
-            }
-        }
+        func decide(_ findings: Findings) -> Decision { router.decide(findings: findings, for: message) }
         var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
         var findings = validator.validate(draft, facts: message.checks)
         var decision = decide(findings)
@@ -133,7 +124,7 @@ extension Run {
                 ]) { $1 })
             return ComposedMessage(
                 step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
-                sendAt: message.sendAt, dedupeKeys: Self.rememberedKeys(message))
+                sendAt: message.sendAt, dedupeKeys: message.rememberedKeys)
         case .review(let reasons):
             let reference: String
             do {
@@ -152,17 +143,48 @@ extension Run {
                 ]) { $1 })
             return ComposedMessage(
                 step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
-                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: Self.rememberedKeys(message))
+                reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.rememberedKeys)
         case .reject:
             throw Failure(reason: "draft_rejected", retryable: false)
         }
     }
 
-    /// The keys a handed-over message leaves in the terminal record: the flow's own, and for a
-    /// marketing message the customer's contact key, which quiet periods read across flows (a
-    /// message waiting for review counts: it is meant to go out).
-    static func rememberedKeys(_ message: PlannedMessage) -> [String] {
-        message.isTransactional
-            ? message.dedupeKeys : message.dedupeKeys + [FlowContext.marketingKey(customerID: message.customerID)]
+    /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
+    /// offline copywriter, and the audit says so.
+    func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
+        do {
+            let text = try await model.complete(prompt)
+            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "subjects": .int(draft.subjects.count),
+                    "blocks": .int(draft.blocks.count),
+                ])
+            return (draft, model.name)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            guard model.name != pipeline.fallbackWriter.name else {
+                throw Failure(reason: "generation_failed: \(error)", retryable: false)
+            }
+            try record(
+                "generate",
+                [
+                    "writer": .string(model.name), "error": .string("\(error)"),
+                    "fallback": .string(pipeline.fallbackWriter.name),
+                ])
+            return try await generate(prompt, using: pipeline.fallbackWriter, link: link)
+        }
+    }
+
+    func validationFacts(_ findings: Findings, decision: Decision, writer: String, step: String) -> [String: JSONValue]
+    {
+        [
+            "step": .string(step), "writer": .string(writer), "score": .int(findings.score),
+            "decision": .string(decision.name),
+            "findings": .array(
+                findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
+        ]
     }
 }

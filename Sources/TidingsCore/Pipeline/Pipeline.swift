@@ -66,6 +66,121 @@ struct Run: Sendable {
     var stages: PipelineStages { pipeline.stages }
     var configuration: Configuration { pipeline.configuration }
 
+    /// The life of one event, in DESIGN order; the only place that decides which audit record is
+    /// written when. The flow's planner only decides (`FlowPlanner`); everything it needs is looked
+    /// up and read here, and everything it plans is done here, by helpers that return values
+    /// (`Pipeline+Reads.swift`) or write through this run's `record` (`Pipeline+Compose.swift`
+    /// for one message's back half, `Pipeline+Scan.swift` for a scan's fan-out).
+    mutating func execute(_ delivery: Delivery) async throws -> OutcomeReport {
+        // Normalize: bytes -> one LifecycleEvent of this handler's flow; bad input is kept and refused.
+        let event: LifecycleEvent
+        do {
+            event = try pipeline.decoder.decode(delivery)
+            guard event.flow == pipeline.flow.kind else {
+                throw InputError(
+                    .unsupportedTopic, path: "$", reason: "a \(event.flow.rawValue) event sent to \(function)")
+            }
+        } catch let error as InputError {
+            return try rejectInput(delivery, error)
+        }
+        eventID = event.id
+        logger[metadataKey: "event.id"] = "\(event.id)"
+        try record("normalize", Self.normalizeFacts(event))
+
+        // Guards: the duplicate event (the same for every flow), then the flow's own guards on the
+        // event and on what the audit remembers. A cancellation stops its series before they decide.
+        let planner = pipeline.flow.planner
+        let settings = pipeline.flow.settings
+        var facts = FlowFacts(now: now, settings: settings, configuration: configuration)
+        let seen = try remembersEvent(event.id, since: now - (settings.window + settings.delay + 86_400))
+        if let verdict = Guards.checkDuplicate(event.id, remembered: seen) {
+            return try stop(verdict)
+        }
+        let needs = planner.needs(event, facts: facts)
+        if let series = needs.stopSeries {
+            let (stopped, withdrawn) = try await stopSeries(series)
+            try record(
+                "series",
+                [
+                    "series": .string(series), "stopped": .array(stopped.map(JSONValue.string)),
+                    "withdrawn": .array(withdrawn.map(JSONValue.string)),
+                ])
+        }
+        facts.remembered = try lookUp(needs.remembered)
+        if let verdict = planner.precheck(event, facts: facts) {
+            return try stop(verdict)
+        }
+
+        // Enrich: a thin payload's cart or order from the platform and the guards on it, then the
+        // customer (profile, or winBack's raw history with the lifetime parameters) and the catalog.
+        facts.resolved = try await resolveSubject(of: event)
+        let enrichment: EnrichmentNeeds
+        switch try planner.screen(event, facts: facts) {
+        case .stop(let verdict): return try stop(verdict)
+        case .enrich(let needs): enrichment = needs
+        }
+        switch enrichment.customer {
+        case .none:
+            break
+        case .profile(let reference, let currency):
+            let enriched = try await enrich(reference, currency: currency, for: event)
+            try record("enrich", Self.enrichFacts(enriched, guest: reference.id == nil))
+            facts.enrichment = enriched
+        case .history(let customerID):
+            facts.history = try await readHistory(customerID, for: event)
+        }
+        facts.remembered.merge(try lookUp(enrichment.remembered)) { $1 }
+
+        // Insights and plan: the planner's note (insights, or winBack's `select`) and what to do.
+        let plan = try planner.plan(event, facts: facts)
+        if let note = plan.note {
+            try record(note.stage, note.facts)
+        }
+
+        // Prompt, generate, validate, route, render, deliver: per message (`Pipeline+Compose`), or
+        // per selected customer as a child event (`Pipeline+Scan`); then the one terminal record.
+        switch plan.action {
+        case .stop(let verdict):
+            return try stop(verdict)
+        case .write(let message):
+            return finish([try await compose(message)])
+        case .writeSeries(let messages):
+            return finish(try await composeSeries(messages))
+        case .fanOut(let scan):
+            let summary = try await runScan(scan, of: event, facts: facts)
+            let (outcome, reason) = WinBackPlanner.conclusion(of: summary)
+            return finish(
+                report(outcome, reason: reason, retryable: outcome == .failed ? true : nil), facts: summary.facts,
+                delivered: true)
+        }
+    }
+
+    /// The `normalize` record's facts.
+    static func normalizeFacts(_ event: LifecycleEvent) -> [String: JSONValue] {
+        [
+            "platform": .string(event.source.platform.rawValue), "topic": .string(event.source.topic),
+            "shop": .string(event.shop), "\(event.subject.kind)_id": .string(event.subject.id),
+            "customer_id": event.customer.id.map(JSONValue.string) ?? .null,
+            "occurred_at": .string(ISO8601.format(event.occurredAt)),
+        ]
+    }
+
+    /// The `enrich` record's facts: what was learned, never the address.
+    static func enrichFacts(_ enrichment: Enrichment, guest: Bool) -> [String: JSONValue] {
+        let profile = enrichment.profile
+        return [
+            "customer_id": profile.customerID.map(JSONValue.string) ?? .null, "tier": .string(profile.tier),
+            "order_count": .int(profile.orderCount), "total_spent": .string(profile.totalSpent.plainAmount),
+            "consent": .string(profile.consent.rawValue), "guest": .bool(guest),
+            "top_categories": .array(profile.topCategories.map(JSONValue.string)),
+        ]
+    }
+}
+
+/// How a run ends and what it records: the one recorder, the terminal record, stops and refusals.
+extension Run {
+    /// Appends one stage record for this run's event: the only path to the audit besides the
+    /// terminal record (`finish`). A failed write fails the event, retryably.
     func record(_ stage: String, _ facts: [String: JSONValue]) throws {
         do {
             try stages.audit.append(
@@ -132,54 +247,6 @@ struct Run: Sendable {
             messages: messages)
     }
 
-    mutating func execute(_ delivery: Delivery) async throws -> OutcomeReport {
-        // Normalize.
-        let event: LifecycleEvent
-        do {
-            event = try pipeline.decoder.decode(delivery)
-            guard event.flow == pipeline.flow.kind else {
-                throw InputError(
-                    .unsupportedTopic, path: "$", reason: "a \(event.flow.rawValue) event sent to \(function)")
-            }
-        } catch let error as InputError {
-            return try rejectInput(delivery, error)
-        }
-        eventID = event.id
-        logger[metadataKey: "event.id"] = "\(event.id)"
-        try record(
-            "normalize",
-            [
-                "platform": .string(event.source.platform.rawValue), "topic": .string(event.source.topic),
-                "shop": .string(event.shop), "\(event.subject.kind)_id": .string(event.subject.id),
-                "customer_id": event.customer.id.map(JSONValue.string) ?? .null,
-                "occurred_at": .string(ISO8601.format(event.occurredAt)),
-            ])
-
-        // The duplicate-event guard is the same for every flow; the rest is the flow's.
-        let settings = pipeline.flow.settings
-        let lookback = now.addingTimeInterval(-(settings.window + settings.delay + 86_400))
-        let handled: Bool
-        do {
-            handled = try stages.audit.hasFinalOutcome(eventID: event.id, since: lookback)
-        } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
-        }
-        if handled {
-            return try stop(GuardVerdict(.duplicate, "event \(event.id) already reached a final outcome"))
-        }
-
-        switch try await pipeline.flow.planner.plan(event, in: FlowContext(run: self)) {
-        case .stop(let verdict):
-            return try stop(verdict)
-        case .messages(let messages):
-            return finish(messages)
-        case .scanned(let outcome, let reason, let facts):
-            return finish(
-                report(outcome, reason: reason, retryable: outcome == .failed ? true : nil), facts: facts,
-                delivered: true)
-        }
-    }
-
     /// The terminal outcome of composed messages: sent when every message went to the email
     /// service, queued for review when any waits for a human (the others are out already).
     func finish(_ messages: [ComposedMessage]) -> OutcomeReport {
@@ -210,45 +277,6 @@ struct Run: Sendable {
             facts: facts, delivered: true)
     }
 
-    /// Asks a writer for a draft; a model that fails or answers off-schema falls back to the
-    /// offline copywriter, and the audit says so.
-    func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
-        do {
-            let text = try await model.complete(prompt)
-            let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
-            try record(
-                "generate",
-                [
-                    "writer": .string(model.name), "subjects": .int(draft.subjects.count),
-                    "blocks": .int(draft.blocks.count),
-                ])
-            return (draft, model.name)
-        } catch let failure as Failure {
-            throw failure
-        } catch {
-            guard model.name != pipeline.fallbackWriter.name else {
-                throw Failure(reason: "generation_failed: \(error)", retryable: false)
-            }
-            try record(
-                "generate",
-                [
-                    "writer": .string(model.name), "error": .string("\(error)"),
-                    "fallback": .string(pipeline.fallbackWriter.name),
-                ])
-            return try await generate(prompt, using: pipeline.fallbackWriter, link: link)
-        }
-    }
-
-    func validationFacts(_ findings: Findings, decision: Decision, writer: String, step: String) -> [String: JSONValue]
-    {
-        [
-            "step": .string(step), "writer": .string(writer), "score": .int(findings.score),
-            "decision": .string(decision.name),
-            "findings": .array(
-                findings.items.map { .string("\($0.severity.rawValue) \($0.rule) at \($0.field): \($0.message)") }),
-        ]
-    }
-
     func stop(_ verdict: GuardVerdict) throws -> OutcomeReport {
         try record("guards", ["verdict": .string(verdict.code.rawValue)])
         if verdict.code == .duplicate {
@@ -271,12 +299,5 @@ struct Run: Sendable {
             throw Failure(reason: "dead_letter_unavailable: \(error)", retryable: true, facts: facts)
         }
         return finish(report(.rejectedInput, reason: error.description), facts: facts)
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

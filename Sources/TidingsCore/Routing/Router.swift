@@ -45,3 +45,20 @@ public struct Router: Sendable {
         return reasons.isEmpty ? .send : .review(reasons: reasons)
     }
 }
+
+extension Router {
+    /// The decision for one planned message, with the overrides that belong to the message rather
+    /// than to the findings: a transactional message ignores the tier rule (an order confirmation
+    /// must not wait for a reviewer because the customer is a VIP), and a forced review reason (a
+    /// sensitive moment) is added to whatever the rules decided, short of a rejection.
+    public func decide(findings: Findings, for message: PlannedMessage) -> Decision {
+        let decision = decide(
+            findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
+        guard let forced = message.reviewReason else { return decision }
+        switch decision {
+        case .send: return .review(reasons: [forced])
+        case .review(let reasons): return .review(reasons: reasons + [forced])
+        case .reject: return decision
+        }
+    }
+}

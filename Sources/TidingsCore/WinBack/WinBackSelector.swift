@@ -104,8 +104,7 @@ public struct WinBackSelector: Sendable {
             "usual_gap_days": .double(Self.rounded(gapDays)),
             "score_method": .string(score.method.rawValue),
         ]
-        guard history.customer.consent == .subscribed else { return skip(.noConsent, facts) }
-        guard let email = history.customer.email, !email.isEmpty else { return skip(.noEmail, facts) }
+        if let contact = Guards.checkContact(history.customer) { return skip(contact, facts) }
         guard sinceDays > criteria.lapseFactor * gapDays else { return skip(.withinUsualGap, facts) }
         guard score.probabilityAlive <= criteria.maximumProbabilityAlive else { return skip(.stillActive, facts) }
         guard score.probabilityAlive >= criteria.minimumProbabilityAlive else { return skip(.likelyGone, facts) }

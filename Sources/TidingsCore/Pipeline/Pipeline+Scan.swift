@@ -1,0 +1,87 @@
+import Foundation
+
+/// A scan's fan-out (`FlowPlan.Action.fanOut`): the pipeline streams the customer base, asks the
+/// planner's pure functions about each customer, records each decision under the scan event and
+/// writes each selected customer's email as a child event with its own terminal record.
+extension Run {
+    /// Streams the scanned platform's base through `WinBackScan` (page by page, at most
+    /// `concurrency` messages in flight, each started when the token bucket allows); the `model`
+    /// record first, then one `select` record per customer. Returns the counts.
+    func runScan(_ plan: WinBackScanPlan, of event: LifecycleEvent, facts: FlowFacts) async throws
+        -> WinBackScanSummary
+    {
+        let scan = plan.scan
+        let platform = try platform(for: scan.platform)
+        guard let base = platform as? any CustomerBaseStreaming else {
+            throw Failure(
+                reason:
+                    "scan_unsupported: the \(scan.platform.rawValue) client cannot stream the customer base yet; scan a Shopify shop",
+                retryable: false)
+        }
+        let catalog = try await fromPlatform { try await platform.catalog() }
+        let (parameters, refitted) = try await lifetimeParameters(base, plan: plan)
+        try record("model", WinBackPlanner.modelFacts(parameters, refitted: refitted))
+        let selector = WinBackPlanner.selector(for: scan, parameters: parameters, catalog: catalog)
+        // 50 ms of tokens: a page read that stalls the stream does not cost the rate (docs/decisions/win-back-scan.md).
+        let limiter = scan.requestsPerSecond.map { TokenBucket(rate: $0, burst: max(1, $0 * 0.05)) }
+        let scanner = WinBackScan(selector: selector, now: now, concurrency: scan.concurrency)
+        return try await fromPlatform {
+            try await scanner.run(
+                source: base, limiter: limiter,
+                recentlyEmailed: { try remembersAny(WinBackPlanner.quietKeys($0, criteria: scan.criteria, now: now)) },
+                record: { decision in
+                    var facts = WinBackPlanner.decisionFacts(decision)
+                    facts["customer_id"] = .string(decision.customerID)
+                    try record("select", facts)
+                },
+                write: { target in
+                    await writeChild(target, plan: plan, scanEvent: event, catalog: catalog, facts: facts)
+                })
+        }
+    }
+
+    /// One selected customer's email as its own event under the scan: its `select` record, the
+    /// back half, and its own terminal outcome whatever happens. Returns the outcome's name.
+    func writeChild(
+        _ target: WinBackTarget, plan: WinBackScanPlan, scanEvent: LifecycleEvent, catalog: Catalog, facts: FlowFacts
+    ) async -> String {
+        var child = self
+        child.eventID = "\(scanEvent.id)/customer/\(target.customer.id)"
+        do {
+            try child.record(
+                "select",
+                [
+                    "scan_event": .string(scanEvent.id), "customer_id": .string(target.customer.id),
+                    "churn_reason": .string(target.reason.kind.rawValue),
+                ])
+            let message = try plan.planner.message(
+                for: target, eventID: child.eventID, catalog: catalog, facts: facts)
+            return child.finish([try await child.compose(message)]).outcome.rawValue
+        } catch {
+            return child.fail(error).outcome.rawValue
+        }
+    }
+
+    /// The stored parameters, or a fresh fit on a reservoir sample of the base when they are
+    /// missing or older than the planner allows (saved for the next scan). `refitted` says which.
+    func lifetimeParameters(_ base: any CustomerBaseStreaming, plan: WinBackScanPlan) async throws
+        -> (parameters: LifetimeParameters, refitted: Bool)
+    {
+        if let stored = try storedLifetimeParameters(),
+            !stored.isStale(at: now, maximumAge: plan.planner.modelMaximumAge)
+        {
+            return (stored, false)
+        }
+        let (sample, _) = try await fromPlatform {
+            try await base.reservoirSample(size: plan.planner.fitSampleSize, seed: 0x5EED, now: now)
+        }
+        let fitted = LifetimeParameters.fit(sample, at: now)
+        let file = configuration.dataDirectory.appendingPathComponent(LifetimeParameters.relativePath)
+        do {
+            try fitted.save(to: file)
+        } catch {
+            throw Failure(reason: "model_unwritable: \(file.path): \(error)", retryable: true)
+        }
+        return (fitted, true)
+    }
+}
