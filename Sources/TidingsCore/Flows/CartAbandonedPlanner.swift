@@ -101,7 +101,7 @@ struct CartAbandonedPlanner: FlowPlanner {
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
                 personalData: FlowContext.personalData(enrichment, event: event),
-                cartTitles: offered.items.map(\.title)),
+                cartTitles: offered.items.map(\.title), lines: offered.items),
             tier: profile.tier, offer: offer, dedupeKeys: [cartKey])
         return .messages([try await context.compose(message)])
     }

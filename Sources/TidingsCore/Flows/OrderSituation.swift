@@ -93,7 +93,8 @@ struct OrderSituation {
             customerID: profile.customerID ?? CartAbandonedPlanner.guestKey(email: email), callToActionURL: link,
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-                personalData: FlowContext.personalData(enrichment, event: event), cartTitles: lines.map(\.title)),
+                personalData: FlowContext.personalData(enrichment, event: event), cartTitles: lines.map(\.title),
+                lines: lines),
             tier: profile.tier, offer: offer)
     }
 

@@ -90,7 +90,7 @@ extension Run {
                     draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
                     customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
                     prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
-                    seriesKey: message.seriesKey))
+                    seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
         } catch {
             throw Failure(reason: "render_failed: \(error)", retryable: false)
         }
@@ -141,7 +141,7 @@ extension Run {
                     ReviewItem(
                         eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: prepared.score,
                         draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
-                        seriesKey: message.seriesKey))
+                        seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
             } catch {
                 throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
             }
