@@ -81,7 +81,8 @@ struct CustomerFacingTests {
         // 64 + 1 + 190 = 255 octets: each part within its limit, the path over 256.
         #expect(throws: EmailAddress.Problem.tooLong) {
             try EmailAddress(
-                String(repeating: "a", count: 64) + "@" + Array(repeating: String(repeating: "d", count: 62), count: 3)
+                String(repeating: "a", count: 64) + "@"
+                    + Array(repeating: String(repeating: "d", count: 62), count: 3)
                     .joined(separator: ".") + ".com")
         }
         for bad in ["a@b.com\r\nBcc: x@y.com", "a b@c.com", "<a@b.com>", "a@b", "a..b@c.com", ".a@c.com", "a@-b.com"] {
@@ -147,6 +148,30 @@ struct CustomerFacingTests {
         let message = String(decoding: bytes, as: UTF8.self)
         #expect(message.contains("<kunde@xn--bcher-kva.example>"))
         #expect(email.to.address == "kunde@xn--bcher-kva.example")
+
+        // Python's email package, as a second opinion: no defects, and the address it reads.
+        let python = try #require(RenderFixtures.executable(named: "python3"), "python3 is not on PATH")
+        try RenderFixtures.withTemporaryDirectorySync { folder in
+            let file = folder.appendingPathComponent("idna.eml")
+            try bytes.write(to: file)
+            let script = """
+                import email, sys
+                from email import policy
+                msg = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+                address = msg['to'].addresses[0]
+                print(address.addr_spec, address.display_name, len(msg.defects))
+                """
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = ["-c", script, file.path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(result.trimmingCharacters(in: .whitespacesAndNewlines) == "kunde@xn--bcher-kva.example Jürgen 0")
+        }
     }
 
     // MARK: - Date
@@ -225,7 +250,8 @@ struct CustomerFacingTests {
         var masked = draft
         masked.blocks[1].text = "Hi [redacted], your cart is waiting."
         let findings = DraftValidator(policy: ContentPolicy(), brand: .northwind).validate(
-            masked, facts: DraftValidator.Facts(
+            masked,
+            facts: DraftValidator.Facts(
                 catalog: StageFixtures.catalog, offer: nil, tier: "new", firstName: nil, personalData: [],
                 cartTitles: ["Trail Boot"]))
         #expect(findings.items.contains { $0.rule == "internal_mask" && $0.field == "blocks[1].text" })
@@ -260,7 +286,8 @@ struct CustomerFacingTests {
         }
         // Validation names the item by the same bounded title the prompt carried.
         let findings = DraftValidator(policy: ContentPolicy(), brand: .northwind).validate(
-            draft, facts: DraftValidator.Facts(
+            draft,
+            facts: DraftValidator.Facts(
                 catalog: StageFixtures.catalog, offer: nil, tier: "new", firstName: "Casey", personalData: [],
                 cartTitles: [title]))
         #expect(!findings.items.contains { $0.message == "names none of the cart's items" })

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -33,11 +34,19 @@ struct CustomerCopyReplayTests {
         body["line_items"] = lines
         body["total_price_set"] = set(try #require(body["total_price"] as? String), "73.75")
         body["subtotal_price_set"] = set(try #require(body["subtotal_price"] as? String), "73.75")
-        recording["body"] = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+        let bytes = try JSONSerialization.data(withJSONObject: body)
+        recording["body"] = String(decoding: bytes, as: UTF8.self)
+        // Signed again with the fixtures' secret, as Shopify would sign the edited body.
         var headers = try #require(recording["headers"] as? [String: String])
-        headers = headers.filter { $0.key.lowercased() != "x-shopify-hmac-sha256" }
+        let secret = SymmetricKey(
+            data: Data(try #require(RuntimeTestSupport.webhookSecrets["SHOPIFY_WEBHOOK_SECRET"]).utf8))
+        headers["X-Shopify-Hmac-Sha256"] = Data(HMAC<SHA256>.authenticationCode(for: bytes, using: secret))
+            .base64EncodedString()
         recording["headers"] = headers
-        let file = scratch.appendingPathComponent("euro-order.json")
+        // The replayer picks the function by the folder a recording sits in.
+        let folder = scratch.appendingPathComponent("orderCreated")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("euro-order.json")
         try JSONSerialization.data(withJSONObject: recording).write(to: file)
         return file
     }
@@ -48,7 +57,7 @@ struct CustomerCopyReplayTests {
             let file = try euroOrder(in: scratch)
             let data = scratch.appendingPathComponent("data")
             let reports = try await flows.replay([file], in: data)
-            #expect(reports.first?.outcome == .sent, "\(String(describing: reports.first))")
+            #expect(reports.first?.outcome == .sent, "\(String(describing: reports.first?.reason))")
             let series = try flows.emails(data)
             #expect(!series.isEmpty)
             let thankYou = try #require(series.first { flows.header("X-Tidings-Step", in: $0.text) == "thank_you" })

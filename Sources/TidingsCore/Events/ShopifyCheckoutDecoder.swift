@@ -16,7 +16,8 @@ enum ShopifyCheckoutDecoder {
         }
         let checkoutID = try body.id("id")
         // A checkout's amounts are in the currency the customer shops in (`presentment_currency`).
-        let currency = try body.optionalCurrency("presentment_currency") ?? body.optionalCurrency("currency") ?? "USD"
+        let shopCurrency = try body.optionalCurrency("currency") ?? "USD"
+        let currency = try body.optionalCurrency("presentment_currency") ?? shopCurrency
         let updatedAt = try body.date("updated_at")
 
         let lineReaders = try body.objects("line_items")

@@ -123,7 +123,9 @@ enum ShopifyOrderDecoder {
         guard currency == shopCurrency else {
             throw InputError(
                 .missingField, path: reader.path(of: key + "_set"),
-                reason: "the customer paid in \(currency), not the shop's \(shopCurrency); the amount in \(currency) is needed")
+                reason:
+                    "the customer paid in \(currency), not the shop's \(shopCurrency); the amount in \(currency) is needed"
+            )
         }
         return try reader.optionalMoney(key, currency: currency)
     }

@@ -49,9 +49,15 @@ public struct OfflineCopywriter: LanguageModel {
             context.recommendations[index].title = clean(context.recommendations[index].title)
             context.recommendations[index].because = clean(context.recommendations[index].because)
         }
-        context.order?.unavailable = context.order?.unavailable.map(clean) ?? []
-        context.order?.shippingMethod = context.order?.shippingMethod.map(clean)
-        context.winBack?.pastPurchases = context.winBack?.pastPurchases.map(clean) ?? []
+        if var order = context.order {
+            order.unavailable = order.unavailable.map(clean)
+            order.shippingMethod = order.shippingMethod.map(clean)
+            context.order = order
+        }
+        if var winBack = context.winBack {
+            winBack.pastPurchases = winBack.pastPurchases.map(clean)
+            context.winBack = winBack
+        }
         context.customer.topCategories = context.customer.topCategories.map(clean)
         return context
     }
@@ -318,7 +324,8 @@ public struct OfflineCopywriter: LanguageModel {
     static func quotedCode(_ evidence: String) -> String? {
         guard let range = evidence.range(of: "the code ") else { return nil }
         let code = evidence[range.upperBound...].prefix { !$0.isWhitespace }
-        return code.isEmpty ? nil : "the code \(code)"
+        // A code that was masked in the prompt is not quoted: the mask is not customer copy.
+        return code.isEmpty || code.hasPrefix(PIIScanner.maskToken) ? nil : "the code \(code)"
     }
 
     static func readableDay(_ iso: String) -> String {

@@ -141,7 +141,7 @@ extension Run {
                     ReviewItem(
                         eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: prepared.score,
                         draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
-                        seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
+                        seriesKey: message.seriesKey))
             } catch {
                 throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
             }

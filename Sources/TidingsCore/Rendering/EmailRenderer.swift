@@ -220,7 +220,9 @@ public struct EmailRenderer: Sendable {
         context["isProduct"] = true
         context["hasNote"] = !block.text.allSatisfy(\.isWhitespace)
         context["productTitle"] = product.title
-        let price = request.prices[productID] ?? (request.currency.map { $0 == product.price.currency } ?? true ? product.price : nil)
+        let price =
+            request.prices[productID]
+            ?? (request.currency.map { $0 == product.price.currency } ?? true ? product.price : nil)
         context["hasPrice"] = price != nil
         context["productPrice"] = price?.display ?? ""
         context["productURL"] = try Self.checkedLink(product.url, field: "products[\(productID)].url")

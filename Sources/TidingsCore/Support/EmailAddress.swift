@@ -59,7 +59,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         let validLabels = labels.allSatisfy { label in
             !label.isEmpty && label.first != "-" && label.last != "-"
                 && label.utf8.allSatisfy {
-                    ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                    ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z"))
+                        || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
                         || $0 == UInt8(ascii: "-")
                 }
         }

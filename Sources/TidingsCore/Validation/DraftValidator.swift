@@ -154,7 +154,9 @@ public struct DraftValidator: Sendable {
 
         let everything = TextSearch((draft.subjects + [body]).joined(separator: " "))
         // A long title is named by its bounded form, as the prompt gave it (`PromptContext.namedTitle`).
-        if !facts.cartTitles.contains(where: { everything.contains($0) || everything.contains(PromptContext.namedTitle($0)) }) {
+        if !facts.cartTitles.contains(where: {
+            everything.contains($0) || everything.contains(PromptContext.namedTitle($0))
+        }) {
             add("personalization", .warning, "blocks", "names none of the cart's items")
         }
         if let name = facts.firstName, !everything.contains(name) {
