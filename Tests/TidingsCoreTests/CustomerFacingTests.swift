@@ -391,4 +391,37 @@ struct CustomerFacingTests {
         }
         #expect(lowerCase?.path == "$.body.currency")
     }
+
+    @Test("A platform API's currency is checked against ISO 4217 as it is decoded, naming the field")
+    func wireCurrency() throws {
+        struct Holder: Decodable { var currency: Wire.CurrencyCode }
+        #expect(try JSONDecoder().decode(Holder.self, from: Data(#"{"currency":"EUR"}"#.utf8)).currency.value == "EUR")
+        for bad in ["usd", "XXX1"] {
+            do {
+                _ = try JSONDecoder().decode(Holder.self, from: Data(#"{"currency":"\#(bad)"}"#.utf8))
+                Issue.record("\(bad) decoded")
+            } catch DecodingError.dataCorrupted(let context) {
+                #expect(context.codingPath.map(\.stringValue) == ["currency"])
+                #expect(context.debugDescription.contains("ISO 4217"))
+            }
+        }
+    }
+
+    @Test("The customer's usual order value is stated only in the cart's currency")
+    func averageOrderValueCurrency() {
+        let profile = StageFixtures.profile(orders: [StageFixtures.order("o1", ["boot"], total: "80.00")])
+        let placeholder = AbandonmentHypothesis(kind: .distracted, strength: 1, evidence: [])
+        func context(_ cart: Cart) -> PromptContext {
+            PromptContext(
+                eventID: "e", flow: .cartAbandoned, brand: .northwind, profile: profile, cart: cart,
+                insights: Insights(hypothesis: placeholder, signals: [placeholder], recommendations: []), offer: nil,
+                subjectMaxLength: 60, now: StageFixtures.now)
+        }
+        let usdCart = StageFixtures.cart([StageFixtures.item("boot")])
+        #expect(context(usdCart).customer.averageOrderValue == "$80.00")
+        var eurCart = usdCart
+        eurCart.currency = "EUR"
+        eurCart.items[0].price = Money(55, "EUR")
+        #expect(context(eurCart).customer.averageOrderValue == nil)
+    }
 }

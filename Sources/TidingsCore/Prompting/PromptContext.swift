@@ -12,7 +12,8 @@ public struct PromptContext: Sendable, Codable, Hashable {
         public var tier: String
         /// Orders that were not cancelled.
         public var orderCount: Int
-        /// The average order, formatted for display ("$84.50"); nil without orders.
+        /// The average order, formatted for display ("$84.50"); nil without orders, or when the
+        /// history's currency is not the cart's.
         public var averageOrderValue: String?
         /// Whole days since the latest order; nil without orders.
         public var daysSinceLastOrder: Int?
@@ -153,7 +154,9 @@ extension PromptContext {
         brandVoice = brand.voice
         customer = Customer(
             firstName: PersonName.greetingName(profile.firstName), tier: profile.tier,
-            orderCount: profile.orderCount, averageOrderValue: profile.averageOrderValue?.display,
+            orderCount: profile.orderCount,
+            // History is in the shop's currency; an amount in another than the cart's is not stated.
+            averageOrderValue: profile.averageOrderValue.flatMap { $0.currency == cart.currency ? $0.display : nil },
             daysSinceLastOrder: profile.lastOrderAt.map { Int(now.timeIntervalSince($0) / 86_400) },
             topCategories: profile.topCategories.map { Self.data($0, limit: 40) })
         items = cart.items.map {
