@@ -284,6 +284,8 @@ struct CustomerFacingTests {
             }
             if subject.contains("Ridgeline") { #expect(subject.contains("…"), "\(subject)") }
         }
+        #expect(draft.preheader.count <= 140)
+        #expect(draft.preheader.contains(String(bounded)))
         // Validation names the item by the same bounded title the prompt carried.
         let findings = DraftValidator(policy: ContentPolicy(), brand: .northwind).validate(
             draft,

@@ -288,7 +288,7 @@ public struct OfflineCopywriter: LanguageModel {
         } else {
             text = "\(itemList.capitalizedFirst), saved in your cart at \(context.brandName)."
         }
-        if text.count > 140 { text = String(text.prefix(137)) + "..." }
+        text = PromptContext.bounded(text, limit: 140)
         return text
     }
 
