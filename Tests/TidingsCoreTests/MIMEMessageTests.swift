@@ -31,7 +31,8 @@ struct MIMEMessageTests {
     func headers() throws {
         let email = try RenderFixtures.render()
         let message = try ParsedMessage(MIMEMessage.serialize(email))
-        #expect(message.header("Date") == "Wed, 18 Nov 2026 11:06:40 +0000")
+        // Rendered at 11:06:40 and scheduled an hour later: the Date is the send time.
+        #expect(message.header("Date") == "Wed, 18 Nov 2026 12:06:40 +0000")
         #expect(message.header("From") == "Northwind Outfitters <hello@northwind.example>")
         let to = try #require(message.header("To"))
         #expect(to.hasSuffix(" <juergen@example.com>"))

@@ -36,7 +36,8 @@ public struct ProfileBuilder: Sendable {
         if consent == .unknown { consent = reference.consent }
 
         return CustomerProfile(
-            customerID: record?.id ?? reference.id, firstName: record?.firstName ?? reference.firstName,
+            customerID: record?.id ?? reference.id,
+            firstName: PersonName.greetingName(record?.firstName ?? reference.firstName),
             lastName: record?.lastName ?? reference.lastName, email: record?.email ?? reference.email,
             consent: consent, tier: tier, orderCount: orderCount, totalSpent: total, averageOrderValue: average,
             firstOrderAt: kept.first?.createdAt, lastOrderAt: kept.last?.createdAt, topCategories: topCategories,

@@ -48,6 +48,24 @@ package enum Wire {
         }
     }
 
+    /// An ISO 4217 currency code ("USD"), checked against `ISO4217` as it is decoded: "usd" or
+    /// "XXX1" from a platform API is a decoding error naming the field, not an amount's currency.
+    package struct CurrencyCode: Decodable, Sendable, Hashable {
+        /// The code as the standard writes it.
+        package var value: String
+
+        /// Throws `DecodingError.dataCorrupted` for anything not on the ISO 4217 list.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard ISO4217.isCode(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\"\(text.prefix(16))\" is not an ISO 4217 currency code")
+            }
+            value = text
+        }
+    }
+
     /// An ISO 8601 timestamp with a `Z` or `±hh:mm` offset ("2026-11-20T10:12:00-05:00").
     package struct ISOTimestamp: Decodable, Sendable, Hashable {
         /// The instant, offset applied.

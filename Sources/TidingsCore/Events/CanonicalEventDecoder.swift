@@ -28,7 +28,7 @@ enum CanonicalEventDecoder {
         let cartID = try payload.id("cart_id")
         let customerReader = try payload.object("customer")
         let cartReader = try payload.object("cart")
-        let currency = try cartReader.optionalString("currency") ?? "USD"
+        let currency = try cartReader.optionalCurrency("currency") ?? "USD"
 
         var items: [CartItem] = []
         for item in try cartReader.objects("items") {
@@ -75,7 +75,7 @@ enum CanonicalEventDecoder {
         let orderID = try payload.id("order_id")
         let customer = try decodeCustomer(try payload.object("customer"))
         let orderReader = try payload.object("order")
-        let currency = try orderReader.optionalString("currency") ?? "USD"
+        let currency = try orderReader.optionalCurrency("currency") ?? "USD"
         var items: [CartItem] = []
         for item in try orderReader.objects("items") {
             items.append(

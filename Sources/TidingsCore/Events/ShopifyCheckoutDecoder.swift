@@ -15,7 +15,9 @@ enum ShopifyCheckoutDecoder {
                     "topic '\(topic)' is not an abandoned-checkout topic (\(topics.sorted().joined(separator: ", ")))")
         }
         let checkoutID = try body.id("id")
-        let currency = try body.optionalString("currency") ?? "USD"
+        // A checkout's amounts are in the currency the customer shops in (`presentment_currency`).
+        let shopCurrency = try body.optionalCurrency("currency") ?? "USD"
+        let currency = try body.optionalCurrency("presentment_currency") ?? shopCurrency
         let updatedAt = try body.date("updated_at")
 
         let lineReaders = try body.objects("line_items")

@@ -33,7 +33,13 @@ enum ShopifyOrderDecoder {
     /// The order resource; strict about what the flows read, tolerant of everything else.
     static func decodeOrder(_ body: JSONObjectReader) throws(InputError) -> PlacedOrder {
         let id = try body.id("id")
-        let currency = try body.optionalString("currency") ?? "USD"
+        // The customer's currency: what the order's emails show. Shopify's `currency` is the shop's;
+        // `presentment_currency` is what the customer saw and paid in.
+        let shopCurrency = try body.optionalCurrency("currency") ?? "USD"
+        let currency = try body.optionalCurrency("presentment_currency") ?? shopCurrency
+        func money(_ reader: JSONObjectReader, _ key: String) throws(InputError) -> Money? {
+            try presentmentMoney(reader, key, currency: currency, shopCurrency: shopCurrency)
+        }
         let lineReaders = try body.objects("line_items")
         guard !lineReaders.isEmpty else {
             throw InputError(
@@ -47,11 +53,11 @@ enum ShopifyOrderDecoder {
                 CartItem(
                     productID: productID, variantID: try line.optionalID("variant_id"),
                     title: try line.string("title"), variantTitle: try line.optionalString("variant_title"),
-                    price: try line.money("price", currency: currency), quantity: try line.quantity("quantity"),
+                    price: try required(money(line, "price"), line, "price"), quantity: try line.quantity("quantity"),
                     category: nil))
         }
         let lineTotal = lines.reduce(Money.zero(currency)) { $0 + $1.lineTotal }
-        let subtotal = try body.optionalMoney("subtotal_price", currency: currency) ?? lineTotal
+        let subtotal = try money(body, "subtotal_price") ?? lineTotal
         var refunded = Money.zero(currency)
         for refund in try body.objects("refunds") {
             // Only refunds that went through count; a failed or pending one gave nothing back yet.
@@ -59,6 +65,12 @@ enum ShopifyOrderDecoder {
                 let kind = try transaction.optionalString("kind")
                 let status = try transaction.optionalString("status")
                 guard kind == "refund", status == nil || status == "success" else { continue }
+                // A transaction is in the currency the customer paid in; one in another is not this order's.
+                if let paid = try transaction.optionalCurrency("currency"), paid != currency {
+                    throw InputError(
+                        .invalidField, path: transaction.path(of: "currency"),
+                        reason: "a refund in \(paid) on an order the customer paid in \(currency)")
+                }
                 refunded = refunded + (try transaction.money("amount", currency: currency))
             }
         }
@@ -80,7 +92,7 @@ enum ShopifyOrderDecoder {
         return PlacedOrder(
             id: id, name: name,
             customerID: try body.optionalObject("customer")?.optionalID("id"), currency: currency, lines: lines,
-            subtotal: subtotal, total: try body.money("total_price", currency: currency),
+            subtotal: subtotal, total: try required(money(body, "total_price"), body, "total_price"),
             shippingMethod: try body.objects("shipping_lines").first?.optionalString("title"),
             discountCodes: try body.objects("discount_codes").map { reader throws(InputError) in
                 try reader.string("code")
@@ -89,5 +101,38 @@ enum ShopifyOrderDecoder {
             cancelledAt: try body.optionalDate("cancelled_at"), cancelReason: reason, refunded: refunded,
             statusURL: try body.optionalString("order_status_url"),
             utcOffset: try body.optionalString("created_at").flatMap(ISO8601.utcOffset(of:)))
+    }
+
+    /// An amount in the customer's currency: `<key>_set.presentment_money` when the order has it
+    /// (its currency must be the order's), else `<key>` when the customer paid in the shop's
+    /// currency. An order in another currency without the `_set` is refused: its plain amounts are
+    /// the shop's, and showing them with the customer's currency would state a wrong price.
+    static func presentmentMoney(_ reader: JSONObjectReader, _ key: String, currency: String, shopCurrency: String)
+        throws(InputError) -> Money?
+    {
+        if let presentment = try reader.optionalObject(key + "_set")?.optionalObject("presentment_money") {
+            let code = try presentment.optionalCurrency("currency_code") ?? currency
+            guard code == currency else {
+                throw InputError(
+                    .invalidField, path: presentment.path(of: "currency_code"),
+                    reason: "\(code) differs from the order's presentment_currency \(currency)")
+            }
+            return try presentment.money("amount", currency: currency)
+        }
+        guard reader.value(key) != nil else { return nil }
+        guard currency == shopCurrency else {
+            throw InputError(
+                .missingField, path: reader.path(of: key + "_set"),
+                reason:
+                    "the customer paid in \(currency), not the shop's \(shopCurrency); the amount in \(currency) is needed"
+            )
+        }
+        return try reader.optionalMoney(key, currency: currency)
+    }
+
+    /// `value`, or a missing-field error naming `key`.
+    static func required(_ value: Money?, _ reader: JSONObjectReader, _ key: String) throws(InputError) -> Money {
+        guard let value else { throw reader.missing(key) }
+        return value
     }
 }

@@ -99,7 +99,8 @@ struct CartAbandonedPlanner: FlowPlanner {
             callToActionURL: checkoutURL,
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-                personalData: enrichment.personalData(event), cartTitles: offered.items.map(\.title)),
+                personalData: enrichment.personalData(event), cartTitles: offered.items.map(\.title),
+                lines: offered.items),
             tier: profile.tier, offer: offer, dedupeKeys: [Self.cartKey(event)])
         return FlowPlan(note: note, action: .write(message))
     }

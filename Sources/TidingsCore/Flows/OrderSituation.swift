@@ -70,7 +70,7 @@ struct OrderSituation {
             customerID: profile.customerID ?? CartAbandonedPlanner.guestKey(email: email), callToActionURL: link,
             checks: DraftValidator.Facts(
                 catalog: catalog, offer: offer, tier: profile.tier, firstName: profile.firstName,
-                personalData: enrichment.personalData(event), cartTitles: lines.map(\.title)),
+                personalData: enrichment.personalData(event), cartTitles: lines.map(\.title), lines: lines),
             tier: profile.tier, offer: offer)
     }
 

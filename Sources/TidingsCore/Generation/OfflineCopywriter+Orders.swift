@@ -205,7 +205,7 @@ extension OfflineCopywriter {
         let productIDs = blocks.compactMap(\.productID)
         return Draft(
             subjects: Array(fitting.prefix(5)),
-            preheader: preheader.count > 140 ? String(preheader.prefix(137)) + "..." : preheader,
+            preheader: PromptContext.bounded(preheader, limit: 140),
             blocks: blocks, productPicks: productIDs,
             offer: context.offer.flatMap { terms in
                 DraftOffer.Kind(rawValue: terms.kind).map {

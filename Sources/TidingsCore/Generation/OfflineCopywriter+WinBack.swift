@@ -132,7 +132,7 @@ extension OfflineCopywriter {
         }
         return Draft(
             subjects: Array(fitting.prefix(5)),
-            preheader: preheader.count > 140 ? String(preheader.prefix(137)) + "..." : preheader,
+            preheader: PromptContext.bounded(preheader, limit: 140),
             blocks: blocks, productPicks: blocks.compactMap(\.productID),
             offer: context.offer.flatMap { terms in
                 DraftOffer.Kind(rawValue: terms.kind).map {

@@ -21,7 +21,8 @@ public struct OfflineCopywriter: LanguageModel {
 
     /// The draft for a context: an order's message when the context is about an order, else the
     /// abandoned-cart email.
-    public func write(_ context: PromptContext) -> Draft {
+    public func write(_ masked: PromptContext) -> Draft {
+        let context = Self.customerFacing(masked)
         if let winBack = context.winBack {
             return writeWinBack(context, winBack: winBack)
         }
@@ -29,6 +30,36 @@ public struct OfflineCopywriter: LanguageModel {
             return writeOrderMessage(context, order: order)
         }
         return writeCartRecovery(context)
+    }
+
+    /// The context with the prompt's personal-data mask taken out of every text the copy quotes:
+    /// the mask keeps an address out of a model's prompt, and must not reach the customer either.
+    static func customerFacing(_ masked: PromptContext) -> PromptContext {
+        func clean(_ text: String) -> String {
+            let unmasked = PIIScanner.unmasked(text)
+            return unmasked.isEmpty && !text.isEmpty ? "item" : unmasked
+        }
+        var context = masked
+        for index in context.items.indices {
+            context.items[index].title = clean(context.items[index].title)
+            context.items[index].variant = context.items[index].variant.map(clean)
+        }
+        context.soldOut = context.soldOut.map(clean)
+        for index in context.recommendations.indices {
+            context.recommendations[index].title = clean(context.recommendations[index].title)
+            context.recommendations[index].because = clean(context.recommendations[index].because)
+        }
+        if var order = context.order {
+            order.unavailable = order.unavailable.map(clean)
+            order.shippingMethod = order.shippingMethod.map(clean)
+            context.order = order
+        }
+        if var winBack = context.winBack {
+            winBack.pastPurchases = winBack.pastPurchases.map(clean)
+            context.winBack = winBack
+        }
+        context.customer.topCategories = context.customer.topCategories.map(clean)
+        return context
     }
 
     /// The abandoned-cart email.
@@ -257,7 +288,7 @@ public struct OfflineCopywriter: LanguageModel {
         } else {
             text = "\(itemList.capitalizedFirst), saved in your cart at \(context.brandName)."
         }
-        if text.count > 140 { text = String(text.prefix(137)) + "..." }
+        text = PromptContext.bounded(text, limit: 140)
         return text
     }
 
@@ -274,27 +305,27 @@ public struct OfflineCopywriter: LanguageModel {
     }
 
     /// A title that fits `limit`: whole, else its first and last words ("Alpine Pro Mountaineering
-    /// Boot" becomes "Alpine Boot", which still names the kind of thing), else cut at a word.
+    /// Boot" becomes "Alpine Boot", which still names the kind of thing), else its first whole
+    /// words with "…". A title the prompt already shortened (ending in "…") has no true last word,
+    /// so it is only ever cut at a word.
     static func shortTitle(_ title: String, limit: Int) -> String {
         guard title.count > limit else { return title }
         let words = title.split(separator: " ")
-        if words.count >= 3, let first = words.first, let last = words.last,
+        if title.last != PromptContext.ellipsis, words.count >= 3, let first = words.first, let last = words.last,
             first.count + last.count + 1 <= limit, last.first?.isLetter == true
         {
             return "\(first) \(last)"
         }
-        var kept: [Substring] = []
-        for word in words {
-            if (kept + [word]).joined(separator: " ").count > limit { break }
-            kept.append(word)
-        }
-        return kept.isEmpty ? String(title.prefix(limit)) : kept.joined(separator: " ")
+        var whole = title
+        if whole.last == PromptContext.ellipsis { whole.removeLast() }
+        return PromptContext.bounded(whole, limit: limit)
     }
 
     static func quotedCode(_ evidence: String) -> String? {
         guard let range = evidence.range(of: "the code ") else { return nil }
         let code = evidence[range.upperBound...].prefix { !$0.isWhitespace }
-        return code.isEmpty ? nil : "the code \(code)"
+        // A code that was masked in the prompt is not quoted: the mask is not customer copy.
+        return code.isEmpty || code.hasPrefix(PIIScanner.maskToken) ? nil : "the code \(code)"
     }
 
     static func readableDay(_ iso: String) -> String {

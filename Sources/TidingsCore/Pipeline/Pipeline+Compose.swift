@@ -81,7 +81,7 @@ extension Run {
                     draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
                     customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
                     prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
-                    seriesKey: message.seriesKey))
+                    seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
         } catch {
             throw Failure(reason: "render_failed: \(error)", retryable: false)
         }

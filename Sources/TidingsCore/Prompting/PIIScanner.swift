@@ -3,6 +3,10 @@ import Foundation
 /// Finds personal data in free text by shape: email addresses and phone numbers. (The known
 /// values of one customer are matched as whole words by `DraftValidator`.)
 public enum PIIScanner {
+    /// What `mask` puts in place of personal data. It is for prompts only: the copywriter removes
+    /// it and the validator refuses a draft that still shows it to a customer.
+    public static let maskToken = "[redacted]"
+
     /// Email-like and phone-like runs in `text`.
     public static func findings(in text: String) -> [String] {
         var found: [String] = []
@@ -16,13 +20,13 @@ public enum PIIScanner {
         return found
     }
 
-    /// `text` with email-like tokens and phone-like runs replaced by "[redacted]".
+    /// `text` with email-like tokens and phone-like runs replaced by `maskToken`.
     public static func mask(_ text: String) -> String {
         guard text.contains("@") || hasPhoneLikeRun(text) else { return text }
         var words: [String] = []
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
             let token = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:()<>\"'[]"))
-            words.append(isEmailLike(token) ? "[redacted]" : String(word))
+            words.append(isEmailLike(token) ? maskToken : String(word))
         }
         return maskPhoneRuns(words.joined(separator: " "))
     }
@@ -51,7 +55,7 @@ public enum PIIScanner {
                 end += 1
             }
             if digits >= 9 {
-                result += "[redacted]"
+                result += maskToken
                 index = lastDigit + 1
             } else {
                 result.append(characters[index])
@@ -83,5 +87,15 @@ public enum PIIScanner {
             }
         }
         return false
+    }
+}
+
+extension PIIScanner {
+    /// `text` without any `maskToken`, with the spaces around a removed token collapsed; what the
+    /// copywriter shows a customer of a masked title ("Gift card for [redacted]" reads "Gift card for").
+    public static func unmasked(_ text: String) -> String {
+        guard text.contains(maskToken) else { return text }
+        let words = text.replacingOccurrences(of: maskToken, with: " ").split(separator: " ")
+        return words.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " ,;:-"))
     }
 }

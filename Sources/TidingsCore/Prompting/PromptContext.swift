@@ -6,13 +6,14 @@ import Foundation
 public struct PromptContext: Sendable, Codable, Hashable {
     /// The customer as the writer sees them: first name only, no contact details.
     public struct Customer: Sendable, Codable, Hashable {
-        /// First name, cleaned and capped at 40 characters; nil when unknown.
+        /// First name when it is name-like (`PersonName.greetingName`); nil when unknown or not a name.
         public var firstName: String?
         /// "new", "regular", "loyal" or "vip", or a tier the event stated.
         public var tier: String
         /// Orders that were not cancelled.
         public var orderCount: Int
-        /// The average order, formatted for display ("$84.50"); nil without orders.
+        /// The average order, formatted for display ("$84.50"); nil without orders, or when the
+        /// history's currency is not the cart's.
         public var averageOrderValue: String?
         /// Whole days since the latest order; nil without orders.
         public var daysSinceLastOrder: Int?
@@ -42,8 +43,9 @@ public struct PromptContext: Sendable, Codable, Hashable {
         public var productID: String
         /// Product title, cleaned and capped at 80 characters.
         public var title: String
-        /// Price formatted for display ("$29.90").
-        public var price: String
+        /// Catalog price formatted for display ("$29.90"); nil when the catalog's currency is not
+        /// the customer's, so no amount in a currency they do not shop in is stated.
+        public var price: String?
         /// The product's category, capped at 40 characters.
         public var category: String
         /// Why it is suggested ("often bought with the Alpine Trek Boots"), capped at 120 characters.
@@ -151,8 +153,10 @@ extension PromptContext {
         brandName = brand.name
         brandVoice = brand.voice
         customer = Customer(
-            firstName: profile.firstName.map { Self.data($0, limit: 40) }, tier: profile.tier,
-            orderCount: profile.orderCount, averageOrderValue: profile.averageOrderValue?.display,
+            firstName: PersonName.greetingName(profile.firstName), tier: profile.tier,
+            orderCount: profile.orderCount,
+            // History is in the shop's currency; an amount in another than the cart's is not stated.
+            averageOrderValue: profile.averageOrderValue.flatMap { $0.currency == cart.currency ? $0.display : nil },
             daysSinceLastOrder: profile.lastOrderAt.map { Int(now.timeIntervalSince($0) / 86_400) },
             topCategories: profile.topCategories.map { Self.data($0, limit: 40) })
         items = cart.items.map {
@@ -174,7 +178,7 @@ extension PromptContext {
         recommendations = insights.recommendations.map {
             Pick(
                 productID: $0.product.id, title: Self.data($0.product.title, limit: 80),
-                price: $0.product.price.display,
+                price: $0.product.price.currency == cart.currency ? $0.product.price.display : nil,
                 category: Self.data($0.product.category, limit: 40), because: Self.data($0.because, limit: 120))
         }
         self.offer = offer.map {
@@ -192,7 +196,7 @@ extension PromptContext {
         items: [CartItem], soldOut: [CartItem] = [], recommendations: [Recommendation], offer: Offer?,
         subjectMaxLength: Int, now: Date
     ) {
-        let currency = items.first?.price.currency ?? "USD"
+        let currency = items.first?.price.currency ?? recommendations.first?.product.price.currency ?? "USD"
         let cart = Cart(
             id: "", items: items, currency: currency, subtotal: .zero(currency), shipping: nil,
             total: .zero(currency), discountCodes: [], recoveryURL: nil, completedAt: nil, abandonedAt: now)
@@ -216,12 +220,41 @@ extension PromptContext {
     }
 
     /// Text from products or customers as inert data: control characters and angle brackets
-    /// removed, email-like and phone-like runs masked, length capped.
+    /// removed, email-like and phone-like runs masked, length capped by `bounded`.
     static func data(_ text: String, limit: Int) -> String {
         var cleaned = String(
             String.UnicodeScalarView(
                 text.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != "<" && $0 != ">" }))
         cleaned = PIIScanner.mask(cleaned)
-        return cleaned.count > limit ? String(cleaned.prefix(limit)) : cleaned
+        return bounded(cleaned, limit: limit)
+    }
+
+    /// The ellipsis that marks a shortened text.
+    public static let ellipsis: Character = "\u{2026}"
+
+    /// `text` when it has at most `limit` characters; else its longest run of whole words that fits
+    /// with "…" after it, so a shortened product title never ends in a made-up word ("Ridgeline
+    /// Insulated…", not "Ridgeline Insul"). A first word longer than the limit is cut inside it.
+    public static func bounded(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        guard limit > 1 else { return String(ellipsis) }
+        let room = text.prefix(limit - 1)
+        var end = room.endIndex
+        // Cut at the last space inside the room unless the next character starts a new word anyway.
+        if text[room.endIndex] != " " {
+            end = room.lastIndex(of: " ") ?? room.endIndex
+        }
+        var kept = text[..<end]
+        while let last = kept.last, last == " " || ",;:-–".contains(last) { kept.removeLast() }
+        if kept.isEmpty { kept = room }
+        return kept + String(ellipsis)
+    }
+
+    /// A title as every prompt carries it (cleaned, masked, at most 80 characters), without a
+    /// trailing ellipsis: what a draft names when it names the item. The validator matches it.
+    public static func namedTitle(_ title: String) -> String {
+        var text = data(title, limit: 80)
+        if text.last == ellipsis { text.removeLast() }
+        return text
     }
 }

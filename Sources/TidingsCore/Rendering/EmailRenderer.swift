@@ -17,13 +17,20 @@ public struct RenderRequest: Sendable {
     public var customerID: String
     /// The products `.product` blocks may reference, by product id.
     public var products: [String: Product]
+    /// What a product card shows as the price, by product id: the cart's or order's own line price
+    /// in the customer's currency (`DraftValidator.Facts.linePrices`). A product without one shows
+    /// its catalog price only when that is in `currency`, and no price otherwise.
+    public var prices: [String: Money]
+    /// The currency the customer shops in; nil when the message is about no cart or order.
+    public var currency: String?
     /// The lifecycle event's id; with `flow` and `sendAt` it determines the Message-ID.
     public var eventID: String
     /// The flow that wrote the email; it goes into the Message-ID and X-Tidings-Flow.
     public var flow: FlowKind
     /// The prompt's id and version ("cart-abandoned@3"), written to X-Tidings-Prompt.
     public var prompt: String
-    /// When the email is rendered: the Date header.
+    /// When the email is rendered. The Date header is the later of this and `sendAt`: a message
+    /// scheduled for later is dated when it goes out.
     public var now: Date
     /// When it should go out; equal to `now` for "send now".
     public var sendAt: Date
@@ -37,8 +44,10 @@ public struct RenderRequest: Sendable {
     public init(
         draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
         products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date,
-        step: String? = nil, seriesKey: String? = nil
+        step: String? = nil, seriesKey: String? = nil, prices: [String: Money] = [:], currency: String? = nil
     ) {
+        self.prices = prices
+        self.currency = currency
         self.step = step
         self.seriesKey = seriesKey
         self.draft = draft
@@ -131,9 +140,11 @@ public struct EmailRenderer: Sendable {
         let ctaURL = try Self.checkedLink(draft.callToAction.url, field: "call_to_action.url")
         let unsubscribeURL = try Self.unsubscribeURL(
             brand: brand, customerID: request.customerID, key: SymmetricKey(data: unsubscribeKey))
-        try Self.checkAddress(brand.fromAddress, field: "brand.from_address")
-        try Self.checkAddress(brand.unsubscribeMailto, field: "brand.unsubscribe_mailto")
-        try Self.checkAddress(request.recipient.address, field: "recipient.address")
+        let fromAddress = try Self.checkAddress(brand.fromAddress, field: "brand.from_address")
+        let unsubscribeMailto = try Self.checkAddress(brand.unsubscribeMailto, field: "brand.unsubscribe_mailto")
+        let recipient = Mailbox(
+            name: request.recipient.name,
+            address: try Self.checkAddress(request.recipient.address, field: "recipient.address"))
 
         var body: [[String: Any]] = []
         var closing: [[String: Any]] = []
@@ -141,7 +152,7 @@ public struct EmailRenderer: Sendable {
         let closingStart =
             (draft.blocks.lastIndex { $0.kind != .signoff }).map { draft.blocks.index(after: $0) } ?? 0
         for (index, block) in draft.blocks.enumerated() {
-            let context = try blockContext(block, index: index, products: request.products)
+            let context = try blockContext(block, index: index, request: request)
             if index >= closingStart { closing.append(context) } else { body.append(context) }
         }
 
@@ -162,15 +173,16 @@ public struct EmailRenderer: Sendable {
             messageID: Self.messageID(
                 eventID: request.eventID, flow: request.flow, step: request.step, sendAt: request.sendAt,
                 storefrontURL: brand.storefrontURL),
-            from: Mailbox(name: brand.fromName, address: brand.fromAddress),
-            to: request.recipient,
+            from: Mailbox(name: brand.fromName, address: fromAddress),
+            to: recipient,
             subject: request.subject,
             preheader: draft.preheader,
             html: htmlTemplate.render(context, library: library),
             text: textTemplate.render(context),
             unsubscribeURL: unsubscribeURL,
-            unsubscribeMailto: "mailto:\(brand.unsubscribeMailto)?subject=unsubscribe",
-            date: request.now,
+            unsubscribeMailto: "mailto:\(unsubscribeMailto)?subject=unsubscribe",
+            // A scheduled message is dated when it goes out, not when it was written weeks before.
+            date: max(request.now, request.sendAt),
             sendAt: request.sendAt,
             extraHeaders: [
                 .init("X-Tidings-Event-Id", request.eventID),
@@ -183,7 +195,7 @@ public struct EmailRenderer: Sendable {
     }
 
     /// The template context of one block. Every block carries every key (see `EmailTemplates`).
-    private func blockContext(_ block: DraftBlock, index: Int, products: [String: Product])
+    private func blockContext(_ block: DraftBlock, index: Int, request: RenderRequest)
         throws(RenderError)
         -> [String: Any]
     {
@@ -193,12 +205,13 @@ public struct EmailRenderer: Sendable {
             "isOffer": block.kind == .offer,
             "isProduct": false,
             "hasNote": false,
+            "hasPrice": false,
             "productTitle": "",
             "productPrice": "",
             "productURL": "",
         ]
         guard block.kind == .product else { return context }
-        guard let productID = block.productID, let product = products[productID] else {
+        guard let productID = block.productID, let product = request.products[productID] else {
             throw RenderError(
                 code: .unknownProduct, field: "blocks[\(index)].product_id",
                 detail: "no product \(block.productID.map { "'\($0)'" } ?? "id") among the request's products"
@@ -207,7 +220,11 @@ public struct EmailRenderer: Sendable {
         context["isProduct"] = true
         context["hasNote"] = !block.text.allSatisfy(\.isWhitespace)
         context["productTitle"] = product.title
-        context["productPrice"] = product.price.display
+        let price =
+            request.prices[productID]
+            ?? (request.currency.map { $0 == product.price.currency } ?? true ? product.price : nil)
+        context["hasPrice"] = price != nil
+        context["productPrice"] = price?.display ?? ""
         context["productURL"] = try Self.checkedLink(product.url, field: "products[\(productID)].url")
         return context
     }
@@ -232,20 +249,15 @@ public struct EmailRenderer: Sendable {
         return link
     }
 
-    /// Accepts a plain `local@domain` address: one "@", no whitespace, controls, quotes or the
-    /// characters that separate or bracket addresses in a header (`<>,;:()[]\`).
-    static func checkAddress(_ address: String, field: String) throws(RenderError) {
-        let forbidden = Set("<>,;:()[]\\\"")
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        let valid =
-            address.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
-            && !address.unicodeScalars.contains {
-                $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
-            }
-            && !address.contains { forbidden.contains($0) }
-        guard valid else {
+    /// The address in ASCII form (IDNA domain) when `EmailAddress` accepts it: the same check the
+    /// event decoders apply, so an address that decodes renders. Throws `invalidAddress` otherwise.
+    @discardableResult
+    static func checkAddress(_ address: String, field: String) throws(RenderError) -> String {
+        do {
+            return try EmailAddress(address).ascii
+        } catch {
             // The address itself stays out of the error: errors reach logs, addresses must not.
-            throw RenderError(code: .invalidAddress, field: field, detail: "not a plain local@domain address")
+            throw RenderError(code: .invalidAddress, field: field, detail: error.description)
         }
     }
 

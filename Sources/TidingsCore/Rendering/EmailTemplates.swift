@@ -4,7 +4,7 @@
 /// Both templates read the same context, built by `EmailRenderer`:
 /// `subject`, `preheader`, `brandName`, `storefrontURL`, `body` and `closing` (arrays of blocks),
 /// `ctaLabel`, `ctaURL`, `postalAddress`, `unsubscribeURL`. A block has `text`, `lines`, `isOffer`,
-/// `isProduct`, `hasNote`, `productTitle`, `productPrice` and `productURL`; every block carries every
+/// `isProduct`, `hasNote`, `hasPrice`, `productTitle`, `productPrice` and `productURL`; every block carries every
 /// key, so a Mustache lookup never falls through to the outer context by accident.
 ///
 /// Rules for editing: draft and product text only ever goes through `{{ }}` (never `{{{ }}}`), and
@@ -86,7 +86,9 @@ enum EmailTemplates {
         <tr>
         <td style="padding:16px 20px;font-family:Helvetica,Arial,sans-serif;color:#26261f;">
         <a href="{{productURL}}" style="font-size:17px;font-weight:bold;line-height:24px;color:#26261f;text-decoration:none;">{{productTitle}}</a>
+        {{#hasPrice}}
         <p style="margin:4px 0 0 0;font-size:16px;line-height:22px;color:#2f5d46;font-weight:bold;">{{productPrice}}</p>
+        {{/hasPrice}}
         {{#hasNote}}
         <p style="margin:8px 0 0 0;font-size:15px;line-height:22px;color:#4a4a44;">{{#lines}}{{^first()}}<br>{{/first()}}{{.}}{{/lines}}</p>
         {{/hasNote}}
@@ -117,7 +119,7 @@ enum EmailTemplates {
         {{#body}}
 
         {{#isProduct}}
-        {{productTitle}} - {{productPrice}}
+        {{productTitle}}{{#hasPrice}} - {{productPrice}}{{/hasPrice}}
         {{productURL}}
         {{#hasNote}}
         {{text}}

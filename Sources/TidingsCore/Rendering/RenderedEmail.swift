@@ -35,9 +35,10 @@ public struct RenderedEmail: Sendable, Hashable {
     public var unsubscribeURL: String
     /// The mailto alternative for List-Unsubscribe.
     public var unsubscribeMailto: String
-    /// When the message was written (the Date header).
+    /// The Date header: when the message goes out, never before `sendAt` (RFC 5322 3.6.1 dates a
+    /// message when it is ready to enter the mail system, which for a scheduled one is its send time).
     public var date: Date
-    /// When it should be sent; equal to `date` for "now".
+    /// When it should be sent; equal to `date` for "now" and for a scheduled message.
     public var sendAt: Date
     /// Extra headers, in order: X-Tidings-Event-Id, X-Tidings-Flow, X-Tidings-Prompt, ...
     public var extraHeaders: [Header]

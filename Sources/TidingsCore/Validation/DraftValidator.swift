@@ -28,6 +28,11 @@ public struct DraftValidator: Sendable {
         public var personalData: [String]
         /// Titles of the cart's items: the draft should name one.
         public var cartTitles: [String]
+        /// The cart's or order's own unit price of each of its products, in the customer's
+        /// currency: what a product card shows (the first line of a product sets it).
+        public var linePrices: [String: Money]
+        /// The customer's currency, from the lines; nil when the message is about no cart or order.
+        public var currency: String?
 
         /// The product names a draft may quote verbatim: the catalog's titles and the cart's or
         /// order's own item titles (an item the catalog does not know is named from the event).
@@ -36,8 +41,14 @@ public struct DraftValidator: Sendable {
         /// Creates the facts; pass values shorter than 3 characters in `personalData` freely, they are ignored.
         public init(
             catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String],
-            cartTitles: [String]
+            cartTitles: [String], lines: [CartItem] = []
         ) {
+            var prices: [String: Money] = [:]
+            for line in lines where prices[line.productID] == nil {
+                prices[line.productID] = line.price
+            }
+            self.linePrices = prices
+            self.currency = lines.first?.price.currency
             self.catalog = catalog
             self.offer = offer
             self.tier = tier
@@ -97,6 +108,9 @@ public struct DraftValidator: Sendable {
                 // The message never repeats the value: findings go to the audit and the result.
                 add("personal_data", .error, field, "contains personal data of the customer (email, name or phone)")
             }
+            if search.contains(PIIScanner.maskToken) {
+                add("internal_mask", .error, field, "shows the prompt's personal-data mask to the customer")
+            }
             for kind in PIIScanner.findings(in: text) {
                 add("personal_data", .error, field, "contains what looks like an \(kind)")
             }
@@ -146,7 +160,10 @@ public struct DraftValidator: Sendable {
         }
 
         let everything = TextSearch((draft.subjects + [body]).joined(separator: " "))
-        if !facts.cartTitles.contains(where: { everything.contains($0) }) {
+        // A long title is named by its bounded form, as the prompt gave it (`PromptContext.namedTitle`).
+        if !facts.cartTitles.contains(where: {
+            everything.contains($0) || everything.contains(PromptContext.namedTitle($0))
+        }) {
             add("personalization", .warning, "blocks", "names none of the cart's items")
         }
         if let name = facts.firstName, !everything.contains(name) {

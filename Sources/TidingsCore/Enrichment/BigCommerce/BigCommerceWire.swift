@@ -77,7 +77,7 @@ package enum BigCommerceWire {
         /// `total_inc_tax`, a decimal string: what the customer paid, tax included.
         package var totalIncTax: Wire.DecimalString
         /// `currency_code`, ISO 4217 ("USD"); every amount of the order is in it.
-        package var currencyCode: String
+        package var currencyCode: Wire.CurrencyCode
         /// `payment_status` ("captured", "refunded", "declined", ...); may be empty.
         package var paymentStatus: String?
         /// `refunded_amount`, a decimal string; absent in the list examples.
@@ -170,8 +170,8 @@ package enum BigCommerceWire {
 
     /// `cart.currency`.
     package struct Currency: Decodable, Sendable {
-        /// `currency.code`, ISO 4217; upper-cased when mapped.
-        package var code: String
+        /// `currency.code`, ISO 4217, checked as it is decoded.
+        package var code: Wire.CurrencyCode
     }
 
     /// `cart.coupons[]`.
@@ -325,11 +325,11 @@ extension BigCommerceWire.Order {
         let cancelled = statusID == BigCommerceWire.Order.cancelledStatusID
         return OrderRecord(
             id: id.value, customerID: customerID.value == "0" ? nil : customerID.value,
-            createdAt: dateCreated.date, total: Money(totalIncTax.value, currencyCode),
+            createdAt: dateCreated.date, total: Money(totalIncTax.value, currencyCode.value),
             lines: products.map {
                 OrderLine(
                     productID: $0.productID.value, title: $0.name, quantity: $0.quantity,
-                    price: Money($0.basePrice.value, currencyCode))
+                    price: Money($0.basePrice.value, currencyCode.value))
             },
             cancelledAt: cancelled ? (dateModified ?? dateCreated).date : nil, discountCodes: codes,
             financialStatus: paymentStatus)
@@ -346,23 +346,24 @@ extension BigCommerceWire.Order {
             return CartItem(
                 productID: product.productID.value, variantID: product.variantID?.value, title: product.name,
                 variantTitle: options.isEmpty ? nil : options.joined(separator: " / "),
-                price: Money(product.basePrice.value, currencyCode), quantity: product.quantity, category: nil)
+                price: Money(product.basePrice.value, currencyCode.value), quantity: product.quantity, category: nil)
         }
-        let subtotal = lines.reduce(Money.zero(currencyCode)) { $0 + $1.lineTotal }
+        let subtotal = lines.reduce(Money.zero(currencyCode.value)) { $0 + $1.lineTotal }
         return PlacedOrder(
-            id: id.value, name: "#\(id.value)", customerID: record.customerID, currency: currencyCode, lines: lines,
+            id: id.value, name: "#\(id.value)", customerID: record.customerID, currency: currencyCode.value,
+            lines: lines,
             subtotal: subtotal, total: record.total, shippingMethod: nil, discountCodes: record.discountCodes,
             createdAt: record.createdAt, financialStatus: paymentStatus,
             isComplete: statusID != BigCommerceWire.Order.incompleteStatusID, cancelledAt: record.cancelledAt,
             cancelReason: nil,
-            refunded: Money(refundedAmount?.value ?? 0, currencyCode))
+            refunded: Money(refundedAmount?.value ?? 0, currencyCode.value))
     }
 }
 
 extension BigCommerceWire.Cart {
     /// The cart in our model and its customer (nil for a guest).
     package func record() -> (cart: Cart, customerID: String?) {
-        let code = currency.code.uppercased()
+        let code = currency.code.value
         let items = (lineItems.physicalItems + (lineItems.digitalItems ?? [])).map { item in
             let options = (item.options ?? []).map(\.value)
             return CartItem(

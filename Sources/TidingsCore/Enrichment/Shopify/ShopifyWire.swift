@@ -62,7 +62,7 @@ package enum ShopifyWire {
         /// `order.created_at`, ISO 8601 with offset.
         package var createdAt: Wire.ISOTimestamp
         /// `order.currency`, ISO 4217 ("USD"); every amount of the order is in it.
-        package var currency: String
+        package var currency: Wire.CurrencyCode
         /// What the customer paid at checkout, shipping and tax included.
         package var totalPrice: Wire.DecimalString
         /// `order.cancelled_at`; null unless the order was cancelled.
@@ -176,11 +176,11 @@ extension ShopifyWire.Order {
             guard let productID = item.productID else { return nil }
             return OrderLine(
                 productID: productID.value, title: item.title, quantity: item.quantity,
-                price: Money(item.price.value, currency))
+                price: Money(item.price.value, currency.value))
         }
         return OrderRecord(
             id: id.value, customerID: customer?.id.value, createdAt: createdAt.date,
-            total: Money(totalPrice.value, currency), lines: lines, cancelledAt: cancelledAt?.date,
+            total: Money(totalPrice.value, currency.value), lines: lines, cancelledAt: cancelledAt?.date,
             discountCodes: (discountCodes ?? []).map(\.code), financialStatus: financialStatus)
     }
 }
