@@ -41,7 +41,7 @@ struct WritingTests {
         for secret in ["casey.jordan@example.com", "Jordan", "555-0142", "Larch"] {
             #expect(!text.contains(secret), "prompt leaks \(secret)")
         }
-        #expect(prompt.reference == "cart_abandoned@2")
+        #expect(prompt.reference == "cart_abandoned@3")
         #expect(!text.contains("recover"), "the checkout link stays out of the prompt")
         #expect(prompt.outputSchema.objectValue?["required"] != nil)
     }

@@ -55,8 +55,12 @@ struct CartAbandonedPlanner: FlowPlanner {
         for index in cart.items.indices where cart.items[index].category == nil {
             cart.items[index].category = catalog[cart.items[index].productID]?.category
         }
-        // Items that sold out since are not featured; a cart with nothing left is not written to.
-        let soldOut = cart.items.filter { catalog[$0.productID]?.isInStock != true }
+        // Items the catalog shows sold out since are not featured; a cart with nothing left is not
+        // written to. An item the catalog does not know is not "sold out": nothing said so. It is
+        // written about from the event's own title and price, without a card or recommendations
+        // built on it (docs/decisions/uncatalogued-items.md).
+        let soldOut = cart.items.filter { catalog[$0.productID].map { !$0.isInStock } ?? false }
+        let notInCatalog = cart.items.filter { catalog[$0.productID] == nil }.map(\.productID)
         if let verdict = guards.checkCustomer(profile, cart: cart) ?? guards.checkStock(cart, soldOut: soldOut) {
             return .stop(verdict)
         }
@@ -77,6 +81,9 @@ struct CartAbandonedPlanner: FlowPlanner {
         insightFacts["other_signals"] = .array(signals.dropFirst().map { JSONValue.string($0.kind.rawValue) })
         insightFacts["recommendations"] = .array(insights.recommendations.map { JSONValue.string($0.product.id) })
         if let offer { insightFacts["offer"] = .string("\(offer.kind.rawValue) \(offer.percent)% \(offer.code)") }
+        if !notInCatalog.isEmpty {
+            insightFacts["not_in_catalog"] = .array(Array(Set(notInCatalog)).sorted().map(JSONValue.string))
+        }
         let note = FlowPlan.Note("insights", insightFacts)
 
         guard let email = profile.email else { return FlowPlan(note: note, action: .stop(Guards.noRecipient)) }
@@ -86,7 +93,7 @@ struct CartAbandonedPlanner: FlowPlanner {
             ?? configuration.brand.storefrontURL + "/cart"
         let promptContext = PromptContext(
             eventID: event.id, flow: event.flow, brand: configuration.brand, profile: profile, cart: offered,
-            insights: insights, offer: offer, soldOut: soldOut,
+            insights: insights, offer: offer, soldOut: soldOut, notInCatalog: Set(notInCatalog),
             subjectMaxLength: configuration.policy.subjectMaxLength, now: facts.now)
         let message = PlannedMessage(
             step: "cart_recovery", promptID: "cart_abandoned", context: promptContext,

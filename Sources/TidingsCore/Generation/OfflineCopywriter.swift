@@ -95,9 +95,20 @@ public struct OfflineCopywriter: LanguageModel {
             blocks.append(DraftBlock(kind: .paragraph, text: loyalty))
         }
         // The renderer shows each product's title, price and link; the block says why it is here.
+        // An item the catalog does not know has no card to show: it is named in a line of its own,
+        // with the price the cart gave.
         var shown = Set<String>()
         for item in context.items where shown.insert(item.productID).inserted && shown.count <= 3 {
             let variants = context.items.filter { $0.productID == item.productID }.compactMap(\.variant)
+            if item.notInCatalog == true {
+                let units = item.quantity > 1 ? "\(item.quantity) × " : ""
+                let variant = variants.first.map { ", in \($0)" } ?? ""
+                blocks.append(
+                    DraftBlock(
+                        kind: .paragraph,
+                        text: "Still in your cart: the \(item.title)\(variant), \(units)\(item.price)."))
+                continue
+            }
             let text: String
             switch variants.count {
             case 0: text = "Still in your cart."
@@ -134,7 +145,8 @@ public struct OfflineCopywriter: LanguageModel {
             subjects: subjects(context, leadTitle: leadTitle, choice: &choice),
             preheader: preheader(context, itemList: itemList),
             blocks: blocks,
-            productPicks: context.items.map(\.productID) + context.recommendations.map(\.productID),
+            productPicks: context.items.filter { $0.notInCatalog != true }.map(\.productID)
+                + context.recommendations.map(\.productID),
             offer: context.offer.flatMap { terms in
                 DraftOffer.Kind(rawValue: terms.kind).map {
                     DraftOffer(kind: $0, percent: terms.percent, code: terms.code)

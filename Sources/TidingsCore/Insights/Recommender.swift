@@ -53,7 +53,12 @@ public struct Recommender: Sendable {
         }
         if picks.count < limit {
             // Too little co-purchase evidence: fill with the best sellers of the cart's categories.
-            let categories = Set(items.compactMap { $0.category ?? catalog[$0.productID]?.category })
+            // An item the catalog does not know (a CDP's cart) anchors nothing: its category is the
+            // event's word, not the shop's.
+            let categories = Set(
+                items.filter { catalog[$0.productID] != nil }.compactMap {
+                    $0.category ?? catalog[$0.productID]?.category
+                })
             let chosen = Set(picks.map(\.product.id))
             let fillers = catalog.products.values.filter {
                 categories.contains($0.category) && $0.isInStock && affordable($0) && !excluded.contains($0.id)

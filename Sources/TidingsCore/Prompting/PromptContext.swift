@@ -35,6 +35,11 @@ public struct PromptContext: Sendable, Codable, Hashable {
         public var quantity: Int
         /// The product's category when known, capped at 40 characters.
         public var category: String?
+        /// True when the shop's catalog does not know the product (a CDP's cart can name anything):
+        /// it is written about from the event's own title and price, never as a product block or
+        /// pick, since there is no product page to link. Absent (nil) for catalogued items, so the
+        /// context of an ordinary cart reads as before.
+        public var notInCatalog: Bool?
     }
 
     /// A recommended product, as text for the prompt.
@@ -146,7 +151,7 @@ extension PromptContext {
     /// Builds the context.
     public init(
         eventID: String, flow: FlowKind, brand: Brand, profile: CustomerProfile, cart: Cart, insights: Insights,
-        offer: Offer?, soldOut: [CartItem] = [], subjectMaxLength: Int, now: Date
+        offer: Offer?, soldOut: [CartItem] = [], notInCatalog: Set<String> = [], subjectMaxLength: Int, now: Date
     ) {
         self.eventID = eventID
         self.flow = flow.rawValue
@@ -163,7 +168,8 @@ extension PromptContext {
             Item(
                 productID: $0.productID, title: Self.data($0.title, limit: 80),
                 variant: $0.variantTitle.map { Self.data($0, limit: 40) }, price: $0.price.display,
-                quantity: $0.quantity, category: $0.category.map { Self.data($0, limit: 40) })
+                quantity: $0.quantity, category: $0.category.map { Self.data($0, limit: 40) },
+                notInCatalog: notInCatalog.contains($0.productID) ? true : nil)
         }
         self.soldOut = soldOut.map { Self.data($0.title, limit: 80) }
         cartTotal = cart.total.display

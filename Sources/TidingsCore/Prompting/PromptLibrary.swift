@@ -71,7 +71,7 @@ public struct PromptLibrary: Sendable {
     /// The shipped templates.
     public static let builtIn: [Template] = [
         Template(
-            id: "cart_abandoned", version: "2",
+            id: "cart_abandoned", version: "3",
             system: """
                 You write one marketing email for an online shop, as strict JSON matching the given schema.
                 Write in the brand's voice. Address the customer by first name only when one is given.
@@ -79,8 +79,10 @@ public struct PromptLibrary: Sendable {
                 (shipping cost, price, sizing, a failed code, first-purchase doubts, distraction) with a
                 concrete, honest reason to come back. Mention an offer only if the context has one, with
                 exactly its code and terms. Never invent products, prices, links or guarantees. No urgency
-                tricks, no ALL CAPS, no exclamation runs. Subjects: 3 to 5 options, each at most
-                subject_max_length characters.
+                tricks, no ALL CAPS, no exclamation runs. Product blocks and product_picks use only the
+                product ids of items and recommendations; an item with not_in_catalog has no product page:
+                name it in a paragraph, never in a product block or pick. Subjects: 3 to 5 options, each at
+                most subject_max_length characters.
                 """,
             task: "Write the abandoned-cart email for this customer."
         ),

@@ -330,3 +330,64 @@ struct RouterOverrideTests {
         #expect(router.decide(findings: broken, for: message) == .reject(reasons: ["schema at subject: missing"]))
     }
 }
+
+/// A cart whose items the catalog does not know (a CDP's canonical event) is written about from
+/// the event's own data; "not in stock" is said only when the catalog says so.
+@Suite("Items the catalog does not know")
+struct UncataloguedItemTests {
+    typealias S = StageFixtures
+
+    func plan(_ items: [CartItem]) throws -> FlowPlan {
+        var facts = FlowFacts(
+            now: S.now, settings: FlowPlannerTests.configuration.settings(for: .cartAbandoned),
+            configuration: FlowPlannerTests.configuration, remembered: [:])
+        facts.enrichment = Enrichment(catalog: S.catalog, record: nil, profile: S.profile())
+        return try CartAbandonedPlanner().plan(S.event(cart: S.cart(items)), facts: facts)
+    }
+
+    func unknown(_ id: String, _ title: String) -> CartItem {
+        var item = S.item(id, price: "29.99")
+        item.title = title
+        item.category = "Apparel"
+        return item
+    }
+
+    @Test("Only unknown items: written to, the audit note names them, no picks or recommendations built on them")
+    func unknownItemsAreWritten() async throws {
+        let plan = try plan([unknown("prod_456", "Organic Cotton T-Shirt"), unknown("prod_789", "Reusable Bottle")])
+        guard case .write(let message) = plan.action else {
+            Issue.record("expected a message, got \(plan.action)")
+            return
+        }
+        #expect(plan.note?.facts["not_in_catalog"] == .array([.string("prod_456"), .string("prod_789")]))
+        #expect(plan.note?.facts["recommendations"] == .array([]))
+        #expect(message.context.items.allSatisfy { $0.notInCatalog == true })
+        #expect(message.context.soldOut.isEmpty)
+
+        let prompt = try PromptLibrary().prompt("cart_abandoned", context: message.context)
+        let draft = try DraftDecoder.decode(try await OfflineCopywriter().complete(prompt))
+            .resolvingCheckoutLink(message.callToActionURL)
+        #expect(draft.productPicks.isEmpty)
+        #expect(draft.blocks.allSatisfy { $0.productID == nil })
+        #expect(draft.blocks.contains { $0.text.contains("Organic Cotton T-Shirt") && $0.text.contains("$29.99") })
+        let findings = DraftValidator(policy: ContentPolicy(), brand: .northwind).validate(draft, facts: message.checks)
+        #expect(findings.errors.isEmpty, "\(findings.errors)")
+    }
+
+    @Test("A known sold-out item is still not featured, and a cart of only those is unavailable")
+    func soldOutStillStops() throws {
+        let plan = try plan([S.item("gone", price: "20.00")])
+        guard case .stop(let verdict) = plan.action else {
+            Issue.record("expected a stop, got \(plan.action)")
+            return
+        }
+        #expect(verdict.code == .cartUnavailable)
+        let mixed = try self.plan([S.item("gone", price: "20.00"), unknown("prod_456", "Organic Cotton T-Shirt")])
+        guard case .write(let message) = mixed.action else {
+            Issue.record("expected a message, got \(mixed.action)")
+            return
+        }
+        #expect(message.context.soldOut.count == 1)
+        #expect(message.context.items.map(\.productID) == ["prod_456"])
+    }
+}
