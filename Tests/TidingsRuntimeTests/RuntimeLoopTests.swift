@@ -212,10 +212,10 @@ struct RuntimeLoopTests {
         }
     }
 
-    @Test("The client's paths and headers are the ones shared/specs/aws-lambda-runtime/runtime-api.yaml names")
+    @Test("The client's paths and headers are the ones the Runtime API's OpenAPI file names")
     func specification() throws {
-        let spec = RuntimeTestSupport.root.deletingLastPathComponent()
-            .appendingPathComponent("shared/specs/aws-lambda-runtime/runtime-api.yaml")
+        let spec = RuntimeTestSupport.root
+            .appendingPathComponent("Tests/Fixtures/specs/aws-lambda-runtime/runtime-api.yaml")
         let text = try String(contentsOf: spec, encoding: .utf8)
         let server = try #require(
             text.split(separator: "\n").first { $0.contains("- url:") }?.split(separator: " ").last.map(String.init))
