@@ -36,7 +36,7 @@ struct ModelCommand: ParsableCommand {
 
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Score each customer of a summary CSV: one JSON line per customer.",
+            abstract: "Score each customer of a summary CSV or transaction log: one JSON line per customer.",
             discussion: """
                 Prints id, p_alive, expected_purchases (in the horizon), expected_order_value, clv and \
                 method (model or rules). Uses --parameters when given, else fits on FILE itself.

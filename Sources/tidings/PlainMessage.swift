@@ -16,6 +16,15 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// types, and a plain reading of Foundation's and the decoders' errors, which otherwise print as
 /// `NSCocoaErrorDomain Code=4` or `keyNotFound(CodingKeys(...))` dumps.
 enum PlainMessage {
+    /// The plain sentence for a decoding or file-system error, nil for any other error (whose own
+    /// description is already one, or which ArgumentParser handles).
+    static func replacing(_ error: any Error) -> String? {
+        if error is DecodingError || error is CocoaError { return of(error) }
+        let domain = (error as NSError).domain
+        return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain ? of(error) : nil
+    }
+
+    /// The sentence to print for any error.
     static func of(_ error: any Error) -> String {
         switch error {
         case let error as DecodingError:
@@ -61,7 +70,8 @@ enum PlainMessage {
     }
 
     static func fileSystem(_ error: NSError) -> String {
-        let path = (error.userInfo[NSFilePathErrorKey] as? String)
+        let path =
+            (error.userInfo[NSFilePathErrorKey] as? String)
             ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
         var reason: String
         if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {

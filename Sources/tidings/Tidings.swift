@@ -31,16 +31,17 @@ struct Tidings: AsyncParsableCommand {
             }
         } catch let error as ValidationError {
             let usage = usageString(for: type(of: command))
-            let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }
-                .joined(separator: " ")
+            let name = usage.split(separator: " ").prefix {
+                !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-")
+            }
+            .joined(separator: " ")
             printError("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more information.")
             Foundation.exit(ExitCode.validationFailure.rawValue)
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error as CleanExit {
-            exit(withError: error)
         } catch {
-            printError("Error: \(PlainMessage.of(error))")
+            // ArgumentParser's own errors (help, exit codes, clean exits) keep their handling;
+            // Foundation's and the decoders' become sentences.
+            guard let message = PlainMessage.replacing(error) else { exit(withError: error) }
+            printError("Error: \(message)")
             Foundation.exit(ExitCode.failure.rawValue)
         }
     }

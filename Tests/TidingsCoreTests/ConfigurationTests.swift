@@ -99,7 +99,8 @@ struct ConfigurationTests {
     func rangeEdges() throws {
         let configuration = try load(
             ["TIDINGS_LOG_LEVEL": "DEBUG"],
-            file: #"{"policy":{"subject_max_length":20},"review":{"below_score":0},"flows":{"cartAbandoned":{"delay_minutes":0}}}"#
+            file:
+                #"{"policy":{"subject_max_length":20},"review":{"below_score":0},"flows":{"cartAbandoned":{"delay_minutes":0}}}"#
         )
         #expect(configuration.logLevel == .debug)
         #expect(configuration.policy.subjectMaxLength == 20)

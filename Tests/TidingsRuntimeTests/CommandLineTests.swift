@@ -48,7 +48,7 @@ struct CommandLineTests {
         try withScratchSync { scratch in
             let csv = scratch.appendingPathComponent("s.csv")
             try Data("id,frequency,recency,T\n1,0,0,10\n".utf8).write(to: csv)
-            let horizon = try tidings(["model", "score", "--horizon", "-3", csv.path])
+            let horizon = try tidings(["model", "score", "--horizon=-3", csv.path])
             #expect(horizon.status == 64)
             #expect(horizon.error.contains("--horizon -3.0 must be more than 0"))
             #expect(horizon.error.contains("Usage: tidings model score"))
@@ -103,11 +103,12 @@ struct CommandLineTests {
 
     @Test("model fit reads CDNOW_master.txt's whitespace-separated transaction log")
     func cdnowTransactionLog() throws {
-        let slice = RuntimeTestSupport.root.appendingPathComponent("Tests/Fixtures/data/cdnow/CDNOW_master-first200.txt")
+        let slice = RuntimeTestSupport.root.appendingPathComponent(
+            "Tests/Fixtures/data/cdnow/CDNOW_master-first200.txt")
         let run = try tidings(["model", "fit", slice.path])
         #expect(run.status == 0, "\(run.error)")
         let parameters = try JSONParser.parse(Array(run.output.utf8)).objectValue
-        #expect(parameters?["customers"]?.intValue == 48, "\(run.output)")
+        #expect(parameters?["customers"] == .int(48), "\(run.output)")
         try withScratchSync { scratch in
             let bad = scratch.appendingPathComponent("bad.txt")
             try Data(" 00001 19970101  1   11.77\n 00002 1997-01-12 1 12.00\n".utf8).write(to: bad)
@@ -132,7 +133,10 @@ struct CommandLineTests {
         for command in [
             ["replay"], ["emulate"], ["bench"], ["bench", "winback"], ["model", "fit"], ["model", "score"], ["synth"],
         ] {
-            let help = try tidings(command + ["--help"]).output
+            let run = try tidings(command + ["--help"])
+            #expect(run.status == 0)
+            let help = run.output
+            #expect(help.contains("OVERVIEW:") && help.contains("USAGE:"), "\(command): \(run.error)")
             let overview = help.components(separatedBy: "USAGE:").first ?? ""
             // At 1000 columns each paragraph is one line; only indented lines (commands) stand alone.
             let paragraphs = overview.components(separatedBy: "\n\n")

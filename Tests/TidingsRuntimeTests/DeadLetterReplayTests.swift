@@ -8,7 +8,8 @@ import TidingsCore
 /// the function that kept it.
 @Suite("Replaying dead letters")
 struct DeadLetterReplayTests {
-    static let order = RuntimeTestSupport.root.appendingPathComponent("Events/orderCreated/canonical-order-created.json")
+    static let order = RuntimeTestSupport.root.appendingPathComponent(
+        "Events/orderCreated/canonical-order-created.json")
 
     /// Keeps the recorded order as orderCreated's dead-letter store would, and returns the file.
     func keep(in folder: URL, function: String = "orderCreated") throws -> URL {
@@ -40,11 +41,14 @@ struct DeadLetterReplayTests {
         }
     }
 
-    @Test("Replaying a dead letter runs it through its own function; --function overrides; an unroutable file is an error")
+    @Test(
+        "Replaying a dead letter runs it through its own function; --function overrides; an unroutable file is an error"
+    )
     func replay() async throws {
         try await withScratch { scratch in
             let kept = try keep(in: scratch.appendingPathComponent("kept"))
-            let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch.appendingPathComponent("data"))
+            let configuration = try RuntimeTestSupport.configuration(
+                dataDirectory: scratch.appendingPathComponent("data"))
             let replayer = Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
             let results = try await replayer.replay([kept])
             #expect(results.map(\.function) == [.orderCreated])

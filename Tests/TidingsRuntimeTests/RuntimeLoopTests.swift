@@ -89,10 +89,12 @@ struct RuntimeLoopTests {
     func handlerError() async throws {
         try await withScratch { scratch in
             let api = try RuntimeAPIEmulator()
-            // Broken audit folder: the pipeline cannot record, a retry can help.
+            // An audit folder that breaks after start-up (start-up refuses one broken already): the
+            // pipeline cannot record, a retry can help.
             let blocked = scratch.appendingPathComponent("blocked")
             try Data().write(to: blocked)
-            let configuration = try RuntimeTestSupport.configuration(dataDirectory: blocked)
+            var configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            configuration.dataDirectory = blocked
             let stages = try FunctionEnvironment.embeddedStages(
                 function: .cartAbandoned, configuration: configuration, clock: FixedClock(Self.now))
             let failing = InvocationHandler(

@@ -103,7 +103,8 @@ extension Configuration {
         guard isFolder(folder) else {
             throw ConfigurationError(key: key, reason: "\(what) \(folder.path) does not exist")
         }
-        guard isFolder(folder.appendingPathComponent("shopify")) || isFolder(folder.appendingPathComponent("bigcommerce"))
+        guard
+            isFolder(folder.appendingPathComponent("shopify")) || isFolder(folder.appendingPathComponent("bigcommerce"))
         else {
             throw ConfigurationError(
                 key: key, reason: "\(folder.path) is not a recorded shop: it has no shopify/ or bigcommerce/ folder")

@@ -34,7 +34,9 @@ import Testing
     }
 
     @Test func aBadFieldNamesItsLineAndColumn() {
-        #expect(throws: CustomerSummaryCSV.ParseError(line: 2, column: "date", reason: "'19970231' is not a date yyyymmdd")) {
+        #expect(
+            throws: CustomerSummaryCSV.ParseError(line: 2, column: "date", reason: "'19970231' is not a date yyyymmdd")
+        ) {
             try CustomerTransactionLog.summaries(" 1 19970101 1 1.00\n 2 19970231 1 2.00\n")
         }
         #expect(throws: CustomerSummaryCSV.ParseError(line: 1, column: "amount", reason: "'x' is not an amount")) {
