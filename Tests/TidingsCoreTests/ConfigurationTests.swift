@@ -81,6 +81,7 @@ struct ConfigurationTests {
             ([:], #"{"brand":{"link_domains":["https://northwind.example"]}}"#, "brand.link_domains[0]"),
             ([:], #"{"policy":{"subject_max_length":0}}"#, "policy.subject_max_length"),
             ([:], #"{"policy":{"subject_max_length":-5}}"#, "policy.subject_max_length"),
+            ([:], #"{"policy":{"subject_max_length":39}}"#, "policy.subject_max_length"),
             ([:], #"{"flows":{"orderCreated":{"delay_minutes":-10}}}"#, "flows.orderCreated.delay_minutes"),
             ([:], #"{"flows":{"cartAbandoned":{"window_days":0}}}"#, "flows.cartAbandoned.window_days"),
             ([:], #"{"review":{"below_score":101}}"#, "review.below_score"),
@@ -100,10 +101,10 @@ struct ConfigurationTests {
         let configuration = try load(
             ["TIDINGS_LOG_LEVEL": "DEBUG"],
             file:
-                #"{"policy":{"subject_max_length":20},"review":{"below_score":0},"flows":{"cartAbandoned":{"delay_minutes":0}}}"#
+                #"{"policy":{"subject_max_length":40},"review":{"below_score":0},"flows":{"cartAbandoned":{"delay_minutes":0}}}"#
         )
         #expect(configuration.logLevel == .debug)
-        #expect(configuration.policy.subjectMaxLength == 20)
+        #expect(configuration.policy.subjectMaxLength == 40)
         #expect(configuration.review.belowScore == 0)
         #expect(try load([:]).logLevel == .info)
     }
