@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TidingsCore
 
 /// The `tidings` command-line tool: replay recorded events, check the audit, measure.
 @main

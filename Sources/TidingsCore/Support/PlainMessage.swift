@@ -1,31 +1,20 @@
 import Foundation
-import TidingsCore
 
-/// A command that could not do its work for a reason that is not a wrong use of it (a file that
-/// cannot be read, a folder that is not what it should be): printed as it is, without usage.
-struct CommandFailure: Error, CustomStringConvertible {
-    /// The sentence to print.
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
-}
-
-/// The sentence the CLI prints for an error: the error's own description for Tidings' error
+/// The sentence to show a person for an error: the error's own description for Tidings' error
 /// types, and a plain reading of Foundation's and the decoders' errors, which otherwise print as
-/// `NSCocoaErrorDomain Code=4` or `keyNotFound(CodingKeys(...))` dumps.
-enum PlainMessage {
+/// `NSCocoaErrorDomain Code=4` or `keyNotFound(CodingKeys(...))` dumps. The CLI prints these, and
+/// errors that wrap a Foundation error use them for their reason.
+package enum PlainMessage {
     /// The plain sentence for a decoding or file-system error, nil for any other error (whose own
     /// description is already one, or which ArgumentParser handles).
-    static func replacing(_ error: any Error) -> String? {
+    package static func replacing(_ error: any Error) -> String? {
         if error is DecodingError || error is CocoaError { return of(error) }
         let domain = (error as NSError).domain
         return domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain ? of(error) : nil
     }
 
     /// The sentence to print for any error.
-    static func of(_ error: any Error) -> String {
+    package static func of(_ error: any Error) -> String {
         switch error {
         case let error as DecodingError:
             return decoding(error)
