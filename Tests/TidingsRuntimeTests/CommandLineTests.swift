@@ -183,3 +183,38 @@ final class PipeReader: @unchecked Sendable {
         return data
     }
 }
+
+/// A handler in stdin mode with a configuration that would fail every event.
+@Suite("Handler start-up checks")
+struct HandlerStartUpTests {
+    @Test(
+        "A value that would fail every event exits 78 at start-up, naming the key, without reading the event",
+        arguments: [
+            ["TIDINGS_LOG_LEVEL": "verbose"], ["TIDINGS_DATA_DIR": "/dev/null/data"],
+            ["TIDINGS_SHOP_DIR": "Events/cartAbandoned"],
+        ])
+    func exits78(_ extra: [String: String]) throws {
+        let binary = try #require(RuntimeTestSupport.builtBinary("cartAbandoned"), "build the package first")
+        let process = Process()
+        process.executableURL = binary
+        process.currentDirectoryURL = RuntimeTestSupport.root
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDINGS_DATA_DIR"] =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("tidings-78-\(UUID().uuidString)").path
+        environment.removeValue(forKey: "AWS_LAMBDA_RUNTIME_API")
+        process.environment = environment.merging(extra) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 78)
+        let result = try JSONParser.parse(Array(data)).objectValue ?? [:]
+        let key = try #require(extra.keys.first)
+        #expect(result["reason"]?.stringValue?.hasPrefix("bad_configuration: configuration key \(key):") == true)
+        if let folder = environment["TIDINGS_DATA_DIR"] { try? FileManager.default.removeItem(atPath: folder) }
+    }
+}
