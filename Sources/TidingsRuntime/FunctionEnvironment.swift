@@ -56,21 +56,21 @@ public enum FunctionEnvironment {
             root: configuration.shopDirectory, storefrontURL: configuration.brand.storefrontURL, readStoredIndex: true)
     }
 
-    /// winBack's recorded shop: a synthetic customer base (`tidings synth`) at `winBack/shop` beside
-    /// the recorded shop (default `Events/winBack/shop`), because a scan needs a whole base whose
-    /// orders listing is grouped by customer; the recorded shop itself when there is none. Pages are
-    /// not cached, so a scan's memory stays flat.
+    /// winBack's recorded shop: the customer base (`TIDINGS_CUSTOMER_BASE_DIR`, default a synthetic
+    /// base from `tidings synth` at `Events/winBack/shop`), because a scan needs a whole base whose
+    /// orders listing is grouped by customer. Pages are not cached, so a scan's memory stays flat.
     static func winBackShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
-        let synthetic = configuration.shopDirectory.deletingLastPathComponent().appendingPathComponent("winBack/shop")
-        let root = FileManager.default.fileExists(atPath: synthetic.path) ? synthetic : configuration.shopDirectory
-        return RecordedShop.clients(
-            root: root, storefrontURL: configuration.brand.storefrontURL, readStoredIndex: true, cachesResponses: false)
+        RecordedShop.clients(
+            root: configuration.customerBaseDirectory, storefrontURL: configuration.brand.storefrontURL,
+            readStoredIndex: true, cachesResponses: false)
     }
 
-    /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result.
+    /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result;
+    /// control characters are escaped (`EscapingLogHandler`). An unknown level logs at info here
+    /// and stops start-up when the configuration is loaded.
     public static func logger(label: String, environment: [String: String]) -> Logger {
-        var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = environment["TIDINGS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        var logger = Logger(label: label, factory: { EscapingLogHandler.standardError(label: $0) })
+        logger.logLevel = (try? Configuration.logLevel(environment)) ?? .info
         return logger
     }
 }

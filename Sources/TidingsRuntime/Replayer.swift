@@ -10,7 +10,7 @@ public struct Replayer: Sendable {
     public struct Result: Sendable {
         /// The recorded event file that was replayed.
         public var file: URL
-        /// The function the file was routed to, by the nearest folder named like a `FlowKind`.
+        /// The function the file was routed to (`Replayer.function(for:)`, or the caller's choice).
         public var function: FlowKind
         /// How the event ended.
         public var report: OutcomeReport
@@ -28,14 +28,21 @@ public struct Replayer: Sendable {
         self.logger = logger
     }
 
-    /// Replays the files in order. `now`, when given, is the clock for every event.
-    public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
+    /// Replays the files in order. `now`, when given, is the clock for every event; `function`,
+    /// when given, handles every file, else each file goes to `Replayer.function(for:)`.
+    /// Throws `ReplayInputError.unrouted` for a file whose function nothing tells.
+    public func replay(_ files: [URL], now: Date? = nil, function: FlowKind? = nil) async throws -> [Result] {
         var handlers: [FlowKind: InvocationHandler] = [:]
         var results: [Result] = []
+        var kinds: [URL: FlowKind] = [:]
+        for file in files {
+            guard let kind = function ?? Self.function(for: file) else { throw ReplayInputError.unrouted(file: file) }
+            kinds[file] = kind
+        }
         // Events replay in the order they happened, whatever their folders: a cancellation must
         // come after the order it cancels. Files with the same time keep their path order.
-        for file in try chronological(files, now: now) {
-            let kind = Self.function(for: file)
+        for file in try chronological(files, now: now, kinds: kinds) {
+            let kind = kinds[file] ?? .cartAbandoned
             guard let flow = Flow.named(kind, configuration) else {
                 throw ConfigurationError(
                     key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
@@ -60,11 +67,11 @@ public struct Replayer: Sendable {
     }
 
     /// The files ordered by their replay time (stable for equal times).
-    func chronological(_ files: [URL], now: Date?) throws -> [URL] {
+    func chronological(_ files: [URL], now: Date?, kinds: [URL: FlowKind]) throws -> [URL] {
         guard now == nil else { return files }
         var timed: [(time: Date, index: Int, file: URL)] = []
         for (index, file) in files.enumerated() {
-            let kind = Self.function(for: file)
+            let kind = kinds[file] ?? .cartAbandoned
             let body = (try? Data(contentsOf: file)).map { Array($0) } ?? []
             timed.append((replayTime(body, delay: configuration.settings(for: kind).delay), index, file))
         }
@@ -100,7 +107,7 @@ public struct Replayer: Sendable {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ConfigurationError(key: "PATH", reason: "\(path) does not exist")
+                throw ReplayInputError.missing(path: path)
             }
             let url = URL(fileURLWithPath: path)
             guard isDirectory.boolValue else {
@@ -122,11 +129,41 @@ public struct Replayer: Sendable {
         return files
     }
 
-    /// The function a file belongs to: the nearest folder named like one, else cartAbandoned.
-    public static func function(for file: URL) -> FlowKind {
-        for component in file.pathComponents.reversed() {
+    /// The function a file belongs to, or nil when nothing says: the `function` of the `.error`
+    /// note a dead-letter store keeps beside the file, else the nearest folder named like a
+    /// function (Events/orderCreated/...), else a function named in the file name between dashes
+    /// (`<time>-<function>-<event id>.json`, as `FolderDeadLetterStore` names its files).
+    public static func function(for file: URL) -> FlowKind? {
+        let note = URL(fileURLWithPath: file.path + ".error")
+        if let data = FileManager.default.contents(atPath: note.path),
+            let name = (try? JSONParser.parse(Array(data)))?.objectValue?["function"]?.stringValue,
+            let kind = FlowKind(rawValue: name)
+        {
+            return kind
+        }
+        for component in file.pathComponents.dropLast().reversed() {
             if let kind = FlowKind(rawValue: component) { return kind }
         }
-        return .cartAbandoned
+        let name = file.deletingPathExtension().lastPathComponent
+        return name.split(separator: "-").lazy.compactMap { FlowKind(rawValue: String($0)) }.first
+    }
+}
+
+/// Why files cannot be replayed: a path that does not exist, or a file whose function nothing
+/// tells (no `.error` note, folder or file name says).
+public enum ReplayInputError: Error, CustomStringConvertible {
+    /// A path given to replay does not exist.
+    case missing(path: String)
+    /// Nothing tells which function handles this file.
+    case unrouted(file: URL)
+
+    /// Names the path and what to do.
+    public var description: String {
+        switch self {
+        case .missing(let path): "\(path) does not exist"
+        case .unrouted(let file):
+            "cannot tell which function \(file.path) is for (no .error note beside it, no folder or file name "
+                + "naming one): pass --function"
+        }
     }
 }

@@ -15,11 +15,14 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure pipeline throughput, handler cold start against a hello-world binary, and the audit log.",
         discussion: """
-            Build the binaries the way the container image does first:
-            swift build -c release --static-swift-stdlib --product cartAbandoned
-            swift build -c release --static-swift-stdlib --product orderCreated
-            swift build -c release --static-swift-stdlib --product orderCancelled
-            swift build -c release --static-swift-stdlib --product hello-baseline
+            Build the binaries the way the container image does first (the command checks they are there \
+            before it starts):
+
+              swift build -c release --static-swift-stdlib --product cartAbandoned
+              swift build -c release --static-swift-stdlib --product orderCreated
+              swift build -c release --static-swift-stdlib --product orderCancelled
+              swift build -c release --static-swift-stdlib --product hello-baseline
+
             `tidings bench winback` measures the win-back scan.
             """,
         subcommands: [WinBackBenchCommand.self])
@@ -49,6 +52,17 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tidings-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
+        // Check every binary before the first measurement, not minutes into the run.
+        var missing: [String] = []
+        for name in handlers.split(separator: ",").map(String.init) + ["hello-baseline"] {
+            let path = URL(fileURLWithPath: binaries).appendingPathComponent(name).path
+            if !FileManager.default.isExecutableFile(atPath: path) { missing.append(path) }
+        }
+        guard missing.isEmpty else {
+            throw ValidationError(
+                "no release binary at \(missing.joined(separator: ", ")): build them first "
+                    + "(swift build -c release --static-swift-stdlib --product <name>) or pass --binaries")
+        }
         let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
         print("Tidings benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores visible)")
         for name in handlers.split(separator: ",") {

@@ -12,13 +12,15 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit BG/NBD and Gamma-Gamma by maximum likelihood and print the parameters as JSON.",
             discussion: """
-                FILE is a CSV with a header: id, frequency (or x), recency (or t_x), T, and optionally
-                monetary (or zbar), times in weeks. Below \(LifetimeFit.minimumCustomers) customers or \
+                FILE is a CSV with a header: id, frequency (or x), recency (or t_x), T, and optionally \
+                monetary (or zbar), times in weeks; or a transaction log laid out like CDNOW_master.txt \
+                (one purchase a line: customer id, date yyyymmdd, quantity, amount, separated by spaces), \
+                summarized as observed until its last day. Below \(LifetimeFit.minimumCustomers) customers or \
                 \(LifetimeFit.minimumRepeatCustomers) repeat customers a model is left out and scoring uses \
                 recency/frequency rules (fallback_reason says why).
                 """)
 
-        @Argument(help: "The per-customer summary CSV.")
+        @Argument(help: "The per-customer summary CSV, or a CDNOW-style transaction log.")
         var file: String
 
         @Option(help: "Also write the parameters here (a scan reads <data-dir>/models/lifetime.json).")
@@ -34,28 +36,41 @@ struct ModelCommand: ParsableCommand {
 
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Score each customer of a summary CSV: one JSON line per customer.",
+            abstract: "Score each customer of a summary CSV or transaction log: one JSON line per customer.",
             discussion: """
                 Prints id, p_alive, expected_purchases (in the horizon), expected_order_value, clv and \
                 method (model or rules). Uses --parameters when given, else fits on FILE itself.
                 """)
 
-        @Argument(help: "The per-customer summary CSV.")
+        @Argument(help: "The per-customer summary CSV, or a CDNOW-style transaction log.")
         var file: String
 
         @Option(help: "Parameters written by `tidings model fit --save`.")
         var parameters: String?
 
-        @Option(help: "Horizon of expected purchases and CLV, in weeks.")
+        @Option(help: "Horizon of expected purchases and CLV, in weeks (more than 0, at most 520).")
         var horizon: Double = 52
+
+        func validate() throws {
+            guard horizon.isFinite, horizon > 0, horizon <= 520 else {
+                throw ValidationError("--horizon \(horizon) must be more than 0 and at most 520 weeks (ten years)")
+            }
+        }
 
         func run() throws {
             let customers = try summaries(file)
             let fitted: LifetimeParameters
             if let parameters {
-                guard let loaded = try LifetimeParameters.load(from: URL(fileURLWithPath: parameters)) else {
-                    throw ValidationError("no parameters file at \(parameters)")
+                let file = URL(fileURLWithPath: parameters)
+                let read: LifetimeParameters?
+                do {
+                    read = try LifetimeParameters.load(from: file)
+                } catch {
+                    throw CommandFailure(
+                        "\(parameters) is not a parameters file written by `tidings model fit --save` "
+                            + "(\(PlainMessage.of(error)))")
                 }
+                guard let loaded = read else { throw CommandFailure("\(parameters): no such file") }
                 fitted = loaded
             } else {
                 fitted = LifetimeParameters.fit(customers, at: Date())
@@ -80,11 +95,22 @@ struct ModelCommand: ParsableCommand {
     }
 }
 
+/// The customers of FILE: a summary CSV, or a transaction log in the CDNOW_master.txt layout
+/// (told apart by its first line), summarized as observed until its last day.
 private func summaries(_ file: String) throws -> [CustomerSummary] {
+    guard let data = FileManager.default.contents(atPath: file) else {
+        throw CommandFailure("\(file): no such file, or it cannot be read")
+    }
+    let text = String(decoding: data, as: UTF8.self)
     do {
-        return try CustomerSummaryCSV.read(path: file)
+        if CustomerTransactionLog.looksLikeLog(text) {
+            return try CustomerTransactionLog.summaries(text)
+        }
+        return try CustomerSummaryCSV.parse(text)
     } catch let error as CustomerSummaryCSV.ParseError {
-        throw ValidationError("\(file): \(error)")
+        throw CommandFailure(
+            "\(file): \(error) (expected a summary CSV with a header id,frequency,recency,T[,monetary] or a "
+                + "transaction log of lines 'customer-id yyyymmdd quantity amount')")
     }
 }
 

@@ -10,21 +10,41 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Run recorded events (files or folders) through their functions and print the outcomes.",
         discussion: """
-            Each event runs with the clock at the time its recording says it arrived ("received_at"), or else
-            at the event's own time plus the flow's delay, unless --now is given. The function is taken from a
-            folder in the path named like one (Events/cartAbandoned/...), else cartAbandoned.
-            Without --data-dir every run writes to a fresh folder under .tidings/replays/, so a second run is
-            not all duplicates.
+            Each event runs with the clock at the time its recording says it arrived ("received_at"), or \
+            else at the event's own time plus the flow's delay, unless --now is given.
+
+            Each file goes to the function --function names; else to the one in the `.error` note a \
+            dead-letter folder keeps beside it; else to the one a folder in its path is named like \
+            (Events/cartAbandoned/...); else to the one named in its file name (dead-letter files are \
+            named <time>-<function>-<event id>.json). So `tidings replay .tidings/dead-letter` sends each \
+            kept event back to the function that refused it.
+
+            Webhook signatures are checked only when SHOPIFY_WEBHOOK_SECRET or BIGCOMMERCE_WEBHOOK_SECRET \
+            is set, as in a handler; the first line of the output says whether they are.
+
+            Without --data-dir every run writes to a fresh folder under .tidings/replays/, so a second run \
+            is not all duplicates.
             """)
 
     @Argument(help: "Event files or folders of them (*.json, read in name order).")
     var paths: [String]
+
+    @Option(help: "Send every file to this function (cartAbandoned, orderCreated, orderCancelled, winBack).")
+    var function: String?
 
     @Option(help: "Run every event at this ISO 8601 instant instead of its own time.")
     var now: String?
 
     @Option(help: "The data folder (audit/, outbox/, review/, dead-letter/). Default: a fresh .tidings/replays/<time>.")
     var dataDir: String?
+
+    func validate() throws {
+        if let function, FlowKind(rawValue: function) == nil {
+            throw ValidationError(
+                "--function '\(function)' is not one of "
+                    + FlowKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+    }
 
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
@@ -45,7 +65,9 @@ struct ReplayCommand: AsyncParsableCommand {
         guard !files.isEmpty else {
             throw ValidationError("no .json event files under \(paths.joined(separator: " "))")
         }
-        let results = try await Replayer(configuration: configuration, logger: logger).replay(files, now: fixedNow)
+        print(Self.signatureLine(configuration.webhookSecrets))
+        let results = try await Replayer(configuration: configuration, logger: logger)
+            .replay(files, now: fixedNow, function: function.flatMap(FlowKind.init(rawValue:)))
         let rows = results.map { result in
             [
                 Self.displayName(result.file) + (result.part.map { "#\($0)" } ?? ""), result.function.rawValue,
@@ -59,6 +81,20 @@ struct ReplayCommand: AsyncParsableCommand {
         print(
             "refused events in \(data)/dead-letter, the audit in \(data)/audit (check it: tidings audit verify --data-dir \(data))."
         )
+    }
+
+    /// The header line that says whether signatures are checked: without a secret a forged
+    /// signature is not noticed, and a reader of "forged-signature ... sent" must know why.
+    static func signatureLine(_ secrets: WebhookSecrets) -> String {
+        var checked: [String] = []
+        if secrets.shopify != nil { checked.append("Shopify") }
+        if secrets.bigcommerce != nil { checked.append("BigCommerce") }
+        if checked.isEmpty {
+            return "Webhook signatures: not checked (no SHOPIFY_WEBHOOK_SECRET or BIGCOMMERCE_WEBHOOK_SECRET is set), "
+                + "so a delivery with a wrong signature is handled like any other.\n"
+        }
+        let unchecked = checked.count == 2 ? "" : " (\(checked == ["Shopify"] ? "BigCommerce" : "Shopify") not checked)"
+        return "Webhook signatures: \(checked.joined(separator: " and ")) checked\(unchecked).\n"
     }
 
     static func displayName(_ file: URL) -> String {

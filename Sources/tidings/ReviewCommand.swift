@@ -16,6 +16,11 @@ struct ReviewCommand: ParsableCommand {
 
         func run() throws {
             let base = dataDir ?? ProcessInfo.processInfo.environment["TIDINGS_DATA_DIR"] ?? ".tidings"
+            // A data folder that does not exist is a typo, not an empty queue (as audit verify says).
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: base, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("no data folder at \(base)")
+            }
             let folder = URL(fileURLWithPath: base).appendingPathComponent("review")
             guard FileManager.default.fileExists(atPath: folder.path) else {
                 print("No review folder at \(folder.path): nothing is waiting.")

@@ -19,7 +19,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Random seed; the same seed writes the same bytes.")
     var seed: UInt64 = 1
 
-    @Option(help: "Output folder (should be empty).")
+    @Option(help: "Output folder: new or empty (a folder with files in it is refused).")
     var out: String
 
     @Flag(help: "Also write customers/{id}.json and customers/{id}/orders.json (for small shops).")
@@ -32,6 +32,10 @@ struct SynthCommand: ParsableCommand {
     var gammaGamma: String?
 
     func run() throws {
+        // Writing over another shop would leave its customers' files among the new ones.
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: out), !contents.isEmpty {
+            throw ValidationError("--out \(out) is not empty: choose a new folder or empty this one")
+        }
         var shop = SyntheticShop(customers: customers, seed: seed, customerFiles: customerFiles)
         if let bgnbd {
             let v = try numbers(bgnbd, count: 4, option: "--bgnbd")

@@ -14,18 +14,21 @@ struct WinBackBenchCommand: AsyncParsableCommand {
         commandName: "winback",
         abstract: "Measure the win-back scan: customers scored a second, peak memory, and rate-limited wall time.",
         discussion: """
-            Write the shop first, e.g. `tidings synth --customers 1000000 --seed 1 --out /tmp/shop-1m`, then
+            Write the shop first, e.g. `tidings synth --customers 1000000 --seed 1 --out /tmp/shop-1m`, then \
             `tidings bench winback --shop /tmp/shop-1m`. Phases:
-            1. fit: BG/NBD and Gamma-Gamma on a reservoir sample of the base (as a scan does when the stored
-               parameters are stale), against the truth in synth.json;
-            2. scan: every customer streamed through the production Shopify client (FileTransport, no cache),
-               summarized, scored and selected; selected customers are counted, not written. Prints customers
-               scored a second and the process's peak RSS (getrusage), which must not grow with the base;
-            3. with --rate R: the same scan writing to every selected customer (or the first --selected)
-               through a simulated model taking --latency seconds a call, under a token bucket of R a
-               second, with --concurrency calls in flight; prints the wall time against the N_selected / R
-               bound. A cap leaves the rest of the base to be read after the last write, which the bound
-               does not count: size the shop and R so that N_selected / R dominates.
+
+            1. fit: BG/NBD and Gamma-Gamma on a reservoir sample of the base (as a scan does when the stored \
+            parameters are stale), against the truth in synth.json;
+
+            2. scan: every customer streamed through the production Shopify client (FileTransport, no cache), \
+            summarized, scored and selected; selected customers are counted, not written. Prints customers \
+            scored a second and the process's peak RSS (getrusage), which must not grow with the base;
+
+            3. with --rate R: the same scan writing to every selected customer (or the first --selected) \
+            through a simulated model taking --latency seconds a call, under a token bucket of R a second, \
+            with --concurrency calls in flight; prints the wall time against the N_selected / R bound. A cap \
+            leaves the rest of the base to be read after the last write, which the bound does not count: size \
+            the shop and R so that N_selected / R dominates.
             """)
 
     @Option(help: "The synthetic shop folder (tidings synth --out).")

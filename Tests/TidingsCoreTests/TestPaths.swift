@@ -10,8 +10,10 @@ enum TestPaths {
     static let events = root.appendingPathComponent("Events")
     static let cartAbandoned = events.appendingPathComponent("cartAbandoned")
     static let shop = events.appendingPathComponent("shop")
-    /// ../shared/specs beside the repository (CI lays shared/ beside the clone).
-    static let specs = root.deletingLastPathComponent().appendingPathComponent("shared/specs")
+    /// The slices of the official specs and samples the tests read (Tests/Fixtures/PROVENANCE.md).
+    static let specs = root.appendingPathComponent("Tests/Fixtures/specs")
+    /// The public data sets the tests read (Tests/Fixtures/PROVENANCE.md).
+    static let data = root.appendingPathComponent("Tests/Fixtures/data")
 
     static func event(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: cartAbandoned.appendingPathComponent(name)))
@@ -28,4 +30,12 @@ func withTemporaryDirectory<Result>(_ body: (URL) async throws -> Result) async 
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     return try await body(directory)
+}
+
+/// `withTemporaryDirectory` for synchronous tests.
+func withTemporaryDirectorySync<Result>(_ body: (URL) throws -> Result) throws -> Result {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidings-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
 }

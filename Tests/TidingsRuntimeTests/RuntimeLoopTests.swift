@@ -89,10 +89,12 @@ struct RuntimeLoopTests {
     func handlerError() async throws {
         try await withScratch { scratch in
             let api = try RuntimeAPIEmulator()
-            // Broken audit folder: the pipeline cannot record, a retry can help.
+            // An audit folder that breaks after start-up (start-up refuses one broken already): the
+            // pipeline cannot record, a retry can help.
             let blocked = scratch.appendingPathComponent("blocked")
             try Data().write(to: blocked)
-            let configuration = try RuntimeTestSupport.configuration(dataDirectory: blocked)
+            var configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
+            configuration.dataDirectory = blocked
             let stages = try FunctionEnvironment.embeddedStages(
                 function: .cartAbandoned, configuration: configuration, clock: FixedClock(Self.now))
             let failing = InvocationHandler(
@@ -212,10 +214,10 @@ struct RuntimeLoopTests {
         }
     }
 
-    @Test("The client's paths and headers are the ones shared/specs/aws-lambda-runtime/runtime-api.yaml names")
+    @Test("The client's paths and headers are the ones the Runtime API's OpenAPI file names")
     func specification() throws {
-        let spec = RuntimeTestSupport.root.deletingLastPathComponent()
-            .appendingPathComponent("shared/specs/aws-lambda-runtime/runtime-api.yaml")
+        let spec = RuntimeTestSupport.root
+            .appendingPathComponent("Tests/Fixtures/specs/aws-lambda-runtime/runtime-api.yaml")
         let text = try String(contentsOf: spec, encoding: .utf8)
         let server = try #require(
             text.split(separator: "\n").first { $0.contains("- url:") }?.split(separator: " ").last.map(String.init))

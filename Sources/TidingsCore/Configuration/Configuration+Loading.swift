@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 extension Configuration {
     /// Reads the configuration from environment variables and the optional JSON file named by
@@ -16,6 +17,7 @@ extension Configuration {
         var configuration = Configuration(
             dataDirectory: path("TIDINGS_DATA_DIR", default: ".tidings"),
             shopDirectory: path("TIDINGS_SHOP_DIR", default: "Events/shop"))
+        configuration.logLevel = try logLevel(environment)
 
         if let text = environment["TIDINGS_MAX_BODY_BYTES"] {
             guard let value = Int(text), value > 0 else {
@@ -43,13 +45,19 @@ extension Configuration {
             }
             configuration.modelReserve = TimeInterval(value) / 1000
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: configuration.shopDirectory.path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else {
-            throw ConfigurationError(
-                key: "TIDINGS_SHOP_DIR",
-                reason: "the recorded shop folder \(configuration.shopDirectory.path) does not exist")
+        try checkShop(configuration.shopDirectory, key: "TIDINGS_SHOP_DIR", what: "the recorded shop folder")
+        if let text = environment["TIDINGS_CUSTOMER_BASE_DIR"], !text.isEmpty {
+            let base = path("TIDINGS_CUSTOMER_BASE_DIR", default: text)
+            try checkShop(base, key: "TIDINGS_CUSTOMER_BASE_DIR", what: "the customer base folder")
+            configuration.customerBaseDirectory = base
+        } else {
+            let base = workingDirectory.appendingPathComponent(defaultCustomerBase)
+            var isDirectory: ObjCBool = false
+            let present = FileManager.default.fileExists(atPath: base.path, isDirectory: &isDirectory)
+            configuration.customerBaseDirectory = present && isDirectory.boolValue ? base : configuration.shopDirectory
+        }
+        if let problem = writableFolderProblem(configuration.dataDirectory) {
+            throw ConfigurationError(key: "TIDINGS_DATA_DIR", reason: problem)
         }
         if let file = environment["TIDINGS_CONFIG_FILE"], !file.isEmpty {
             let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : workingDirectory.appendingPathComponent(file)
@@ -64,8 +72,120 @@ extension Configuration {
             }
             try configuration.apply(document)
         }
+        try configuration.check()
         return configuration
     }
+
+    /// Where winBack's customer base is when `TIDINGS_CUSTOMER_BASE_DIR` is unset, relative to the
+    /// working directory; when that folder is absent too, the recorded shop is the base.
+    public static let defaultCustomerBase = "Events/winBack/shop"
+
+    /// The log level named by `TIDINGS_LOG_LEVEL` (any case; default info). Throws for a name
+    /// swift-log does not know, so a typo cannot silently change what is logged.
+    public static func logLevel(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
+        guard let text = environment["TIDINGS_LOG_LEVEL"], !text.isEmpty else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(
+                key: "TIDINGS_LOG_LEVEL",
+                reason: "'\(text)' is not a log level; expected one of "
+                    + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return level
+    }
+
+    /// A shop folder (the recorded shop or a customer base) must exist and hold a platform's
+    /// recorded answers (`shopify/` or `bigcommerce/`), or every event would fail to find its customer.
+    static func checkShop(_ folder: URL, key: String, what: String) throws(ConfigurationError) {
+        func isFolder(_ url: URL) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        guard isFolder(folder) else {
+            throw ConfigurationError(key: key, reason: "\(what) \(folder.path) does not exist")
+        }
+        guard
+            isFolder(folder.appendingPathComponent("shopify")) || isFolder(folder.appendingPathComponent("bigcommerce"))
+        else {
+            throw ConfigurationError(
+                key: key, reason: "\(folder.path) is not a recorded shop: it has no shopify/ or bigcommerce/ folder")
+        }
+    }
+
+    /// Why the data folder cannot be written, or nil when it can: it is created when missing
+    /// (as the first write would), then a probe file is created and removed in it.
+    static func writableFolderProblem(_ folder: URL) -> String? {
+        func systemError() -> String { String(cString: strerror(errno)) }
+        let path = folder.standardizedFileURL.path
+        var missing: [String] = []
+        var current = folder.standardizedFileURL
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: current.path, isDirectory: &isDirectory) {
+            missing.append(current.path)
+            current = current.deletingLastPathComponent()
+        }
+        guard isDirectory.boolValue else { return "\(current.path) is a file, not a folder" }
+        for component in missing.reversed() where mkdir(component, 0o755) != 0 && errno != EEXIST {
+            return "cannot create the data folder \(component): \(systemError())"
+        }
+        let probe = path + "/.tidings-write-check-\(getpid())"
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { return "cannot write in the data folder \(path): \(systemError())" }
+        close(descriptor)
+        unlink(probe)
+        return nil
+    }
+
+    /// The checks across keys and of ranges that the file's types cannot express: a value that
+    /// would load and then fail every event stops start-up instead, naming its key.
+    func check() throws(ConfigurationError) {
+        do throws(RenderError) {
+            try EmailRenderer.checkAddress(brand.fromAddress, field: "brand.from_address")
+        } catch {
+            throw ConfigurationError(
+                key: "brand.from_address", reason: "'\(brand.fromAddress)' is not a plain local@domain address")
+        }
+        guard let storefront = URLComponents(string: brand.storefrontURL), storefront.scheme == "https",
+            let host = storefront.host?.lowercased(), !host.isEmpty
+        else {
+            throw ConfigurationError(
+                key: "brand.storefront_url", reason: "'\(brand.storefrontURL)' is not an https URL with a host")
+        }
+        guard !brand.linkDomains.isEmpty else {
+            throw ConfigurationError(
+                key: "brand.link_domains", reason: "is empty, so every link in every draft would be refused")
+        }
+        for (index, domain) in brand.linkDomains.enumerated()
+        where domain.isEmpty || domain.contains("/") || domain.contains(":") || domain.contains(where: \.isWhitespace) {
+            throw ConfigurationError(key: "brand.link_domains[\(index)]", reason: "'\(domain)' is not a host name")
+        }
+        guard brand.linkDomains.contains(where: { host == $0.lowercased() || host.hasSuffix("." + $0.lowercased()) })
+        else {
+            throw ConfigurationError(
+                key: "brand.storefront_url",
+                reason: "its host \(host) is not in brand.link_domains, so every product link would be refused")
+        }
+        guard (Self.subjectLengthRange).contains(policy.subjectMaxLength) else {
+            throw ConfigurationError(
+                key: "policy.subject_max_length",
+                reason: "\(policy.subjectMaxLength) is not \(Self.subjectLengthRange.lowerBound) to "
+                    + "\(Self.subjectLengthRange.upperBound) characters")
+        }
+        guard policy.freeShippingThreshold >= 0 else {
+            throw ConfigurationError(key: "policy.free_shipping_threshold", reason: "must not be negative")
+        }
+        guard (0...100).contains(review.belowScore) else {
+            throw ConfigurationError(key: "review.below_score", reason: "\(review.belowScore) is not 0 to 100")
+        }
+        guard (0...100).contains(review.offerPercentAtLeast) else {
+            throw ConfigurationError(
+                key: "review.offer_percent_at_least", reason: "\(review.offerPercentAtLeast) is not 0 to 100")
+        }
+    }
+
+    /// Below 40 characters the offline copywriter, every flow's fallback writer, cannot fit the
+    /// three subject options a draft needs for some recorded events (measured in
+    /// docs/decisions/start-up-checks.md); 998 is the longest line RFC 5322 allows.
+    static let subjectLengthRange = 40...998
 
     /// A secret from `NAME` or from the file named by `NAME_FILE` (trailing newline dropped).
     static func readSecret(_ name: String, environment: [String: String]) throws(ConfigurationError) -> Secret? {
@@ -160,9 +280,21 @@ extension Configuration {
                         reader, allowed: ["delay_minutes", "window_days", "require_consent", "review_request_days"])
                     var settings = self.settings(for: kind)
                     if let minutes = try reader.optionalInt("delay_minutes") {
+                        // A negative delay would make every event "too soon" forever in reverse:
+                        // refused, as is anything past a year (and an overflow of minutes * 60).
+                        guard (0...525_600).contains(minutes) else {
+                            throw InputError(
+                                .invalidField, path: reader.path(of: "delay_minutes"),
+                                reason: "\(minutes) is not 0 to 525600 minutes (a year)")
+                        }
                         settings.delay = TimeInterval(minutes * 60)
                     }
                     if let days = try reader.optionalInt("window_days") {
+                        guard (1...3650).contains(days) else {
+                            throw InputError(
+                                .invalidField, path: reader.path(of: "window_days"),
+                                reason: "\(days) is not 1 to 3650 days; with 0 every event would be stale")
+                        }
                         settings.window = TimeInterval(days * 86_400)
                     }
                     settings.requiresConsent = try reader.optionalBool("require_consent") ?? settings.requiresConsent

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Everything a function needs to know, read once at start from environment variables and an
 /// optional JSON file, then never changed. docs/configuration.md lists every key with its default.
@@ -7,6 +8,11 @@ public struct Configuration: Sendable {
     public var dataDirectory: URL
     /// The recorded shop the embedded commerce platform reads (`TIDINGS_SHOP_DIR`, default `Events/shop`).
     public var shopDirectory: URL
+    /// winBack's customer base, a shop whose orders listing is grouped by customer
+    /// (`TIDINGS_CUSTOMER_BASE_DIR`, default `Events/winBack/shop`, else the recorded shop).
+    public var customerBaseDirectory: URL
+    /// How much is logged (`TIDINGS_LOG_LEVEL`, default info).
+    public var logLevel: Logger.Level = .info
     /// Bodies larger than this are bad input (`TIDINGS_MAX_BODY_BYTES`, default 262144).
     public var maximumBodyBytes: Int
     /// Key for signing unsubscribe links (`TIDINGS_UNSUBSCRIBE_SECRET` or `…_FILE`). Never logged.
@@ -30,12 +36,13 @@ public struct Configuration: Sendable {
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     public init(
-        dataDirectory: URL, shopDirectory: URL, maximumBodyBytes: Int = 256 * 1024,
+        dataDirectory: URL, shopDirectory: URL, customerBaseDirectory: URL? = nil, maximumBodyBytes: Int = 256 * 1024,
         unsubscribeKey: Secret = .development, brand: Brand = .northwind, policy: ContentPolicy = ContentPolicy(),
         review: ReviewRules = ReviewRules(), flows: [FlowKind: FlowSettings] = FlowSettings.defaults
     ) {
         self.dataDirectory = dataDirectory
         self.shopDirectory = shopDirectory
+        self.customerBaseDirectory = customerBaseDirectory ?? shopDirectory
         self.maximumBodyBytes = maximumBodyBytes
         self.unsubscribeKey = unsubscribeKey
         self.brand = brand

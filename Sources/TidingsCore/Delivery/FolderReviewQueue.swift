@@ -83,7 +83,7 @@ public struct FolderReviewQueue: ReviewQueue {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw ReviewQueueError(path: directory.path, reason: "cannot list the folder: \(error)")
+            throw ReviewQueueError(path: directory.path, reason: "cannot list the folder: \(PlainMessage.of(error))")
         }
         let decoder = Self.decoder()
         var summaries: [ReviewSummary] = []
@@ -94,7 +94,7 @@ public struct FolderReviewQueue: ReviewQueue {
             do {
                 record = try decoder.decode(ReviewRecord.self, from: Data(contentsOf: url))
             } catch {
-                throw ReviewQueueError(path: url.path, reason: "not a readable review item: \(error)")
+                throw ReviewQueueError(path: url.path, reason: "not a readable review item: \(PlainMessage.of(error))")
             }
             summaries.append(
                 ReviewSummary(

@@ -3,8 +3,8 @@ import Testing
 
 @testable import TidingsCore
 
-/// The CDNOW files beside the repository (../shared/data/cdnow).
-private let cdnow = TestPaths.root.deletingLastPathComponent().appendingPathComponent("shared/data/cdnow")
+/// The CDNOW summaries in Tests/Fixtures/data/cdnow (Tests/Fixtures/PROVENANCE.md).
+private let cdnow = TestPaths.data.appendingPathComponent("cdnow")
 
 private func expectWithin(_ value: Double, _ published: Double, relative: Double, _ name: String) {
     #expect(abs(value - published) <= relative * abs(published), "\(name) = \(value), published \(published)")

@@ -5,7 +5,7 @@ import Testing
 @testable import TidingsCore
 
 /// Paths the shop tests read: the repository root (from this file's path), the committed
-/// recorded shop and the shared specs beside the repository.
+/// recorded shop and the spec slices in Tests/Fixtures/specs.
 enum ShopPaths {
     static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -13,7 +13,7 @@ enum ShopPaths {
         return url.path
     }()
     static let recordedShop = repositoryRoot + "/Events/shop"
-    static let specs = repositoryRoot + "/../shared/specs"
+    static let specs = repositoryRoot + "/Tests/Fixtures/specs"
 }
 
 /// An in-memory transport that answers from a table keyed by URL and records every request.
