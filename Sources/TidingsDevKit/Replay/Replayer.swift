@@ -1,35 +1,36 @@
 import Foundation
 import Logging
 import TidingsCore
+import TidingsRuntime
 
 /// Runs recorded events through their functions' pipelines, as `tidings replay` and the golden
 /// tests do: the same stages as production, with the clock set to when each event would have
 /// been handled.
-public struct Replayer: Sendable {
+package struct Replayer: Sendable {
     /// One replayed event.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The recorded event file that was replayed.
-        public var file: URL
+        package var file: URL
         /// The function the file was routed to, by the nearest folder named like a `FlowKind`.
-        public var function: FlowKind
+        package var function: FlowKind
         /// How the event ended.
-        public var report: OutcomeReport
+        package var report: OutcomeReport
         /// The record's position in a batch envelope (SQS), nil for a file holding one delivery.
-        public var part: Int?
+        package var part: Int?
     }
 
     /// The configuration every replayed pipeline is built with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     let logger: Logger
 
     /// Creates a replayer; the logger receives every pipeline's records.
-    public init(configuration: Configuration, logger: Logger) {
+    package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
 
     /// Replays the files in order. `now`, when given, is the clock for every event.
-    public func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
+    package func replay(_ files: [URL], now: Date? = nil) async throws -> [Result] {
         var handlers: [FlowKind: InvocationHandler] = [:]
         var results: [Result] = []
         // Events replay in the order they happened, whatever their folders: a cancellation must
@@ -75,7 +76,7 @@ public struct Replayer: Sendable {
     /// flow's delay (the moment the delayed retry in production picks it up), or, for a body that
     /// does not decode, its X-Shopify-Triggered-At; the wall clock only when nothing says. An
     /// envelope is timed by its first delivery.
-    public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
+    package func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
         if let (inner, _) = try? decoder.unwrap(delivery), let receivedAt = inner.receivedAt {
@@ -95,7 +96,7 @@ public struct Replayer: Sendable {
 
     /// The event files under the paths: files as given, folders searched for *.json in name order,
     /// skipping the recorded shop.
-    public static func eventFiles(_ paths: [String]) throws -> [URL] {
+    package static func eventFiles(_ paths: [String]) throws -> [URL] {
         var files: [URL] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -123,7 +124,7 @@ public struct Replayer: Sendable {
     }
 
     /// The function a file belongs to: the nearest folder named like one, else cartAbandoned.
-    public static func function(for file: URL) -> FlowKind {
+    package static func function(for file: URL) -> FlowKind {
         for component in file.pathComponents.reversed() {
             if let kind = FlowKind(rawValue: component) { return kind }
         }
