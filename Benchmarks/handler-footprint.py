@@ -11,7 +11,8 @@ Usage, from the repository root, after building as .ci/run does
 
 Cold start: posix_spawn to waitpid, the event on stdin, stdout and stderr to /dev/null, a fresh
 data folder per run, the clock pinned to when the event is due (TIDINGS_NOW); the median of
-`--runs`. Peak RSS: "Maximum resident set size" of `/usr/bin/time -v` (a child spawned from this
+`--runs`, with the child's CPU time (user + system, from wait4) and minor page faults beside it,
+which a busy machine disturbs less than wall time. Peak RSS: "Maximum resident set size" of `/usr/bin/time -v` (a child spawned from this
 process would inherit this process's high-water mark at exec), the median of `--rss-runs`.
 Relocations: `readelf -r X | wc -l`, as the issue asked (header lines included, the same few
 lines for every binary). Every handler's answer is checked to be "sent" once per folder, so each
@@ -37,8 +38,9 @@ def environment(now, data):
     return env
 
 
-def spawn(argv, event, env, stdout=subprocess.DEVNULL):
-    """Exec to exit in milliseconds, and the exit status."""
+def spawn(argv, event, env):
+    """Exec to exit in milliseconds, the child's CPU time (user + system) in milliseconds, its
+    minor page faults, and its exit status."""
     with open(event, "rb") as stdin:
         start = time.perf_counter()
         pid = os.posix_spawn(argv[0], argv, env, file_actions=[
@@ -46,9 +48,10 @@ def spawn(argv, event, env, stdout=subprocess.DEVNULL):
             (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
             (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0),
         ])
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         elapsed = (time.perf_counter() - start) * 1000
-    return elapsed, os.waitstatus_to_exitcode(status)
+    cpu = (usage.ru_utime + usage.ru_stime) * 1000
+    return elapsed, cpu, usage.ru_minflt, os.waitstatus_to_exitcode(status)
 
 
 def static_figures(binary):
@@ -96,6 +99,8 @@ def main():
                 event, now = HANDLERS[handler]
                 check_sent(os.path.join(folder, handler), event, now, scratch)
         times = {(folder, name): [] for folder in arguments.folders for name in names}
+        cpus = {(folder, name): [] for folder in arguments.folders for name in names}
+        faults = {(folder, name): [] for folder in arguments.folders for name in names}
         rss = {(folder, name): [] for folder in arguments.folders for name in names}
         # Round-robin: every binary once per round, so slow phases of a shared machine hit all alike.
         for round in range(arguments.runs):
@@ -104,26 +109,33 @@ def main():
                 for folder in arguments.folders:
                     binary = os.path.join(folder, name)
                     data = tempfile.mkdtemp(dir=scratch)
-                    elapsed, status = spawn([binary], event, environment(now, data))
+                    elapsed, cpu, minflt, status = spawn([binary], event, environment(now, data))
                     if status != 0:
                         sys.exit(f"{binary} exited {status}")
                     times[(folder, name)].append(elapsed)
+                    cpus[(folder, name)].append(cpu)
+                    faults[(folder, name)].append(minflt)
                     shutil.rmtree(data)
             if round < arguments.rss_runs:
                 for name in names:
                     event, now = HANDLERS.get(name, HANDLERS[handlers[0]])
                     for folder in arguments.folders:
                         rss[(folder, name)].append(peak_rss_kib(os.path.join(folder, name), event, now, scratch))
-        print("| folder | binary | file | text + data | relocations | cold start (median) | ratio to hello | peak RSS |")
-        print("|---|---|---|---|---|---|---|---|")
+        first = arguments.folders[0]
+        print("| folder | binary | file | text + data | relocations | cold start (median) | ratio to hello "
+              "| cold start vs first folder | CPU user + sys (median) | page faults | peak RSS |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for folder in arguments.folders:
             base = statistics.median(times[(folder, BASELINE)])
             for name in names:
                 figures = static_figures(os.path.join(folder, name))
                 median = statistics.median(times[(folder, name)])
-                print(f"| {folder} | {name} | {figures['bytes'] / 1048576:.1f} MiB "
-                      f"| {(figures['text'] + figures['data']) / 1048576:.1f} MiB | {figures['relocations']:,} "
-                      f"| {median:.2f} ms | {median / base:.2f}x "
+                versus = median / statistics.median(times[(first, name)])
+                print(f"| {folder} | {name} | {figures['bytes']:,} B "
+                      f"| {figures['text'] + figures['data']:,} B | {figures['relocations']:,} "
+                      f"| {median:.2f} ms | {median / base:.2f}x | {versus:.3f} "
+                      f"| {statistics.median(cpus[(folder, name)]):.1f} ms "
+                      f"| {statistics.median(faults[(folder, name)]):,.0f} "
                       f"| {statistics.median(rss[(folder, name)]) / 1024:.1f} MiB |")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
