@@ -106,7 +106,8 @@ def main():
         for round in range(arguments.runs):
             for name in names:
                 event, now = HANDLERS.get(name, HANDLERS[handlers[0]])
-                for folder in arguments.folders:
+                # Alternate which folder goes first: the first of a pair was measured slower.
+                for folder in arguments.folders[::-1] if round % 2 else arguments.folders:
                     binary = os.path.join(folder, name)
                     data = tempfile.mkdtemp(dir=scratch)
                     elapsed, cpu, minflt, status = spawn([binary], event, environment(now, data))
