@@ -38,11 +38,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What only the CLI and the tests use: generators, the Runtime API emulator, the replayer,
+        // benchmarks and recording doubles. No handler executable depends on it, so none links it
+        // (.ci/check-handler-symbols.sh checks the release binaries; docs/decisions/devkit.md).
+        .target(
+            name: "TidingsDevKit",
+            dependencies: ["TidingsCore", "TidingsRuntime"]
+        ),
         .executableTarget(
             name: "tidings",
             dependencies: [
                 "TidingsCore",
                 "TidingsRuntime",
+                "TidingsDevKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,8 +75,8 @@ let package = Package(
             path: "Functions/winBack"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
-        .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore"]),
-        .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore"]),
+        .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),
+        .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore", "TidingsDevKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import TidingsRuntime
 
-// The win-back handler: a lapsed customer or a scheduled scan of the customer base, from stdin.
-let status = await StdinRunner.run(.winBack)
+// The win-back handler: the Lambda Runtime API loop (the deployed schedule's scans), or one event
+// from stdin (a scan or a lapsed customer).
+let status = await FunctionMain.run(.winBack)
 exit(status.rawValue)

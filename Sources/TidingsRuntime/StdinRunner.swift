@@ -3,10 +3,11 @@ import Logging
 import TidingsCore
 
 /// Runs a function once: one event (or envelope) from stdin, one answer JSON on stdout, logs on
-/// stderr, and an exit status that says what happened (see `ExitStatus`).
-public enum StdinRunner {
+/// stderr, and an exit status that says what happened (see `ExitStatus`). Internal: a handler's
+/// `main.swift` reaches it only through `FunctionMain.run`, so no handler can skip the Runtime API.
+enum StdinRunner {
     /// Reads configuration, handles stdin, writes the answer and returns the exit status.
-    public static func run(_ function: FlowKind, environment: [String: String] = ProcessInfo.processInfo.environment)
+    static func run(_ function: FlowKind, environment: [String: String] = ProcessInfo.processInfo.environment)
         async -> ExitStatus
     {
         let logger = FunctionEnvironment.logger(label: "tidings.\(function.rawValue)", environment: environment)

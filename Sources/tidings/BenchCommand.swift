@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TidingsCore
+import TidingsDevKit
 import TidingsRuntime
 
 #if canImport(Glibc)

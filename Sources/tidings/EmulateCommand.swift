@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TidingsCore
+import TidingsDevKit
 import TidingsRuntime
 
 /// `tidings emulate`: the production code path locally. A loopback Lambda Runtime API, the

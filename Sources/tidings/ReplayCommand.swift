@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TidingsCore
+import TidingsDevKit
 import TidingsRuntime
 
 /// `tidings replay PATH...`: runs recorded events through their functions' flows.

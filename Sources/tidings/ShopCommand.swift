@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TidingsCore
+import TidingsDevKit
 
 /// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads.
 struct ShopCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TidingsCore
+import TidingsDevKit
 
 /// `tidings synth`: a synthetic shop of any size drawn from known lifetime-model parameters.
 struct SynthCommand: ParsableCommand {

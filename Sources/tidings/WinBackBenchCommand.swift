@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import TidingsCore
+import TidingsDevKit
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TidingsDevKit
 
 @testable import TidingsCore
 

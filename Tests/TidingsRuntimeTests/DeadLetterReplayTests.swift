@@ -3,6 +3,7 @@ import Testing
 import TidingsCore
 
 @testable import TidingsRuntime
+import TidingsDevKit
 
 /// `tidings replay <dead-letter file>`, the documented recovery path: each kept event goes back to
 /// the function that kept it.

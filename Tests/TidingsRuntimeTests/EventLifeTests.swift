@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TidingsCore
+import TidingsDevKit
 @testable import TidingsRuntime
 
 /// The life of an event as its audit shows it: `Run.execute` writes the records in DESIGN order

@@ -123,7 +123,7 @@ struct IndependentRuntimeAPITests {
 
 extension FileHandle {
     /// Reads until the first newline (or the end): the fake's port line.
-    fileprivate func availableDataUntilNewline() -> Data {
+    func availableDataUntilNewline() -> Data {
         var data = Data()
         while true {
             let byte = readData(ofLength: 1)

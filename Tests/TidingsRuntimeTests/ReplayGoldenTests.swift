@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TidingsCore
+import TidingsDevKit
 
 @testable import TidingsRuntime
 

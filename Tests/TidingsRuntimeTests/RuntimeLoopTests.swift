@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TidingsCore
+import TidingsDevKit
 
 @testable import TidingsRuntime
 

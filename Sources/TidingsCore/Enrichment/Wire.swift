@@ -147,7 +147,8 @@ package enum Wire {
         return Date(timeIntervalSince1970: Double(seconds - offset))
     }
 
-    static let monthNames = [
+    /// English month abbreviations, January first, as RFC 2822 dates write them.
+    package static let monthNames = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TidingsDevKit
 
 @testable import TidingsCore
 
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func shopIsSizedAndShaped() {
-        let shop = RecordedShop.build(seed: RecordedShopGenerator.defaultSeed, randomCustomers: 72)
+        let shop = GeneratedShop.build(seed: RecordedShopGenerator.defaultSeed, randomCustomers: 72)
         #expect(shop.products.count == 36)
         #expect(Set(shop.products.map(\.category)).count == 10)
         #expect(shop.products.filter { $0.inventory == 0 }.map(\.shopifyID).count == 4)
@@ -44,8 +45,8 @@ import Testing
         #expect(shop.products[10].category == "Base Layers")
         let shopifyOrders = shop.orders(on: .shopify)
         #expect((200...400).contains(shopifyOrders.count))
-        #expect(shopifyOrders.allSatisfy { $0.createdAt >= RecordedShop.firstOrderDay })
-        #expect(shopifyOrders.allSatisfy { $0.createdAt <= RecordedShop.lastOrderDay })
+        #expect(shopifyOrders.allSatisfy { $0.createdAt >= GeneratedShop.firstOrderDay })
+        #expect(shopifyOrders.allSatisfy { $0.createdAt <= GeneratedShop.lastOrderDay })
     }
 
     @Test func timesRenderWithTheirOffsets() {

@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
+import TidingsCore
 
 /// An audit log that keeps its entries in memory: for tests of the other stages, which can then
 /// assert on exactly what was recorded, and for benchmarks of the stages without disk I/O.
 /// Finality follows the same rule as `JSONLAuditLog`.
-public final class InMemoryAuditLog: AuditLog {
+package final class InMemoryAuditLog: AuditLog {
     private struct State {
         var entries: [AuditEntry]
         /// Event id -> latest time of a final outcome, so the duplicate check is a lookup.
@@ -23,24 +24,24 @@ public final class InMemoryAuditLog: AuditLog {
     private let state: Mutex<State>
 
     /// An empty log, or one that already holds `entries` (say, an earlier delivery of an event).
-    public init(entries: [AuditEntry] = []) {
+    package init(entries: [AuditEntry] = []) {
         var initial = State(entries: [])
         for entry in entries { initial.add(entry) }
         state = Mutex(initial)
     }
 
     /// Everything appended, in order.
-    public var entries: [AuditEntry] {
+    package var entries: [AuditEntry] {
         state.withLock { $0.entries }
     }
 
     /// Records the entry; never throws.
-    public func append(_ entry: AuditEntry) throws {
+    package func append(_ entry: AuditEntry) throws {
         state.withLock { $0.add(entry) }
     }
 
     /// Whether an entry for `eventID` at or after `since` is a final outcome.
-    public func hasFinalOutcome(eventID: String, since: Date) throws -> Bool {
+    package func hasFinalOutcome(eventID: String, since: Date) throws -> Bool {
         state.withLock { state in state.finalOutcomes[eventID].map { $0 >= since } ?? false }
     }
 }

@@ -1,4 +1,6 @@
-extension RecordedShop {
+import TidingsCore
+
+extension GeneratedShop {
     /// A fixed customer and their orders, as the event fixtures expect them.
     struct Persona {
         var customer: ShopCustomer

@@ -1,6 +1,17 @@
 import Foundation
 
-extension RecordedShop {
+/// The recorded shop under `Events/shop` as the embedded commerce platform reads it: the store's
+/// identity, where its derived files live, and the production Shopify and BigCommerce clients
+/// over its files. What writes the files (`RecordedShopGenerator`, `SyntheticShop`) lives in
+/// TidingsDevKit, which the handlers do not link.
+package enum RecordedShop {
+    /// The Shopify shop handle (`northwind-outfitters.myshopify.com`).
+    package static let shopifyShop = "northwind-outfitters"
+    /// The BigCommerce store hash.
+    package static let bigCommerceStoreHash = "nw4x7k2q"
+    /// The storefront both platforms link to.
+    package static let storefrontURL = "https://northwind.example"
+
     /// Where the derived co-purchase index of a platform's orders lives, relative to the shop root.
     package static func coPurchasesFile(_ platform: EventPlatform) -> String {
         "derived/\(platform.rawValue)-co-purchases.json"

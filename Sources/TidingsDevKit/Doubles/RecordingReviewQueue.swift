@@ -1,3 +1,5 @@
+import TidingsCore
+
 /// A `ReviewQueue` for tests: keeps every item it is handed, in order, and can be told to fail.
 package actor RecordingReviewQueue: ReviewQueue {
     /// What was queued so far, oldest first.

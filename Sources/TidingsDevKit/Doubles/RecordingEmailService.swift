@@ -1,4 +1,5 @@
 import Foundation
+import TidingsCore
 
 /// An `EmailService` for tests: keeps every email it is handed, in order, and can be told to fail.
 package actor RecordingEmailService: EmailService {

@@ -1,65 +1,10 @@
 import Foundation
+import TidingsCore
 
-/// Writes the recorded shop, "Northwind Outfitters", in both platforms' API response shapes:
-/// Shopify REST Admin 2026-07 under `shopify/admin/api/2026-07/` and BigCommerce V2/V3 under
-/// `bigcommerce/stores/nw4x7k2q/`, laid out as `FileTransport` serves them, plus a README that
-/// lists what was generated.
-///
-/// The output depends only on `seed` and `randomCustomers`: same parameters, same bytes. Fixed
-/// personas (the event fixtures rely on their ids and facts) come first; random customers with
-/// realistic baskets (boots with socks, tents with sleeping bags and headlamps) come in addition,
-/// on both platforms, so that co-purchase recommendations have something to learn from.
-public struct RecordedShopGenerator: Sendable {
-    /// The seed the committed shop under Events/shop was generated with.
-    public static let defaultSeed: UInt64 = 20_261_121
-    /// The number of random customers in the committed shop.
-    public static let defaultRandomCustomers = 72
-
-    /// The random stream's seed.
-    public var seed: UInt64
-    /// Customers generated in addition to the fixed personas.
-    public var randomCustomers: Int
-
-    /// A generator; the defaults reproduce the committed shop.
-    public init(seed: UInt64 = defaultSeed, randomCustomers: Int = defaultRandomCustomers) {
-        self.seed = seed
-        self.randomCustomers = max(0, randomCustomers)
-    }
-
-    /// Every file of the shop: path relative to the root, and contents. Sorted by path.
-    package func files() -> [(path: String, contents: String)] {
-        let shop = RecordedShop.build(seed: seed, randomCustomers: randomCustomers)
-        var files = shop.shopifyFiles() + shop.bigCommerceFiles()
-        files.append(("README.md", shop.readme(seed: seed, randomCustomers: randomCustomers)))
-        for platform in [ShopPlatform.shopify, .bigCommerce] {
-            files.append((RecordedShop.coPurchasesPath(platform), shop.coPurchases(on: platform)))
-        }
-        return files.sorted { $0.path < $1.path }
-    }
-
-    /// Writes the shop into `root`, creating folders as needed and replacing files of the same
-    /// name. Files of an earlier, larger shop are not removed: write into an empty folder.
-    /// Throws the file system's error when a folder or file cannot be written.
-    public func write(to root: String) throws {
-        let manager = FileManager.default
-        for file in files() {
-            let url = URL(fileURLWithPath: root).appendingPathComponent(file.path)
-            try manager.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(file.contents.utf8).write(to: url)
-        }
-    }
-}
-
-/// The recorded shop as platform-neutral data, before it is rendered per platform.
-package struct RecordedShop: Sendable {
-    /// The Shopify shop handle (`northwind-outfitters.myshopify.com`).
-    package static let shopifyShop = "northwind-outfitters"
-    /// The BigCommerce store hash.
-    package static let bigCommerceStoreHash = "nw4x7k2q"
-    /// The storefront both platforms link to.
-    package static let storefrontURL = "https://northwind.example"
-    /// The first and last instants orders are generated for.
+/// The recorded shop as platform-neutral data, before `RecordedShopGenerator` renders it per
+/// platform. Its identity (shop handle, store hash, storefront) is `RecordedShop`'s, in TidingsCore.
+package struct GeneratedShop: Sendable {
+    /// The first instant orders are generated for.
     package static let firstOrderDay = ShopTime(2024, 9, 1)
     /// The last instant orders are generated for: the end of 2026-11-21 UTC.
     package static let lastOrderDay = ShopTime(2026, 11, 21, 23, 59, 59)
@@ -80,7 +25,7 @@ package struct RecordedShop: Sendable {
 
     /// Where the derived co-purchase index of a generator platform lives, relative to the root.
     package static func coPurchasesPath(_ platform: ShopPlatform) -> String {
-        coPurchasesFile(platform == .shopify ? .shopify : .bigcommerce)
+        RecordedShop.coPurchasesFile(platform == .shopify ? .shopify : .bigcommerce)
     }
 
     /// The co-purchase index over a platform's orders, as `tidings shop index` would build it
@@ -178,7 +123,7 @@ package struct ShopCustomer: Sendable {
 
 /// One line of an order or cart: product and variant positions, quantity.
 package struct ShopLine: Sendable {
-    /// Index into `RecordedShop.products`.
+    /// Index into `GeneratedShop.products`.
     package var product: Int
     /// 0-based index into the product's `variants`.
     package var variant: Int
@@ -188,7 +133,7 @@ package struct ShopLine: Sendable {
 
 /// An order, with its money worked out in cents.
 package struct ShopOrder: Sendable {
-    /// Index into `RecordedShop.customers`.
+    /// Index into `GeneratedShop.customers`.
     package var customer: Int
     /// When the order was placed.
     package var createdAt: ShopTime
@@ -231,7 +176,7 @@ package struct ShopOrder: Sendable {
 package struct ShopCart: Sendable {
     /// The cart's UUID, as BigCommerce V3 writes it.
     package var id: String
-    /// Index into `RecordedShop.customers`.
+    /// Index into `GeneratedShop.customers`.
     package var customer: Int
     /// The cart's lines.
     package var lines: [ShopLine]

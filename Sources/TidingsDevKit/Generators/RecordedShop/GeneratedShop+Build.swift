@@ -1,4 +1,6 @@
-extension RecordedShop {
+import TidingsCore
+
+extension GeneratedShop {
     static let apparel = ["S", "M", "L", "XL"]
     static let bootSizes = ["US 7", "US 8", "US 9", "US 10", "US 11", "US 12"]
     static let sockSizes = ["S/M", "L/XL"]
@@ -98,7 +100,7 @@ extension RecordedShop {
     }
 
     /// Builds the whole shop from the seed.
-    package static func build(seed: UInt64, randomCustomers: Int) -> RecordedShop {
+    package static func build(seed: UInt64, randomCustomers: Int) -> GeneratedShop {
         var random = SplitMix64(seed: seed)
         let products = buildProducts(&random)
         var customers: [ShopCustomer] = []
@@ -124,7 +126,7 @@ extension RecordedShop {
             }
         }
         orders.sort { ($0.createdAt, $0.customer) < ($1.createdAt, $1.customer) }
-        return RecordedShop(products: products, customers: customers, orders: orders, carts: bigCommerceCarts)
+        return GeneratedShop(products: products, customers: customers, orders: orders, carts: bigCommerceCarts)
     }
 
     static func randomCustomer(_ number: Int, products: [ShopProduct], random: inout SplitMix64)
@@ -141,11 +143,11 @@ extension RecordedShop {
         ])
         let favourites = [random.pick(categories), random.pick(categories)]
         let count = random.pick([1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 6, 8])
-        let span = RecordedShop.lastOrderDay.seconds - RecordedShop.firstOrderDay.seconds
-        var at = RecordedShop.firstOrderDay.adding(random.int(in: 0...(span * 9 / 10)))
+        let span = GeneratedShop.lastOrderDay.seconds - GeneratedShop.firstOrderDay.seconds
+        var at = GeneratedShop.firstOrderDay.adding(random.int(in: 0...(span * 9 / 10)))
         let created = at.adding(-random.int(in: 0...(90 * 86_400)))
         var orders: [ShopOrder] = []
-        for index in 0..<count where at < RecordedShop.lastOrderDay {
+        for index in 0..<count where at < GeneratedShop.lastOrderDay {
             let anchor = random.chance(70) ? random.pick(favourites) : random.pick(categories)
             var lines = [randomLine(in: anchor, products: products, random: &random)]
             for (category, percent) in companions[anchor] ?? [] where random.chance(percent) {

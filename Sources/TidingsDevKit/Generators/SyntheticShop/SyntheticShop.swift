@@ -1,4 +1,5 @@
 import Foundation
+import TidingsCore
 
 /// Writes a synthetic Shopify shop of any size for the win-back scan: purchases drawn from BG/NBD
 /// and spend from Gamma-Gamma with known parameters, so a fit can be checked against the truth
@@ -19,33 +20,33 @@ import Foundation
 ///
 /// Streamed: one page of orders is held at a time, so memory does not grow with the size.
 /// Deterministic: each customer draws from a generator seeded by (seed, customer number).
-public struct SyntheticShop: Sendable {
+package struct SyntheticShop: Sendable {
     /// The true purchase process (weeks).
-    public var bgnbd: BGNBD
+    package var bgnbd: BGNBD
     /// The true spend process (USD).
-    public var gammaGamma: GammaGamma
+    package var gammaGamma: GammaGamma
     /// Number of customers, each with at least their first order.
-    public var customers: Int
+    package var customers: Int
     /// The random seed.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Also write per-customer files (customer record and order list).
-    public var customerFiles: Bool
+    package var customerFiles: Bool
     /// Customers join uniformly over this many weeks before `observedUntil`.
-    public var cohortWeeks: Double = 104
+    package var cohortWeeks: Double = 104
 
     /// The end of observation: the last instant orders can have, as in the recorded shop.
-    public static let observedUntil = Date(timeIntervalSince1970: Double(RecordedShop.lastOrderDay.seconds))
+    package static let observedUntil = Date(timeIntervalSince1970: Double(GeneratedShop.lastOrderDay.seconds))
     /// Customer ids are 8100000000 + n (n from 1).
-    public static let firstCustomerID = 8_100_000_000
+    package static let firstCustomerID = 8_100_000_000
     /// Orders per listing page, Shopify's maximum.
-    public static let pageSize = 250
+    package static let pageSize = 250
     /// Default truth: a purchase every ~20 weeks while active, mean order ~$80.
-    public static let defaultBGNBD = BGNBD(r: 0.6, alpha: 12, a: 0.7, b: 2.8)
+    package static let defaultBGNBD = BGNBD(r: 0.6, alpha: 12, a: 0.7, b: 2.8)
     /// Default spend truth.
-    public static let defaultGammaGamma = GammaGamma(p: 6, q: 4, gamma: 40)
+    package static let defaultGammaGamma = GammaGamma(p: 6, q: 4, gamma: 40)
 
     /// A synthetic shop; `customers` ≥ 1.
-    public init(
+    package init(
         customers: Int, seed: UInt64, bgnbd: BGNBD = defaultBGNBD, gammaGamma: GammaGamma = defaultGammaGamma,
         customerFiles: Bool = false
     ) {
@@ -57,23 +58,23 @@ public struct SyntheticShop: Sendable {
     }
 
     /// What `write(to:)` produced.
-    public struct Written: Sendable {
+    package struct Written: Sendable {
         /// Customers written.
-        public var customers: Int
+        package var customers: Int
         /// Orders written, cancelled and refunded ones included.
-        public var orders: Int
+        package var orders: Int
         /// Listing pages written.
-        public var pages: Int
+        package var pages: Int
     }
 
     /// Writes the shop under `root` (which should be empty). Throws the file system's error.
     @discardableResult
-    public func write(to root: String) throws -> Written {
+    package func write(to root: String) throws -> Written {
         let api = URL(fileURLWithPath: root).appendingPathComponent("shopify/admin/api/2026-07")
         try FileManager.default.createDirectory(at: api, withIntermediateDirectories: true)
         var productRandom = SplitMix64(seed: RecordedShopGenerator.defaultSeed)
-        let catalog = RecordedShop(
-            products: RecordedShop.buildProducts(&productRandom), customers: [], orders: [], carts: [])
+        let catalog = GeneratedShop(
+            products: GeneratedShop.buildProducts(&productRandom), customers: [], orders: [], carts: [])
         let productList: RecordedJSON = .object([("products", .array(catalog.products.map(catalog.shopifyProduct)))])
         try Data(productList.text.utf8).write(to: api.appendingPathComponent("products__limit=250.json"))
 
@@ -99,7 +100,7 @@ public struct SyntheticShop: Sendable {
             ("customers", .int(customers)),
             ("orders", .int(orderNumber)),
             ("pages", .int(pager.pages)),
-            ("observed_until", .string(RecordedShop.lastOrderDay.isoZ)),
+            ("observed_until", .string(GeneratedShop.lastOrderDay.isoZ)),
             ("time_unit", .string("weeks")),
             (
                 "bgnbd",
@@ -134,13 +135,13 @@ public struct SyntheticShop: Sendable {
     {
         var random = SplitMix64(seed: seed ^ (UInt64(number) &* 0x9E37_79B9_7F4A_7C15))
         let week = 604_800.0
-        let end = Double(RecordedShop.lastOrderDay.seconds)
+        let end = Double(GeneratedShop.lastOrderDay.seconds)
         let age = LifetimeSampler.unit(&random) * (cohortWeeks - 1) + 1
         let drawn = sampler.draw(age: age, using: &random)
         let first = end - age * week
         let id = String(SyntheticShop.firstCustomerID + number)
-        let firstName = random.pick(RecordedShop.firstNames)
-        let lastName = random.pick(RecordedShop.lastNames)
+        let firstName = random.pick(GeneratedShop.firstNames)
+        let lastName = random.pick(GeneratedShop.lastNames)
         let email = "\(firstName).\(lastName).\(number)@mail.example.com".lowercased()
         let consent = random.chance(80) ? "subscribed" : random.pick(["not_subscribed", "unsubscribed"])
         // Traits that give the churn analysis something to find.

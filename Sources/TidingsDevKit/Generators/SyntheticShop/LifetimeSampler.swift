@@ -1,4 +1,5 @@
 import Foundation
+import TidingsCore
 
 /// Draws customer histories from the BG/NBD and Gamma-Gamma processes, for synthetic shops and
 /// the parameter-recovery test. Deterministic for a given generator state.

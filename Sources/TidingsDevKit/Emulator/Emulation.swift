@@ -1,4 +1,6 @@
 import Foundation
+import TidingsCore
+import TidingsRuntime
 
 /// Runs a handler binary against a loopback Runtime API, as Lambda would: starts it with
 /// `AWS_LAMBDA_RUNTIME_API` set, feeds the events one invocation at a time, collects each answer,

@@ -1,29 +1,30 @@
 import Foundation
 import Logging
 import TidingsCore
+import TidingsRuntime
 
 /// Runs recorded events through their functions' pipelines, as `tidings replay` and the golden
 /// tests do: the same stages as production, with the clock set to when each event would have
 /// been handled.
-public struct Replayer: Sendable {
+package struct Replayer: Sendable {
     /// One replayed event.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The recorded event file that was replayed.
-        public var file: URL
+        package var file: URL
         /// The function the file was routed to (`Replayer.function(for:)`, or the caller's choice).
-        public var function: FlowKind
+        package var function: FlowKind
         /// How the event ended.
-        public var report: OutcomeReport
+        package var report: OutcomeReport
         /// The record's position in a batch envelope (SQS), nil for a file holding one delivery.
-        public var part: Int?
+        package var part: Int?
     }
 
     /// The configuration every replayed pipeline is built with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     let logger: Logger
 
     /// Creates a replayer; the logger receives every pipeline's records.
-    public init(configuration: Configuration, logger: Logger) {
+    package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
@@ -31,7 +32,7 @@ public struct Replayer: Sendable {
     /// Replays the files in order. `now`, when given, is the clock for every event; `function`,
     /// when given, handles every file, else each file goes to `Replayer.function(for:)`.
     /// Throws `ReplayInputError.unrouted` for a file whose function nothing tells.
-    public func replay(_ files: [URL], now: Date? = nil, function: FlowKind? = nil) async throws -> [Result] {
+    package func replay(_ files: [URL], now: Date? = nil, function: FlowKind? = nil) async throws -> [Result] {
         var handlers: [FlowKind: InvocationHandler] = [:]
         var results: [Result] = []
         var kinds: [URL: FlowKind] = [:]
@@ -82,7 +83,7 @@ public struct Replayer: Sendable {
     /// flow's delay (the moment the delayed retry in production picks it up), or, for a body that
     /// does not decode, its X-Shopify-Triggered-At; the wall clock only when nothing says. An
     /// envelope is timed by its first delivery.
-    public func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
+    package func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
         if let (inner, _) = try? decoder.unwrap(delivery), let receivedAt = inner.receivedAt {
@@ -102,7 +103,7 @@ public struct Replayer: Sendable {
 
     /// The event files under the paths: files as given, folders searched for *.json in name order,
     /// skipping the recorded shop.
-    public static func eventFiles(_ paths: [String]) throws -> [URL] {
+    package static func eventFiles(_ paths: [String]) throws -> [URL] {
         var files: [URL] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -133,7 +134,7 @@ public struct Replayer: Sendable {
     /// note a dead-letter store keeps beside the file, else the nearest folder named like a
     /// function (Events/orderCreated/...), else a function named in the file name between dashes
     /// (`<time>-<function>-<event id>.json`, as `FolderDeadLetterStore` names its files).
-    public static func function(for file: URL) -> FlowKind? {
+    package static func function(for file: URL) -> FlowKind? {
         let note = URL(fileURLWithPath: file.path + ".error")
         if let data = FileManager.default.contents(atPath: note.path),
             let name = (try? JSONParser.parse(Array(data)))?.objectValue?["function"]?.stringValue,
@@ -151,14 +152,14 @@ public struct Replayer: Sendable {
 
 /// Why files cannot be replayed: a path that does not exist, or a file whose function nothing
 /// tells (no `.error` note, folder or file name says).
-public enum ReplayInputError: Error, CustomStringConvertible {
+package enum ReplayInputError: Error, CustomStringConvertible {
     /// A path given to replay does not exist.
     case missing(path: String)
     /// Nothing tells which function handles this file.
     case unrouted(file: URL)
 
     /// Names the path and what to do.
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing(let path): "\(path) does not exist"
         case .unrouted(let file):

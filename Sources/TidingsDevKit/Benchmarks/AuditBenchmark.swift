@@ -1,4 +1,5 @@
 import Foundation
+import TidingsCore
 
 /// Measures the audit log's append and verify rates, for `tidings bench`. Prints nothing: the
 /// caller decides how figures are shown.
@@ -62,7 +63,9 @@ package enum AuditBenchmark {
             )
         }
         let bytes = report.files.reduce(0) { total, file in
-            total + (AuditFile.size(atPath: directory.path + "/" + file.file) ?? 0)
+            let path = directory.appendingPathComponent(file.file).path
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            return total + (size ?? 0)
         }
         return Result(
             records: records, bytes: bytes,

@@ -1,4 +1,6 @@
-extension RecordedShop {
+import TidingsCore
+
+extension GeneratedShop {
     static let shopifyAPI = "shopify/admin/api/2026-07/"
     static let shopifyPageSize = 250
 
@@ -20,25 +22,25 @@ extension RecordedShop {
             let body: RecordedJSON = .object([
                 ("customer", shopifyCustomer(customer, id: id, orders: own.count, spent: spent, last: last))
             ])
-            files.append((RecordedShop.shopifyAPI + "customers/\(id).json", body.text))
+            files.append((GeneratedShop.shopifyAPI + "customers/\(id).json", body.text))
             let list: RecordedJSON = .object([("orders", .array(own.reversed().map { rendered[$0] }))])
             files.append(
-                (RecordedShop.shopifyAPI + "customers/\(id)/orders__limit=250&status=any.json", list.text))
+                (GeneratedShop.shopifyAPI + "customers/\(id)/orders__limit=250&status=any.json", list.text))
         }
         let productList: RecordedJSON = .object([("products", .array(products.map(shopifyProduct)))])
-        files.append((RecordedShop.shopifyAPI + "products__limit=250.json", productList.text))
+        files.append((GeneratedShop.shopifyAPI + "products__limit=250.json", productList.text))
 
         // orders.json is newest first and paged with cursor links, as Shopify does.
         let newestFirst = Array(rendered.reversed())
-        let pages = stride(from: 0, to: max(newestFirst.count, 1), by: RecordedShop.shopifyPageSize).map {
-            Array(newestFirst[$0..<min($0 + RecordedShop.shopifyPageSize, newestFirst.count)])
+        let pages = stride(from: 0, to: max(newestFirst.count, 1), by: GeneratedShop.shopifyPageSize).map {
+            Array(newestFirst[$0..<min($0 + GeneratedShop.shopifyPageSize, newestFirst.count)])
         }
         let base = "https://\(RecordedShop.shopifyShop).myshopify.com/admin/api/2026-07/orders.json?limit=250"
         for (index, page) in pages.enumerated() {
             let name =
                 index == 0 ? "orders__limit=250&status=any" : "orders__limit=250&page_info=\(pageInfo(index))"
             let body: RecordedJSON = .object([("orders", .array(page))])
-            files.append((RecordedShop.shopifyAPI + name + ".json", body.text))
+            files.append((GeneratedShop.shopifyAPI + name + ".json", body.text))
             var links: [String] = []
             if index > 0 { links.append("<\(base)&page_info=\(pageInfo(index - 1))>; rel=\"previous\"") }
             if index + 1 < pages.count {
@@ -49,7 +51,7 @@ extension RecordedShop {
                     ("status", .int(200)),
                     ("headers", .object([("link", .string(links.joined(separator: ", ")))])),
                 ])
-                files.append((RecordedShop.shopifyAPI + name + ".json.head.json", head.text))
+                files.append((GeneratedShop.shopifyAPI + name + ".json.head.json", head.text))
             }
         }
         return files

@@ -1,3 +1,5 @@
+import TidingsCore
+
 /// A JSON document with its keys in the order they are written, rendered byte-for-byte the same
 /// everywhere: the recorded shop keeps the key order of the real responses (`id` first) and must
 /// regenerate to identical bytes. Numbers are kept as their literal text, so money never passes

@@ -1,4 +1,6 @@
-extension RecordedShop {
+import TidingsCore
+
+extension GeneratedShop {
     static let bigCommerceStore = "bigcommerce/stores/nw4x7k2q/"
 
     /// Orders placed after the order listings were recorded, which the order webhook fixtures name:
@@ -23,7 +25,7 @@ extension RecordedShop {
 
     /// The BigCommerce files: V3 customers, carts and catalog, V2 orders and their products.
     func bigCommerceFiles() -> [(path: String, contents: String)] {
-        let root = RecordedShop.bigCommerceStore
+        let root = GeneratedShop.bigCommerceStore
         let storeOrders = orders(on: .bigCommerce)
         var files: [(String, String)] = []
         var rendered: [RecordedJSON] = []
@@ -36,7 +38,7 @@ extension RecordedShop {
             files.append((root + "v2/orders/\(id)/products.json", RecordedJSON.array(lines).text))
             files.append((root + "v2/orders/\(id).json", rendered[index].text))
         }
-        for late in RecordedShop.bigCommerceLateOrders {
+        for late in GeneratedShop.bigCommerceLateOrders {
             let order = ShopOrder(
                 customer: late.customer, createdAt: late.at, lines: late.lines, discount: nil,
                 cancelled: late.statusID == 5, financialStatus: "paid")
@@ -72,7 +74,7 @@ extension RecordedShop {
             files.append(
                 (root + "v3/carts/\(cart.id)__include=line_items.physical_items.options.json", body.text))
         }
-        let categoryList = RecordedShop.categories.enumerated().map { index, name -> RecordedJSON in
+        let categoryList = GeneratedShop.categories.enumerated().map { index, name -> RecordedJSON in
             .object([
                 ("category_id", .int(23 + index)),
                 ("category_uuid", .string("9a6c7e2b-0000-4000-8000-0000000000\(23 + index)")),
@@ -340,7 +342,7 @@ extension RecordedShop {
 
     func bigCommerceProduct(_ product: ShopProduct) -> RecordedJSON {
         let created = ShopTime(2024, 6, 3, 14, 0).adding(product.position * 3_600)
-        let category = 23 + (RecordedShop.categories.firstIndex(of: product.category) ?? 0)
+        let category = 23 + (GeneratedShop.categories.firstIndex(of: product.category) ?? 0)
         let variants = product.variants.enumerated().map { index, variant -> RecordedJSON in
             .object([
                 ("id", .number(product.bigCommerceVariantID(index))),

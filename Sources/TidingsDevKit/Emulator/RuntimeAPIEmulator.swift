@@ -1,4 +1,6 @@
 import Foundation
+import TidingsCore
+import TidingsRuntime
 
 #if canImport(Glibc)
     import Glibc
@@ -89,7 +91,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
         }
         guard bound == 0, listen(descriptor, 8) == 0 else {
             let error = SocketError("bind 127.0.0.1")
-            _ = systemClose(descriptor)
+            _ = close(descriptor)
             throw error
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -163,7 +165,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
         condition.unlock()
         guard !alreadyStopped else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        _ = systemClose(listener)
+        _ = close(listener)
         for descriptor in open { shutdown(descriptor, Int32(SHUT_RDWR)) }
     }
 
@@ -177,7 +179,7 @@ package final class RuntimeAPIEmulator: @unchecked Sendable {
             condition.lock()
             if stopped {
                 condition.unlock()
-                _ = systemClose(descriptor)
+                _ = close(descriptor)
                 return
             }
             connections.append(descriptor)
