@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 import TidingsCore
+import TidingsDevKit
 
 @testable import TidingsRuntime
-import TidingsDevKit
 
 /// `tidings replay <dead-letter file>`, the documented recovery path: each kept event goes back to
 /// the function that kept it.

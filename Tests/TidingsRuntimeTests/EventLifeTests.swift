@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import TidingsDevKit
 
 @testable import TidingsCore
-import TidingsDevKit
 @testable import TidingsRuntime
 
 /// The life of an event as its audit shows it: `Run.execute` writes the records in DESIGN order

@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 import TidingsCore
+import TidingsDevKit
 
 @testable import TidingsRuntime
-import TidingsDevKit
 
 /// The container image as deploy/Dockerfile lays it out: only what it copies, only the
 /// environment it sets. A handler that needs a folder the image leaves out fails here, not in
