@@ -57,12 +57,19 @@ extension Run {
         var (draft, writer) = try await generate(prompt, using: stages.model, link: message.callToActionURL)
         var findings = validator.validate(draft, facts: message.checks)
         var decision = decide(findings)
-        if case .reject = decision, writer != pipeline.fallbackWriter.name {
+        // A rejected draft is rewritten by the next writer: the offline copywriter after a model,
+        // then for a transactional message the fixed notice (docs/decisions/transactional-fallback.md).
+        var fallbacks: [any LanguageModel] = writer == pipeline.fallbackWriter.name ? [] : [pipeline.fallbackWriter]
+        if message.isTransactional { fallbacks.append(TransactionalNotice()) }
+        for next in fallbacks {
+            guard case .reject = decision else { break }
             try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
-            (draft, writer) = try await generate(prompt, using: pipeline.fallbackWriter, link: message.callToActionURL)
+            (draft, writer) = try await generate(prompt, using: next, link: message.callToActionURL)
             findings = validator.validate(draft, facts: message.checks)
             decision = decide(findings)
         }
+        // A transactional message is never dropped: if no writer could pass, a person decides.
+        decision = router.holdingTransactional(decision, for: message)
         try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
         if case .reject(let reasons) = decision {
             throw Failure(reason: "draft_rejected: \(reasons.joined(separator: "; "))", retryable: false)

@@ -62,3 +62,18 @@ extension Router {
         }
     }
 }
+
+extension Router {
+    /// The last word on a transactional message that every writer failed (the model, the offline
+    /// copywriter and the fixed notice): it waits for a person instead of being dropped, because a
+    /// customer must hear that their order is confirmed or cancelled. Marketing messages and
+    /// decisions short of a rejection pass through unchanged.
+    public func holdingTransactional(_ decision: Decision, for message: PlannedMessage) -> Decision {
+        guard message.isTransactional, case .reject(let reasons) = decision else { return decision }
+        return .review(
+            reasons: [
+                "transactional message held for a person: no writer's draft passed validation ("
+                    + reasons.joined(separator: "; ") + ")"
+            ])
+    }
+}
