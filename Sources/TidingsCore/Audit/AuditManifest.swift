@@ -32,17 +32,22 @@ enum AuditManifest {
 
     /// The head line of a file whose last record is `seq` with seal `last`.
     static func headLine(seq: Int, file: String, last: [UInt8], key: AuditKey?) -> [UInt8] {
-        var body: [UInt8] = []
-        body.reserveCapacity(200)
-        body.append(contentsOf: #"{"seq":"#.utf8)
-        body.append(contentsOf: String(seq).utf8)
-        body.append(contentsOf: #","file":"#.utf8)
-        AuditRecordFormat.appendJSONString(file, to: &body)
-        body.append(contentsOf: #","last":""#.utf8)
-        body.append(contentsOf: last)
-        body.append(UInt8(ascii: "\""))
-        _ = AuditRecordFormat.seal(&body, key: key)
-        return body
+        var line: [UInt8] = []
+        headLine(seq: seq, file: file, last: last, key: key, into: &line)
+        return line
+    }
+
+    /// The same, written over `line`, whose storage is reused: the writer calls it per record.
+    static func headLine(seq: Int, file: String, last: [UInt8], key: AuditKey?, into line: inout [UInt8]) {
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: #"{"seq":"#.utf8)
+        line.append(contentsOf: String(seq).utf8)
+        line.append(contentsOf: #","file":"#.utf8)
+        AuditRecordFormat.appendJSONString(file, to: &line)
+        line.append(contentsOf: #","last":""#.utf8)
+        line.append(contentsOf: last)
+        line.append(UInt8(ascii: "\""))
+        _ = AuditRecordFormat.seal(&line, key: key)
     }
 
     /// The manifest line that lists `file` as the day's `seq`th file, after a line sealed `prev`.

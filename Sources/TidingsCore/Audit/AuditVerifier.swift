@@ -45,8 +45,9 @@ package struct AuditVerifier: Sendable {
             let manifest = try names.contains(AuditManifest.manifestName) ? checkManifest(day: day) : nil
             let listed = manifest?.files ?? [:]
             for name in names.sorted() where name.hasSuffix(".jsonl") {
+                let headSeq = try readHead(day + "/" + AuditManifest.headName(forFile: name))?.seq
                 var scan = try AuditFile.withMappedFile(root.path + "/" + day + "/" + name) { buffer in
-                    Self.scan(buffer, file: day + "/" + name, key: key)
+                    Self.scan(buffer, file: day + "/" + name, key: key, headSeq: headSeq)
                 }
                 try checkHead(of: &scan, day: day, name: name, listed: listed[name] != nil)
                 scans.append(scan)
@@ -94,9 +95,8 @@ package struct AuditVerifier: Sendable {
     /// One file's findings, and what the checks across files need from it.
     struct FileScan {
         var result: AuditFileVerification
-        /// The seq and seal of the last two good records, oldest first: a head may lag one
-        /// record behind (a writer killed between its append and its head update).
-        var lastSeals: [(seq: Int, seal: [UInt8])] = []
+        /// The seal of the record whose seq the head names, when the file has it.
+        var headSeal: [UInt8]?
         /// Whether the records are sealed with the key; nil for a file without records.
         var keyed: Bool?
         /// The event left open by the file's last record, if any.
@@ -120,8 +120,9 @@ package struct AuditVerifier: Sendable {
         var line: Int
     }
 
-    /// Verifies the bytes of one file, without head or manifest; `file` names it in the report.
-    static func scan(_ buffer: UnsafeRawBufferPointer, file: String, key: AuditKey?) -> FileScan {
+    /// Verifies the bytes of one file, without head or manifest; `file` names it in the report,
+    /// and the seal of record `headSeq` is kept for the head check.
+    static func scan(_ buffer: UnsafeRawBufferPointer, file: String, key: AuditKey?, headSeq: Int? = nil) -> FileScan {
         var scan = FileScan(result: AuditFileVerification(file: file, goodRecords: 0))
         var events = EventTracker()
         // Kept aside, not set as the problem: the chain check below would overwrite it, and an
@@ -235,9 +236,8 @@ package struct AuditVerifier: Sendable {
                         outcome: AuditRecordFormat.decodedString(line, outcome),
                         time: AuditTimestamp(iso8601: line[eventFields.time]), line: lineNumber))
             }
+            if fields.seq == headSeq { scan.headSeal = Array(hash) }
             previousHashStart = start + fields.hashStart
-            if scan.lastSeals.count == 2 { scan.lastSeals.removeFirst() }
-            scan.lastSeals.append((fields.seq, Array(hash)))
             scan.result.goodRecords += 1
             start = end + 1
         }
@@ -273,9 +273,11 @@ package struct AuditVerifier: Sendable {
         return scan
     }
 
-    /// Compares a file with its head: a head ahead of the file means records were removed from
-    /// its end (or all of them); a head whose seal differs from the record it names means the
-    /// records were rewritten. A file listed in the manifest must have a head.
+    /// Compares a file with its head, which names the file's first record or its latest terminal
+    /// record (records after it belong to an event in progress): a head ahead of the file means
+    /// records were removed from its end (or all of them); a head whose seal differs from the
+    /// record it names means the records were rewritten. A file listed in the manifest must have
+    /// a head.
     private func checkHead(of scan: inout FileScan, day: String, name: String, listed: Bool) throws {
         let file = day + "/" + name
         let headFile = day + "/" + AuditManifest.headName(forFile: name)
@@ -285,14 +287,11 @@ package struct AuditVerifier: Sendable {
             scan.result.problem = AuditProblem(kind: kind, file: path, line: line, detail: detail)
             scan.openTail = nil
         }
-        let path = root.path + "/" + headFile
-        guard let size = AuditFile.size(atPath: path) else {
+        guard AuditFile.size(atPath: root.path + "/" + headFile) != nil else {
             if listed { fail(.manifest, headFile, 0, "the head of \(name) is gone: it was deleted") }
             return
         }
-        var bytes = try AuditFile.read(path, offset: 0, count: size)
-        if bytes.last == 0x0a { bytes.removeLast() }
-        guard let head = AuditManifest.parse(bytes, key: key) else {
+        guard let head = try readHead(headFile) else {
             return fail(.manifest, headFile, 1, "not a head line")
         }
         if key != nil, !head.keyed {
@@ -313,21 +312,21 @@ package struct AuditVerifier: Sendable {
                     + "\(head.seq - lastSeq) record(s) were removed from its end"
             return fail(.truncated, file, scan.result.goodRecords + 1, detail)
         }
-        if let named = scan.lastSeals.first(where: { $0.seq == head.seq }) {
-            if named.seal != head.link {
-                fail(
-                    .edited, file, head.seq + 1,
-                    "the record at seq \(head.seq) is not the one its head records: the records were rewritten "
-                        + "and re-chained")
-            }
-        } else {
-            scan.result.warnings.append(
-                AuditProblem(
-                    kind: .headBehind, file: headFile, line: 1,
-                    detail:
-                        "the head records seq \(head.seq), \(lastSeq - head.seq) records before the file's end "
-                        + "(a head update failed): the end of the file is not vouched for"))
+        if scan.headSeal != head.link {
+            fail(
+                .edited, file, head.seq + 1,
+                "the record at seq \(head.seq) is not the one its head records: the records were rewritten "
+                    + "and re-chained")
         }
+    }
+
+    /// The head line at `relativePath`, or nil when there is none or it is not a head line.
+    private func readHead(_ relativePath: String) throws -> AuditManifest.Line? {
+        let path = root.path + "/" + relativePath
+        guard let size = AuditFile.size(atPath: path) else { return nil }
+        var bytes = try AuditFile.read(path, offset: 0, count: size)
+        if bytes.last == 0x0a { bytes.removeLast() }
+        return AuditManifest.parse(bytes, key: key)
     }
 
     /// Checks a day's manifest chain; returns the files it lists (name -> line) and its first problem.
@@ -614,8 +613,6 @@ package struct AuditProblem: Sendable, Hashable, CustomStringConvertible {
         case noManifest
         /// Warning: keyed seals read without the key: not checked.
         case unchecked
-        /// Warning: a head more than one record behind its file.
-        case headBehind
 
         /// Whether this kind is a failed hash or link: the chain itself is broken.
         package var breaksChain: Bool {

@@ -16,7 +16,8 @@ import Synchronization
 /// and need no lock between them. A record is written with one `write(2)` on a descriptor opened
 /// with `O_APPEND`; a record whose time falls on another UTC day goes to that day's file, whose
 /// chain starts afresh. The file format is described in `AuditRecordFormat`; `AuditVerifier`
-/// checks it. After each record the writer rewrites its head file, and after a file's first record
+/// checks it. After a file's first record and after each event's terminal record the writer
+/// rewrites its head file, and after a file's first record
 /// it lists the file in the day's manifest (`AuditManifest`), so that records removed from the
 /// end of a file, or a whole file deleted, can be seen. With an `AuditKey` every record, head and
 /// manifest line is sealed with HMAC-SHA256 instead of SHA-256. Thread-safe: appends from several
@@ -89,7 +90,9 @@ public final class JSONLAuditLog: AuditLog {
             state.nextSeq += 1
             state.prev = hash
             state.size += line.count
-            try state.writeHead()
+            // The head names the file's first record and each record that ends an event: what
+            // comes after it is an event in progress. One `pwrite` per event, not per record.
+            if entry.outcome != nil || state.nextSeq == 1 { try state.writeHead() }
         }
         if entry.isFinalOutcome {
             // Answer at once for our own outcomes, before the index next reads our file.
@@ -133,6 +136,9 @@ private struct WriterState: ~Copyable {
     /// The open head file (`<writer>.head`) of the current file, rewritten after each append.
     var headDescriptor: Int32 = -1
     var headPath = ""
+    /// The current file's name in its folder, and the head line's buffer, kept between appends.
+    var fileName = ""
+    var headLine: [UInt8] = []
     /// Whether the current file is listed in its day's manifest (or known to be).
     var listed = false
     /// Whether the current file held records when this writer opened it.
@@ -151,21 +157,22 @@ private struct WriterState: ~Copyable {
 
     /// Rewrites the head file in place with the last record's seq and seal (the line only grows,
     /// as seq does, so no stale bytes remain), then lists the file in the day's manifest if it
-    /// is not yet. One `pwrite(2)` per record; the manifest costs one locked append per file.
+    /// is not yet. One `pwrite(2)`; the manifest costs one locked append per file.
     mutating func writeHead() throws {
-        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-        let name = String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
         if headDescriptor < 0 {
-            headPath = folder + "/" + AuditManifest.headName(forFile: name)
+            let slash = path.lastIndex(of: "/") ?? path.startIndex
+            fileName = String(path[path.index(after: slash)...])
+            headPath = String(path[..<slash]) + "/" + AuditManifest.headName(forFile: fileName)
             headDescriptor = try AuditFile.openForWriting(headPath)
         }
-        let line = AuditManifest.headLine(seq: nextSeq - 1, file: name, last: prev, key: key)
-        let written = line.withUnsafeBytes { pwrite(headDescriptor, $0.baseAddress, $0.count, 0) }
-        guard written == line.count else {
+        AuditManifest.headLine(seq: nextSeq - 1, file: fileName, last: prev, key: key, into: &headLine)
+        let written = headLine.withUnsafeBytes { pwrite(headDescriptor, $0.baseAddress, $0.count, 0) }
+        guard written == headLine.count else {
             throw AuditError(.cannotWrite, path: headPath, reason: written < 0 ? AuditFile.lastError : "short write")
         }
         if !listed {
-            try AuditManifest.register(file: name, folder: folder, key: key, checkListed: adopted)
+            let folder = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+            try AuditManifest.register(file: fileName, folder: folder, key: key, checkListed: adopted)
             listed = true
         }
     }
