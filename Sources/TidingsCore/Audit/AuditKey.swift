@@ -5,14 +5,15 @@ import Crypto
 /// be rewritten and re-chained by someone who can write the files but does not hold the key.
 ///
 /// Never prints itself; the writer and the verifier must be given the same key. Sendable by hand:
-/// `SymmetricKey` is an immutable value that swift-crypto does not mark.
+/// the keyed `HMAC` value is only ever copied, never changed in place.
 public struct AuditKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The HMAC key.
-    let symmetricKey: SymmetricKey
+    /// An HMAC already keyed and fed nothing: each seal starts from a copy, so the key's pads
+    /// are hashed once, not per record (swift-crypto's digest state is copy-on-write).
+    let keyed: HMAC<SHA256>
 
     /// Keys the audit chain with a configured secret (its UTF-8 bytes).
     public init(_ secret: Secret) {
-        symmetricKey = SymmetricKey(data: secret.bytes)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret.bytes))
     }
 
     /// Always "<redacted>".

@@ -100,7 +100,7 @@ enum AuditRecordFormat {
         of bytes: UnsafeRawBufferPointer, key: AuditKey?, _ body: (UnsafeRawBufferPointer) -> Void
     ) {
         if let key {
-            var mac = HMAC<SHA256>(key: key.symmetricKey)
+            var mac = key.keyed
             mac.update(data: bytes)
             mac.finalize().withUnsafeBytes(body)
         } else {
