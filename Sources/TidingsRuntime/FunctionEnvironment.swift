@@ -14,7 +14,8 @@ public enum FunctionEnvironment {
         let data = configuration.dataDirectory
         let audit = JSONLAuditLog(
             root: data.appendingPathComponent("audit"),
-            writerID: JSONLAuditLog.makeWriterID(function: function.rawValue))
+            writerID: JSONLAuditLog.makeWriterID(function: function.rawValue),
+            key: configuration.auditKey.map(AuditKey.init))
         return PipelineStages(
             platforms: function == .winBack ? winBackShop(configuration) : recordedShop(configuration),
             model: OfflineCopywriter(),

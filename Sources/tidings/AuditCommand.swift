@@ -1,17 +1,19 @@
 import ArgumentParser
 import Foundation
 import TidingsCore
+import TidingsRuntime
 
 /// `tidings audit ...`: work with the append-only audit log.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Check the audit log.", subcommands: [Verify.self])
 
-    /// `tidings audit verify`: checks every hash chain and names the first bad line and why.
+    /// `tidings audit verify`: checks every chain, head and manifest, and names each problem's
+    /// file, line and kind; warnings (a crash's traces) do not fail it, damage does (exit 1).
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Verify every audit file's hash chain and that every event ends in one terminal record; name the first bad line."
+                "Verify the audit log: every file's hash chain, its head and the day's manifest, that every event ends, and that no event was sent twice. Warnings (a torn last line, an interrupted event) exit 0; damage exits 1. The key is read from TIDINGS_AUDIT_KEY or TIDINGS_AUDIT_KEY_FILE, as the functions read it."
         )
 
         @Option(help: "The data folder holding audit/ (default: $TIDINGS_DATA_DIR or .tidings).")
@@ -20,25 +22,32 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "Only these UTC days (YYYY-MM-DD); repeatable.")
         var day: [String] = []
 
-        @Flag(
-            help:
-                "Tolerate a last event without its terminal record in each file (a warning): for verifying while functions run."
-        )
+        @Flag(help: .hidden)
         var allowOpenTail = false
 
         func run() throws {
-            let base = dataDir ?? ProcessInfo.processInfo.environment["TIDINGS_DATA_DIR"] ?? ".tidings"
+            let environment = ProcessInfo.processInfo.environment
+            let base = dataDir ?? environment["TIDINGS_DATA_DIR"] ?? ".tidings"
             let root = URL(fileURLWithPath: base).appendingPathComponent("audit")
             guard FileManager.default.fileExists(atPath: root.path) else {
                 throw ValidationError("no audit folder at \(root.path)")
             }
-            let report = try AuditVerifier(root: root).verify(
-                days: day.isEmpty ? nil : day, allowOpenTail: allowOpenTail)
-            for warning in report.warnings { print("warning: \(warning) — tolerated") }
+            let key: AuditKey?
+            do {
+                key = try Configuration.readSecret("TIDINGS_AUDIT_KEY", environment: environment).map(AuditKey.init)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.badConfiguration.rawValue)
+            }
+            let report = try AuditVerifier(root: root, key: key).verify(days: day.isEmpty ? nil : day)
+            for warning in report.warnings { print("warning: \(warning)") }
             for problem in report.problems { print("FAIL: \(problem)") }
-            print(
-                "\(report.files.count) files, \(report.goodRecords) records verified: \(report.passed ? "chain intact" : "chain broken")"
-            )
+            let sealing = key == nil ? "without the audit key" : "with the audit key"
+            let verdict =
+                report.passed
+                ? "intact" + (report.warnings.isEmpty ? "" : " (\(report.warnings.count) warnings)")
+                : (report.chainBroken ? "chain broken" : "damaged") + " (\(report.problems.count) problems)"
+            print("\(report.files.count) files, \(report.goodRecords) records verified \(sealing): \(verdict)")
             if !report.passed { throw ExitCode(1) }
         }
     }

@@ -83,7 +83,10 @@ struct BenchCommand: AsyncParsableCommand {
             try runtimeLoop(bench, scratch: scratch.appendingPathComponent("\(kind)-loop"))
         }
         print("")
-        let audit = try AuditBenchmark.run(records: auditRecords, directory: scratch.appendingPathComponent("audit"))
+        let audit = try AuditBenchmark.run(
+            records: auditRecords, directory: scratch.appendingPathComponent("audit"),
+            key: configuration.auditKey.map(AuditKey.init))
+        print("audit (\(configuration.auditKey == nil ? "SHA-256" : "HMAC-SHA256, TIDINGS_AUDIT_KEY")):")
         print("audit: \(audit.records) records appended at \(Int(audit.appendPerSecond)) records/s (target ≥ 100,000)")
         print("audit: verified at \(Int(audit.verifyPerSecond)) records/s (target ≥ 500,000, i.e. 1,000,000 in 2 s)")
     }

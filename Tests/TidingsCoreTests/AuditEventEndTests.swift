@@ -19,8 +19,8 @@ struct AuditEventEndTests {
         }
     }
 
-    @Test("a deleted last line (the last event's outcome) fails as unterminated")
-    func deletedLastLineIsUnterminated() throws {
+    @Test("a deleted last line (the last event's outcome) fails as truncated: the head names it")
+    func deletedLastLineIsTruncated() throws {
         try withTemporaryAuditRoot { root in
             let file = try writeAuditEvents(4, root: root)
             try writeAuditLines(Array(try auditLines(root, file).dropLast()), root, file)
@@ -28,13 +28,15 @@ struct AuditEventEndTests {
             let report = try AuditVerifier(root: root).verify()
             #expect(!report.passed)
             let problem = try #require(report.problems.first)
-            #expect(problem.kind == .unterminated)
-            #expect(problem.line == 15)
+            #expect(problem.kind == .truncated)
+            #expect(problem.line == 16)
             #expect(
                 problem.description
-                    == "2026-11-20/writer-a.jsonl line 15: unterminated (event evt-3 has no terminal outcome record after line 15)"
+                    == "2026-11-20/writer-a.jsonl line 16: truncated (the file ends at seq 14 but its head records "
+                    + "seq 15: 1 record(s) were removed from its end)"
             )
             #expect(report.goodRecords == 15)
+            #expect(report.warnings.isEmpty)
         }
     }
 
@@ -64,13 +66,11 @@ struct AuditEventEndTests {
             try log.append(auditEntry("evt-next", stage: "normalize"))
             try log.append(auditEntry("evt-next", stage: "outcome", outcome: .sent))
 
-            for allowOpenTail in [false, true] {
-                let report = try AuditVerifier(root: root).verify(allowOpenTail: allowOpenTail)
-                let problem = try #require(report.problems.first)
-                #expect(problem.kind == .unterminated)
-                #expect(problem.line == 2)
-                #expect(problem.detail.contains("evt-open"))
-            }
+            let report = try AuditVerifier(root: root).verify()
+            let problem = try #require(report.problems.first)
+            #expect(problem.kind == .unterminated)
+            #expect(problem.line == 2)
+            #expect(problem.detail.contains("evt-open"))
         }
     }
 
@@ -134,14 +134,12 @@ struct AuditEventEndTests {
     @Test("a last line cut mid-way (a crash) is reported and tolerated, with the event it cut off")
     func tornOutcomeIsTolerated() throws {
         try withTemporaryAuditRoot { root in
-            let file = try writeAuditEvents(4, root: root)
-            var lines = try auditLines(root, file)
-            lines[15] = lines[15].prefix(lines[15].count / 2)
-            try writeAuditLines(lines, root, file)
+            let file = try writeAuditEvents(4, root: root, openLast: true)
+            try appendTornLine(root, file)
 
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
-            #expect(report.warnings.map(\.kind) == [.torn, .unterminated])
+            #expect(report.warnings.map(\.kind) == [.torn, .interrupted])
             #expect(report.warnings.first?.line == 16)
             #expect(report.warnings.last?.line == 15)
         }
@@ -150,10 +148,8 @@ struct AuditEventEndTests {
     @Test("a tear in an event's first record leaves no event open: only the tear is reported")
     func tornFirstRecordLeavesNothingOpen() throws {
         try withTemporaryAuditRoot { root in
-            let file = try writeAuditEvents(4, root: root)
-            var lines = Array(try auditLines(root, file).prefix(13))
-            lines[12] = lines[12].prefix(20)
-            try writeAuditLines(lines, root, file)
+            let file = try writeAuditEvents(3, root: root)
+            try appendTornLine(root, file)
 
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
@@ -162,37 +158,20 @@ struct AuditEventEndTests {
         }
     }
 
-    @Test("with allowOpenTail the open last event of a file is a warning and verify passes")
-    func allowOpenTailTolerates() throws {
+    @Test("the open last event of a file is an interruption, one per file, and a closed file has none")
+    func openTailIsInterruption() throws {
         try withTemporaryAuditRoot { root in
-            let file = try writeAuditEvents(4, root: root)
-            try writeAuditLines(Array(try auditLines(root, file).dropLast()), root, file)
-            // A second writer's file, closed: nothing to tolerate there.
-            try writeAuditEvents(1, root: root, writerID: "writer-b")
+            try writeAuditEvents(4, root: root, openLast: true)
+            try writeAuditEvents(1, root: root, writerID: "writer-b", eventPrefix: "b")
 
-            #expect(!(try AuditVerifier(root: root).verify().passed))
-            let report = try AuditVerifier(root: root).verify(allowOpenTail: true)
+            let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
             #expect(report.goodRecords == 19)
             let warning = try #require(report.warnings.first)
             #expect(report.warnings.count == 1)
-            #expect(warning.kind == .unterminated)
+            #expect(warning.kind == .interrupted)
             #expect(warning.line == 15)
             #expect(warning.file == "2026-11-20/writer-a.jsonl")
-        }
-    }
-
-    @Test("with allowOpenTail a torn terminal record of a running writer is tolerated")
-    func allowOpenTailToleratesTornTail() throws {
-        try withTemporaryAuditRoot { root in
-            let file = try writeAuditEvents(2, root: root)
-            var lines = try auditLines(root, file)
-            lines[7] = lines[7].prefix(30)
-            try writeAuditLines(lines, root, file)
-
-            let report = try AuditVerifier(root: root).verify(allowOpenTail: true)
-            #expect(report.passed)
-            #expect(report.warnings.map(\.kind) == [.torn, .unterminated])
         }
     }
 

@@ -132,10 +132,8 @@ struct AuditVerifierTests {
         try withTemporaryAuditRoot { root in
             // Three whole events, then the first record of a fourth, cut off by a crash: no
             // earlier event is left open, so nothing but the tear is wrong.
-            let file = try writeAuditRecords(7, root: root)
-            var lines = try auditLines(root, file)
-            lines[6] = lines[6].prefix(lines[6].count / 2)
-            try writeAuditLines(lines, root, file)
+            let file = try writeAuditRecords(6, root: root)
+            try appendTornLine(root, file)
 
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
@@ -162,11 +160,10 @@ struct AuditVerifierTests {
     @Test("a writer that reopens its torn file starts a new segment")
     func reopeningTornFileStartsSegment() throws {
         try withTemporaryAuditRoot { root in
-            let file = try writeAuditRecords(3, root: root)
-            let lines = try auditLines(root, file)
-            try writeAuditLines([lines[0], lines[1], lines[2].prefix(20)], root, file)
+            let file = try writeAuditRecords(2, root: root)
+            try appendTornLine(root, file)
 
-            try writeAuditRecords(2, root: root)  // same writer id again
+            try writeAuditRecords(2, root: root, eventPrefix: "later")  // same writer id again
             let report = try AuditVerifier(root: root).verify()
             #expect(report.passed)
             #expect(report.files.map(\.file) == ["2026-11-20/writer-a-1.jsonl", "2026-11-20/writer-a.jsonl"])

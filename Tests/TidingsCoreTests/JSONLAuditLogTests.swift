@@ -30,6 +30,27 @@ struct JSONLAuditLogTests {
         }
     }
 
+    @Test("with a key every record is sealed \"hmac\" = HMAC-SHA256 of the bytes before it, each from a fresh state")
+    func keyedRecordLayout() throws {
+        try withTemporaryAuditRoot { root in
+            let log = JSONLAuditLog(root: root, writerID: "w", key: AuditKey(Secret("layout-key")))
+            for stage in ["guards", "outcome"] {
+                try log.append(auditEntry(stage: stage, outcome: stage == "outcome" ? .sent : nil))
+            }
+            for line in try auditLines(root, "2026-11-20/w.jsonl").map({ String(decoding: $0, as: UTF8.self) }) {
+                let marker = try #require(line.range(of: #","hmac":""#))
+                let body = String(line[..<marker.lowerBound])
+                let mac = HMAC<SHA256>.authenticationCode(
+                    for: Data(body.utf8), using: SymmetricKey(data: Data("layout-key".utf8)))
+                let hex = Data(mac).map { String(format: "%02x", $0) }.joined()
+                #expect(line == body + #","hmac":"\#(hex)"}"# + "\n")
+            }
+            let head = try String(contentsOf: root.appendingPathComponent("2026-11-20/w.head"), encoding: .utf8)
+            #expect(head.hasPrefix(#"{"seq":1,"file":"w.jsonl","last":""#))
+            #expect(head.contains(#","hmac":""#))
+        }
+    }
+
     @Test("nasty strings are escaped into JSON that reads back the same")
     func escapingRoundTrips() throws {
         try withTemporaryAuditRoot { root in

@@ -33,6 +33,13 @@ enum AuditFile {
         return descriptor
     }
 
+    /// Opens `path` for writing at chosen offsets (`pwrite`), creating it when missing.
+    static func openForWriting(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw AuditError(.cannotOpen, path: path, reason: lastError) }
+        return descriptor
+    }
+
     /// The size of an open file.
     static func size(of descriptor: Int32, path: String) throws -> Int {
         var status = stat()

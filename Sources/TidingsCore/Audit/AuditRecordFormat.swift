@@ -16,6 +16,8 @@ enum AuditRecordFormat {
 
     private static let seqPrefix = Array(#"{"seq":"#.utf8)
     private static let hashMarker = Array(#","hash":""#.utf8)
+    /// The keyed line's marker: same length as `hashMarker`, so every offset stays the same.
+    private static let hmacMarker = Array(#","hmac":""#.utf8)
     private static let prevMarker = Array(#","prev":""#.utf8)
     private static let hexDigits = Array("0123456789abcdef".utf8)
     /// `,"hash":"` + 64 hex + `"}`.
@@ -51,42 +53,60 @@ enum AuditRecordFormat {
         return bytes
     }
 
-    /// Completes `body` into a full line with its hash and newline; returns the hash (64 hex bytes).
-    static func seal(_ body: inout [UInt8]) -> [UInt8] {
-        let hash = body.withUnsafeBytes { hexDigest(of: $0) }
-        body.append(contentsOf: hashMarker)
+    /// Completes `body` into a full line with its seal and newline; returns the seal (64 hex
+    /// bytes): `"hash"` = SHA-256 of the body without a key, `"hmac"` = HMAC-SHA256 with one.
+    static func seal(_ body: inout [UInt8], key: AuditKey? = nil) -> [UInt8] {
+        let hash = body.withUnsafeBytes { hexDigest(of: $0, key: key) }
+        body.append(contentsOf: key == nil ? hashMarker : hmacMarker)
         body.append(contentsOf: hash)
         body.append(contentsOf: "\"}\n".utf8)
         return hash
     }
 
-    /// Lowercase hex SHA-256 of `bytes`.
-    static func hexDigest(of bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: bytes)
-        return hasher.finalize().withUnsafeBytes { digest in
-            var hex: [UInt8] = []
-            hex.reserveCapacity(64)
+    /// Lowercase hex SHA-256 of `bytes`, or HMAC-SHA256 under `key`.
+    static func hexDigest(of bytes: UnsafeRawBufferPointer, key: AuditKey? = nil) -> [UInt8] {
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        withDigest(of: bytes, key: key) { digest in
             for byte in digest {
                 hex.append(hexDigits[Int(byte >> 4)])
                 hex.append(hexDigits[Int(byte & 0x0f)])
             }
-            return hex
         }
+        return hex
     }
 
-    /// Whether the SHA-256 of `body` is `hex` (64 lowercase hex bytes), without allocating.
-    static func digest(of body: UnsafeRawBufferPointer, matches hex: UnsafeRawBufferPointer) -> Bool {
-        var hasher = SHA256()
-        hasher.update(bufferPointer: body)
-        return hasher.finalize().withUnsafeBytes { digest in
+    /// Whether the SHA-256 (or, with `key`, the HMAC-SHA256) of `body` is `hex` (64 lowercase
+    /// hex bytes), without allocating.
+    static func digest(of body: UnsafeRawBufferPointer, matches hex: UnsafeRawBufferPointer, key: AuditKey? = nil)
+        -> Bool
+    {
+        var matches = true
+        withDigest(of: body, key: key) { digest in
             var index = 0
             for byte in digest {
                 guard hex[index] == hexDigits[Int(byte >> 4)], hex[index + 1] == hexDigits[Int(byte & 0x0f)]
-                else { return false }
+                else {
+                    matches = false
+                    return
+                }
                 index += 2
             }
-            return true
+        }
+        return matches
+    }
+
+    private static func withDigest(
+        of bytes: UnsafeRawBufferPointer, key: AuditKey?, _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
+        if let key {
+            var mac = key.keyed
+            mac.update(data: bytes)
+            mac.finalize().withUnsafeBytes(body)
+        } else {
+            var hasher = SHA256()
+            hasher.update(bufferPointer: bytes)
+            hasher.finalize().withUnsafeBytes(body)
         }
     }
 
@@ -156,8 +176,10 @@ enum AuditRecordFormat {
         var bodyEnd: Int
         /// The start of the 64 hex bytes of `prev`.
         var prevStart: Int
-        /// The start of the 64 hex bytes of `hash`.
+        /// The start of the 64 hex bytes of `hash` (or `hmac`).
         var hashStart: Int
+        /// Whether the record is sealed with the audit key (`"hmac"` instead of `"hash"`).
+        var keyed: Bool
     }
 
     /// The chain fields of a complete line, or nil when the line does not have the record shape
@@ -172,12 +194,13 @@ enum AuditRecordFormat {
         let hashStart = count - 2 - 64
         let bodyEnd = hashStart - hashMarker.count
         let prevStart = bodyEnd - 1 - 64
-        guard starts(line, with: hashMarker, at: bodyEnd), isHex(line, from: hashStart),
+        let keyed = starts(line, with: hmacMarker, at: bodyEnd)
+        guard keyed || starts(line, with: hashMarker, at: bodyEnd), isHex(line, from: hashStart),
             line[bodyEnd - 1] == UInt8(ascii: "\""),
             starts(line, with: prevMarker, at: prevStart - prevMarker.count),
             isHex(line, from: prevStart)
         else { return nil }
-        return ChainFields(seq: seq, bodyEnd: bodyEnd, prevStart: prevStart, hashStart: hashStart)
+        return ChainFields(seq: seq, bodyEnd: bodyEnd, prevStart: prevStart, hashStart: hashStart, keyed: keyed)
     }
 
     /// Where the event fields of a record are, as offsets into the line, for the verifier's
@@ -191,6 +214,10 @@ enum AuditRecordFormat {
         /// Whether the record ends its event: stage `"outcome"` and an `outcome` key, as
         /// `Run.finish` writes it. Either alone is not a terminal record.
         var isTerminal: Bool
+        /// The 24 bytes of the record's time.
+        var time: Range<Int>
+        /// The JSON string of `outcome`, quotes included, when the record has one.
+        var outcome: Range<Int>?
     }
 
     private static let outcomeStage = Array(#""outcome""#.utf8)
@@ -206,6 +233,7 @@ enum AuditRecordFormat {
         guard expect(#","time":""#, in: line, at: &index), index + 25 <= line.count,
             line[index + 24] == UInt8(ascii: "\"")
         else { return nil }
+        let time = index..<index + 24
         index += 25
         guard expect(#","event_id":"#, in: line, at: &index) else { return nil }
         let eventStart = index
@@ -223,7 +251,15 @@ enum AuditRecordFormat {
         let isOutcomeStage =
             index - stageStart == outcomeStage.count && starts(line, with: outcomeStage, at: stageStart)
         let hasOutcome = expect(#","outcome":"#, in: line, at: &index)
-        return EventFields(eventID: eventID, correlationID: correlationID, isTerminal: isOutcomeStage && hasOutcome)
+        var outcome: Range<Int>?
+        if hasOutcome {
+            let outcomeStart = index
+            guard skipString(in: line, at: &index) != nil else { return nil }
+            outcome = outcomeStart..<index
+        }
+        return EventFields(
+            eventID: eventID, correlationID: correlationID, isTerminal: isOutcomeStage && hasOutcome, time: time,
+            outcome: outcome)
     }
 
     /// The text of the JSON string at `range` of `buffer` (quotes included), unescaped; for

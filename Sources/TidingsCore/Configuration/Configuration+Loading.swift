@@ -38,6 +38,7 @@ extension Configuration {
         configuration.webhookSecrets = WebhookSecrets(
             shopify: try readSecret("SHOPIFY_WEBHOOK_SECRET", environment: environment),
             bigcommerce: try readSecret("BIGCOMMERCE_WEBHOOK_SECRET", environment: environment))
+        configuration.auditKey = try readSecret("TIDINGS_AUDIT_KEY", environment: environment)
         if let text = environment["TIDINGS_MODEL_RESERVE_MS"], !text.isEmpty {
             guard let value = Int(text), value >= 0 else {
                 throw ConfigurationError(
@@ -188,7 +189,11 @@ extension Configuration {
     static let subjectLengthRange = 40...998
 
     /// A secret from `NAME` or from the file named by `NAME_FILE` (trailing newline dropped).
-    static func readSecret(_ name: String, environment: [String: String]) throws(ConfigurationError) -> Secret? {
+    /// Throws `ConfigurationError` naming `NAME_FILE` when the file cannot be read or is empty;
+    /// the error never holds the secret.
+    package static func readSecret(_ name: String, environment: [String: String]) throws(ConfigurationError)
+        -> Secret?
+    {
         if let value = environment[name], !value.isEmpty { return Secret(value) }
         guard let file = environment[name + "_FILE"], !file.isEmpty else { return nil }
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -30,6 +30,9 @@ public struct Configuration: Sendable {
     /// Secrets that authenticate webhooks (`SHOPIFY_WEBHOOK_SECRET`, `BIGCOMMERCE_WEBHOOK_SECRET`,
     /// or their `_FILE` forms); a platform without one is not checked.
     public var webhookSecrets = WebhookSecrets()
+    /// Seals the audit chain with HMAC-SHA256 (`TIDINGS_AUDIT_KEY` or `…_FILE`); nil seals it with
+    /// SHA-256, which anyone who can write the files can recompute. Never logged.
+    public var auditKey: Secret?
     /// Time an invocation must have left for a model call (`TIDINGS_MODEL_RESERVE_MS`, default
     /// 15000 ms); with less, the offline copywriter writes instead of the model.
     public var modelReserve: TimeInterval = 15

@@ -20,9 +20,10 @@ package enum AuditBenchmark {
     /// eighth one a terminal outcome, and the last one too) into a fresh log under `directory`,
     /// then verifies it strictly.
     /// `directory` must be empty or absent; it is left in place for the caller to remove.
+    /// With `key` the log is sealed and verified with HMAC-SHA256 (`TIDINGS_AUDIT_KEY`).
     /// Throws `AuditError` on I/O failure, or when the log does not verify.
-    package static func run(records: Int, directory: URL) throws -> Result {
-        let log = JSONLAuditLog(root: directory, writerID: "bench")
+    package static func run(records: Int, directory: URL, key: AuditKey? = nil) throws -> Result {
+        let log = JSONLAuditLog(root: directory, writerID: "bench", key: key)
         let stages = [
             "received", "normalize", "guards", "enrich", "insights", "generate", "validate", "outcome",
         ]
@@ -52,10 +53,10 @@ package enum AuditBenchmark {
             }
         }
 
-        let verifier = AuditVerifier(root: directory)
+        let verifier = AuditVerifier(root: directory, key: key)
         var report: AuditVerificationReport?
         let verifyTime = try clock.measure { report = try verifier.verify() }
-        guard let report, report.passed, report.goodRecords == records else {
+        guard let report, report.passed, report.warnings.isEmpty, report.goodRecords == records else {
             throw AuditError(
                 .notVerified, path: directory.path,
                 reason:
