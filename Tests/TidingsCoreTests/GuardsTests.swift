@@ -28,6 +28,16 @@ struct GuardsTests {
         #expect(guards.checkTiming("cart", at: now.addingTimeInterval(-60), now: now)?.code == .tooSoon)
     }
 
+    @Test("An event dated in the future: a few minutes of clock skew count as now; more is too soon, and says so")
+    func datedInTheFuture() {
+        let immediate = Guards(settings: FlowSettings(delay: 0, window: 7 * 86_400, requiresConsent: false))
+        #expect(immediate.checkTiming("lapse", at: now.addingTimeInterval(120), now: now) == nil)
+        let ahead = immediate.checkTiming("lapse", at: now.addingTimeInterval(7200), now: now)
+        #expect(ahead?.code == .tooSoon)
+        #expect(ahead?.isRetryable == true)
+        #expect(ahead?.detail == "the lapse is dated 2 h in the future; handled once that time has come")
+    }
+
     @Test("Younger than the delay is too soon and retryable")
     func tooSoon() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-600))

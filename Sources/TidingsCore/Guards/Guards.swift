@@ -80,7 +80,18 @@ public struct Guards: Sendable {
     /// timed: a cart by its last activity, an order, a cancellation, a lapse report or a scan.
     /// `what` names it in the reason ("the cart is 3 h old; ...").
     public func checkTiming(_ what: String, at time: Date, now: Date) -> GuardVerdict? {
-        let age = now.timeIntervalSince(time)
+        var age = now.timeIntervalSince(time)
+        if age < 0 {
+            // A sender's clock a little ahead of ours is not a reason to wait; an event dated well
+            // in the future is, and says so rather than "0 min old".
+            guard -age <= Self.clockSkewTolerance else {
+                return GuardVerdict(
+                    .tooSoon,
+                    "the \(what) is dated \(Self.describe(-age)) in the future; handled once that time has come",
+                    retryable: true)
+            }
+            age = 0
+        }
         if age > settings.window {
             return GuardVerdict(
                 .stale, "the \(what) is \(Self.describe(age)) old; the window is \(Self.describe(settings.window))")
@@ -88,11 +99,14 @@ public struct Guards: Sendable {
         if age < settings.delay {
             return GuardVerdict(
                 .tooSoon,
-                "the \(what) is \(Self.describe(max(0, age))) old; wait until \(Self.describe(settings.delay)) have passed",
+                "the \(what) is \(Self.describe(age)) old; wait until \(Self.describe(settings.delay)) have passed",
                 retryable: true)
         }
         return nil
     }
+
+    /// How far ahead of this machine's clock an event may be dated and still count as just now.
+    static let clockSkewTolerance: TimeInterval = 300
 
     /// Someone to write to.
     public static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
