@@ -8,9 +8,9 @@ public enum FunctionEnvironment {
     /// The embedded stages: the recorded shop, the offline copywriter, the outbox, the review
     /// folder and the JSONL audit under the data folder.
     public static func embeddedStages(
-        function: FlowKind, configuration: Configuration, clock: (any Clock)? = nil
+        function: FlowKind, configuration: Configuration, clock: (any TimeSource)? = nil
     ) throws(ConfigurationError) -> PipelineStages {
-        let clock: any Clock = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
+        let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         let data = configuration.dataDirectory
         let audit = JSONLAuditLog(
             root: data.appendingPathComponent("audit"),

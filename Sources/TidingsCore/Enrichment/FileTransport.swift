@@ -39,9 +39,9 @@ public struct FileTransport: HTTPTransport {
     }
 
     /// Answers a GET from its file, or 404 when there is none; other methods get 405. Never throws.
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
         guard request.method == "GET" else {
-            return HTTPResponse(
+            return TransportResponse(
                 status: 405, headers: ["content-type": "application/json", "allow": "GET"],
                 body: Array(#"{"errors":"Method Not Allowed"}"#.utf8))
         }
@@ -92,14 +92,14 @@ public struct FileTransport: HTTPTransport {
         return result
     }
 
-    private var notFound: HTTPResponse {
-        HTTPResponse(status: 404, headers: ["content-type": "application/json"], body: notFoundBody)
+    private var notFound: TransportResponse {
+        TransportResponse(status: 404, headers: ["content-type": "application/json"], body: notFoundBody)
     }
 
-    private func load(_ relative: String) -> HTTPResponse {
+    private func load(_ relative: String) -> TransportResponse {
         let file = root + "/" + relative
         guard let data = FileManager.default.contents(atPath: file) else { return notFound }
-        var response = HTTPResponse(
+        var response = TransportResponse(
             status: 200, headers: ["content-type": "application/json"], body: Array(data))
         if let head = FileManager.default.contents(atPath: file + ".head.json"),
             let sidecar = try? JSONDecoder().decode(Sidecar.self, from: head)
@@ -119,6 +119,6 @@ public struct FileTransport: HTTPTransport {
 
     // A class so that copies of the transport share one cache.
     private final class Cache: Sendable {
-        let responses = Mutex<[String: HTTPResponse]>([:])
+        let responses = Mutex<[String: TransportResponse]>([:])
     }
 }

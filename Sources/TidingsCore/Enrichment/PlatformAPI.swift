@@ -20,11 +20,11 @@ package struct PlatformAPI: Sendable {
 
     /// GETs a full URL. Returns nil for 404, the response for any 2xx, and throws a `PlatformError`
     /// for everything else: retryable for no answer, 408, 429 and 5xx, final otherwise.
-    package func get(_ url: String) async throws -> HTTPResponse? {
+    package func get(_ url: String) async throws -> TransportResponse? {
         let path = PlatformAPI.pathAndQuery(of: url)
-        let response: HTTPResponse
+        let response: TransportResponse
         do {
-            response = try await transport.send(HTTPRequest(method: "GET", url: url, headers: headers))
+            response = try await transport.send(TransportRequest(method: "GET", url: url, headers: headers))
         } catch {
             throw PlatformError(
                 platform: platform, path: path, status: nil, reason: "no response: \(error)",
@@ -56,7 +56,7 @@ package struct PlatformAPI: Sendable {
     }
 
     /// GETs and decodes; nil for 404 and for an empty 204 answer.
-    package func getDecoded<T: Decodable>(_ type: T.Type, _ url: String) async throws -> (T, HTTPResponse)? {
+    package func getDecoded<T: Decodable>(_ type: T.Type, _ url: String) async throws -> (T, TransportResponse)? {
         guard let response = try await get(url), !response.body.isEmpty else { return nil }
         return (try decode(T.self, from: response.body, url: url), response)
     }

@@ -6,7 +6,7 @@ struct OrderSituation {
     /// The order, as the event carried it or the platform returned it.
     var order: PlacedOrder
     /// The customer's record, profile and the catalog.
-    var enrichment: Enrichment
+    var enrichment: EnrichedCustomer
     /// The order's lines with categories filled from the catalog.
     var lines: [CartItem]
     /// The customer's orders before this one that stand (not cancelled, not this order).
@@ -85,7 +85,7 @@ struct OrderSituation {
 extension OrderSituation {
     /// The situation of `order` once its customer is enriched: lines with categories from the
     /// catalog, and the customer's standing orders before this one.
-    init(_ order: PlacedOrder, enrichment: Enrichment) {
+    init(_ order: PlacedOrder, enrichment: EnrichedCustomer) {
         var lines = order.lines
         for index in lines.indices where lines[index].category == nil {
             lines[index].category = enrichment.catalog[lines[index].productID]?.category

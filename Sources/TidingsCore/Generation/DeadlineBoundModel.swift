@@ -18,13 +18,13 @@ public struct DeadlineBoundModel: LanguageModel {
     /// and audit, in seconds (never more than `reserve`).
     public let tail: TimeInterval
     /// The wall clock the deadline is compared with (deadlines are real time, never a pinned clock).
-    public let clock: any Clock
+    public let clock: any TimeSource
 
     /// Binds `model` to `deadline`: calls start only with `reserve` seconds left and are given up
     /// `tail` seconds (default 3, at most `reserve`) before the deadline.
     public init(
         _ model: any LanguageModel, deadline: Date, reserve: TimeInterval, tail: TimeInterval = 3,
-        clock: any Clock = SystemClock()
+        clock: any TimeSource = SystemClock()
     ) {
         self.model = model
         self.deadline = deadline

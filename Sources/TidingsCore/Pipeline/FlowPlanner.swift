@@ -104,14 +104,14 @@ public struct FlowFacts: Sendable {
     /// nil before it was read or when the payload was complete.
     public var resolved: ResolvedSubject?
     /// The customer's enrichment (`EnrichmentNeeds.Customer.profile`).
-    public var enrichment: Enrichment?
+    public var enrichment: EnrichedCustomer?
     /// The customer's raw history and the stored lifetime parameters (`.history`).
     public var history: CustomerReading?
 
     /// Facts at `now` with nothing looked up yet.
     public init(
         now: Date, settings: FlowSettings, configuration: Configuration, remembered: [String: Bool] = [:],
-        resolved: ResolvedSubject? = nil, enrichment: Enrichment? = nil, history: CustomerReading? = nil
+        resolved: ResolvedSubject? = nil, enrichment: EnrichedCustomer? = nil, history: CustomerReading? = nil
     ) {
         self.now = now
         self.settings = settings
@@ -317,7 +317,7 @@ public struct ComposedMessage: Sendable, Hashable {
 }
 
 /// What enrichment learned about the event's customer.
-public struct Enrichment: Sendable {
+public struct EnrichedCustomer: Sendable {
     /// The shop's catalog with its co-purchase index.
     public var catalog: Catalog
     /// The platform's customer record; nil for a guest or an unknown customer.

@@ -86,7 +86,7 @@ extension Run {
 
     /// The catalog, the customer's record and orders from the platform, built into a profile.
     func enrich(_ reference: CustomerReference, currency: String, for event: LifecycleEvent) async throws
-        -> Enrichment
+        -> EnrichedCustomer
     {
         let platform = try platform(for: event.source.platform)
         let (catalog, customerRecord, orders) = try await fromPlatform {
@@ -96,7 +96,7 @@ extension Run {
         }
         let profile = ProfileBuilder().build(
             reference: reference, record: customerRecord, orders: orders, catalog: catalog, currency: currency)
-        return Enrichment(catalog: catalog, record: customerRecord, profile: profile)
+        return EnrichedCustomer(catalog: catalog, record: customerRecord, profile: profile)
     }
 
     /// A customer's record, orders and the catalog as the platform returns them, with the stored

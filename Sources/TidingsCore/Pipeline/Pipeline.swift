@@ -166,7 +166,7 @@ struct Run: Sendable {
     }
 
     /// The `enrich` record's facts: what was learned, never the address.
-    static func enrichFacts(_ enrichment: Enrichment, guest: Bool) -> [String: JSONValue] {
+    static func enrichFacts(_ enrichment: EnrichedCustomer, guest: Bool) -> [String: JSONValue] {
         let profile = enrichment.profile
         return [
             "customer_id": profile.customerID.map(JSONValue.string) ?? .null, "tier": .string(profile.tier),

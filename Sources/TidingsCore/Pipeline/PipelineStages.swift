@@ -18,12 +18,12 @@ public struct PipelineStages: Sendable {
     /// Where rejected input is kept for inspection.
     public var deadLetters: any DeadLetterStore
     /// The source of "now" for every decision in a run.
-    public var clock: any Clock
+    public var clock: any TimeSource
 
     /// Creates the stages from one implementation per boundary.
     public init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
-        review: any ReviewQueue, audit: any AuditLog, deadLetters: any DeadLetterStore, clock: any Clock
+        review: any ReviewQueue, audit: any AuditLog, deadLetters: any DeadLetterStore, clock: any TimeSource
     ) {
         self.platforms = platforms
         self.model = model

@@ -2,13 +2,13 @@ import Foundation
 
 /// Where the pipeline reads "now" from. Guards, send times and audit records all use it, so a
 /// replay can run an old event at the moment it would have been handled.
-public protocol Clock: Sendable {
+public protocol TimeSource: Sendable {
     /// The current instant.
     var now: Date { get }
 }
 
 /// The machine's wall clock.
-public struct SystemClock: Clock {
+public struct SystemClock: TimeSource {
     /// Creates the wall clock.
     public init() {}
     /// `Date()`, read anew on every access.
@@ -16,7 +16,7 @@ public struct SystemClock: Clock {
 }
 
 /// A clock that always answers the same instant: replays and tests.
-public struct FixedClock: Clock {
+public struct FixedClock: TimeSource {
     /// The instant this clock always answers.
     public let now: Date
     /// Creates a clock stopped at `now`.

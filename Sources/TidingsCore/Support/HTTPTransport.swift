@@ -1,7 +1,7 @@
 import Foundation
 
 /// One HTTP request, as the clients of the outside systems build it.
-public struct HTTPRequest: Sendable, Hashable {
+public struct TransportRequest: Sendable, Hashable {
     /// The HTTP method, upper-case ("GET", "POST").
     public var method: String
     /// Full URL: scheme, host, path and query.
@@ -21,7 +21,7 @@ public struct HTTPRequest: Sendable, Hashable {
 }
 
 /// One HTTP response.
-public struct HTTPResponse: Sendable, Hashable {
+public struct TransportResponse: Sendable, Hashable {
     /// The HTTP status code (200, 429, 503, ...); transports return non-2xx without throwing.
     public var status: Int
     /// Header names lower-cased.
@@ -42,5 +42,5 @@ public struct HTTPResponse: Sendable, Hashable {
 public protocol HTTPTransport: Sendable {
     /// Sends the request and returns the response, whatever its status. Throws only when no
     /// response arrived (connection refused, timeout).
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+    func send(_ request: TransportRequest) async throws -> TransportResponse
 }

@@ -9,7 +9,7 @@ public actor TokenBucket {
     public let rate: Double
     /// Most tokens the bucket holds.
     public let burst: Double
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let sleep: @Sendable (TimeInterval) async throws -> Void
     private var tokens: Double
     private var updated: Date
@@ -17,7 +17,7 @@ public actor TokenBucket {
     /// A full bucket of `burst` tokens refilled at `rate` a second (both > 0). `sleep` waits the
     /// given seconds (the default is `Task.sleep`).
     public init(
-        rate: Double, burst: Double = 1, clock: any Clock = SystemClock(),
+        rate: Double, burst: Double = 1, clock: any TimeSource = SystemClock(),
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
             try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
         }

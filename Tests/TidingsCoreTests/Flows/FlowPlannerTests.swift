@@ -17,8 +17,8 @@ struct FlowPlannerTests {
             remembered: remembered)
     }
 
-    func enrichment(_ profile: CustomerProfile = S.profile()) -> Enrichment {
-        Enrichment(catalog: S.catalog, record: nil, profile: profile)
+    func enrichment(_ profile: CustomerProfile = S.profile()) -> EnrichedCustomer {
+        EnrichedCustomer(catalog: S.catalog, record: nil, profile: profile)
     }
 
     func verdict(_ plan: FlowPlan) -> GuardVerdict? {
@@ -341,7 +341,7 @@ struct UncataloguedItemTests {
         var facts = FlowFacts(
             now: S.now, settings: FlowPlannerTests.configuration.settings(for: .cartAbandoned),
             configuration: FlowPlannerTests.configuration, remembered: [:])
-        facts.enrichment = Enrichment(catalog: S.catalog, record: nil, profile: S.profile())
+        facts.enrichment = EnrichedCustomer(catalog: S.catalog, record: nil, profile: S.profile())
         return try CartAbandonedPlanner().plan(S.event(cart: S.cart(items)), facts: facts)
     }
 

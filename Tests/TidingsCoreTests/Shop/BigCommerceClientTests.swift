@@ -94,7 +94,7 @@ import Testing
             "\(base)/v2/orders?customer_id=2&limit=250": .json(
                 #"[{"id": 9, "customer_id": 2, "date_created": "2026-01-01", "status_id": 10, "total_inc_tax": "1.0000", "currency_code": "USD"}]"#
             ),
-            "\(base)/v2/orders?customer_id=3&limit=250": HTTPResponse(status: 204),
+            "\(base)/v2/orders?customer_id=3&limit=250": TransportResponse(status: 204),
             "\(base)/v3/customers?id:in=4": .json(#"{"status": 503}"#, status: 503),
             "\(base)/v3/customers?id:in=5": .json(#"{"status": 403}"#, status: 403),
         ])

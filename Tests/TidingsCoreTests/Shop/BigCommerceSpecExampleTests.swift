@@ -11,12 +11,12 @@ struct BigCommerceSpecExampleTests {
     static let folder = ShopPaths.repositoryRoot + "/Tests/Fixtures/bigcommerce-spec-examples/"
     static let base = "https://api.bigcommerce.com/stores/abc123"
 
-    static func example(_ name: String) throws -> HTTPResponse {
+    static func example(_ name: String) throws -> TransportResponse {
         let body = try Data(contentsOf: URL(fileURLWithPath: folder + name))
-        return HTTPResponse(status: 200, headers: ["content-type": "application/json"], body: Array(body))
+        return TransportResponse(status: 200, headers: ["content-type": "application/json"], body: Array(body))
     }
 
-    func client(_ answers: [String: HTTPResponse]) -> (BigCommerceClient, RecordingTransport) {
+    func client(_ answers: [String: TransportResponse]) -> (BigCommerceClient, RecordingTransport) {
         let transport = RecordingTransport(answers)
         let client = BigCommerceClient(
             storeHash: "abc123", accessToken: "token", storefrontURL: "https://shop.example", transport: transport)

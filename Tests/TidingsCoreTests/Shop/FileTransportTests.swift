@@ -27,18 +27,18 @@ import Testing
             .write(to: URL(fileURLWithPath: root + "/v3/things__page=2.json.head.json"))
         let transport = FileTransport(root: root, notFoundBody: FileTransport.bigCommerceNotFound)
 
-        let found = try await transport.send(HTTPRequest(method: "GET", url: "https://h/v3/things?page=2"))
+        let found = try await transport.send(TransportRequest(method: "GET", url: "https://h/v3/things?page=2"))
         #expect(found.status == 200 && found.body == Array(#"{"data": []}"#.utf8))
         #expect(found.headers["link"] == "<next>; rel=\"next\"")
         // Cached: served after the file is gone.
         try FileManager.default.removeItem(atPath: root + "/v3/things__page=2.json")
         #expect(
-            try await transport.send(HTTPRequest(method: "GET", url: "https://h/v3/things?page=2")).status
+            try await transport.send(TransportRequest(method: "GET", url: "https://h/v3/things?page=2")).status
                 == 200)
 
-        let missing = try await transport.send(HTTPRequest(method: "GET", url: "https://h/v3/nothing"))
+        let missing = try await transport.send(TransportRequest(method: "GET", url: "https://h/v3/nothing"))
         #expect(missing.status == 404 && missing.body == Array(FileTransport.bigCommerceNotFound.utf8))
-        let post = try await transport.send(HTTPRequest(method: "POST", url: "https://h/v3/things?page=2"))
+        let post = try await transport.send(TransportRequest(method: "POST", url: "https://h/v3/things?page=2"))
         #expect(post.status == 405)
     }
 

@@ -18,30 +18,30 @@ enum ShopPaths {
 
 /// An in-memory transport that answers from a table keyed by URL and records every request.
 final class RecordingTransport: HTTPTransport {
-    private let answers: [String: HTTPResponse]
+    private let answers: [String: TransportResponse]
     private let fallback: HTTPTransport?
-    private let log = Mutex<[HTTPRequest]>([])
+    private let log = Mutex<[TransportRequest]>([])
 
     /// Answers `answers[url]`, else asks `fallback`, else 404.
-    init(_ answers: [String: HTTPResponse] = [:], fallback: HTTPTransport? = nil) {
+    init(_ answers: [String: TransportResponse] = [:], fallback: HTTPTransport? = nil) {
         self.answers = answers
         self.fallback = fallback
     }
 
-    var requests: [HTTPRequest] { log.withLock { $0 } }
+    var requests: [TransportRequest] { log.withLock { $0 } }
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func send(_ request: TransportRequest) async throws -> TransportResponse {
         log.withLock { $0.append(request) }
         if let answer = answers[request.url] { return answer }
         if let fallback { return try await fallback.send(request) }
-        return HTTPResponse(status: 404, body: Array(#"{"errors":"Not Found"}"#.utf8))
+        return TransportResponse(status: 404, body: Array(#"{"errors":"Not Found"}"#.utf8))
     }
 }
 
-extension HTTPResponse {
+extension TransportResponse {
     /// A 200 JSON response with `text` as the body.
-    static func json(_ text: String, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["content-type": "application/json"], body: Array(text.utf8))
+    static func json(_ text: String, status: Int = 200) -> TransportResponse {
+        TransportResponse(status: status, headers: ["content-type": "application/json"], body: Array(text.utf8))
     }
 }
 

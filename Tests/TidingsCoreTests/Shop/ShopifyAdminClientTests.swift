@@ -168,7 +168,7 @@ import Testing
                 #"{"id": \#(id), "created_at": "2026-01-01T00:00:00-05:00", "currency": "USD", "total_price": "2.00", "cancelled_at": \#(cancelledAt), "line_items": [\#(lines.joined(separator: ","))]}"#
         }
         let page2 = "\(base)/orders.json?limit=250&page_info=abc"
-        var first = HTTPResponse.json(
+        var first = TransportResponse.json(
             #"{"orders": [\#(order(1, [1, 2])), \#(order(2, [1, 3], cancelled: true))]}"#)
         first.headers["link"] = "<\(page2)>; rel=\"next\""
         let transport = RecordingTransport([

@@ -4,7 +4,7 @@ import Synchronization
 @testable import TidingsCore
 
 /// A clock that only moves when the token bucket sleeps, recording each sleep.
-final class ManualClock: Clock, Sendable {
+final class ManualClock: TimeSource, Sendable {
     private let state = Mutex<(now: Date, sleeps: [TimeInterval])>((Date(timeIntervalSince1970: 1_000_000), []))
     var now: Date { state.withLock { $0.now } }
     var sleeps: [TimeInterval] { state.withLock { $0.sleeps } }
