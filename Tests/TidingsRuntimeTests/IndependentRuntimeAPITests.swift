@@ -14,10 +14,6 @@ struct IndependentRuntimeAPITests {
         var body: String
     }
 
-    struct Results: Decodable {
-        var posts: [Post]
-    }
-
     @Test(
         "A stream of invocations: sent, bad input, a forged signature, a retry, a 413 that is survived, then a 500 ends the process"
     )
@@ -35,68 +31,50 @@ struct IndependentRuntimeAPITests {
             let records = (batch as? [String: Any])?["Records"] as? [[String: Any]] ?? []
             let tooSoon = scratch.appendingPathComponent("too-soon.json")
             try Data(((records.last?["body"] as? String) ?? "").utf8).write(to: tooSoon)
-            let plan: [String: Any] = [
-                "invocations": [
-                    [
-                        "id": "req-1", "chunked": true,
-                        "body_file": envelopes.appendingPathComponent("apigateway-v2-checkouts-update.json").path,
-                    ],
-                    [
-                        "id": "req-2",
-                        "body_file": RuntimeTestSupport.cartEvents.appendingPathComponent("invalid/broken-json.json")
-                            .path,
-                    ],
-                    [
-                        "id": "req-3",
-                        "body_file": envelopes.appendingPathComponent("apigateway-v2-forged-signature.json").path,
-                    ],
-                    ["id": "req-4", "body_file": tooSoon.path],
-                    [
-                        "id": "req-5", "response_status": 413,
-                        "body_file": envelopes.appendingPathComponent("function-url-checkouts-update.base64.json").path,
-                    ],
-                    [
-                        "id": "req-6",
-                        "body_file": envelopes.appendingPathComponent("pubsub-push-cart-updated.json").path,
-                    ],
+            let invocations: [[String: Any]] = [
+                [
+                    "id": "req-1", "chunked": true,
+                    "body_file": envelopes.appendingPathComponent("apigateway-v2-checkouts-update.json").path,
                 ],
-                "next_status_after": 500,
+                [
+                    "id": "req-2",
+                    "body_file": RuntimeTestSupport.cartEvents.appendingPathComponent("invalid/broken-json.json")
+                        .path,
+                ],
+                [
+                    "id": "req-3",
+                    "body_file": envelopes.appendingPathComponent("apigateway-v2-forged-signature.json").path,
+                ],
+                ["id": "req-4", "body_file": tooSoon.path],
+                [
+                    "id": "req-5", "response_status": 413,
+                    "body_file": envelopes.appendingPathComponent("function-url-checkouts-update.base64.json").path,
+                ],
+                [
+                    "id": "req-6",
+                    "body_file": envelopes.appendingPathComponent("pubsub-push-cart-updated.json").path,
+                ],
             ]
-            let planFile = scratch.appendingPathComponent("plan.json")
-            let resultsFile = scratch.appendingPathComponent("results.json")
-            try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
-
-            let fake = Process()
-            fake.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            fake.arguments = [
-                RuntimeTestSupport.root.appendingPathComponent("Tests/Fixtures/fake-runtime-api.py").path,
-                planFile.path, resultsFile.path,
-            ]
-            let portPipe = Pipe()
-            fake.standardOutput = portPipe
-            try fake.run()
-            let portLine = String(
-                decoding: portPipe.fileHandleForReading.availableDataUntilNewline(), as: UTF8.self)
-            let port = try #require(Int(portLine.trimmingCharacters(in: .whitespacesAndNewlines)))
-
-            let handler = Process()
-            handler.executableURL = binary
-            var environment = ProcessInfo.processInfo.environment
-            environment["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(port)"
-            environment["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("data").path
-            environment["TIDINGS_SHOP_DIR"] = RuntimeTestSupport.root.appendingPathComponent("Events/shop").path
-            environment["TIDINGS_NOW"] = RuntimeBinaryTests.now
-            environment["TIDINGS_LOG_LEVEL"] = "critical"
-            environment.merge(RuntimeTestSupport.webhookSecrets) { _, new in new }
-            handler.environment = environment
-            handler.standardError = FileHandle.nullDevice
-            try handler.run()
-            handler.waitUntilExit()
-            fake.waitUntilExit()
+            var handlerStatus: Int32 = 0
+            let results = try FakeRuntimeAPI.run(invocations: invocations, scratch: scratch) { address in
+                let handler = Process()
+                handler.executableURL = binary
+                var environment = ProcessInfo.processInfo.environment
+                environment["AWS_LAMBDA_RUNTIME_API"] = address
+                environment["TIDINGS_DATA_DIR"] = scratch.appendingPathComponent("data").path
+                environment["TIDINGS_SHOP_DIR"] = RuntimeTestSupport.root.appendingPathComponent("Events/shop").path
+                environment["TIDINGS_NOW"] = RuntimeBinaryTests.now
+                environment["TIDINGS_LOG_LEVEL"] = "critical"
+                environment.merge(RuntimeTestSupport.webhookSecrets) { _, new in new }
+                handler.environment = environment
+                handler.standardError = FileHandle.nullDevice
+                try handler.run()
+                handler.waitUntilExit()
+                handlerStatus = handler.terminationStatus
+            }
 
             // A 500 from /next ends the process, non-zero.
-            #expect(handler.terminationStatus != 0)
-            let results = try JSONDecoder().decode(Results.self, from: Data(contentsOf: resultsFile))
+            #expect(handlerStatus != 0)
             let byID = Dictionary(grouping: results.posts) { $0.path.split(separator: "/").dropFirst(3).first ?? "" }
             #expect(
                 results.posts.map(\.path) == [
