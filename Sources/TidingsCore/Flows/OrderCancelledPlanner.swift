@@ -191,13 +191,17 @@ struct OrderCancelledPlanner: FlowPlanner {
         var picks: [Recommendation] = []
         for line in situation.lines {
             guard let category = line.category else { continue }
+            // Closeness in price is measured in the catalog's currency: the ordered product's own
+            // catalog price, or the line's when the customer paid in that currency; amounts in two
+            // currencies are never compared (then the id alone orders).
+            let reference = catalog[line.productID]?.price ?? line.price
+            func distance(_ product: Product) -> Decimal {
+                product.price.currency == reference.currency ? (product.price.amount - reference.amount).magnitude : 0
+            }
             let sameCategory = catalog.products.values.filter {
                 $0.category == category && $0.isInStock && !ordered.contains($0.id)
                     && !situation.profile.purchasedProductIDs.contains($0.id)
-            }.sorted {
-                (($0.price.amount - line.price.amount).magnitude, $0.id)
-                    < (($1.price.amount - line.price.amount).magnitude, $1.id)
-            }
+            }.sorted { (distance($0), $0.id) < (distance($1), $1.id) }
             for product in sameCategory.prefix(2) where !picks.contains(where: { $0.product.id == product.id }) {
                 picks.append(
                     Recommendation(product: product, score: 1, because: "in stock, and close to the \(line.title)"))

@@ -391,3 +391,31 @@ struct UncataloguedItemTests {
         #expect(message.context.items.map(\.productID) == ["prod_456"])
     }
 }
+
+@Suite("Inventory apology alternatives across currencies")
+struct AlternativesCurrencyTests {
+    typealias S = StageFixtures
+
+    @Test("Alternatives closest in price are found in the catalog's currency, not against a EUR line price")
+    func closenessInCatalogCurrency() throws {
+        var products = S.products
+        products.append(S.product("wool", "Wool Sock", "Socks", "25.00"))
+        products.append(S.product("thick", "Expedition Sock", "Socks", "60.00"))
+        let catalog = Catalog(
+            products: Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) }),
+            coPurchases: CoPurchaseIndex(orders: []))
+        // The customer paid EUR 59.00 for the USD 22.00 Merino Sock.
+        var line = S.item("sock", price: "59.00")
+        line.price = try #require(Money(parsing: "59.00", currency: "EUR"))
+        line.category = "Socks"
+        let order = PlacedOrder(
+            id: "o-9", name: "#o-9", customerID: "c1", currency: "EUR", lines: [line], subtotal: line.price,
+            total: line.price, shippingMethod: nil, discountCodes: [], createdAt: S.now - 3600,
+            financialStatus: "paid", isComplete: true, cancelledAt: S.now, cancelReason: .inventory,
+            refunded: line.price, statusURL: nil)
+        let situation = OrderSituation(
+            order, enrichment: EnrichedCustomer(catalog: catalog, record: nil, profile: S.profile(orders: [])))
+        let picks = OrderCancelledPlanner.alternatives(for: situation).map(\.product.id)
+        #expect(Array(picks.prefix(2)) == ["wool", "liner"])
+    }
+}
