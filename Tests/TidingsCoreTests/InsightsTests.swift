@@ -16,6 +16,21 @@ struct InsightsTests {
         #expect(found[0].evidence[0].contains("26%"))
     }
 
+    @Test("A cart in another currency than the usual order is not compared with it")
+    func priceAcrossCurrencies() throws {
+        let orders = [
+            StageFixtures.order("a", ["sock"], total: "40.00"), StageFixtures.order("b", ["liner"], total: "50.00"),
+        ]
+        var item = StageFixtures.item("tent", price: "349.00")
+        item.price = try #require(Money(parsing: "349.00", currency: "EUR"))
+        var cart = StageFixtures.cart([item])
+        cart.currency = "EUR"
+        cart.subtotal = item.price
+        cart.total = item.price
+        let found = analyst.hypotheses(cart: cart, profile: StageFixtures.profile(orders: orders))
+        #expect(!found.contains { $0.kind == .priceAboveUsualSpend })
+    }
+
     @Test("A cart far above the customer's usual order is a price hypothesis")
     func price() {
         let orders = [

@@ -34,7 +34,10 @@ public struct AbandonmentAnalyst: Sendable {
                         "the code \(PromptContext.data($0.code, limit: 32)) was entered but took nothing off"
                     }))
         }
-        if profile.orderCount >= 2, let average = profile.averageOrderValue, average.amount > 0 {
+        // The usual order is in the shop's currency; a cart in another is not compared with it.
+        if profile.orderCount >= 2, let average = profile.averageOrderValue, average.amount > 0,
+            average.currency == cart.total.currency
+        {
             let multiple = cart.total.share(of: average)
             if multiple >= priceShockMultiple {
                 found.append(
