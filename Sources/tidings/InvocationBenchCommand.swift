@@ -54,7 +54,8 @@ struct InvocationBenchCommand: AsyncParsableCommand {
         let checkout = try EventDecoder().decode(Delivery(body: Array(body.utf8), headers: headers))
         // The checkout's numeric id, made unique per invocation as its token is.
         let checkoutID = try JSONObjectReader(try JSONParser.parse(body)).id("id")
-        print("Invocations through InvocationHandler, in-memory sinks, one task; \(events - 1) timed each way (\(event))")
+        print(
+            "Invocations through InvocationHandler, in-memory sinks, one task; \(events - 1) timed each way (\(event))")
         for shape in Shape.allCases {
             // An unsigned recorded delivery is one read where no secret is configured.
             let handler = try handler(due: due, signed: shape != .recorded)
