@@ -9,12 +9,16 @@ package struct InvocationHandler: Sendable {
     package var pipeline: Pipeline
     let trust: WebhookTrust
     let envelopes = EnvelopeDecoder()
+    /// Reads each delivery once, with the pipeline's body limit; the trust checks and the
+    /// pipeline take what it read.
+    let decoder: EventDecoder
 
     /// Wraps a pipeline; the webhook secrets come from its configuration.
     package init(pipeline: Pipeline) {
         self.pipeline = pipeline
         trust = WebhookTrust(
             secrets: pipeline.configuration.webhookSecrets, maximumBodyBytes: pipeline.configuration.maximumBodyBytes)
+        decoder = EventDecoder(maximumBodyBytes: pipeline.configuration.maximumBodyBytes)
     }
 
     /// Handles one invocation's bytes. `deadline`, when known, bounds the model call
@@ -54,8 +58,11 @@ package struct InvocationHandler: Sendable {
     func handle(_ item: Envelope.Item, pipeline: Pipeline, correlationID: String, logger: Logger) async
         -> OutcomeReport
     {
+        // The bytes are parsed once, here (or by the envelope decoder, which hands on what it
+        // parsed); the signature is still checked on the exact body bytes, kept alongside.
+        let delivery = decoder.read(item.delivery, parsed: item.parsed)
         // Origin first: a broken request from nobody in particular must not reach the dead-letter folder.
-        if case .rejected(let code, let reason) = trust.verify(item.delivery, channel: item.channel) {
+        if case .rejected(let code, let reason) = trust.verify(delivery, channel: item.channel) {
             logger.warning("webhook rejected", metadata: ["reason": "\(code): \(reason)"])
             return pipeline.conclude(
                 item.delivery, outcome: .unauthenticated, reason: "\(code): \(reason)",
@@ -65,12 +72,12 @@ package struct InvocationHandler: Sendable {
             return pipeline.reject(item.delivery, problem, correlationID: correlationID, logger: logger)
         }
         if let stale = trust.staleness(
-            item.delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
+            delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
         {
             return pipeline.conclude(
                 item.delivery, outcome: .suppressed, reason: stale.reason, eventID: stale.eventID,
                 correlationID: correlationID, logger: logger)
         }
-        return await pipeline.handle(item.delivery, correlationID: correlationID, logger: logger)
+        return await pipeline.handle(delivery, correlationID: correlationID, logger: logger)
     }
 }

@@ -26,7 +26,7 @@ struct BenchCommand: AsyncParsableCommand {
 
             `tidings bench winback` measures the win-back scan.
             """,
-        subcommands: [WinBackBenchCommand.self])
+        subcommands: [WinBackBenchCommand.self, InvocationBenchCommand.self])
 
     @Option(help: "Events for the in-process throughput run.")
     var events = 5000

@@ -13,18 +13,48 @@ public struct EventDecoder: Sendable {
         self.maximumBodyBytes = maximumBodyBytes
     }
 
-    /// A delivery whose body is itself a recorded delivery (`{"headers":…,"body":…}`) is unwrapped
-    /// first, so a replay goes through the same checks as the original delivery.
+    /// Reads a delivery: refuses an oversized body, parses it once, and unwraps a recorded
+    /// delivery (`{"headers":…,"body":…}`, its body string parsed once too), so a replay goes
+    /// through the same checks as the original delivery. Never throws: bad input is the result's
+    /// failure, for whoever needs it first.
+    public func read(_ delivery: Delivery) -> ParsedDelivery {
+        read(delivery, parsed: nil)
+    }
+
+    /// `read(_:)` for a delivery whose body the caller has already parsed (an envelope decoder
+    /// that had to look inside), or found not to be JSON: `parsed` must be what
+    /// `JSONParser.parse(delivery.body)` returns, and the body is not parsed again.
+    public func read(_ delivery: Delivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) -> ParsedDelivery {
+        do throws(InputError) {
+            return ParsedDelivery(raw: delivery, content: .success(try unwrap(delivery, parsed: parsed)))
+        } catch {
+            return ParsedDelivery(raw: delivery, content: .failure(error))
+        }
+    }
+
+    /// The webhook a delivery holds and its parsed body; `read(_:)` as a throwing call.
     public func unwrap(_ delivery: Delivery) throws(InputError) -> (delivery: Delivery, document: JSONValue) {
+        let content = try unwrap(delivery, parsed: nil)
+        return (content.delivery, content.document)
+    }
+
+    func unwrap(_ delivery: Delivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) throws(InputError)
+        -> ParsedDelivery.Content
+    {
         guard delivery.body.count <= maximumBodyBytes else {
             throw InputError(
                 .oversized, path: "$",
                 reason: "body is \(delivery.body.count) bytes; the limit is \(maximumBodyBytes)")
         }
-        let document = try Self.parseDocument(delivery.body, path: "$")
+        let document: JSONValue
+        switch parsed {
+        case .success(let value)?: document = value
+        case .failure(let error)?: throw Self.malformed(error, path: "$")
+        case nil: document = try Self.parseDocument(delivery.body, path: "$")
+        }
         guard case .object(let members) = document, case .object(let headerMembers)? = members["headers"],
             let body = members["body"]
-        else { return (delivery, document) }
+        else { return ParsedDelivery.Content(delivery: delivery, document: document) }
 
         let recording = JSONObjectReader(members)
         var headers: [String: String] = [:]
@@ -40,10 +70,11 @@ public struct EventDecoder: Sendable {
             // The body as the exact bytes that arrived: what a signature covers.
             let bytes = Array(raw.utf8)
             let inner = Delivery(body: bytes, headers: headers, receivedAt: receivedAt)
-            return (inner, try Self.parseDocument(bytes, path: "$.body"))
+            return ParsedDelivery.Content(delivery: inner, document: try Self.parseDocument(bytes, path: "$.body"))
         case .object:
             let bytes = Array((try? JSONEncoder().encode(body)) ?? Data())
-            return (Delivery(body: bytes, headers: headers, receivedAt: receivedAt), body)
+            return ParsedDelivery.Content(
+                delivery: Delivery(body: bytes, headers: headers, receivedAt: receivedAt), document: body)
         default:
             throw InputError(
                 .invalidField, path: "$.body", reason: "expected the webhook body as an object or a string")
@@ -52,7 +83,14 @@ public struct EventDecoder: Sendable {
 
     /// Decodes a delivery into the event it reports.
     public func decode(_ raw: Delivery) throws(InputError) -> LifecycleEvent {
-        let (delivery, document) = try unwrap(raw)
+        try decode(read(raw))
+    }
+
+    /// Decodes a delivery already read into the event it reports, from its parsed body: nothing
+    /// is parsed here.
+    public func decode(_ parsed: ParsedDelivery) throws(InputError) -> LifecycleEvent {
+        let content = try parsed.content.get()
+        let (delivery, document) = (content.delivery, content.document)
         let root = try JSONObjectReader(document, path: delivery.headers.isEmpty ? "$" : "$.body")
         let headers = delivery.headers
 
@@ -99,8 +137,12 @@ public struct EventDecoder: Sendable {
         do {
             return try JSONParser.parse(bytes)
         } catch {
-            throw InputError(.malformedJSON, path: path, reason: "not valid JSON (\(error))")
+            throw malformed(error, path: path)
         }
+    }
+
+    static func malformed(_ error: JSONParser.SyntaxError, path: String) -> InputError {
+        InputError(.malformedJSON, path: path, reason: "not valid JSON (\(error))")
     }
 }
 

@@ -32,8 +32,14 @@ public struct Pipeline: Sendable {
 
     /// Handles one delivery. `correlationID` ties the audit records of this invocation together.
     public func handle(_ delivery: Delivery, correlationID: String, logger: Logger) async -> OutcomeReport {
+        await handle(decoder.read(delivery), correlationID: correlationID, logger: logger)
+    }
+
+    /// Handles one delivery already read (`EventDecoder.read`, with this pipeline's body limit),
+    /// decoding the event from its parsed body: its bytes are not parsed again.
+    public func handle(_ delivery: ParsedDelivery, correlationID: String, logger: Logger) async -> OutcomeReport {
         var run = Run(
-            pipeline: self, eventID: EventDecoder.fallbackEventID(for: delivery.body), correlationID: correlationID,
+            pipeline: self, eventID: EventDecoder.fallbackEventID(for: delivery.raw.body), correlationID: correlationID,
             now: stages.clock.now, logger: logger)
         do {
             return try await run.execute(delivery)
@@ -71,7 +77,7 @@ struct Run: Sendable {
     /// up and read here, and everything it plans is done here, by helpers that return values
     /// (`Pipeline+Reads.swift`) or write through this run's `record` (`Pipeline+Compose.swift`
     /// for one message's back half, `Pipeline+Scan.swift` for a scan's fan-out).
-    mutating func execute(_ delivery: Delivery) async throws -> OutcomeReport {
+    mutating func execute(_ delivery: ParsedDelivery) async throws -> OutcomeReport {
         // Normalize: bytes -> one LifecycleEvent of this handler's flow; bad input is kept and refused.
         let event: LifecycleEvent
         do {
@@ -81,7 +87,8 @@ struct Run: Sendable {
                     .unsupportedTopic, path: "$", reason: "a \(event.flow.rawValue) event sent to \(function)")
             }
         } catch let error as InputError {
-            return try rejectInput(delivery, error)
+            // The dead-letter folder keeps the bytes as they arrived.
+            return try rejectInput(delivery.raw, error)
         }
         eventID = event.id
         logger[metadataKey: "event.id"] = "\(event.id)"

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A strict RFC 8259 parser into `JSONValue`. Payloads are parsed by hand rather than through
 /// `JSONDecoder` so that an error can say where the document breaks (line and column) and so that
@@ -16,8 +17,14 @@ public enum JSONParser {
         public var description: String { "line \(line), column \(column): \(reason)" }
     }
 
+    /// Counts the documents parsed on the task that set it and on its child tasks, so a test can
+    /// pin how often a path parses its input (`$counter.withValue(ParseCounter()) { … }`). Unset,
+    /// nothing is counted; a task-local, not a global, so tests running in parallel stay apart.
+    @TaskLocal package static var counter: ParseCounter?
+
     /// Parses one JSON document; trailing content other than white space is an error.
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+        counter?.increment()
         var parser = Parser(bytes: bytes)
         // RFC 8259 requires UTF-8; repairing bad bytes silently would change what was signed.
         if String(validating: bytes, as: UTF8.self) == nil {
@@ -28,6 +35,19 @@ public enum JSONParser {
         parser.skipWhitespace()
         if parser.index < bytes.count { throw parser.error("unexpected content after the document") }
         return value
+    }
+
+    /// A count of parses, read by tests through `JSONParser.counter`.
+    package final class ParseCounter: Sendable {
+        private let parses = Mutex(0)
+
+        /// A counter at zero.
+        package init() {}
+
+        /// The documents parsed so far (successfully or not).
+        package var count: Int { parses.withLock { $0 } }
+
+        func increment() { parses.withLock { $0 += 1 } }
     }
 
     /// Parses UTF-8 text.

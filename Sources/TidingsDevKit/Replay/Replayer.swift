@@ -85,8 +85,10 @@ package struct Replayer: Sendable {
     /// envelope is timed by its first delivery.
     package func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
-        let delivery = EnvelopeDecoder().unwrap(body).items.first?.delivery ?? Delivery(body: body)
-        if let (inner, _) = try? decoder.unwrap(delivery), let receivedAt = inner.receivedAt {
+        let item = EnvelopeDecoder().unwrap(body).items.first
+        let delivery = decoder.read(item?.delivery ?? Delivery(body: body), parsed: item?.parsed)
+        let content = try? delivery.content.get()
+        if let receivedAt = content?.delivery.receivedAt {
             return receivedAt
         }
         if let event = try? decoder.decode(delivery) {
@@ -94,7 +96,7 @@ package struct Replayer: Sendable {
         }
         // A body that does not decode still replays at its delivery's time, so the same file ends
         // the same way next week (a staleness check on its headers must not depend on today).
-        let headers = (try? decoder.unwrap(delivery))?.delivery.headers ?? delivery.headers
+        let headers = content?.delivery.headers ?? delivery.raw.headers
         if let triggered = headers["x-shopify-triggered-at"].flatMap(ISO8601.parse) {
             return triggered
         }

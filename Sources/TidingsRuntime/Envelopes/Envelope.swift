@@ -30,6 +30,10 @@ package struct Envelope: Sendable {
         /// Set when the envelope around this delivery is itself broken; `delivery` then holds the
         /// bytes that could not be read, for the dead-letter folder.
         package var problem: InputError?
+        /// `delivery.body` parsed, or the syntax error found, where this decoder had to parse it to
+        /// tell the shape (handed to `EventDecoder.read` so it is not parsed again); nil where it
+        /// did not look. An EventBridge payload is handed on as the value it arrived as.
+        package var parsed: Result<JSONValue, JSONParser.SyntaxError>?
     }
 
     /// The outer shape.
@@ -52,11 +56,15 @@ package struct EnvelopeDecoder: Sendable {
 
     /// Tells the shape apart and unwraps it.
     package func unwrap(_ bytes: [UInt8]) -> Envelope {
-        let direct = Envelope(
-            shape: .direct, items: [Envelope.Item(delivery: Delivery(body: bytes), channel: .headers)])
-        guard bytes.count <= maximumEnvelopeBytes, bytes.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{"),
-            case .object(let root)? = try? JSONParser.parse(bytes)
-        else { return direct }
+        func direct(_ parsed: Result<JSONValue, JSONParser.SyntaxError>?) -> Envelope {
+            Envelope(
+                shape: .direct,
+                items: [Envelope.Item(delivery: Delivery(body: bytes), channel: .headers, parsed: parsed)])
+        }
+        guard bytes.count <= maximumEnvelopeBytes, bytes.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{")
+        else { return direct(nil) }
+        let parsed = Self.parse(bytes)
+        guard case .success(.object(let root)) = parsed else { return direct(parsed) }
 
         if case .array(let records)? = root["Records"], case .object(let first)? = records.first,
             first["eventSource"] == .string("aws:sqs")
@@ -67,39 +75,51 @@ package struct EnvelopeDecoder: Sendable {
         if root["detail-type"] != nil, root["source"] != nil, !WinBackEventDecoder.isScheduledEvent(root),
             case .object(let detail)? = root["detail"]
         {
-            return Envelope(shape: .eventBridge, items: [eventBridge(detail, bytes: bytes, path: "$.detail")])
+            return Envelope(
+                shape: .eventBridge,
+                items: [eventBridge(detail, bytes: bytes, document: .object(root), path: "$.detail")])
         }
         if case .object(let context)? = root["requestContext"],
             context["http"] != nil || root["httpMethod"] != nil
         {
-            return Envelope(shape: .http, items: [httpRequest(root, bytes: bytes)])
+            return Envelope(shape: .http, items: [httpRequest(root, bytes: bytes, document: .object(root))])
         }
         if case .object(let message)? = root["message"], message["data"] != nil || message["attributes"] != nil,
             root["subscription"] != nil
         {
-            return Envelope(shape: .pubSub, items: [pubSubMessage(message, bytes: bytes)])
+            return Envelope(shape: .pubSub, items: [pubSubMessage(message, bytes: bytes, document: .object(root))])
         }
-        return direct
+        return direct(parsed)
     }
 
     /// API Gateway v2 / Function URL (v1 too): headers (names lower-cased by `Delivery`), the body
     /// as the exact bytes that arrived, base64-decoded when `isBase64Encoded`.
-    func httpRequest(_ request: [String: JSONValue], bytes: [UInt8]) -> Envelope.Item {
+    /// (In these helpers `bytes` is the whole envelope, kept for the dead-letter folder when it is
+    /// broken, and `document` the same bytes already parsed.)
+    func httpRequest(_ request: [String: JSONValue], bytes: [UInt8], document: JSONValue) -> Envelope.Item {
         do throws(InputError) {
             let headers = try Self.stringMap(request["headers"], path: "$.headers")
             let body = try Self.body(
                 request["body"], base64: request["isBase64Encoded"] == .bool(true), path: "$.body")
             return Envelope.Item(delivery: Delivery(body: body, headers: headers), channel: .http)
         } catch {
-            return Envelope.Item(delivery: Delivery(body: bytes), channel: .http, problem: error)
+            return Envelope.Item(
+                delivery: Delivery(body: bytes), channel: .http, problem: error, parsed: .success(document))
         }
     }
 
     /// EventBridge: Shopify's partner source puts the webhook headers in `detail.metadata` and the
     /// body, as a JSON object, in `detail.payload`. Any other detail is the delivery itself.
-    func eventBridge(_ detail: [String: JSONValue], bytes: [UInt8], path: String) -> Envelope.Item {
+    func eventBridge(_ detail: [String: JSONValue], bytes: [UInt8], document: JSONValue, path: String)
+        -> Envelope.Item
+    {
+        // The body bytes are encoded from the value for the dead-letter folder and the fallback
+        // event id (EventBridge re-encoded the webhook; its bytes are gone); the value itself is
+        // handed on, never parsed back.
         guard let payload = detail["payload"], detail["metadata"] != nil else {
-            return Envelope.Item(delivery: Delivery(body: Self.encode(.object(detail))), channel: .authenticated)
+            return Envelope.Item(
+                delivery: Delivery(body: Self.encode(.object(detail))), channel: .authenticated,
+                parsed: .success(.object(detail)))
         }
         do throws(InputError) {
             let headers = try Self.stringMap(detail["metadata"], path: path + ".metadata")
@@ -108,9 +128,12 @@ package struct EnvelopeDecoder: Sendable {
                     .invalidField, path: path + ".payload", reason: "expected the webhook body as an object")
             }
             return Envelope.Item(
-                delivery: Delivery(body: Self.encode(payload), headers: headers), channel: .authenticated)
+                delivery: Delivery(body: Self.encode(payload), headers: headers), channel: .authenticated,
+                parsed: .success(payload))
         } catch {
-            return Envelope.Item(delivery: Delivery(body: bytes), channel: .authenticated, problem: error)
+            return Envelope.Item(
+                delivery: Delivery(body: bytes), channel: .authenticated, problem: error,
+                parsed: .success(document))
         }
     }
 
@@ -144,19 +167,23 @@ package struct EnvelopeDecoder: Sendable {
         }
         let channel: Channel = headers[WebhookTrust.channelAttribute] == "http" ? .http : .headers
         headers[WebhookTrust.channelAttribute] = nil
-        if headers.isEmpty, body.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{"),
-            case .object(let event)? = try? JSONParser.parse(body), event["detail-type"] != nil,
-            case .object(let detail)? = event["detail"]
-        {
-            var item = eventBridge(detail, bytes: body, path: path + ".body.detail")
-            item.messageID = messageID
-            return item
+        var parsed: Result<JSONValue, JSONParser.SyntaxError>?
+        if headers.isEmpty, body.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{") {
+            parsed = Self.parse(body)
+            if case .success(.object(let event)) = parsed, event["detail-type"] != nil,
+                case .object(let detail)? = event["detail"]
+            {
+                var item = eventBridge(detail, bytes: body, document: .object(event), path: path + ".body.detail")
+                item.messageID = messageID
+                return item
+            }
         }
-        return Envelope.Item(messageID: messageID, delivery: Delivery(body: body, headers: headers), channel: channel)
+        return Envelope.Item(
+            messageID: messageID, delivery: Delivery(body: body, headers: headers), channel: channel, parsed: parsed)
     }
 
     /// Pub/Sub push: `message.data` is the base64 body, `message.attributes` the headers.
-    func pubSubMessage(_ message: [String: JSONValue], bytes: [UInt8]) -> Envelope.Item {
+    func pubSubMessage(_ message: [String: JSONValue], bytes: [UInt8], document: JSONValue) -> Envelope.Item {
         do throws(InputError) {
             let headers = try Self.stringMap(message["attributes"], path: "$.message.attributes")
             let body = try Self.body(message["data"], base64: true, path: "$.message.data")
@@ -172,7 +199,9 @@ package struct EnvelopeDecoder: Sendable {
             // subscription authenticates itself to the endpoint (OIDC): nothing is left to sign.
             return Envelope.Item(delivery: delivery, channel: .authenticated)
         } catch {
-            return Envelope.Item(delivery: Delivery(body: bytes), channel: .authenticated, problem: error)
+            return Envelope.Item(
+                delivery: Delivery(body: bytes), channel: .authenticated, problem: error,
+                parsed: .success(document))
         }
     }
 
@@ -216,6 +245,15 @@ package struct EnvelopeDecoder: Sendable {
         }
         members["messageAttributes"] = .object(attributes)
         return .object(members)
+    }
+
+    /// The bytes parsed, or the syntax error, kept either way for `EventDecoder.read`.
+    static func parse(_ bytes: [UInt8]) -> Result<JSONValue, JSONParser.SyntaxError> {
+        do throws(JSONParser.SyntaxError) {
+            return .success(try JSONParser.parse(bytes))
+        } catch {
+            return .failure(error)
+        }
     }
 
     static func encode(_ value: JSONValue) -> [UInt8] {

@@ -48,13 +48,19 @@ package struct WebhookTrust: Sendable {
     /// Checks one delivery. A recorded delivery (`{"headers":…,"body":"…"}`) is checked on its
     /// inner headers and raw body, as the original request was.
     package func verify(_ delivery: Delivery, channel: Channel) -> TrustVerdict {
+        verify(decoder.read(delivery), channel: channel)
+    }
+
+    /// Checks one delivery already read: the signature on the exact body bytes that arrived, the
+    /// claimed platform from the parsed body, which is not parsed again.
+    package func verify(_ delivery: ParsedDelivery, channel: Channel) -> TrustVerdict {
         guard channel != .authenticated, !secrets.isEmpty else { return .accepted }
         // Bytes that cannot be unwrapped are left to the decoder, which rejects them as bad input,
         // except over HTTP: there they must still prove their origin on the raw bytes, or an
         // unsigned request could fill the dead-letter folder.
-        let unwrapped = try? decoder.unwrap(delivery)
+        let unwrapped = try? delivery.content.get()
         if unwrapped == nil, channel != .http { return .accepted }
-        let (inner, document) = unwrapped ?? (delivery, JSONValue.null)
+        let (inner, document) = unwrapped.map { ($0.delivery, $0.document) } ?? (delivery.raw, JSONValue.null)
         let effective: Channel = channel == .http ? .http : (inner.headers.isEmpty ? .authenticated : .headers)
         guard effective != .authenticated else { return .accepted }
 
@@ -134,7 +140,15 @@ package struct WebhookTrust: Sendable {
     package func staleness(_ delivery: Delivery, now: Date, window: TimeInterval) -> (
         reason: String, eventID: String?
     )? {
-        let headers = (try? decoder.unwrap(delivery).delivery.headers) ?? delivery.headers
+        staleness(decoder.read(delivery), now: now, window: window)
+    }
+
+    /// `staleness(_:now:window:)` for a delivery already read: its headers, or the recorded
+    /// delivery's inside it, without parsing anything.
+    package func staleness(_ delivery: ParsedDelivery, now: Date, window: TimeInterval) -> (
+        reason: String, eventID: String?
+    )? {
+        let headers = (try? delivery.content.get().delivery.headers) ?? delivery.raw.headers
         guard let text = headers["x-shopify-triggered-at"], let triggeredAt = ISO8601.parse(text) else { return nil }
         let age = now.timeIntervalSince(triggeredAt)
         guard age > window else { return nil }
