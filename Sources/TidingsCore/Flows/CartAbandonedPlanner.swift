@@ -116,7 +116,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// same person carries a link that reaches the same suppression, without the address itself.
     static func guestKey(email: String) -> String {
         let digest = SHA256.hash(data: Array(email.lowercased().utf8))
-        return "guest:" + digest.prefix(16).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return "guest:" + Hex.encode(digest.prefix(16))
     }
 
     /// The key one cart's email is remembered under, whatever event carried it.

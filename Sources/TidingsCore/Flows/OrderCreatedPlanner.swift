@@ -137,7 +137,7 @@ struct OrderCreatedPlanner: FlowPlanner {
 
     /// The local calendar day (yyyy-MM-dd) of `date`.
     static func localDay(_ date: Date, utcOffset: Int) -> String {
-        ISO8601.day(date.addingTimeInterval(TimeInterval(utcOffset)))
+        Timestamp.day(date.addingTimeInterval(TimeInterval(utcOffset)))
     }
 
     /// Days from order to doorstep by the shipping method's title; 5 when it says nothing.

@@ -230,7 +230,7 @@ public struct WinBackPlanner: FlowPlanner {
     /// The `model` record facts: which lifetime parameters a scan scores with, and whether it refitted.
     public static func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
         var facts: [String: JSONValue] = [
-            "refitted": .bool(refitted), "fitted_at": .string(ISO8601.format(parameters.fittedAt)),
+            "refitted": .bool(refitted), "fitted_at": .string(Timestamp.format(parameters.fittedAt)),
             "customers": .int(parameters.customers), "method": .string(parameters.bgnbd == nil ? "rules" : "model"),
         ]
         if let model = parameters.bgnbd {

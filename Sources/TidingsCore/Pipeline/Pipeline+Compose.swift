@@ -94,7 +94,7 @@ extension Run {
             "render",
             stepFacts.merging([
                 "message_id": .string(rendered.messageID), "subject": .string(subject),
-                "send_at": .string(ISO8601.format(message.sendAt)),
+                "send_at": .string(Timestamp.format(message.sendAt)),
             ]) { $1 })
 
         return PreparedMessage(

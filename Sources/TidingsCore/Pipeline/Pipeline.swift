@@ -161,7 +161,7 @@ struct Run: Sendable {
             "platform": .string(event.source.platform.rawValue), "topic": .string(event.source.topic),
             "shop": .string(event.shop), "\(event.subject.kind)_id": .string(event.subject.id),
             "customer_id": event.customer.id.map(JSONValue.string) ?? .null,
-            "occurred_at": .string(ISO8601.format(event.occurredAt)),
+            "occurred_at": .string(Timestamp.format(event.occurredAt)),
         ]
     }
 
@@ -259,7 +259,7 @@ extension Run {
                 messages.map {
                     .object([
                         "step": .string($0.step), "outcome": .string($0.outcome.rawValue),
-                        "send_at": .string(ISO8601.format($0.sendAt)), "reference": .string($0.reference),
+                        "send_at": .string(Timestamp.format($0.sendAt)), "reference": .string($0.reference),
                     ])
                 })
         }

@@ -1,0 +1,25 @@
+/// Base 16 for bytes, the one encoder behind digests in ids and file names, the audit chain's
+/// hashes, MIME boundaries and quoted-printable and percent escapes.
+package enum Hex {
+    /// "0123456789abcdef" as ASCII bytes.
+    package static let lowercaseDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// "0123456789ABCDEF" as ASCII bytes (quoted-printable and percent escapes, RFC 2045 and RFC 3986).
+    package static let uppercaseDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Two hex digits per byte, lowercase unless asked: `[0x0f, 0xa0]` is "0fa0".
+    package static func encode<Bytes: Sequence>(_ bytes: Bytes, uppercase: Bool = false) -> String
+    where Bytes.Element == UInt8 {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes { append(byte, uppercase: uppercase, to: &text) }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the two hex digits of one byte to `text` (ASCII), allocating nothing else.
+    @inline(__always)
+    package static func append(_ byte: UInt8, uppercase: Bool = false, to text: inout [UInt8]) {
+        let digits = uppercase ? uppercaseDigits : lowercaseDigits
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+}
