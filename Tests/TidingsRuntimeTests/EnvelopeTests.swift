@@ -212,7 +212,8 @@ struct EnvelopeTests {
     func directRetry() {
         let report = OutcomeReport(
             function: "cartAbandoned", eventID: "e1", outcome: .failed,
-            reason: "platform_unavailable: shopify answered 503", retryable: true)
+            reason: "platform_unavailable: shopify answered 503", code: .failure(.platformUnavailable),
+            retryable: true)
         let answer = InvocationAnswer(
             shape: .direct, items: [Envelope.Item(delivery: Delivery(body: []), channel: .headers)], reports: [report])
         #expect(answer.error?.type == "Tidings.platform_unavailable")

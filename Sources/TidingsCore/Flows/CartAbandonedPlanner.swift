@@ -27,7 +27,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// the customer (the platform's cart names them when the webhook did not).
     func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         guard let subject = event.cart else {
-            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not carts", retryable: false)
+            throw Failure(.unsupportedSubject, "\(event.subject.kind) events are not carts", retryable: false)
         }
         let found = facts.cart(of: event)
         if case .reference(let cartID) = subject,
@@ -37,7 +37,7 @@ struct CartAbandonedPlanner: FlowPlanner {
             return .stop(verdict)
         }
         guard let found else {
-            throw Failure(reason: "cart_unresolved: cart \(subject.cartID) was not read", retryable: false)
+            throw Failure(.cartUnresolved, "cart \(subject.cartID) was not read", retryable: false)
         }
         var reference = event.customer
         reference.id = found.customerID
@@ -47,7 +47,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// The customer guards, stock, insights, offer and the one planned email.
     func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
         guard var cart = facts.cart(of: event)?.cart, let enrichment = facts.enrichment else {
-            throw Failure(reason: "cart_unresolved: cart \(event.subject.id) was not read", retryable: false)
+            throw Failure(.cartUnresolved, "cart \(event.subject.id) was not read", retryable: false)
         }
         let guards = Guards(settings: facts.settings)
         let catalog = enrichment.catalog
