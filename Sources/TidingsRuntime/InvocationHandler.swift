@@ -65,7 +65,7 @@ package struct InvocationHandler: Sendable {
         if case .rejected(let code, let reason) = trust.verify(delivery, channel: item.channel) {
             logger.warning("webhook rejected", metadata: ["reason": "\(code): \(reason)"])
             return pipeline.conclude(
-                item.delivery, outcome: .unauthenticated, reason: "\(code): \(reason)",
+                item.delivery, outcome: .unauthenticated, code: .unauthenticated, reason: "\(code): \(reason)",
                 facts: ["channel": .string(item.channel.rawValue)], correlationID: correlationID, logger: logger)
         }
         if let problem = item.problem {
@@ -75,7 +75,8 @@ package struct InvocationHandler: Sendable {
             delivery, now: pipeline.stages.clock.now, window: pipeline.flow.settings.window)
         {
             return pipeline.conclude(
-                item.delivery, outcome: .suppressed, reason: stale.reason, eventID: stale.eventID,
+                item.delivery, outcome: .suppressed, code: .guarded(.stale), reason: stale.reason,
+                eventID: stale.eventID,
                 correlationID: correlationID, logger: logger)
         }
         return await pipeline.handle(delivery, correlationID: correlationID, logger: logger)

@@ -20,7 +20,8 @@ enum StdinRunner {
                 InvocationAnswer.encode(
                     OutcomeReport(
                         function: function.rawValue, eventID: "", outcome: .failed,
-                        reason: "bad_configuration: \(error)", retryable: false)))
+                        reason: "bad_configuration: \(error)", code: .failure(.badConfiguration),
+                        retryable: false)))
             return .badConfiguration
         }
         // Read everything (up to a hard cap) even when it is over the body limit: the decoder refuses

@@ -164,7 +164,7 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_LOG_LEVEL"] = "error"
-        environment["TIDINGS_NOW"] = ISO8601.format(due)
+        environment["TIDINGS_NOW"] = Timestamp.format(due)
         let base = try measure(baseline, stdin: event, runs: runs, environment: environment, scratch: scratch)
         let handled = try measure(handler, stdin: event, runs: runs, environment: environment, scratch: scratch)
         print(
@@ -185,7 +185,7 @@ struct BenchCommand: AsyncParsableCommand {
         let handler = binaries + "/" + bench.kind.rawValue
         var environment = ProcessInfo.processInfo.environment
         environment["TIDINGS_LOG_LEVEL"] = "error"
-        environment["TIDINGS_NOW"] = ISO8601.format(due)
+        environment["TIDINGS_NOW"] = Timestamp.format(due)
         let binary = URL(fileURLWithPath: handler)
         let event = try EventDecoder().decode(Delivery(body: body))
         let text = String(decoding: body, as: UTF8.self)

@@ -51,12 +51,12 @@ struct ReplayCommand: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         var fixedNow: Date?
         if let now {
-            guard let parsed = ISO8601.parse(now) else {
+            guard let parsed = Timestamp.parse(now) else {
                 throw ValidationError("--now '\(now)' is not an ISO 8601 timestamp with an offset")
             }
             fixedNow = parsed
         }
-        let stamp = ISO8601.format(Date()).replacingOccurrences(of: ":", with: "")
+        let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "")
         environment["TIDINGS_DATA_DIR"] = dataDir ?? ".tidings/replays/\(stamp)"
         var logger = FunctionEnvironment.logger(label: "tidings.replay", environment: environment)
         if environment["TIDINGS_LOG_LEVEL"] == nil { logger.logLevel = .warning }

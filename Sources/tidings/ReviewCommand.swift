@@ -30,7 +30,7 @@ struct ReviewCommand: ParsableCommand {
             if items.isEmpty { print("Nothing is waiting for review in \(folder.path).") }
             for item in items {
                 print(
-                    "\(item.eventID)  \(item.flow.rawValue)  score \(item.score)  send at \(ISO8601.format(item.sendAt))"
+                    "\(item.eventID)  \(item.flow.rawValue)  score \(item.score)  send at \(Timestamp.format(item.sendAt))"
                 )
                 print("  subject: \(item.subject)")
                 print("  why:     \(item.reasons.joined(separator: "; "))")

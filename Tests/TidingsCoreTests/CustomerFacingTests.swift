@@ -183,8 +183,8 @@ struct CustomerFacingTests {
         let email = try RenderFixtures.render(request)
         #expect(email.date == request.sendAt)
         let message = String(decoding: MIMEMessage.serialize(email), as: UTF8.self)
-        #expect(message.contains("Date: " + UTCTimestamp.rfc5322(request.sendAt) + "\r\n"))
-        #expect(!message.contains(UTCTimestamp.rfc5322(RenderFixtures.now)))
+        #expect(message.contains("Date: " + Timestamp.rfc5322(request.sendAt) + "\r\n"))
+        #expect(!message.contains(Timestamp.rfc5322(RenderFixtures.now)))
         // A send time already past (a replayed cart) is dated when it is written.
         request.sendAt = RenderFixtures.now.addingTimeInterval(-3600)
         #expect(try RenderFixtures.render(request).date == RenderFixtures.now)

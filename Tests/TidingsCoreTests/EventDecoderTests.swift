@@ -32,7 +32,7 @@ struct EventDecoderTests {
         #expect(cart.subtotal.plainAmount == "398.00")
         #expect(cart.discountCodes.map(\.code) == ["TENOFF"])
         #expect(cart.shipping?.plainAmount == "0.00")
-        #expect(ISO8601.format(cart.abandonedAt) == "2012-10-12T11:05:27.000Z")
+        #expect(Timestamp.format(cart.abandonedAt) == "2012-10-12T11:05:27.000Z")
     }
 
     @Test("A recorded delivery keeps its headers and takes the event id from X-Shopify-Event-Id")
@@ -48,7 +48,7 @@ struct EventDecoderTests {
     @Test("A recorded delivery's received_at is kept for replays")
     func receivedAt() throws {
         let (delivery, _) = try EventDecoder().unwrap(Delivery(body: try TestPaths.event("shopify-too-soon.json")))
-        #expect(delivery.receivedAt.map { ISO8601.format($0) } == "2026-11-21T13:10:00.000Z")
+        #expect(delivery.receivedAt.map { Timestamp.format($0) } == "2026-11-21T13:10:00.000Z")
     }
 
     @Test("BigCommerce's thin callback carries only the cart id")
@@ -132,13 +132,13 @@ struct EventDecoderTests {
 
     @Test("ISO 8601 timestamps need an offset and keep it")
     func timestamps() {
-        #expect(ISO8601.parse("2026-11-21T09:12:40-05:00").map { ISO8601.format($0) } == "2026-11-21T14:12:40.000Z")
-        #expect(ISO8601.parse("2026-11-21T14:12:41.123Z").map { ISO8601.format($0) } == "2026-11-21T14:12:41.123Z")
-        #expect(ISO8601.parse("2026-11-21T09:12:40") == nil)
-        #expect(ISO8601.parse("2026-13-01T00:00:00Z") == nil)
-        #expect(ISO8601.parse("2026-02-31T10:00:00Z") == nil)
-        #expect(ISO8601.parse("2028-02-29T10:00:00Z") != nil)
-        #expect(ISO8601.parse("2026-02-10T10:00:00+99:99") == nil)
+        #expect(Timestamp.parse("2026-11-21T09:12:40-05:00").map { Timestamp.format($0) } == "2026-11-21T14:12:40.000Z")
+        #expect(Timestamp.parse("2026-11-21T14:12:41.123Z").map { Timestamp.format($0) } == "2026-11-21T14:12:41.123Z")
+        #expect(Timestamp.parse("2026-11-21T09:12:40") == nil)
+        #expect(Timestamp.parse("2026-13-01T00:00:00Z") == nil)
+        #expect(Timestamp.parse("2026-02-31T10:00:00Z") == nil)
+        #expect(Timestamp.parse("2028-02-29T10:00:00Z") != nil)
+        #expect(Timestamp.parse("2026-02-10T10:00:00+99:99") == nil)
     }
 
     /// A canonical cart event with one item, edited.

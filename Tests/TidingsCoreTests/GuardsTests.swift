@@ -66,7 +66,7 @@ struct GuardsTests {
     @Test("An order after the abandonment has converted; one before has not; a cancelled one does not count")
     func laterOrder() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")])
-        let after = ISO8601.format(cart.abandonedAt.addingTimeInterval(600))
+        let after = Timestamp.format(cart.abandonedAt.addingTimeInterval(600))
         let before = StageFixtures.order("o-before", ["boot"], at: "2026-01-01T00:00:00Z")
         #expect(guards.checkCustomer(StageFixtures.profile(orders: [before]), cart: cart) == nil)
         let converted = StageFixtures.profile(orders: [before, StageFixtures.order("o-after", ["boot"], at: after)])

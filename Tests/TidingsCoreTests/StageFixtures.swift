@@ -4,7 +4,7 @@ import Foundation
 
 /// Small in-memory values for stage tests.
 enum StageFixtures {
-    static let now = ISO8601.parse("2026-11-21T12:00:00Z")!
+    static let now = Timestamp.parse("2026-11-21T12:00:00Z")!
 
     static func usd(_ text: String) -> Money { Money(parsing: text, currency: "USD")! }
 
@@ -30,9 +30,9 @@ enum StageFixtures {
         cancelled: Bool = false, codes: [String] = []
     ) -> OrderRecord {
         OrderRecord(
-            id: id, customerID: "c1", createdAt: ISO8601.parse(at)!, total: usd(total),
+            id: id, customerID: "c1", createdAt: Timestamp.parse(at)!, total: usd(total),
             lines: productIDs.map { OrderLine(productID: $0, title: $0, quantity: 1, price: usd("10.00")) },
-            cancelledAt: cancelled ? ISO8601.parse(at)! : nil, discountCodes: codes, financialStatus: "paid")
+            cancelledAt: cancelled ? Timestamp.parse(at)! : nil, discountCodes: codes, financialStatus: "paid")
     }
 
     static let shopOrders: [OrderRecord] = [

@@ -78,10 +78,10 @@ struct CustomerCopyReplayTests {
             let series = try flows.emails(scratch)
             #expect(series.count == 4)
             for email in series {
-                let sendAt = try #require(flows.header("X-Tidings-Send-At", in: email.text).flatMap(ISO8601.parse))
+                let sendAt = try #require(flows.header("X-Tidings-Send-At", in: email.text).flatMap(Timestamp.parse))
                 let date = try #require(flows.header("Date", in: email.text))
                 // The replay clock is the order's time: the thank-you goes now, the rest weeks later.
-                #expect(date == UTCTimestamp.rfc5322(sendAt), "\(email.name)")
+                #expect(date == Timestamp.rfc5322(sendAt), "\(email.name)")
             }
             let dates = series.compactMap { flows.header("Date", in: $0.text) }
             #expect(Set(dates).count == 4, "\(dates)")

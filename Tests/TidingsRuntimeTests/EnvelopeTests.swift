@@ -150,17 +150,17 @@ struct EnvelopeTests {
 
     @Test("Constant-time comparison is still a comparison")
     func constantTime() {
-        #expect(WebhookTrust.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
-        #expect(!WebhookTrust.constantTimeEquals(Array("secret".utf8), Array("secreT".utf8)))
-        #expect(!WebhookTrust.constantTimeEquals(Array("secret".utf8), Array("secret2".utf8)))
-        #expect(!WebhookTrust.constantTimeEquals([], Array("s".utf8)))
+        #expect(ConstantTime.equals(Array("secret".utf8), Array("secret".utf8)))
+        #expect(!ConstantTime.equals(Array("secret".utf8), Array("secreT".utf8)))
+        #expect(!ConstantTime.equals(Array("secret".utf8), Array("secret2".utf8)))
+        #expect(!ConstantTime.equals([], Array("s".utf8)))
     }
 
     @Test("A delivery triggered longer ago than the window is stale")
     func staleness() throws {
         let trust = WebhookTrust(secrets: WebhookSecrets(), maximumBodyBytes: 256 * 1024)
         let delivery = Delivery(body: [], headers: ["X-Shopify-Triggered-At": "2026-11-10T13:00:00Z"])
-        let now = try #require(ISO8601.parse("2026-11-21T13:00:00Z"))
+        let now = try #require(Timestamp.parse("2026-11-21T13:00:00Z"))
         #expect(trust.staleness(delivery, now: now, window: 7 * 86_400)?.reason.hasPrefix("stale: ") == true)
         #expect(trust.staleness(delivery, now: now, window: 14 * 86_400) == nil)
     }
@@ -212,7 +212,8 @@ struct EnvelopeTests {
     func directRetry() {
         let report = OutcomeReport(
             function: "cartAbandoned", eventID: "e1", outcome: .failed,
-            reason: "platform_unavailable: shopify answered 503", retryable: true)
+            reason: "platform_unavailable: shopify answered 503", code: .failure(.platformUnavailable),
+            retryable: true)
         let answer = InvocationAnswer(
             shape: .direct, items: [Envelope.Item(delivery: Delivery(body: []), channel: .headers)], reports: [report])
         #expect(answer.error?.type == "Tidings.platform_unavailable")

@@ -12,7 +12,7 @@ struct HTTPOriginTests {
         let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
         let stages = try FunctionEnvironment.embeddedStages(
             function: .cartAbandoned, configuration: configuration,
-            clock: FixedClock(ISO8601.parse("2026-11-21T19:00:00Z")!))
+            clock: FixedClock(Timestamp.parse("2026-11-21T19:00:00Z")!))
         return InvocationHandler(
             pipeline: try Pipeline(flow: .cartAbandoned(configuration), configuration: configuration, stages: stages))
     }

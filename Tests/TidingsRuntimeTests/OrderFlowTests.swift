@@ -247,7 +247,7 @@ struct OrderFlowTests {
                 failure: DeliveryError(service: "esp", reason: "503 from the provider", isRetryable: true))
             var stages = try FunctionEnvironment.embeddedStages(
                 function: .orderCancelled, configuration: configuration,
-                clock: FixedClock(ISO8601.parse("2026-11-26T12:00:00Z")!))
+                clock: FixedClock(Timestamp.parse("2026-11-26T12:00:00Z")!))
             stages.audit = audit
             stages.email = email
             let pipeline = try Pipeline(
@@ -368,16 +368,16 @@ struct OrderFlowTests {
     @Test("Follow-ups fall on the local day of the order, even when it is already tomorrow in UTC")
     func localMorning() {
         // 23:30 on the 24th at -05:00 is 04:30 on the 25th in UTC; the local day is still the 24th.
-        let lateOrder = ISO8601.parse("2026-11-24T23:30:00-05:00")!
+        let lateOrder = Timestamp.parse("2026-11-24T23:30:00-05:00")!
         #expect(
-            ISO8601.format(OrderCreatedPlanner.morning(of: lateOrder, plusDays: 5, utcOffset: -18_000))
+            Timestamp.format(OrderCreatedPlanner.morning(of: lateOrder, plusDays: 5, utcOffset: -18_000))
                 == "2026-11-29T15:00:00.000Z")
         #expect(OrderCreatedPlanner.localDay(lateOrder, utcOffset: -18_000) == "2026-11-24")
         // East of UTC: 00:30 on the 25th at +09:00 is the 24th in UTC; the local day is the 25th.
-        let tokyo = ISO8601.parse("2026-11-25T00:30:00+09:00")!
+        let tokyo = Timestamp.parse("2026-11-25T00:30:00+09:00")!
         #expect(
-            ISO8601.format(OrderCreatedPlanner.morning(of: tokyo, plusDays: 1, utcOffset: 32_400))
+            Timestamp.format(OrderCreatedPlanner.morning(of: tokyo, plusDays: 1, utcOffset: 32_400))
                 == "2026-11-26T01:00:00.000Z")
-        #expect(ISO8601.utcOffset(of: "2026-11-25T00:30:00+09:00") == 32_400)
+        #expect(Timestamp.utcOffset(of: "2026-11-25T00:30:00+09:00") == 32_400)
     }
 }

@@ -49,7 +49,7 @@ struct PipelineFailureTests {
             let email = RecordingEmailService()
             var stages = try FunctionEnvironment.embeddedStages(
                 function: .cartAbandoned, configuration: configuration,
-                clock: FixedClock(ISO8601.parse("2026-11-21T15:20:00Z")!))
+                clock: FixedClock(Timestamp.parse("2026-11-21T15:20:00Z")!))
             stages.audit = audit
             stages.email = email
             change(&stages)
@@ -148,7 +148,7 @@ struct PipelineFailureTests {
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
             var stages = try FunctionEnvironment.embeddedStages(
                 function: .cartAbandoned, configuration: configuration,
-                clock: FixedClock(ISO8601.parse("2026-11-21T15:20:00Z")!))
+                clock: FixedClock(Timestamp.parse("2026-11-21T15:20:00Z")!))
             let email = RecordingEmailService()
             stages.email = email
             let pipeline = try Pipeline(

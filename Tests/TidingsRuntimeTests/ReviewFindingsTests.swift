@@ -35,7 +35,7 @@ struct ReviewFindingsTests {
         }
     }
 
-    static let clock = FixedClock(ISO8601.parse("2026-11-21T19:20:00Z")!)
+    static let clock = FixedClock(Timestamp.parse("2026-11-21T19:20:00Z")!)
 
     func pipeline(_ scratch: URL, _ change: (inout PipelineStages) -> Void = { _ in }) throws -> Pipeline {
         let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)

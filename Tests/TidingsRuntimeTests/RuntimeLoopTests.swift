@@ -23,7 +23,7 @@ struct RuntimeLoopTests {
         }
     }
 
-    static let now = ISO8601.parse("2026-11-21T19:00:00Z")!
+    static let now = Timestamp.parse("2026-11-21T19:00:00Z")!
 
     func handler(dataDirectory: URL, model: (any LanguageModel)? = nil, reserveMS: Int? = nil) throws
         -> InvocationHandler

@@ -99,7 +99,7 @@ struct WinBackTimingTests {
     func staleScan() async throws {
         try await withScratch { scratch in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: scratch)
-            let late = try #require(ISO8601.parse("2026-12-05T06:00:00Z"))
+            let late = try #require(Timestamp.parse("2026-12-05T06:00:00Z"))
             let stages = try FunctionEnvironment.embeddedStages(
                 function: .winBack, configuration: configuration, clock: FixedClock(late))
             let pipeline = try Pipeline(flow: .winBack(configuration), configuration: configuration, stages: stages)

@@ -19,7 +19,7 @@ enum AuditRecordFormat {
     /// The keyed line's marker: same length as `hashMarker`, so every offset stays the same.
     private static let hmacMarker = Array(#","hmac":""#.utf8)
     private static let prevMarker = Array(#","prev":""#.utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits = Hex.lowercaseDigits
     /// `,"hash":"` + 64 hex + `"}`.
     private static let hashSuffixLength = 9 + 64 + 2
 
@@ -68,10 +68,7 @@ enum AuditRecordFormat {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         withDigest(of: bytes, key: key) { digest in
-            for byte in digest {
-                hex.append(hexDigits[Int(byte >> 4)])
-                hex.append(hexDigits[Int(byte & 0x0f)])
-            }
+            for byte in digest { Hex.append(byte, to: &hex) }
         }
         return hex
     }
@@ -158,8 +155,7 @@ enum AuditRecordFormat {
             case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
             case 0x00..<0x20:
                 bytes.append(contentsOf: #"\u00"#.utf8)
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0f)])
+                Hex.append(byte, to: &bytes)
             default: bytes.append(byte)
             }
         }

@@ -56,15 +56,10 @@ public final class JSONLAuditLog: AuditLog {
     public static func makeWriterID(
         function: String = ProcessInfo.processInfo.processName, now: Date = Date()
     ) -> String {
-        var stamp: [UInt8] = []
-        AuditTimestamp(now).appendISO8601(to: &stamp)
-        // "2026-11-20T10:15:30.123Z" -> "20261120T101530"
-        let compact = String(
-            decoding: stamp[0..<19].filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ":") },
-            as: UTF8.self)
-        let random = String(UInt16.random(in: 0...UInt16.max), radix: 16)
-        let paddedRandom = String(repeating: "0", count: 4 - random.count) + random
-        return fileSafe("\(function)-\(compact)-\(getpid())-\(paddedRandom)")
+        // "20261120T101530Z" -> "20261120T101530"
+        let compact = Timestamp.compact(now).dropLast()
+        let random = Hex.encode([UInt8.random(in: 0...255), UInt8.random(in: 0...255)])
+        return fileSafe("\(function)-\(compact)-\(getpid())-\(random)")
     }
 
     /// Appends one record to this writer's file for the entry's UTC day.

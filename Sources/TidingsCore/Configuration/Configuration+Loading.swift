@@ -26,7 +26,7 @@ extension Configuration {
             configuration.maximumBodyBytes = value
         }
         if let text = environment["TIDINGS_NOW"], !text.isEmpty {
-            guard let pinned = ISO8601.parse(text) else {
+            guard let pinned = Timestamp.parse(text) else {
                 throw ConfigurationError(
                     key: "TIDINGS_NOW", reason: "'\(text)' is not an ISO 8601 timestamp with an offset")
             }

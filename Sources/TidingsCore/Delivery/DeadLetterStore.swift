@@ -22,13 +22,13 @@ public struct FolderDeadLetterStore: DeadLetterStore {
     public func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
     {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let stamp = ISO8601.format(time, milliseconds: false).replacingOccurrences(of: ":", with: "")
+        let stamp = Timestamp.format(time, milliseconds: false).replacingOccurrences(of: ":", with: "")
         let safeID = String(eventID.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(80))
         let file = directory.appendingPathComponent("\(stamp)-\(function)-\(safeID).json")
         try Data(body).write(to: file, options: .atomic)
         let note: JSONValue = [
             "event_id": .string(eventID), "function": .string(function), "reason": .string(reason),
-            "kept_at": .string(ISO8601.format(time)),
+            "kept_at": .string(Timestamp.format(time)),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -113,7 +113,7 @@ public struct FolderReviewQueue: ReviewQueue {
         while safe.hasPrefix(".") { safe.removeFirst() }  // no hidden files, no "..".
         if safe == eventID && !safe.isEmpty { return safe }
         let digest = SHA256.hash(data: Data(eventID.utf8))
-        let suffix = digest.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let suffix = Hex.encode(digest.prefix(4))
         return (safe.isEmpty ? "event" : safe) + "-" + suffix
     }
 

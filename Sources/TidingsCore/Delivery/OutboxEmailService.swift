@@ -62,7 +62,7 @@ public struct OutboxEmailService: EmailService {
             // The index names files by the rules of `fileName(for:)`; anything else is not ours to move.
             guard name == Self.safeFileName(name), let headers = Self.headers(of: source),
                 headers["x-tidings-series"] == series,
-                let sendAt = headers["x-tidings-send-at"].flatMap(ISO8601.parse), sendAt > after
+                let sendAt = headers["x-tidings-send-at"].flatMap(Timestamp.parse), sendAt > after
             else { continue }
             do {
                 try FileManager.default.createDirectory(at: cancelledFolder, withIntermediateDirectories: true)
@@ -81,7 +81,7 @@ public struct OutboxEmailService: EmailService {
 
     /// The file listing a series' outbox files, one name a line: `.series/<hash of the key>.list`.
     static func seriesIndex(_ series: String, in directory: URL) -> URL {
-        let digest = SHA256.hash(data: Array(series.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(SHA256.hash(data: Array(series.utf8)).prefix(16))
         return directory.appendingPathComponent(".series/\(digest).list")
     }
 
@@ -135,7 +135,7 @@ public struct OutboxEmailService: EmailService {
         let flow =
             email.extraHeaders.first { $0.name == "X-Tidings-Flow" }.map { safeName($0.value) } ?? "email"
         return
-            "\(UTCTimestamp.compact(email.sendAt))-\(flow.isEmpty ? "email" : flow)-\(shortID(email.messageID)).eml"
+            "\(Timestamp.compact(email.sendAt))-\(flow.isEmpty ? "email" : flow)-\(shortID(email.messageID)).eml"
     }
 
     /// The first 12 letters and digits of the Message-ID's local part (its hash prefix for our ids).

@@ -122,11 +122,10 @@ package struct PlatformAPI: Sendable {
 }
 
 extension PlatformAPI {
-    /// An id made safe for one URL path segment: everything but unreserved characters is
-    /// percent-encoded, so an id can never add segments or climb out of the path.
+    /// An id made safe for one URL path segment or query value: everything but RFC 3986's ASCII
+    /// unreserved characters is percent-encoded (`PercentEncoding`), so an id can never add
+    /// segments or parameters or climb out of the path.
     package static func pathSegment(_ id: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        PercentEncoding.encode(id)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Small decodable values shared by the platform wire types: ids of any JSON type, exact money
-/// strings and timestamps with offsets. Each one fails with a `DecodingError` whose coding path
+/// strings and timestamps with offsets (parsed by `Timestamp`). Each one fails with a `DecodingError` whose coding path
 /// names the field, which `PlatformAPI` turns into a `PlatformError` naming the JSON path.
 package enum Wire {
     /// A platform id: JSON number or string, always a `String` in our model.
@@ -75,7 +75,7 @@ package enum Wire {
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = Wire.parseISO8601(text) else {
+            guard let date = Timestamp.parse(text) else {
                 throw DecodingError.dataCorruptedError(
                     in: container, debugDescription: "expected an ISO 8601 time with offset, got \"\(text)\"")
             }
@@ -92,103 +92,11 @@ package enum Wire {
         package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = Wire.parseRFC2822(text) else {
+            guard let date = Timestamp.parseRFC2822(text) else {
                 throw DecodingError.dataCorruptedError(
                     in: container, debugDescription: "expected an RFC 2822 time, got \"\(text)\"")
             }
             self.date = date
         }
-    }
-
-    // Hand-written parsers: no formatter objects to build on a cold start, no locale or machine
-    // time zone involved, and the same result on every platform.
-
-    /// Parses `yyyy-MM-ddTHH:mm:ss[.fff](Z|±hh:mm|±hhmm)`; nil for anything else.
-    package static func parseISO8601(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            let year = number(bytes, 0, 4), let month = number(bytes, 5, 2), let day = number(bytes, 8, 2),
-            let hour = number(bytes, 11, 2), let minute = number(bytes, 14, 2),
-            let second = number(bytes, 17, 2)
-        else { return nil }
-        var index = 19
-        var fraction = 0.0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            var scale = 0.1
-            let start = index
-            while index < bytes.count, let digit = digit(bytes[index]) {
-                fraction += Double(digit) * scale
-                scale /= 10
-                index += 1
-            }
-            if index == start { return nil }
-        }
-        guard index < bytes.count, let offset = offsetSeconds(bytes[index...]) else { return nil }
-        guard let seconds = epochSeconds(year, month, day, hour, minute, second) else { return nil }
-        return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
-    }
-
-    /// Parses `EEE, dd MMM yyyy HH:mm:ss ±hhmm`; nil for anything else.
-    package static func parseRFC2822(_ text: String) -> Date? {
-        let parts = text.split(separator: " ")
-        guard parts.count == 6, parts[0].hasSuffix(","),
-            let day = Int(parts[1]), let month = monthNames.firstIndex(of: String(parts[2])),
-            let year = Int(parts[3])
-        else { return nil }
-        let clock = parts[4].split(separator: ":")
-        guard clock.count == 3, let hour = Int(clock[0]), let minute = Int(clock[1]),
-            let second = Int(clock[2]),
-            let offset = offsetSeconds(Array(parts[5].utf8)[...]),
-            let seconds = epochSeconds(year, month + 1, day, hour, minute, second)
-        else { return nil }
-        return Date(timeIntervalSince1970: Double(seconds - offset))
-    }
-
-    /// English month abbreviations, January first, as RFC 2822 dates write them.
-    package static let monthNames = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-
-    /// Seconds since 1970 for a UTC civil time; nil when a field is out of range.
-    package static func epochSeconds(
-        _ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int
-    )
-        -> Int?
-    {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
-            (0...59).contains(minute), (0...60).contains(second)
-        else { return nil }
-        return CivilCalendar.days(year: year, month: month, day: day) * 86_400 + hour * 3_600 + minute * 60 + second
-    }
-
-    private static func offsetSeconds(_ bytes: ArraySlice<UInt8>) -> Int? {
-        let rest = Array(bytes)
-        if rest == [UInt8(ascii: "Z")] { return 0 }
-        guard rest.count == 6 || rest.count == 5, rest[0] == UInt8(ascii: "+") || rest[0] == UInt8(ascii: "-")
-        else { return nil }
-        let minuteStart = rest.count == 6 ? 4 : 3
-        if rest.count == 6, rest[3] != UInt8(ascii: ":") { return nil }
-        guard let hours = number(rest, 1, 2), let minutes = number(rest, minuteStart, 2), hours < 24,
-            minutes < 60
-        else { return nil }
-        let magnitude = hours * 3_600 + minutes * 60
-        return rest[0] == UInt8(ascii: "-") ? -magnitude : magnitude
-    }
-
-    private static func number(_ bytes: [UInt8], _ start: Int, _ length: Int) -> Int? {
-        guard start + length <= bytes.count else { return nil }
-        var value = 0
-        for byte in bytes[start..<(start + length)] {
-            guard let digit = digit(byte) else { return nil }
-            value = value * 10 + digit
-        }
-        return value
-    }
-
-    private static func digit(_ byte: UInt8) -> Int? {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) ? Int(byte - UInt8(ascii: "0")) : nil
     }
 }

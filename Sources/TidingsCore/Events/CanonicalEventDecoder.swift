@@ -117,7 +117,7 @@ enum CanonicalEventDecoder {
             financialStatus: try orderReader.optionalString("financial_status"),
             cancelledAt: flow == .orderCancelled ? cancelledAt ?? triggeredAt : nil, cancelReason: cancelReason,
             refunded: try orderReader.optionalMoney("refunded_amount", currency: currency) ?? .zero(currency),
-            utcOffset: statedTime.flatMap(ISO8601.utcOffset(of:)))
+            utcOffset: statedTime.flatMap(Timestamp.utcOffset(of:)))
         let occurredAt = flow == .orderCancelled ? order.cancelledAt ?? triggeredAt : order.createdAt
         let eventID =
             try root.optionalString("event_id") ?? headers["x-tidings-event-id"]

@@ -130,7 +130,7 @@ public struct EventDecoder: Sendable {
     /// A stable id for bytes that could not be understood, so the audit can still name them.
     public static func fallbackEventID(for body: [UInt8]) -> String {
         let digest = SHA256.hash(data: body)
-        return "sha256:" + digest.prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return "sha256:" + Hex.encode(digest.prefix(8))
     }
 
     static func parseDocument(_ bytes: [UInt8], path: String) throws(InputError) -> JSONValue {
@@ -143,12 +143,5 @@ public struct EventDecoder: Sendable {
 
     static func malformed(_ error: JSONParser.SyntaxError, path: String) -> InputError {
         InputError(.malformedJSON, path: path, reason: "not valid JSON (\(error))")
-    }
-}
-
-extension String {
-    /// The string with leading zeros (or another pad) up to `width` characters.
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }

@@ -100,7 +100,7 @@ enum ShopifyOrderDecoder {
             createdAt: try body.date("created_at"), financialStatus: try body.optionalString("financial_status"),
             cancelledAt: try body.optionalDate("cancelled_at"), cancelReason: reason, refunded: refunded,
             statusURL: try body.optionalString("order_status_url"),
-            utcOffset: try body.optionalString("created_at").flatMap(ISO8601.utcOffset(of:)))
+            utcOffset: try body.optionalString("created_at").flatMap(Timestamp.utcOffset(of:)))
     }
 
     /// An amount in the customer's currency: `<key>_set.presentment_money` when the order has it

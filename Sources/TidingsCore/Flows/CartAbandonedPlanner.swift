@@ -27,7 +27,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// the customer (the platform's cart names them when the webhook did not).
     func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         guard let subject = event.cart else {
-            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not carts", retryable: false)
+            throw Failure(.unsupportedSubject, "\(event.subject.kind) events are not carts", retryable: false)
         }
         let found = facts.cart(of: event)
         if case .reference(let cartID) = subject,
@@ -37,7 +37,7 @@ struct CartAbandonedPlanner: FlowPlanner {
             return .stop(verdict)
         }
         guard let found else {
-            throw Failure(reason: "cart_unresolved: cart \(subject.cartID) was not read", retryable: false)
+            throw Failure(.cartUnresolved, "cart \(subject.cartID) was not read", retryable: false)
         }
         var reference = event.customer
         reference.id = found.customerID
@@ -47,7 +47,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// The customer guards, stock, insights, offer and the one planned email.
     func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
         guard var cart = facts.cart(of: event)?.cart, let enrichment = facts.enrichment else {
-            throw Failure(reason: "cart_unresolved: cart \(event.subject.id) was not read", retryable: false)
+            throw Failure(.cartUnresolved, "cart \(event.subject.id) was not read", retryable: false)
         }
         let guards = Guards(settings: facts.settings)
         let catalog = enrichment.catalog
@@ -116,7 +116,7 @@ struct CartAbandonedPlanner: FlowPlanner {
     /// same person carries a link that reaches the same suppression, without the address itself.
     static func guestKey(email: String) -> String {
         let digest = SHA256.hash(data: Array(email.lowercased().utf8))
-        return "guest:" + digest.prefix(16).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return "guest:" + Hex.encode(digest.prefix(16))
     }
 
     /// The key one cart's email is remembered under, whatever event carried it.

@@ -60,7 +60,7 @@ struct OrderCancelledPlanner: FlowPlanner {
     /// The order (missing, timing, fraud), then its customer and their recent win-back answers.
     func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         guard event.order != nil else {
-            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
+            throw Failure(.unsupportedSubject, "\(event.subject.kind) events are not orders", retryable: false)
         }
         guard let order = facts.order(of: event) else {
             return .stop(Guards.orderUnavailable(event.subject.id, remembered: Self.remembered(event)))
@@ -83,7 +83,7 @@ struct OrderCancelledPlanner: FlowPlanner {
     /// The analysis, the guards on the answer and the one message.
     func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
         guard var order = facts.order(of: event), let enrichment = facts.enrichment else {
-            throw Failure(reason: "order_unresolved: order \(event.subject.id) was not read", retryable: false)
+            throw Failure(.orderUnresolved, "order \(event.subject.id) was not read", retryable: false)
         }
         let now = facts.now
         let remembered = Self.remembered(event)

@@ -28,7 +28,7 @@ struct OrderCreatedPlanner: FlowPlanner {
     /// The order (missing, incomplete, cancelled, timing), then its customer.
     func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         guard event.order != nil else {
-            throw Failure(reason: "unsupported_subject: \(event.subject.kind) events are not orders", retryable: false)
+            throw Failure(.unsupportedSubject, "\(event.subject.kind) events are not orders", retryable: false)
         }
         guard let order = facts.order(of: event) else {
             return .stop(Guards.orderUnavailable(event.subject.id))
@@ -43,7 +43,7 @@ struct OrderCreatedPlanner: FlowPlanner {
     /// Consent (when the configuration asks for it) and a recipient, the insights, and the series.
     func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
         guard let order = facts.order(of: event), let enrichment = facts.enrichment else {
-            throw Failure(reason: "order_unresolved: order \(event.subject.id) was not read", retryable: false)
+            throw Failure(.orderUnresolved, "order \(event.subject.id) was not read", retryable: false)
         }
         let settings = facts.settings
         let now = facts.now
@@ -137,7 +137,7 @@ struct OrderCreatedPlanner: FlowPlanner {
 
     /// The local calendar day (yyyy-MM-dd) of `date`.
     static func localDay(_ date: Date, utcOffset: Int) -> String {
-        ISO8601.day(date.addingTimeInterval(TimeInterval(utcOffset)))
+        Timestamp.day(date.addingTimeInterval(TimeInterval(utcOffset)))
     }
 
     /// Days from order to doorstep by the shipping method's title; 5 when it says nothing.

@@ -42,7 +42,7 @@ public struct WinBackPlanner: FlowPlanner {
         case .scan: return .enrich(EnrichmentNeeds(.none))
         default:
             throw Failure(
-                reason: "unsupported_subject: \(event.subject.kind) events are not win-back inputs", retryable: false)
+                .unsupportedSubject, "\(event.subject.kind) events are not win-back inputs", retryable: false)
         }
     }
 
@@ -53,7 +53,7 @@ public struct WinBackPlanner: FlowPlanner {
         case .scan(let scan): return FlowPlan(note: nil, action: .fanOut(WinBackScanPlan(planner: self, scan: scan)))
         default:
             throw Failure(
-                reason: "unsupported_subject: \(event.subject.kind) events are not win-back inputs", retryable: false)
+                .unsupportedSubject, "\(event.subject.kind) events are not win-back inputs", retryable: false)
         }
     }
 
@@ -61,7 +61,7 @@ public struct WinBackPlanner: FlowPlanner {
 
     func planLapsed(_ event: LifecycleEvent, _ lapsed: LapsedCustomerSubject, facts: FlowFacts) throws -> FlowPlan {
         guard let reading = facts.history else {
-            throw Failure(reason: "history_unread: customer \(lapsed.customerID) was not read", retryable: false)
+            throw Failure(.historyUnread, "customer \(lapsed.customerID) was not read", retryable: false)
         }
         guard let record = reading.record else {
             return .stop(Guards.unknownCustomer(lapsed.customerID))
@@ -145,7 +145,7 @@ public struct WinBackPlanner: FlowPlanner {
         let profile = ProfileBuilder().build(
             reference: reference, record: target.customer, orders: target.orders, catalog: catalog, currency: currency)
         guard let email = profile.email ?? target.customer.email else {
-            throw Failure(reason: "no_recipient: the platform has no email address for this customer", retryable: false)
+            throw Failure(.noRecipient, "the platform has no email address for this customer", retryable: false)
         }
         let picks = Self.recommendations(for: target, catalog: catalog)
         let offer = Self.offer(
@@ -230,7 +230,7 @@ public struct WinBackPlanner: FlowPlanner {
     /// The `model` record facts: which lifetime parameters a scan scores with, and whether it refitted.
     public static func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
         var facts: [String: JSONValue] = [
-            "refitted": .bool(refitted), "fitted_at": .string(ISO8601.format(parameters.fittedAt)),
+            "refitted": .bool(refitted), "fitted_at": .string(Timestamp.format(parameters.fittedAt)),
             "customers": .int(parameters.customers), "method": .string(parameters.bgnbd == nil ? "rules" : "model"),
         ]
         if let model = parameters.bgnbd {

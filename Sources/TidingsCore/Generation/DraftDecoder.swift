@@ -1,25 +1,27 @@
 import Foundation
 
-/// Decodes a model's JSON answer into a `Draft`, checking it against `PromptLibrary.draftSchema`:
-/// a schema violation is a finding with the JSON path, not a crash.
+/// Decodes a model's JSON answer into a `Draft`, checking it against the schema the model was
+/// given (`PromptLibrary.draftSchema`, through `JSONSchemaChecker`): the schema is written once,
+/// and a schema violation is an error with the JSON path, not a crash.
 public enum DraftDecoder {
     /// Decodes and schema-checks the answer; throws `InputError` naming the JSON path of the first problem.
     public static func decode(_ text: String) throws(InputError) -> Draft {
+        try decode(text, schema: PromptLibrary.draftSchema)
+    }
+
+    /// Decodes an answer checked against `schema`, which must describe a draft (the kinds of blocks
+    /// and offers it allows must be ones `Draft` knows); throws `InputError` naming the JSON path.
+    package static func decode(_ text: String, schema: JSONValue) throws(InputError) -> Draft {
         let document: JSONValue
         do {
             document = try JSONParser.parse(text)
         } catch {
             throw InputError(.malformedJSON, path: "$", reason: "the model's answer is not JSON (\(error))")
         }
+        try JSONSchemaChecker(schema).check(document)
+
+        // The schema has vouched for the shape; what is left is reading it into the model types.
         let root = try JSONObjectReader(document)
-        let allowed: Set<String> = ["subjects", "preheader", "blocks", "product_picks", "offer", "call_to_action"]
-        if let extra = root.members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw InputError(.invalidField, path: root.path(of: extra), reason: "not allowed by the schema")
-        }
-        let subjects = try root.strings("subjects")
-        guard (3...5).contains(subjects.count) else {
-            throw InputError(.invalidField, path: "$.subjects", reason: "needs 3 to 5 options, found \(subjects.count)")
-        }
         var blocks: [DraftBlock] = []
         for block in try root.objects("blocks") {
             let kindText = try block.string("kind")
@@ -29,9 +31,6 @@ public enum DraftDecoder {
             }
             blocks.append(
                 DraftBlock(kind: kind, text: try block.string("text"), productID: try block.optionalID("product_id")))
-        }
-        guard blocks.count >= 2 else {
-            throw InputError(.invalidField, path: "$.blocks", reason: "needs at least 2 blocks, found \(blocks.count)")
         }
         var offer: DraftOffer?
         if let reader = try root.optionalObject("offer") {
@@ -43,12 +42,9 @@ public enum DraftDecoder {
             offer = DraftOffer(kind: kind, percent: try reader.int("percent"), code: try reader.string("code"))
         }
         let action = try root.object("call_to_action")
-        let preheader = try root.string("preheader")
-        guard preheader.count <= 140 else {
-            throw InputError(.invalidField, path: "$.preheader", reason: "longer than 140 characters")
-        }
         return Draft(
-            subjects: subjects, preheader: preheader, blocks: blocks, productPicks: try root.strings("product_picks"),
-            offer: offer, callToAction: CallToAction(label: try action.string("label"), url: try action.string("url")))
+            subjects: try root.strings("subjects"), preheader: try root.string("preheader"), blocks: blocks,
+            productPicks: try root.strings("product_picks"), offer: offer,
+            callToAction: CallToAction(label: try action.string("label"), url: try action.string("url")))
     }
 }

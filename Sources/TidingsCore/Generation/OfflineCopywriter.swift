@@ -342,12 +342,12 @@ public struct OfflineCopywriter: LanguageModel {
 
     static func readableDay(_ iso: String) -> String {
         // A bare day ("2026-11-29") reads the same as midnight UTC of it.
-        guard let date = ISO8601.parse(iso.count == 10 ? iso + "T00:00:00Z" : iso) else { return iso }
+        guard let date = Timestamp.parse(iso.count == 10 ? iso + "T00:00:00Z" : iso) else { return iso }
         let months = [
             "January", "February", "March", "April", "May", "June", "July", "August", "September",
             "October", "November", "December",
         ]
-        let day = ISO8601.day(date)
+        let day = Timestamp.day(date)
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return day }
         return "\(months[parts[1] - 1]) \(parts[2])"

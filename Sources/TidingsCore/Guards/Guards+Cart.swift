@@ -16,7 +16,7 @@ extension Guards {
     public func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
         if let verdict = checkTiming("cart", at: cart.abandonedAt, now: now) { return verdict }
         if let completedAt = cart.completedAt {
-            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(ISO8601.format(completedAt))")
+            return GuardVerdict(.alreadyConverted, "the checkout was completed at \(Timestamp.format(completedAt))")
         }
         return nil
     }
@@ -39,7 +39,8 @@ extension Guards {
         }
         if let order = profile.orders.first(where: { $0.createdAt > cart.abandonedAt && $0.cancelledAt == nil }) {
             return GuardVerdict(
-                .alreadyConverted, "order \(order.id) was placed at \(ISO8601.format(order.createdAt)), after the cart")
+                .alreadyConverted,
+                "order \(order.id) was placed at \(Timestamp.format(order.createdAt)), after the cart")
         }
         return Self.checkRecipient(profile)
     }

@@ -31,7 +31,7 @@ extension Guards {
         }
         if let cancelledAt = order.cancelledAt {
             return GuardVerdict(
-                .orderCancelled, "order \(order.id) was cancelled at \(ISO8601.format(cancelledAt))")
+                .orderCancelled, "order \(order.id) was cancelled at \(Timestamp.format(cancelledAt))")
         }
         return checkTiming("order", at: order.createdAt, now: now)
     }
@@ -90,7 +90,7 @@ extension Guards {
         if let later = laterOrder, !isApology {
             return stop(
                 .alreadyConverted,
-                "order \(later.id) was placed at \(ISO8601.format(later.createdAt)), after the cancelled one")
+                "order \(later.id) was placed at \(Timestamp.format(later.createdAt)), after the cancelled one")
         }
         if let recentCancellation, isWinBack {
             return stop(

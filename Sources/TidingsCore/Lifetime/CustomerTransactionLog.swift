@@ -73,9 +73,8 @@ public enum CustomerTransactionLog {
     static func dayNumber(_ text: String) -> Int? {
         guard text.count == 8, let value = Int(text) else { return nil }
         let (year, month, day) = (value / 10_000, value / 100 % 100, value % 100)
-        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
-        let days = CivilCalendar.days(year: year, month: month, day: day)
-        // 20230231 is not a date: the day must survive the round trip.
-        return CivilCalendar.date(days: days) == (year, month, day) ? days : nil
+        // 20230231 is not a date.
+        guard Timestamp.isDate(year: year, month: month, day: day) else { return nil }
+        return Timestamp.days(year: year, month: month, day: day)
     }
 }

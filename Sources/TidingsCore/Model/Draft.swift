@@ -33,6 +33,18 @@ public struct Draft: Sendable, Codable, Hashable {
         case productPicks = "product_picks"
         case callToAction = "call_to_action"
     }
+
+    /// Writes every key the draft schema requires, `"offer": null` included, so an encoded draft
+    /// (the offline copywriter's answer) passes the same schema check as a model's.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(subjects, forKey: .subjects)
+        try container.encode(preheader, forKey: .preheader)
+        try container.encode(blocks, forKey: .blocks)
+        try container.encode(productPicks, forKey: .productPicks)
+        try container.encode(offer, forKey: .offer)
+        try container.encode(callToAction, forKey: .callToAction)
+    }
 }
 
 /// One body block: a paragraph of copy, or a product the email shows.
@@ -59,6 +71,14 @@ public struct DraftBlock: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case kind, text
         case productID = "product_id"
+    }
+
+    /// Writes `"product_id": null` for a block about no product, as the draft schema requires.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(text, forKey: .text)
+        try container.encode(productID, forKey: .productID)
     }
 }
 

@@ -22,7 +22,12 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
     /// How the event ended.
     public var outcome: Outcome
     /// Why, for every outcome but `sent`: a short code and its explanation ("no_consent: ...").
+    /// Prose for people and the audit; a caller decides by `code`, never by parsing this.
     public var reason: String?
+    /// Why, as a value (STYLE rule 16): what the runtime maps to a Runtime API error type. Not
+    /// part of the result JSON, whose bytes stay as they were; nil for `sent` and for reports
+    /// rebuilt from the audit or decoded from JSON.
+    public var code: OutcomeCode? = nil
     /// For `failed` (and retryable suppressions): whether handling the event again can help.
     public var retryable: Bool?
     /// The chosen subject when a message was written.
@@ -32,13 +37,14 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
 
     /// Creates a report; leave `reason` nil only for `sent`.
     public init(
-        function: String, eventID: String, outcome: Outcome, reason: String? = nil, retryable: Bool? = nil,
-        subject: String? = nil, messages: [String]? = nil
+        function: String, eventID: String, outcome: Outcome, reason: String? = nil, code: OutcomeCode? = nil,
+        retryable: Bool? = nil, subject: String? = nil, messages: [String]? = nil
     ) {
         self.function = function
         self.eventID = eventID
         self.outcome = outcome
         self.reason = reason
+        self.code = code
         self.retryable = retryable
         self.subject = subject
         self.messages = messages
@@ -56,6 +62,36 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
         case .sent, .queuedForReview: return true
         case .suppressed: return retryable != true
         case .duplicate, .rejectedInput, .unauthenticated, .failed: return false
+        }
+    }
+}
+
+/// Why an event ended as it did, as a value a caller can switch on. Each case carries the code
+/// enum of the part that decided; `rawValue` is the code the report's `reason` opens with.
+public enum OutcomeCode: Sendable, Hashable {
+    /// A guard stopped the event (`suppressed` or `duplicate`); a stale delivery is `.guarded(.stale)`.
+    case guarded(GuardVerdict.Code)
+    /// The input was refused (`rejected_input`).
+    case input(InputError.Code)
+    /// The event failed.
+    case failure(FailureCode)
+    /// A webhook failed authentication (`unauthenticated`).
+    case unauthenticated
+    /// A message waits for a human (`queued_for_review`).
+    case review
+    /// A win-back scan that ended without failing: its reason is the scan's summary.
+    case scan
+
+    /// The code as text ("too_soon", "delivery_failed"): the suffix of `Tidings.<code>` Runtime API
+    /// error types.
+    public var rawValue: String {
+        switch self {
+        case .guarded(let code): return code.rawValue
+        case .input(let code): return code.rawValue
+        case .failure(let code): return code.rawValue
+        case .unauthenticated: return "unauthenticated"
+        case .review: return "review"
+        case .scan: return "scan"
         }
     }
 }

@@ -43,7 +43,7 @@ extension Run {
         do {
             prompt = try pipeline.prompts.prompt(message.promptID, context: message.context)
         } catch {
-            throw Failure(reason: "prompt_unavailable: \(error)", retryable: false)
+            throw Failure(.promptUnavailable, "\(error)", retryable: false)
         }
         try record(
             "prompt",
@@ -72,7 +72,7 @@ extension Run {
         decision = router.holdingTransactional(decision, for: message)
         try record("validate", validationFacts(findings, decision: decision, writer: writer, step: message.step))
         if case .reject(let reasons) = decision {
-            throw Failure(reason: "draft_rejected: \(reasons.joined(separator: "; "))", retryable: false)
+            throw Failure(.draftRejected, reasons.joined(separator: "; "), retryable: false)
         }
 
         // Render.
@@ -90,18 +90,18 @@ extension Run {
                     prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
                     seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
         } catch {
-            throw Failure(reason: "render_failed: \(error)", retryable: false)
+            throw Failure(.renderFailed, "\(error)", retryable: false)
         }
         let renderFindings = validator.validateRendered(rendered)
         if !renderFindings.isEmpty {
             throw Failure(
-                reason: "render_failed: \(renderFindings.map(\.message).joined(separator: "; "))", retryable: false)
+                .renderFailed, renderFindings.map(\.message).joined(separator: "; "), retryable: false)
         }
         try record(
             "render",
             stepFacts.merging([
                 "message_id": .string(rendered.messageID), "subject": .string(subject),
-                "send_at": .string(ISO8601.format(message.sendAt)),
+                "send_at": .string(Timestamp.format(message.sendAt)),
             ]) { $1 })
 
         return PreparedMessage(
@@ -119,7 +119,7 @@ extension Run {
             do {
                 receipt = try await stages.email.deliver(rendered)
             } catch let error as DeliveryError {
-                throw Failure(reason: "delivery_failed: \(error)", retryable: error.isRetryable)
+                throw Failure(.deliveryFailed, "\(error)", retryable: error.isRetryable)
             }
             // The recipient appears in the audit only here, where the hand-over needs it. The email
             // is out: a failed audit write is logged, never turned into a retry that sends again.
@@ -141,7 +141,7 @@ extension Run {
                         draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
                         seriesKey: message.seriesKey))
             } catch {
-                throw Failure(reason: "review_queue_failed: \(error)", retryable: true)
+                throw Failure(.reviewQueueFailed, "\(error)", retryable: true)
             }
             try? record(
                 "review",
@@ -152,7 +152,7 @@ extension Run {
                 step: message.step, outcome: .queuedForReview, subject: subject, reference: reference,
                 reviewReasons: reasons, sendAt: message.sendAt, dedupeKeys: message.rememberedKeys)
         case .reject:
-            throw Failure(reason: "draft_rejected", retryable: false)
+            throw Failure(.draftRejected, retryable: false)
         }
     }
 
@@ -173,7 +173,7 @@ extension Run {
             throw failure
         } catch {
             guard model.name != pipeline.fallbackWriter.name else {
-                throw Failure(reason: "generation_failed: \(error)", retryable: false)
+                throw Failure(.generationFailed, "\(error)", retryable: false)
             }
             try record(
                 "generate",

@@ -6,14 +6,16 @@ extension Pipeline {
     /// that failed authentication, a stale delivery): writes its one terminal audit record and
     /// returns the report. Nothing else is done with the delivery.
     /// `eventID` defaults to a hash of the body, since a rejected delivery's own claims are not trusted.
+    /// `code` is what a caller decides by; `reason` the same in words.
     public func conclude(
-        _ delivery: Delivery, outcome: Outcome, reason: String, retryable: Bool? = nil, eventID: String? = nil,
+        _ delivery: Delivery, outcome: Outcome, code: OutcomeCode, reason: String, retryable: Bool? = nil,
+        eventID: String? = nil,
         facts: [String: JSONValue] = [:], correlationID: String, logger: Logger
     ) -> OutcomeReport {
         let run = Run(
             pipeline: self, eventID: eventID ?? EventDecoder.fallbackEventID(for: delivery.body),
             correlationID: correlationID, now: stages.clock.now, logger: logger)
-        return run.finish(run.report(outcome, reason: reason, retryable: retryable), facts: facts)
+        return run.finish(run.report(outcome, reason: reason, code: code, retryable: retryable), facts: facts)
     }
 
     /// Rejects a delivery whose envelope could not be understood (an SQS record without a body, a

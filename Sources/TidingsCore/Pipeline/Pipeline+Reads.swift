@@ -9,7 +9,7 @@ extension Run {
         do {
             return try stages.audit.hasFinalOutcome(eventID: eventID, since: since)
         } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
+            throw Failure(.auditUnavailable, "\(error)", retryable: true)
         }
     }
 
@@ -32,7 +32,7 @@ extension Run {
         do {
             return try stages.audit.hasFinalOutcome(forKey: key.key, since: key.since)
         } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
+            throw Failure(.auditUnavailable, "\(error)", retryable: true)
         }
     }
 
@@ -45,7 +45,7 @@ extension Run {
             let withdrawn = try await stages.review.withdraw(series: series)
             return (stopped, withdrawn)
         } catch let error as DeliveryError {
-            throw Failure(reason: "series_cancel_failed: \(error)", retryable: error.isRetryable)
+            throw Failure(.seriesCancelFailed, "\(error)", retryable: error.isRetryable)
         }
     }
 
@@ -54,7 +54,7 @@ extension Run {
     func platform(for source: EventPlatform) throws -> any CommercePlatform {
         guard let platform = stages.platform(for: source) else {
             throw Failure(
-                reason: "no_platform: no commerce platform is configured for \(source.rawValue)", retryable: false)
+                .noPlatform, "no commerce platform is configured for \(source.rawValue)", retryable: false)
         }
         return platform
     }
@@ -65,7 +65,7 @@ extension Run {
         do {
             return try await body()
         } catch let error as PlatformError {
-            throw Failure(reason: "platform_unavailable: \(error)", retryable: error.isRetryable)
+            throw Failure(.platformUnavailable, "\(error)", retryable: error.isRetryable)
         }
     }
 
@@ -119,7 +119,7 @@ extension Run {
         do {
             return try LifetimeParameters.load(from: file)
         } catch {
-            throw Failure(reason: "model_unreadable: \(file.path): \(error)", retryable: false)
+            throw Failure(.modelUnreadable, "\(file.path): \(error)", retryable: false)
         }
     }
 }

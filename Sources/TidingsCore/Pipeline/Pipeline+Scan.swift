@@ -14,8 +14,8 @@ extension Run {
         let platform = try platform(for: scan.platform)
         guard let base = platform as? any CustomerBaseStreaming else {
             throw Failure(
-                reason:
-                    "scan_unsupported: the \(scan.platform.rawValue) client cannot stream the customer base yet; scan a Shopify shop",
+                .scanUnsupported,
+                "the \(scan.platform.rawValue) client cannot stream the customer base yet; scan a Shopify shop",
                 retryable: false)
         }
         let catalog = try await fromPlatform { try await platform.catalog() }
@@ -80,7 +80,7 @@ extension Run {
         do {
             try fitted.save(to: file)
         } catch {
-            throw Failure(reason: "model_unwritable: \(file.path): \(error)", retryable: true)
+            throw Failure(.modelUnwritable, "\(file.path): \(error)", retryable: true)
         }
         return (fitted, true)
     }

@@ -49,14 +49,55 @@ public struct Pipeline: Sendable {
     }
 }
 
-/// A failure that ends the event with `failed`.
+/// Why an event failed, as a code the runtime decides by; `Failure.reason` opens with the raw value.
+public enum FailureCode: String, Sendable, Hashable, CaseIterable {
+    case auditUnavailable = "audit_unavailable"
+    case badConfiguration = "bad_configuration"
+    case cartUnresolved = "cart_unresolved"
+    case deadLetterUnavailable = "dead_letter_unavailable"
+    case deliveryFailed = "delivery_failed"
+    case draftRejected = "draft_rejected"
+    case generationFailed = "generation_failed"
+    case historyUnread = "history_unread"
+    /// An error no stage mapped to a failure of its own: retryable, since nothing says it cannot help.
+    case internalError = "internal_error"
+    case modelUnreadable = "model_unreadable"
+    case modelUnwritable = "model_unwritable"
+    case noPlatform = "no_platform"
+    case noRecipient = "no_recipient"
+    case orderUnresolved = "order_unresolved"
+    case platformUnavailable = "platform_unavailable"
+    case promptUnavailable = "prompt_unavailable"
+    case renderFailed = "render_failed"
+    case reviewQueueFailed = "review_queue_failed"
+    /// A win-back scan in which no selected customer was written to and some failed.
+    case scanFailed = "scan_failed"
+    case scanUnsupported = "scan_unsupported"
+    case seriesCancelFailed = "series_cancel_failed"
+    case unsupportedSubject = "unsupported_subject"
+}
+
+/// A failure that ends the event with `failed`: a code, and the detail the reason adds to it.
 struct Failure: Error {
-    var reason: String
+    var code: FailureCode
+    var detail: String?
     var retryable: Bool
     var facts: [String: JSONValue] = [:]
 
+    init(_ code: FailureCode, _ detail: String? = nil, retryable: Bool, facts: [String: JSONValue] = [:]) {
+        self.code = code
+        self.detail = detail
+        self.retryable = retryable
+        self.facts = facts
+    }
+
+    /// "code: detail", as the result JSON and the audit write it.
+    var reason: String { detail.map { "\(code.rawValue): \($0)" } ?? code.rawValue }
+
     func report(function: String, eventID: String) -> OutcomeReport {
-        OutcomeReport(function: function, eventID: eventID, outcome: .failed, reason: reason, retryable: retryable)
+        OutcomeReport(
+            function: function, eventID: eventID, outcome: .failed, reason: reason, code: .failure(code),
+            retryable: retryable)
     }
 }
 
@@ -157,8 +198,10 @@ struct Run: Sendable {
             let summary = try await runScan(scan, of: event, facts: facts)
             let (outcome, reason) = WinBackPlanner.conclusion(of: summary)
             return finish(
-                report(outcome, reason: reason, retryable: outcome == .failed ? true : nil), facts: summary.facts,
-                delivered: true)
+                report(
+                    outcome, reason: reason, code: outcome == .failed ? .failure(.scanFailed) : .scan,
+                    retryable: outcome == .failed ? true : nil),
+                facts: summary.facts, delivered: true)
         }
     }
 
@@ -168,7 +211,7 @@ struct Run: Sendable {
             "platform": .string(event.source.platform.rawValue), "topic": .string(event.source.topic),
             "shop": .string(event.shop), "\(event.subject.kind)_id": .string(event.subject.id),
             "customer_id": event.customer.id.map(JSONValue.string) ?? .null,
-            "occurred_at": .string(ISO8601.format(event.occurredAt)),
+            "occurred_at": .string(Timestamp.format(event.occurredAt)),
         ]
     }
 
@@ -195,7 +238,7 @@ extension Run {
                     time: now, eventID: eventID, correlationID: correlationID, function: function, stage: stage,
                     facts: facts))
         } catch {
-            throw Failure(reason: "audit_unavailable: \(error)", retryable: true)
+            throw Failure(.auditUnavailable, "\(error)", retryable: true)
         }
     }
 
@@ -208,7 +251,7 @@ extension Run {
         return finish(
             OutcomeReport(
                 function: function, eventID: eventID, outcome: .failed, reason: "internal_error: \(error)",
-                retryable: true))
+                code: .failure(.internalError), retryable: true))
     }
 
     /// Writes the terminal record and returns the report. If even that fails, the report says so.
@@ -236,7 +279,8 @@ extension Run {
             }
             return OutcomeReport(
                 function: function, eventID: eventID, outcome: .failed,
-                reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))", retryable: true)
+                reason: "audit_unavailable: \(error) (outcome was \(report.outcome.rawValue))",
+                code: .failure(.auditUnavailable), retryable: true)
         }
         var metadata: Logger.Metadata = ["event.id": "\(eventID)", "outcome": "\(report.outcome.rawValue)"]
         if let reason = report.reason { metadata["reason"] = "\(reason)" }
@@ -245,11 +289,11 @@ extension Run {
     }
 
     func report(
-        _ outcome: Outcome, reason: String? = nil, retryable: Bool? = nil, subject: String? = nil,
-        messages: [String]? = nil
+        _ outcome: Outcome, reason: String? = nil, code: OutcomeCode? = nil, retryable: Bool? = nil,
+        subject: String? = nil, messages: [String]? = nil
     ) -> OutcomeReport {
         OutcomeReport(
-            function: function, eventID: eventID, outcome: outcome, reason: reason, retryable: retryable,
+            function: function, eventID: eventID, outcome: outcome, reason: reason, code: code, retryable: retryable,
             subject: subject,
             messages: messages)
     }
@@ -266,7 +310,7 @@ extension Run {
                 messages.map {
                     .object([
                         "step": .string($0.step), "outcome": .string($0.outcome.rawValue),
-                        "send_at": .string(ISO8601.format($0.sendAt)), "reference": .string($0.reference),
+                        "send_at": .string(Timestamp.format($0.sendAt)), "reference": .string($0.reference),
                     ])
                 })
         }
@@ -279,7 +323,8 @@ extension Run {
                 }.joined(separator: " | ")
         return finish(
             report(
-                reviewed.isEmpty ? .sent : .queuedForReview, reason: reason, subject: messages.first?.subject,
+                reviewed.isEmpty ? .sent : .queuedForReview, reason: reason, code: reviewed.isEmpty ? nil : .review,
+                subject: messages.first?.subject,
                 messages: messages.map(\.reference)),
             facts: facts, delivered: true)
     }
@@ -287,11 +332,13 @@ extension Run {
     func stop(_ verdict: GuardVerdict) throws -> OutcomeReport {
         try record("guards", ["verdict": .string(verdict.code.rawValue)])
         if verdict.code == .duplicate {
-            return finish(report(.duplicate, reason: verdict.reason))
+            return finish(report(.duplicate, reason: verdict.reason, code: .guarded(verdict.code)))
         }
         let keys = verdict.rememberedKeys
         return finish(
-            report(.suppressed, reason: verdict.reason, retryable: verdict.isRetryable ? true : nil),
+            report(
+                .suppressed, reason: verdict.reason, code: .guarded(verdict.code),
+                retryable: verdict.isRetryable ? true : nil),
             facts: keys.isEmpty ? [:] : [AuditEntry.dedupeKeysFact: .array(keys.map(JSONValue.string))])
     }
 
@@ -303,8 +350,8 @@ extension Run {
             facts["dead_letter"] = .string(kept)
         } catch {
             // Losing the event would be worse than failing: ask for a retry so the platform keeps it.
-            throw Failure(reason: "dead_letter_unavailable: \(error)", retryable: true, facts: facts)
+            throw Failure(.deadLetterUnavailable, "\(error)", retryable: true, facts: facts)
         }
-        return finish(report(.rejectedInput, reason: error.description), facts: facts)
+        return finish(report(.rejectedInput, reason: error.description, code: .input(error.code)), facts: facts)
     }
 }

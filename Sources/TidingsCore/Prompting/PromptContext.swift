@@ -189,7 +189,7 @@ extension PromptContext {
         }
         self.offer = offer.map {
             OfferTerms(
-                kind: $0.kind.rawValue, percent: $0.percent, code: $0.code, expiresAt: ISO8601.format($0.expiresAt))
+                kind: $0.kind.rawValue, percent: $0.percent, code: $0.code, expiresAt: Timestamp.format($0.expiresAt))
         }
         checkoutURL = Self.checkoutPlaceholder
         self.subjectMaxLength = subjectMaxLength

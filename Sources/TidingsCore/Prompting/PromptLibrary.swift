@@ -123,7 +123,8 @@ public struct PromptLibrary: Sendable {
         winBackTemplate,
     ]
 
-    /// The JSON Schema of a draft; given to models with structured output and checked by the validator.
+    /// The JSON Schema of a draft: given to models with structured output, and the schema
+    /// `DraftDecoder` checks every answer against (`JSONSchemaChecker` implements the keywords used).
     public static let draftSchema: JSONValue = [
         "type": "object",
         "additionalProperties": false,

@@ -188,7 +188,7 @@ public struct EmailRenderer: Sendable {
                 .init("X-Tidings-Event-Id", request.eventID),
                 .init("X-Tidings-Flow", request.flow.rawValue),
                 .init("X-Tidings-Prompt", request.prompt),
-                .init("X-Tidings-Send-At", UTCTimestamp.iso8601(request.sendAt)),
+                .init("X-Tidings-Send-At", Timestamp.format(request.sendAt, milliseconds: false)),
             ] + (request.step.map { [.init("X-Tidings-Step", $0)] } ?? [])
                 + (request.seriesKey.map { [.init("X-Tidings-Series", $0)] } ?? [])
         )
@@ -282,7 +282,7 @@ public struct EmailRenderer: Sendable {
         }
         let token = unsubscribeToken(customerID: customerID, storefrontURL: brand.storefrontURL, key: key)
         let separator = base.contains("?") ? "&" : "?"
-        return "\(base)\(separator)c=\(percentEncoded(customerID))&t=\(token)"
+        return "\(base)\(separator)c=\(PercentEncoding.encode(customerID))&t=\(token)"
     }
 
     /// The 22-character token that proves an unsubscribe link was issued by us for this customer
@@ -301,15 +301,8 @@ public struct EmailRenderer: Sendable {
     public static func verifyUnsubscribeToken(
         _ token: String, customerID: String, storefrontURL: String, key: SymmetricKey
     ) -> Bool {
-        let expected = Array(
-            unsubscribeToken(customerID: customerID, storefrontURL: storefrontURL, key: key).utf8)
-        let given = Array(token.utf8)
-        guard given.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices {
-            difference |= expected[index] ^ given[index]
-        }
-        return difference == 0
+        let expected = unsubscribeToken(customerID: customerID, storefrontURL: storefrontURL, key: key)
+        return ConstantTime.equals(expected.utf8, token.utf8)
     }
 
     // MARK: - Message-ID
@@ -322,35 +315,15 @@ public struct EmailRenderer: Sendable {
     )
         -> String
     {
-        let seed = "\(eventID)\n\(flow.rawValue)\n\(step.map { $0 + "\n" } ?? "")\(UTCTimestamp.iso8601(sendAt))"
+        let seed =
+            "\(eventID)\n\(flow.rawValue)\n\(step.map { $0 + "\n" } ?? "")\(Timestamp.format(sendAt, milliseconds: false))"
         let digest = SHA256.hash(data: Data(seed.utf8))
-        let hex = digest.prefix(16).map { byte in
-            let digits = String(byte, radix: 16)
-            return byte < 16 ? "0" + digits : digits
-        }.joined()
+        let hex = Hex.encode(digest.prefix(16))
         let host = URLComponents(string: storefrontURL)?.host.map { $0.lowercased() } ?? "localhost"
         return "\(hex)@tidings.\(host.isEmpty ? "localhost" : host)"
     }
 
     // MARK: - Encoding helpers
-
-    /// Percent-encodes everything but RFC 3986 unreserved characters, so any id is safe in a query.
-    static func percentEncoded(_ value: String) -> String {
-        var result = ""
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                result += byte < 16 ? "%0\(hex)" : "%\(hex)"
-            }
-        }
-        return result
-    }
 
     /// Base64url (RFC 4648 section 5) without padding.
     static func base64URL(_ data: Data) -> String {

@@ -21,7 +21,7 @@ public enum MIMEMessage {
         let boundary = self.boundary(text: email.text, html: email.html)
 
         var headers: [String] = [
-            "Date: " + UTCTimestamp.rfc5322(email.date),
+            "Date: " + Timestamp.rfc5322(email.date),
             fold(name: "From", words: mailboxWords(email.from, headerName: "From")),
             fold(name: "To", words: mailboxWords(email.to, headerName: "To")),
             unstructured(name: "Subject", value: email.subject),
@@ -60,12 +60,7 @@ public enum MIMEMessage {
         hasher.update(data: Data(text.utf8))
         hasher.update(data: Data([0]))
         hasher.update(data: Data(html.utf8))
-        var hex = ""
-        for byte in hasher.finalize().prefix(12) {
-            hex.unicodeScalars.append(Unicode.Scalar(hexDigits[Int(byte >> 4)]))
-            hex.unicodeScalars.append(Unicode.Scalar(hexDigits[Int(byte & 0x0F)]))
-        }
-        return "=_tidings_\(hex.lowercased())"
+        return "=_tidings_\(Hex.encode(hasher.finalize().prefix(12)))"
     }
 
     // MARK: - Quoted-printable (RFC 2045 section 6.7)
@@ -85,8 +80,6 @@ public enum MIMEMessage {
         }
         return String(decoding: output, as: UTF8.self)
     }
-
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     private static func encodeLine(_ bytes: [UInt8], into output: inout [UInt8]) {
         var width = 0  // characters on the current output line
@@ -111,8 +104,7 @@ public enum MIMEMessage {
             }
             if escape {
                 output.append(UInt8(ascii: "="))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                Hex.append(byte, uppercase: true, to: &output)
                 width += 3
             } else {
                 output.append(byte)

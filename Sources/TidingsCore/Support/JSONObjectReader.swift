@@ -175,7 +175,7 @@ public struct JSONObjectReader: Sendable {
         guard let value = value(key) else { return nil }
         switch value {
         case .string(let text):
-            guard let date = ISO8601.parse(text) else {
+            guard let date = Timestamp.parse(text) else {
                 throw InputError(
                     .invalidField, path: path(of: key),
                     reason: "'\(text)' is not an ISO 8601 timestamp with a time zone")

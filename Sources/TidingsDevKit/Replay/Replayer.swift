@@ -97,7 +97,7 @@ package struct Replayer: Sendable {
         // A body that does not decode still replays at its delivery's time, so the same file ends
         // the same way next week (a staleness check on its headers must not depend on today).
         let headers = content?.delivery.headers ?? delivery.raw.headers
-        if let triggered = headers["x-shopify-triggered-at"].flatMap(ISO8601.parse) {
+        if let triggered = headers["x-shopify-triggered-at"].flatMap(Timestamp.parse) {
             return triggered
         }
         return Date()

@@ -34,10 +34,11 @@ package struct InvocationAnswer: Sendable {
         }
     }
 
-    /// The Runtime API error for a delivery that should be retried: `Tidings.<reason code>`.
+    /// The Runtime API error for a delivery that should be retried: `Tidings.<code>`, from the
+    /// report's code (the outcome when it has none), never from its reason's text.
     package static func functionError(_ report: OutcomeReport) -> FunctionError {
         let reason = report.reason ?? report.outcome.rawValue
-        let code = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? report.outcome.rawValue
+        let code = report.code?.rawValue ?? report.outcome.rawValue
         return FunctionError(
             type: "Tidings.\(code)", message: "\(report.outcome.rawValue) (event \(report.eventID)): \(reason)")
     }

@@ -80,7 +80,7 @@ package struct WebhookTrust: Sendable {
             guard let presented = inner.headers[Self.bigCommerceHeader], !presented.isEmpty else {
                 return .rejected(code: "signature_missing", reason: "no X-Tidings-Webhook-Secret header")
             }
-            guard Self.constantTimeEquals(Array(presented.utf8), secret.bytes) else {
+            guard ConstantTime.equals(presented.utf8, secret.bytes) else {
                 return .rejected(code: "signature_invalid", reason: "X-Tidings-Webhook-Secret is wrong")
             }
             return .accepted
@@ -123,17 +123,6 @@ package struct WebhookTrust: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: secret.bytes))).base64EncodedString()
     }
 
-    /// Equality whose time depends only on the lengths, never on where the bytes first differ.
-    static func constantTimeEquals(_ left: [UInt8], _ right: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
-        for index in 0..<max(left.count, right.count) {
-            let a = index < left.count ? left[index] : 0
-            let b = index < right.count ? right[index] : 0
-            difference |= a ^ b
-        }
-        return difference == 0 && left.count == right.count
-    }
-
     /// "stale: …" when the platform's `Triggered-At` is older than the flow's window, so a
     /// delivery retried or replayed long after the fact is not written to; with the event id the
     /// delivery names (`X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id`), for the audit.
@@ -149,7 +138,7 @@ package struct WebhookTrust: Sendable {
         reason: String, eventID: String?
     )? {
         let headers = (try? delivery.content.get().delivery.headers) ?? delivery.raw.headers
-        guard let text = headers["x-shopify-triggered-at"], let triggeredAt = ISO8601.parse(text) else { return nil }
+        guard let text = headers["x-shopify-triggered-at"], let triggeredAt = Timestamp.parse(text) else { return nil }
         let age = now.timeIntervalSince(triggeredAt)
         guard age > window else { return nil }
         return (

@@ -303,7 +303,7 @@ struct RouterOverrideTests {
             case .write(let message) = try CartAbandonedPlanner().plan(
                 StageFixtures.event(cart: StageFixtures.cart([StageFixtures.item("boot")])), facts: ready
             ).action
-        else { throw Failure(reason: "no message planned", retryable: false) }
+        else { throw Failure(.internalError, "no message planned", retryable: false) }
         return message
     }
 

@@ -17,7 +17,7 @@ import Testing
     /// customer 00003 on 1997-01-02, 03-30, 04-02, 11-15, 11-25 and 1998-05-28.
     @Test func summariesCountPurchaseDaysInWeeks() throws {
         let text = try String(contentsOf: Self.slice, encoding: .utf8)
-        let observedUntil = try #require(ISO8601.parse("1998-06-30T00:00:00Z"))
+        let observedUntil = try #require(Timestamp.parse("1998-06-30T00:00:00Z"))
         let summaries = try CustomerTransactionLog.summaries(text, observedUntil: observedUntil)
         #expect(summaries.count == 48)
         let two = try #require(summaries.first { $0.id == "00002" })

@@ -40,7 +40,7 @@ struct BigCommerceSpecExampleTests {
         #expect(order.id == "100")
         #expect(order.customerID == "20")
         #expect(order.total == Money(Decimal(string: "361.95")!, "USD"))
-        #expect(ISO8601.format(order.createdAt) == "2018-01-10T21:05:30.000Z")
+        #expect(Timestamp.format(order.createdAt) == "2018-01-10T21:05:30.000Z")
         #expect(order.cancelledAt == nil)
         #expect(order.lines.map(\.productID) == ["77", "86"])
         #expect(order.lines.first?.price == Money(Decimal(string: "55.99")!, "USD"))

@@ -43,11 +43,11 @@ import Testing
     }
 
     @Test func parsesPlatformTimes() {
-        #expect(Wire.parseISO8601("2026-11-20T10:12:00-05:00") == Date(timeIntervalSince1970: 1_795_187_520))
-        #expect(Wire.parseISO8601("2026-11-20T15:12:00Z") == Date(timeIntervalSince1970: 1_795_187_520))
+        #expect(Timestamp.parse("2026-11-20T10:12:00-05:00") == Date(timeIntervalSince1970: 1_795_187_520))
+        #expect(Timestamp.parse("2026-11-20T15:12:00Z") == Date(timeIntervalSince1970: 1_795_187_520))
         #expect(
-            Wire.parseRFC2822("Fri, 20 Nov 2026 15:12:00 +0000") == Date(timeIntervalSince1970: 1_795_187_520)
+            Timestamp.parseRFC2822("Fri, 20 Nov 2026 15:12:00 +0000") == Date(timeIntervalSince1970: 1_795_187_520)
         )
-        #expect(Wire.parseISO8601("2026-11-20") == nil)
+        #expect(Timestamp.parse("2026-11-20") == nil)
     }
 }

@@ -104,7 +104,7 @@ import Testing
         #expect(record.id == "207119551" && record.email == "bob.norman@mail.example.com")
         #expect(record.tags == ["léon", "noël"])
         #expect(record.consent == .notSubscribed)
-        #expect(record.createdAt == Wire.parseISO8601("2025-04-02T11:25:58-05:00"))
+        #expect(record.createdAt == Timestamp.parse("2025-04-02T11:25:58-05:00"))
         let orders = try await client.orders(customerID: "207119551")
         let sample = try #require(orders.first)
         #expect(sample.id == "450789469" && sample.customerID == "207119551")

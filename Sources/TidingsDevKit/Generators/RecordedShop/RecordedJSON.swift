@@ -71,8 +71,7 @@ package indirect enum RecordedJSON: Sendable {
             case "\r": output += "\\r"
             case "\t": output += "\\t"
             case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                output += "\\u" + Hex.encode([0, UInt8(scalar.value)])
             default: output.unicodeScalars.append(scalar)
             }
         }

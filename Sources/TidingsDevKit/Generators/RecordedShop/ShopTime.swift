@@ -13,7 +13,7 @@ package struct ShopTime: Sendable, Hashable, Comparable {
 
     /// A UTC civil time; the fields must be valid.
     package init(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0) {
-        seconds = Wire.epochSeconds(year, month, day, hour, minute, second) ?? 0
+        seconds = Timestamp.epochSeconds(year, month, day, hour, minute, second) ?? 0
     }
 
     /// Earlier instants sort first.
@@ -27,28 +27,22 @@ package struct ShopTime: Sendable, Hashable, Comparable {
     package var shopify: String {
         let offset = ShopTime.newYorkOffsetHours(atUTC: seconds)
         let sign = offset < 0 ? "-" : "+"
-        return ShopTime.civil(seconds + offset * 3_600) + "\(sign)\(ShopTime.two(abs(offset))):00"
+        return Timestamp.civil(seconds: seconds + offset * 3_600) + "\(sign)\(ShopTime.two(abs(offset))):00"
     }
 
     /// ISO 8601 in UTC with `Z`, as BigCommerce V3 renders customer times.
-    package var isoZ: String { ShopTime.civil(seconds) + "Z" }
+    package var isoZ: String { Timestamp.civil(seconds: seconds) + "Z" }
 
     /// ISO 8601 in UTC with `+00:00`, as BigCommerce V3 renders cart times.
-    package var isoUTCOffset: String { ShopTime.civil(seconds) + "+00:00" }
+    package var isoUTCOffset: String { Timestamp.civil(seconds: seconds) + "+00:00" }
 
     /// RFC 2822 in UTC, as BigCommerce V2 renders order times ("Fri, 20 Nov 2026 15:12:00 +0000").
-    package var rfc2822: String {
-        let days = CivilCalendar.floorDivide(seconds, 86_400)
-        let (year, month, day) = CivilCalendar.date(days: days)
-        let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
-        let time = ShopTime.clock(seconds)
-        return "\(weekday), \(ShopTime.two(day)) \(Wire.monthNames[month - 1]) \(year) \(time) +0000"
-    }
+    package var rfc2822: String { Timestamp.rfc5322(seconds: seconds) }
 
     /// US Eastern offset from UTC in hours: -4 from the second Sunday of March 07:00 UTC to the
     /// first Sunday of November 06:00 UTC (the 2007 rules), -5 otherwise.
     static func newYorkOffsetHours(atUTC seconds: Int) -> Int {
-        let (year, _, _) = CivilCalendar.date(days: CivilCalendar.floorDivide(seconds, 86_400))
+        let (year, _, _) = Timestamp.date(days: Timestamp.floorDivide(seconds, 86_400))
         let start = nthSunday(year, 3, 2) * 86_400 + 7 * 3_600
         let end = nthSunday(year, 11, 1) * 86_400 + 6 * 3_600
         return seconds >= start && seconds < end ? -4 : -5
@@ -56,19 +50,8 @@ package struct ShopTime: Sendable, Hashable, Comparable {
 
     /// Days since 1970 of the `n`th Sunday of a month.
     static func nthSunday(_ year: Int, _ month: Int, _ n: Int) -> Int {
-        let first = CivilCalendar.days(year: year, month: month, day: 1)
-        let weekday = ((first + 4) % 7 + 7) % 7  // 0 = Sunday; 1970-01-01 was a Thursday
-        return first + (7 - weekday) % 7 + (n - 1) * 7
-    }
-
-    static func civil(_ seconds: Int) -> String {
-        let (year, month, day) = CivilCalendar.date(days: CivilCalendar.floorDivide(seconds, 86_400))
-        return "\(year)-\(two(month))-\(two(day))T\(clock(seconds))"
-    }
-
-    static func clock(_ seconds: Int) -> String {
-        let inDay = seconds - CivilCalendar.floorDivide(seconds, 86_400) * 86_400
-        return "\(two(inDay / 3_600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))"
+        let first = Timestamp.days(year: year, month: month, day: 1)
+        return first + (7 - Timestamp.weekday(days: first)) % 7 + (n - 1) * 7
     }
 
     static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
