@@ -19,7 +19,7 @@ public enum ExitStatus: Int32, Sendable {
     case badConfiguration = 78
 
     /// The exit status for an outcome.
-    public init(_ report: OutcomeReport) {
+    package init(_ report: OutcomeReport) {
         switch report.outcome {
         case .sent, .queuedForReview, .suppressed, .duplicate: self = .handled
         case .rejectedInput: self = .badInput

@@ -4,10 +4,10 @@ import TidingsCore
 
 /// Builds a function's pipeline from its configuration: every stage on its embedded default unless
 /// configuration switches it to a real service. Called once at start-up.
-public enum FunctionEnvironment {
+package enum FunctionEnvironment {
     /// The embedded stages: the recorded shop, the offline copywriter, the outbox, the review
     /// folder and the JSONL audit under the data folder.
-    public static func embeddedStages(
+    package static func embeddedStages(
         function: FlowKind, configuration: Configuration, clock: (any TimeSource)? = nil
     ) throws(ConfigurationError) -> PipelineStages {
         let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
@@ -34,7 +34,7 @@ public enum FunctionEnvironment {
         let configuration = try Configuration.load(environment: environment)
         if configuration.unsubscribeKey.isDevelopmentDefault {
             logger.warning(
-                "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the public development key")
+                "TIDINGS_UNSUBSCRIBE_SECRET is not set: unsubscribe links are signed with the package development key")
         }
         if configuration.webhookSecrets.isEmpty {
             logger.notice(
@@ -69,7 +69,7 @@ public enum FunctionEnvironment {
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result;
     /// control characters are escaped (`EscapingLogHandler`). An unknown level logs at info here
     /// and stops start-up when the configuration is loaded.
-    public static func logger(label: String, environment: [String: String]) -> Logger {
+    package static func logger(label: String, environment: [String: String]) -> Logger {
         var logger = Logger(label: label, factory: { EscapingLogHandler.standardError(label: $0) })
         logger.logLevel = (try? Configuration.logLevel(environment)) ?? .info
         return logger

@@ -50,7 +50,7 @@ package struct InvocationHandler: Sendable {
     package func handleHTTPRequest(
         body: [UInt8], headers: [String: String], correlationID: String, logger: Logger
     ) async -> InvocationAnswer {
-        let item = Envelope.Item(delivery: Delivery(body: body, headers: headers), channel: .http)
+        let item = Envelope.Item(delivery: InboundDelivery(body: body, headers: headers), channel: .http)
         let report = await handle(item, pipeline: pipeline, correlationID: correlationID, logger: logger)
         return InvocationAnswer(shape: .direct, items: [item], reports: [report])
     }

@@ -116,7 +116,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("\(bench.kind.rawValue) is not implemented in this build")
         }
         let body = bench.body
-        let event = try EventDecoder().decode(Delivery(body: body))
+        let event = try EventDecoder().decode(InboundDelivery(body: body))
         var stages = try FunctionEnvironment.embeddedStages(
             function: bench.kind, configuration: configuration, clock: FixedClock(bench.due))
         if sinks == .memory {
@@ -134,7 +134,7 @@ struct BenchCommand: AsyncParsableCommand {
             let unique = text.replacingOccurrences(
                 of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(index)\""
             ).replacingOccurrences(of: "\"\(event.id)\"", with: "\"\(event.id)-\(index)\"")
-            return Delivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
+            return InboundDelivery(body: Array(unique.utf8), headers: ["x-tidings-event-id": "bench-\(index)"])
         }
         _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
         var outcomes: [Outcome: Int] = [:]
@@ -187,7 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
         environment["TIDINGS_LOG_LEVEL"] = "error"
         environment["TIDINGS_NOW"] = Timestamp.format(due)
         let binary = URL(fileURLWithPath: handler)
-        let event = try EventDecoder().decode(Delivery(body: body))
+        let event = try EventDecoder().decode(InboundDelivery(body: body))
         let text = String(decoding: body, as: UTF8.self)
         // Its own cart or order and its own event id (a recorded delivery carries the id header),
         // as in the throughput run, so no invocation is a duplicate.

@@ -51,7 +51,7 @@ struct InvocationBenchCommand: AsyncParsableCommand {
         let due = Replayer(configuration: configuration, logger: Logger(label: "bench")).replayTime(
             Array(try Data(contentsOf: URL(fileURLWithPath: event))),
             delay: configuration.settings(for: .cartAbandoned).delay)
-        let checkout = try EventDecoder().decode(Delivery(body: Array(body.utf8), headers: headers))
+        let checkout = try EventDecoder().decode(InboundDelivery(body: Array(body.utf8), headers: headers))
         // The checkout's numeric id, made unique per invocation as its token is.
         let checkoutID = try JSONObjectReader(try JSONParser.parse(body)).id("id")
         print(

@@ -110,7 +110,7 @@ struct CustomerFacingTests {
     func decoderAndRendererAgree() throws {
         let long = String(repeating: "x", count: 290) + "@example.com"
         let decodeError = #expect(throws: InputError.self) {
-            try EventDecoder().decode(Delivery(body: try canonicalBody(email: long)))
+            try EventDecoder().decode(InboundDelivery(body: try canonicalBody(email: long)))
         }
         #expect(decodeError?.path == "$.payload.customer.email")
         #expect(decodeError?.reason.contains("64 octets") == true)
@@ -120,14 +120,14 @@ struct CustomerFacingTests {
         }
         #expect(renderError?.code == .invalidAddress)
 
-        let event = try EventDecoder().decode(Delivery(body: try canonicalBody(email: "kunde@bücher.example")))
+        let event = try EventDecoder().decode(InboundDelivery(body: try canonicalBody(email: "kunde@bücher.example")))
         #expect(event.customer.email == "kunde@xn--bcher-kva.example")
     }
 
     @Test("A non-ASCII local part is refused at decode, naming the field and SMTPUTF8")
     func smtputf8Refused() throws {
         let error = #expect(throws: InputError.self) {
-            try EventDecoder().decode(Delivery(body: try canonicalBody(email: "jürgen@example.com")))
+            try EventDecoder().decode(InboundDelivery(body: try canonicalBody(email: "jürgen@example.com")))
         }
         #expect(error?.code == .invalidField)
         #expect(error?.path == "$.payload.customer.email")
@@ -302,7 +302,7 @@ struct CustomerFacingTests {
         arguments: ["usd", "XXX1", "US$", "ABC"])
     func badCurrency(code: String) throws {
         let error = #expect(throws: InputError.self) {
-            try EventDecoder().decode(Delivery(body: try canonicalBody(email: "a@example.com", currency: code)))
+            try EventDecoder().decode(InboundDelivery(body: try canonicalBody(email: "a@example.com", currency: code)))
         }
         #expect(error?.path == "$.payload.cart.currency")
         #expect(error?.code == .invalidField)
@@ -311,7 +311,7 @@ struct CustomerFacingTests {
     @Test("ISO 4217 codes decode; EUR amounts are shown in euros")
     func goodCurrency() throws {
         let event = try EventDecoder().decode(
-            Delivery(body: try canonicalBody(email: "a@example.com", currency: "EUR")))
+            InboundDelivery(body: try canonicalBody(email: "a@example.com", currency: "EUR")))
         guard case .cart(.complete(let cart)) = event.subject else {
             Issue.record("not a cart")
             return
@@ -346,13 +346,13 @@ struct CustomerFacingTests {
     }
 
     /// The recorded Shopify order body, edited, as a delivery with its topic header.
-    func shopifyOrder(_ edit: (inout [String: Any]) -> Void) throws -> Delivery {
+    func shopifyOrder(_ edit: (inout [String: Any]) -> Void) throws -> InboundDelivery {
         let file = TestPaths.events.appendingPathComponent("orderCreated/shopify-repeat-customer.json")
         let recording = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         let text = try #require(recording["body"] as? String)
         var body = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         edit(&body)
-        return Delivery(
+        return InboundDelivery(
             body: Array(try JSONSerialization.data(withJSONObject: body)),
             headers: ["x-shopify-topic": "orders/create", "x-shopify-event-id": "e-1"])
     }

@@ -15,7 +15,7 @@ struct EventDecoderTests {
             return
         }
         let body = Array(try JSONEncoder().encode(first))
-        let event = try EventDecoder().decode(Delivery(body: body))
+        let event = try EventDecoder().decode(InboundDelivery(body: body))
         #expect(event.flow == .cartAbandoned)
         #expect(event.source.platform == .shopify)
         #expect(event.customer.id == "207119551")
@@ -47,7 +47,8 @@ struct EventDecoderTests {
 
     @Test("A recorded delivery's received_at is kept for replays")
     func receivedAt() throws {
-        let (delivery, _) = try EventDecoder().unwrap(Delivery(body: try TestPaths.event("shopify-too-soon.json")))
+        let (delivery, _) = try EventDecoder().unwrap(
+            InboundDelivery(body: try TestPaths.event("shopify-too-soon.json")))
         #expect(delivery.receivedAt.map { Timestamp.format($0) } == "2026-11-21T13:10:00.000Z")
     }
 
@@ -63,7 +64,7 @@ struct EventDecoderTests {
     @Test("BigCommerce's official sample decodes")
     func bigCommerceSample() throws {
         let file = TestPaths.specs.appendingPathComponent("bigcommerce/webhook-samples-2021/store_cart_abandoned.json")
-        let event = try EventDecoder().decode(Delivery(body: Array(try Data(contentsOf: file))))
+        let event = try EventDecoder().decode(InboundDelivery(body: Array(try Data(contentsOf: file))))
         #expect(event.cart?.cartID == "09346904-4175-44fd-be53-f7e598531b6c")
         #expect(event.occurredAt == Date(timeIntervalSince1970: 1_561_482_670))
     }
@@ -95,7 +96,7 @@ struct EventDecoderTests {
         ])
     func invalid(file: String, code: InputError.Code, path: String) throws {
         let body = try TestPaths.event("invalid/" + file)
-        let error = #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        let error = #expect(throws: InputError.self) { try EventDecoder().decode(InboundDelivery(body: body)) }
         #expect(error?.code == code)
         #expect(error?.path == path)
         #expect(error?.reason.isEmpty == false)
@@ -185,7 +186,7 @@ struct EventDecoderTests {
                 fields["item"] = item
             }
         }
-        let error = #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        let error = #expect(throws: InputError.self) { try EventDecoder().decode(InboundDelivery(body: body)) }
         #expect(error?.path == path)
     }
 
@@ -194,7 +195,7 @@ struct EventDecoderTests {
         var body = try canonical { _ in }
         let index = try #require(body.firstIndex(of: UInt8(ascii: "M")))
         body[index] = 0xFF
-        let error = #expect(throws: InputError.self) { try EventDecoder().decode(Delivery(body: body)) }
+        let error = #expect(throws: InputError.self) { try EventDecoder().decode(InboundDelivery(body: body)) }
         #expect(error?.code == .malformedJSON)
     }
 }

@@ -10,8 +10,8 @@ struct OrderEventDecoderTests {
         try JSONParser.parse(Array(try Data(contentsOf: TestPaths.specs.appendingPathComponent(path))))
     }
 
-    func delivery(topic: String, order: JSONValue) throws -> Delivery {
-        Delivery(
+    func delivery(topic: String, order: JSONValue) throws -> InboundDelivery {
+        InboundDelivery(
             body: Array(try JSONEncoder().encode(order)),
             headers: ["X-Shopify-Topic": topic, "X-Shopify-Event-Id": "e-1", "X-Shopify-Shop-Domain": "jsmith"])
     }
@@ -48,14 +48,14 @@ struct OrderEventDecoderTests {
         #expect(placed.cancelledAt != nil)
         #expect(event.occurredAt == placed.cancelledAt)
         // A bare body (no headers) is told apart by cancelled_at.
-        let bare = try EventDecoder().decode(Delivery(body: Array(try JSONEncoder().encode(order))))
+        let bare = try EventDecoder().decode(InboundDelivery(body: Array(try JSONEncoder().encode(order))))
         #expect(bare.flow == .orderCancelled && bare.source.topic == "orders/cancelled")
     }
 
     @Test("BigCommerce's official order callbacks carry only the order id (and the status change)")
     func bigCommerceSamples() throws {
         let created = try EventDecoder().decode(
-            Delivery(
+            InboundDelivery(
                 body: Array(
                     try Data(
                         contentsOf: TestPaths.specs.appendingPathComponent(
@@ -67,7 +67,7 @@ struct OrderEventDecoderTests {
         }
         #expect(id == "250")
         let updated = try EventDecoder().decode(
-            Delivery(
+            InboundDelivery(
                 body: Array(
                     try Data(
                         contentsOf: TestPaths.specs.appendingPathComponent(
@@ -98,7 +98,7 @@ struct OrderEventDecoderTests {
         ])
     func badInput(json: String, path: String) {
         #expect {
-            _ = try EventDecoder().decode(Delivery(body: Array(json.utf8)))
+            _ = try EventDecoder().decode(InboundDelivery(body: Array(json.utf8)))
         } throws: { error in
             (error as? InputError)?.path == path
         }

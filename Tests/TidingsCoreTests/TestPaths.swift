@@ -20,7 +20,7 @@ enum TestPaths {
     }
 
     static func decode(_ name: String) throws -> LifecycleEvent {
-        try EventDecoder().decode(Delivery(body: try event(name)))
+        try EventDecoder().decode(InboundDelivery(body: try event(name)))
     }
 }
 

@@ -101,7 +101,7 @@ struct EnvelopeTests {
         let trust = WebhookTrust(secrets: Self.secrets, maximumBodyBytes: 256 * 1024)
         let recorded = try Data(
             contentsOf: RuntimeTestSupport.cartEvents.appendingPathComponent("shopify-loyal-vip.json"))
-        #expect(trust.verify(Delivery(body: Array(recorded)), channel: .headers) == .accepted)
+        #expect(trust.verify(InboundDelivery(body: Array(recorded)), channel: .headers) == .accepted)
 
         let forged = try #require(
             EnvelopeDecoder().unwrap(try fixture("apigateway-v2-forged-signature.json")).items.first)
@@ -142,10 +142,10 @@ struct EnvelopeTests {
         // A canonical event over HTTP carries no platform signature at all.
         let canonical = try Data(
             contentsOf: RuntimeTestSupport.cartEvents.appendingPathComponent("canonical-returning-customer.json"))
-        let bare = Delivery(body: Array(canonical), headers: ["content-type": "application/json"])
+        let bare = InboundDelivery(body: Array(canonical), headers: ["content-type": "application/json"])
         #expect(trust.verify(bare, channel: .http) != .accepted)
         // The same bytes from stdin or a direct invoke are trusted: whoever can invoke is authorized.
-        #expect(trust.verify(Delivery(body: Array(canonical)), channel: .headers) == .accepted)
+        #expect(trust.verify(InboundDelivery(body: Array(canonical)), channel: .headers) == .accepted)
     }
 
     @Test("Constant-time comparison is still a comparison")
@@ -159,7 +159,7 @@ struct EnvelopeTests {
     @Test("A delivery triggered longer ago than the window is stale")
     func staleness() throws {
         let trust = WebhookTrust(secrets: WebhookSecrets(), maximumBodyBytes: 256 * 1024)
-        let delivery = Delivery(body: [], headers: ["X-Shopify-Triggered-At": "2026-11-10T13:00:00Z"])
+        let delivery = InboundDelivery(body: [], headers: ["X-Shopify-Triggered-At": "2026-11-10T13:00:00Z"])
         let now = try #require(Timestamp.parse("2026-11-21T13:00:00Z"))
         #expect(trust.staleness(delivery, now: now, window: 7 * 86_400)?.reason.hasPrefix("stale: ") == true)
         #expect(trust.staleness(delivery, now: now, window: 14 * 86_400) == nil)
@@ -168,7 +168,7 @@ struct EnvelopeTests {
     @Test("An SQS batch answers exactly the records a retry can help")
     func batchAnswer() throws {
         let items = (1...4).map {
-            Envelope.Item(messageID: "m\($0)", delivery: Delivery(body: []), channel: .headers)
+            Envelope.Item(messageID: "m\($0)", delivery: InboundDelivery(body: []), channel: .headers)
         }
         func report(_ outcome: Outcome, _ retryable: Bool? = nil) -> OutcomeReport {
             OutcomeReport(
@@ -199,7 +199,8 @@ struct EnvelopeTests {
         let report = OutcomeReport(
             function: "cartAbandoned", eventID: "e", outcome: outcome, reason: "code: why", retryable: retryable)
         let answer = InvocationAnswer(
-            shape: .http, items: [Envelope.Item(delivery: Delivery(body: []), channel: .http)], reports: [report])
+            shape: .http, items: [Envelope.Item(delivery: InboundDelivery(body: []), channel: .http)], reports: [report]
+        )
         let document = try JSONParser.parse(answer.body).objectValue ?? [:]
         #expect(document["statusCode"] == .int(status))
         #expect(document["headers"] == .object(["content-type": .string("application/json")]))
@@ -215,7 +216,8 @@ struct EnvelopeTests {
             reason: "platform_unavailable: shopify answered 503", code: .failure(.platformUnavailable),
             retryable: true)
         let answer = InvocationAnswer(
-            shape: .direct, items: [Envelope.Item(delivery: Delivery(body: []), channel: .headers)], reports: [report])
+            shape: .direct, items: [Envelope.Item(delivery: InboundDelivery(body: []), channel: .headers)],
+            reports: [report])
         #expect(answer.error?.type == "Tidings.platform_unavailable")
         #expect(answer.error?.message.contains("shopify answered 503") == true)
         #expect(answer.exitStatus == .retryable)

@@ -255,7 +255,7 @@ struct OrderFlowTests {
             let body = Array(
                 try Data(contentsOf: Self.cancelled.appendingPathComponent("canonical-order-cancelled.json")))
             let report = await pipeline.handle(
-                Delivery(body: body), correlationID: "test", logger: RuntimeTestSupport.quietLogger)
+                InboundDelivery(body: body), correlationID: "test", logger: RuntimeTestSupport.quietLogger)
             #expect(report.outcome == .failed && report.retryable == true)
             #expect(report.reason?.hasPrefix("series_cancel_failed") == true)
             #expect(audit.entries.filter { $0.outcome != nil }.count == 1)

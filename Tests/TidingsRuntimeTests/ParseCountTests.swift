@@ -40,7 +40,7 @@ struct ParseCountTests {
         let bytes = Array("{\"event\": \"cart_abandoned\",\n \"payload\": }".utf8)
         let decoder = EventDecoder()
         var direct: InputError?
-        do { _ = try decoder.decode(Delivery(body: bytes)) } catch { direct = error }
+        do { _ = try decoder.decode(InboundDelivery(body: bytes)) } catch { direct = error }
         let envelope = EnvelopeDecoder().unwrap(bytes)
         let item = try #require(envelope.items.first)
         let counter = JSONParser.ParseCounter()

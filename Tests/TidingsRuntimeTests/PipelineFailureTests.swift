@@ -57,7 +57,7 @@ struct PipelineFailureTests {
                 flow: .cartAbandoned(configuration), configuration: configuration, stages: stages)
             let body = Array(try Data(contentsOf: event))
             let report = await pipeline.handle(
-                Delivery(body: body), correlationID: "test", logger: RuntimeTestSupport.quietLogger)
+                InboundDelivery(body: body), correlationID: "test", logger: RuntimeTestSupport.quietLogger)
             return (report, audit, email)
         }
     }
@@ -155,9 +155,9 @@ struct PipelineFailureTests {
                 flow: .cartAbandoned(configuration), configuration: configuration, stages: stages)
             let body = Array(try Data(contentsOf: event))
             let first = await pipeline.handle(
-                Delivery(body: body), correlationID: "1", logger: RuntimeTestSupport.quietLogger)
+                InboundDelivery(body: body), correlationID: "1", logger: RuntimeTestSupport.quietLogger)
             let second = await pipeline.handle(
-                Delivery(body: body), correlationID: "2", logger: RuntimeTestSupport.quietLogger)
+                InboundDelivery(body: body), correlationID: "2", logger: RuntimeTestSupport.quietLogger)
             #expect(first.outcome == .sent)
             #expect(second.outcome == .duplicate)
             #expect(await email.delivered.count == 1)

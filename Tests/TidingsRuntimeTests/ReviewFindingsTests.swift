@@ -60,7 +60,7 @@ struct ReviewFindingsTests {
 
     func handle(_ pipeline: Pipeline, _ body: [UInt8], headers: [String: String] = [:]) async -> OutcomeReport {
         await pipeline.handle(
-            Delivery(body: body, headers: headers), correlationID: "t", logger: RuntimeTestSupport.quietLogger)
+            InboundDelivery(body: body, headers: headers), correlationID: "t", logger: RuntimeTestSupport.quietLogger)
     }
 
     @Test("Personal data typed into a discount code reaches neither the prompt nor the audit")
@@ -121,7 +121,7 @@ struct ReviewFindingsTests {
                 try Data(
                     contentsOf: RuntimeTestSupport.cartEvents.appendingPathComponent("bigcommerce-cart-abandoned.json"))
             )
-            let fired = try EventDecoder().decode(Delivery(body: body)).occurredAt
+            let fired = try EventDecoder().decode(InboundDelivery(body: body)).occurredAt
             // One minute after the webhook fired: the cart itself has been idle for over an hour.
             stages.clock = FixedClock(fired.addingTimeInterval(60))
             let pipeline = try Pipeline(

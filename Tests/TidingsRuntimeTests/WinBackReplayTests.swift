@@ -107,7 +107,7 @@ struct WinBackTimingTests {
                 try Data(
                     contentsOf: WinBackReplayTests.events.appendingPathComponent("eventbridge-scheduled-scan.json")))
             let report = await pipeline.handle(
-                Delivery(body: body), correlationID: "stale", logger: RuntimeTestSupport.quietLogger)
+                InboundDelivery(body: body), correlationID: "stale", logger: RuntimeTestSupport.quietLogger)
             #expect(report.outcome == .suppressed)
             #expect(report.reason?.hasPrefix("stale: the scheduled scan is") == true, "\(report.reason ?? "")")
             let lines = try ReplayGoldenTests.auditLines(scratch)

@@ -2,9 +2,9 @@
 ///
 /// An append that throws this must be treated as a retryable failure by the caller: an email that
 /// cannot be audited must not be sent.
-public struct AuditError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct AuditError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, as a stable code.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         /// A day folder (or the root) could not be created.
         case cannotCreateFolder = "cannot_create_folder"
         /// A file or folder could not be opened or listed.
@@ -18,19 +18,19 @@ public struct AuditError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// What went wrong.
-    public var code: Code
+    package var code: Code
     /// The file or folder concerned.
-    public var path: String
+    package var path: String
     /// The operating system's explanation (`strerror`), or ours.
-    public var reason: String
+    package var reason: String
 
     /// Makes an error for `path`.
-    public init(_ code: Code, path: String, reason: String) {
+    package init(_ code: Code, path: String, reason: String) {
         self.code = code
         self.path = path
         self.reason = reason
     }
 
     /// One line for logs and the command line: "audit cannot_write /data/audit/...: No space left".
-    public var description: String { "audit \(code.rawValue) \(path): \(reason)" }
+    package var description: String { "audit \(code.rawValue) \(path): \(reason)" }
 }

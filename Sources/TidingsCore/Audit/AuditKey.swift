@@ -6,18 +6,18 @@ import Crypto
 ///
 /// Never prints itself; the writer and the verifier must be given the same key. Sendable by hand:
 /// the keyed `HMAC` value is only ever copied, never changed in place.
-public struct AuditKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct AuditKey: @unchecked Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// An HMAC already keyed and fed nothing: each seal starts from a copy, so the key's pads
     /// are hashed once, not per record (swift-crypto's digest state is copy-on-write).
     let keyed: HMAC<SHA256>
 
     /// Keys the audit chain with a configured secret (its UTF-8 bytes).
-    public init(_ secret: Secret) {
+    package init(_ secret: Secret) {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: secret.bytes))
     }
 
     /// Always "<redacted>".
-    public var description: String { "<redacted>" }
+    package var description: String { "<redacted>" }
     /// Always "<redacted>".
-    public var debugDescription: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
 }

@@ -1,24 +1,24 @@
 import Foundation
 
 /// One fact of one stage, as a stage reports it. The log adds sequence numbers and the chain.
-public struct AuditEntry: Sendable {
+package struct AuditEntry: Sendable {
     /// When it happened, by the pipeline's clock (a replay records the replayed time).
-    public var time: Date
+    package var time: Date
     /// The platform's id of the event; a final outcome consumes it (see `hasFinalOutcome`).
-    public var eventID: String
+    package var eventID: String
     /// Ties together the records of one invocation (the Lambda request id, or a fresh id).
-    public var correlationID: String
+    package var correlationID: String
     /// The function name ("cartAbandoned").
-    public var function: String
+    package var function: String
     /// The pipeline stage ("received", "normalize", "guards", ..., "outcome").
-    public var stage: String
+    package var stage: String
     /// The terminal outcome; set on exactly one record per event, the last.
-    public var outcome: Outcome?
+    package var outcome: Outcome?
     /// What the stage found. Never secrets; never an email address outside delivery facts.
-    public var facts: [String: JSONValue]
+    package var facts: [String: JSONValue]
 
     /// Makes an entry; `outcome` only on the event's last record.
-    public init(
+    package init(
         time: Date, eventID: String, correlationID: String, function: String, stage: String,
         outcome: Outcome? = nil, facts: [String: JSONValue] = [:]
     ) {
@@ -33,7 +33,7 @@ public struct AuditEntry: Sendable {
 }
 
 /// The append-only audit trail.
-public protocol AuditLog: Sendable {
+package protocol AuditLog: Sendable {
     /// Appends one record. Throws when it could not be written; the caller treats that as a
     /// retryable failure, because an unaudited send must not happen.
     func append(_ entry: AuditEntry) throws
@@ -46,14 +46,14 @@ extension AuditLog {
     /// Whether a final outcome named `key` among its `dedupe_keys` facts (or as its event id) at or
     /// after `since`. Flows use keys such as `cartAbandoned:shopify:cart:<token>` so that two
     /// events about one cart are not both written to; keys share the event ids' index.
-    public func hasFinalOutcome(forKey key: String, since: Date) throws -> Bool {
+    package func hasFinalOutcome(forKey key: String, since: Date) throws -> Bool {
         try hasFinalOutcome(eventID: key, since: since)
     }
 }
 
 extension AuditEntry {
     /// The fact a terminal record lists its extra duplicate keys under.
-    public static let dedupeKeysFact = "dedupe_keys"
+    package static let dedupeKeysFact = "dedupe_keys"
 
     /// The event id and the `dedupe_keys` facts: every key a final outcome answers for.
     package var finalOutcomeKeys: [String] {

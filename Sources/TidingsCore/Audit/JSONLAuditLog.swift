@@ -22,11 +22,11 @@ import Synchronization
 /// end of a file, or a whole file deleted, can be seen. With an `AuditKey` every record, head and
 /// manifest line is sealed with HMAC-SHA256 instead of SHA-256. Thread-safe: appends from several
 /// tasks are serialized.
-public final class JSONLAuditLog: AuditLog {
+package final class JSONLAuditLog: AuditLog {
     /// The folder that holds the day folders, e.g. `<data>/audit`.
-    public let root: URL
+    package let root: URL
     /// This instance's file name within a day folder (without `.jsonl`); unique per process.
-    public let writerID: String
+    package let writerID: String
 
     private let writer: Mutex<WriterState>
     private let finals: Mutex<FinalOutcomeIndex>
@@ -39,7 +39,7 @@ public final class JSONLAuditLog: AuditLog {
     ///     and `-` are replaced by `_` so the name stays inside its folder. Two live instances
     ///     must never share one; the default is unique per process.
     ///   - key: seals the chain with HMAC-SHA256 (`TIDINGS_AUDIT_KEY`); nil seals it with SHA-256.
-    public init(root: URL, writerID: String = JSONLAuditLog.makeWriterID(), key: AuditKey? = nil) {
+    package init(root: URL, writerID: String = JSONLAuditLog.makeWriterID(), key: AuditKey? = nil) {
         self.root = root
         self.writerID = Self.fileSafe(writerID)
         writer = Mutex(WriterState(key: key))
@@ -53,7 +53,7 @@ public final class JSONLAuditLog: AuditLog {
     /// A writer id unique to this process: `<function>-<yyyyMMdd'T'HHmmss>-<pid>-<4 hex>`, the
     /// start time in UTC. The random part keeps two instances apart that reuse a pid in the same
     /// second (containers often all run as pid 1).
-    public static func makeWriterID(
+    package static func makeWriterID(
         function: String = ProcessInfo.processInfo.processName, now: Date = Date()
     ) -> String {
         // "20261120T101530Z" -> "20261120T101530"
@@ -68,7 +68,7 @@ public final class JSONLAuditLog: AuditLog {
     /// written whole; a partly written record is cut off again so the file stays verifiable.
     /// Also throws when the head or manifest cannot be written; the record itself is then in
     /// the file, and the next append brings the head up to date.
-    public func append(_ entry: AuditEntry) throws {
+    package func append(_ entry: AuditEntry) throws {
         let day = AuditTimestamp(entry.time).day
         try writer.withLock { state in
             if state.day != day || state.descriptor < 0 {
@@ -100,7 +100,7 @@ public final class JSONLAuditLog: AuditLog {
     /// Whether any writer recorded a final outcome for `eventID` at or after `since` (to the
     /// millisecond). Reads only the day folders from `since`'s UTC day on, and of those only the
     /// bytes appended since the previous call. Torn and foreign lines are skipped.
-    public func hasFinalOutcome(eventID: String, since: Date) throws -> Bool {
+    package func hasFinalOutcome(eventID: String, since: Date) throws -> Bool {
         let start = AuditTimestamp(since)
         return try finals.withLock { index in
             try index.catchUp(root: root.path, fromDay: start.day)

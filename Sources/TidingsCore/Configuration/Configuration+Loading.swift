@@ -5,7 +5,7 @@ extension Configuration {
     /// Reads the configuration from environment variables and the optional JSON file named by
     /// `TIDINGS_CONFIG_FILE`. Relative paths resolve against `workingDirectory`.
     /// Throws `ConfigurationError` naming the first bad key.
-    public static func load(
+    package static func load(
         environment: [String: String],
         workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     ) throws(ConfigurationError) -> Configuration {
@@ -79,11 +79,11 @@ extension Configuration {
 
     /// Where winBack's customer base is when `TIDINGS_CUSTOMER_BASE_DIR` is unset, relative to the
     /// working directory; when that folder is absent too, the recorded shop is the base.
-    public static let defaultCustomerBase = "Events/winBack/shop"
+    package static let defaultCustomerBase = "Events/winBack/shop"
 
     /// The log level named by `TIDINGS_LOG_LEVEL` (any case; default info). Throws for a name
     /// swift-log does not know, so a typo cannot silently change what is logged.
-    public static func logLevel(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
+    package static func logLevel(_ environment: [String: String]) throws(ConfigurationError) -> Logger.Level {
         guard let text = environment["TIDINGS_LOG_LEVEL"], !text.isEmpty else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw ConfigurationError(

@@ -3,42 +3,42 @@ import Logging
 
 /// Everything a function needs to know, read once at start from environment variables and an
 /// optional JSON file, then never changed. docs/configuration.md lists every key with its default.
-public struct Configuration: Sendable {
+package struct Configuration: Sendable {
     /// Where audit/, outbox/, dead-letter/ and review/ live (`TIDINGS_DATA_DIR`, default `.tidings`).
-    public var dataDirectory: URL
+    package var dataDirectory: URL
     /// The recorded shop the embedded commerce platform reads (`TIDINGS_SHOP_DIR`, default `Events/shop`).
-    public var shopDirectory: URL
+    package var shopDirectory: URL
     /// winBack's customer base, a shop whose orders listing is grouped by customer
     /// (`TIDINGS_CUSTOMER_BASE_DIR`, default `Events/winBack/shop`, else the recorded shop).
-    public var customerBaseDirectory: URL
+    package var customerBaseDirectory: URL
     /// How much is logged (`TIDINGS_LOG_LEVEL`, default info).
-    public var logLevel: Logger.Level = .info
+    package var logLevel: Logger.Level = .info
     /// Bodies larger than this are bad input (`TIDINGS_MAX_BODY_BYTES`, default 262144).
-    public var maximumBodyBytes: Int
+    package var maximumBodyBytes: Int
     /// Key for signing unsubscribe links (`TIDINGS_UNSUBSCRIBE_SECRET` or `…_FILE`). Never logged.
-    public var unsubscribeKey: Secret
+    package var unsubscribeKey: Secret
     /// Sender, links and postal address (the config file's `brand` object; default `Brand.northwind`).
-    public var brand: Brand
+    package var brand: Brand
     /// Content rules every draft is checked against (the config file's `policy` object).
-    public var policy: ContentPolicy
+    package var policy: ContentPolicy
     /// When drafts go to a human (the config file's `review` object).
-    public var review: ReviewRules
+    package var review: ReviewRules
     /// Per-flow timing and consent (the config file's `flows` object); flows not named use defaults.
-    public var flows: [FlowKind: FlowSettings]
+    package var flows: [FlowKind: FlowSettings]
     /// A pinned "now" (`TIDINGS_NOW`, ISO 8601) for replays and tests; nil uses the wall clock.
-    public var pinnedNow: Date?
+    package var pinnedNow: Date?
     /// Secrets that authenticate webhooks (`SHOPIFY_WEBHOOK_SECRET`, `BIGCOMMERCE_WEBHOOK_SECRET`,
     /// or their `_FILE` forms); a platform without one is not checked.
-    public var webhookSecrets = WebhookSecrets()
+    package var webhookSecrets = WebhookSecrets()
     /// Seals the audit chain with HMAC-SHA256 (`TIDINGS_AUDIT_KEY` or `…_FILE`); nil seals it with
     /// SHA-256, which anyone who can write the files can recompute. Never logged.
-    public var auditKey: Secret?
+    package var auditKey: Secret?
     /// Time an invocation must have left for a model call (`TIDINGS_MODEL_RESERVE_MS`, default
     /// 15000 ms); with less, the offline copywriter writes instead of the model.
-    public var modelReserve: TimeInterval = 15
+    package var modelReserve: TimeInterval = 15
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
-    public init(
+    package init(
         dataDirectory: URL, shopDirectory: URL, customerBaseDirectory: URL? = nil, maximumBodyBytes: Int = 256 * 1024,
         unsubscribeKey: Secret = .development, brand: Brand = .northwind, policy: ContentPolicy = ContentPolicy(),
         review: ReviewRules = ReviewRules(), flows: [FlowKind: FlowSettings] = FlowSettings.defaults
@@ -55,37 +55,37 @@ public struct Configuration: Sendable {
     }
 
     /// The settings of one flow, defaults when the configuration names none.
-    public func settings(for flow: FlowKind) -> FlowSettings {
+    package func settings(for flow: FlowKind) -> FlowSettings {
         flows[flow] ?? FlowSettings.defaults[flow] ?? FlowSettings()
     }
 }
 
 /// The secrets that authenticate webhook deliveries, one per platform.
-public struct WebhookSecrets: Sendable {
+package struct WebhookSecrets: Sendable {
     /// The Shopify app's client secret: the key of `X-Shopify-Hmac-Sha256`.
-    public var shopify: Secret?
+    package var shopify: Secret?
     /// The value BigCommerce sends in the `X-Tidings-Webhook-Secret` header set at hook creation.
-    public var bigcommerce: Secret?
+    package var bigcommerce: Secret?
 
     /// Creates the set; nil leaves a platform unchecked.
-    public init(shopify: Secret? = nil, bigcommerce: Secret? = nil) {
+    package init(shopify: Secret? = nil, bigcommerce: Secret? = nil) {
         self.shopify = shopify
         self.bigcommerce = bigcommerce
     }
 
     /// Whether any platform's deliveries are checked.
-    public var isEmpty: Bool { shopify == nil && bigcommerce == nil }
+    package var isEmpty: Bool { shopify == nil && bigcommerce == nil }
 }
 
 /// A secret value that never prints itself.
-public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The secret's bytes (UTF-8 of the configured text), for keying HMACs.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// True for the built-in development key used when none is configured.
-    public let isDevelopmentDefault: Bool
+    package let isDevelopmentDefault: Bool
 
     /// Wraps a configured secret; never pass one that should be logged.
-    public init(_ text: String) {
+    package init(_ text: String) {
         bytes = Array(text.utf8)
         isDevelopmentDefault = false
     }
@@ -96,29 +96,29 @@ public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConver
     }
 
     /// Signs unsubscribe links of local runs; production sets `TIDINGS_UNSUBSCRIBE_SECRET`.
-    public static let development = Secret(development: "tidings-development-unsubscribe-key")
+    package static let development = Secret(development: "tidings-development-unsubscribe-key")
 
     /// Always "<redacted>", so string interpolation cannot leak the secret.
-    public var description: String { "<redacted>" }
+    package var description: String { "<redacted>" }
     /// Always "<redacted>", so debug output cannot leak the secret.
-    public var debugDescription: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
 }
 
 /// Brand and compliance rules every draft is checked against.
-public struct ContentPolicy: Sendable {
+package struct ContentPolicy: Sendable {
     /// Longest subject line accepted, in characters (`policy.subject_max_length`).
-    public var subjectMaxLength: Int
+    package var subjectMaxLength: Int
     /// Phrases that reject a draft outright (`policy.banned_phrases`), matched case-insensitively.
-    public var bannedPhrases: [String]
+    package var bannedPhrases: [String]
     /// Phrases a human must see before sending (`policy.regulated_phrases`).
-    public var regulatedPhrases: [String]
+    package var regulatedPhrases: [String]
     /// Highest discount in whole percent per tier (`policy.discount_caps`); tiers not named get 0.
-    public var discountCaps: [String: Int]
+    package var discountCaps: [String: Int]
     /// Cart subtotal from which a shipping-cost hypothesis earns free shipping (`policy.free_shipping_threshold`).
-    public var freeShippingThreshold: Decimal
+    package var freeShippingThreshold: Decimal
 
     /// Creates a policy; the defaults are the shipped rules (60-character subjects, caps 10/10/15/20 %).
-    public init(
+    package init(
         subjectMaxLength: Int = 60,
         bannedPhrases: [String] = [
             "act now", "risk-free", "risk free", "guaranteed", "100% free", "click here", "once in a lifetime",
@@ -140,20 +140,20 @@ public struct ContentPolicy: Sendable {
 }
 
 /// When a draft goes to a human instead of out.
-public struct ReviewRules: Sendable {
+package struct ReviewRules: Sendable {
     /// Customer tiers whose email a human reads first (`review.tiers`, default vip).
-    public var tiers: Set<String>
+    package var tiers: Set<String>
     /// Drafts scoring below this go to review (`review.below_score`, default 80).
-    public var belowScore: Int
+    package var belowScore: Int
     /// Offers of at least this many percent go to review (`review.offer_percent_at_least`, default 20).
-    public var offerPercentAtLeast: Int
+    package var offerPercentAtLeast: Int
     /// Whether the win-back answer to an order cancelled by the customer (or for another reason)
     /// always goes to review (`review.cancellation_win_backs`, default true): a cancelled order is
     /// a sensitive moment.
-    public var cancellationWinBacks: Bool = true
+    package var cancellationWinBacks: Bool = true
 
     /// Creates review rules; defaults send vip email, scores below 80 and offers of 20 % or more to review.
-    public init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {
+    package init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {
         self.tiers = tiers
         self.belowScore = belowScore
         self.offerPercentAtLeast = offerPercentAtLeast
@@ -161,20 +161,20 @@ public struct ReviewRules: Sendable {
 }
 
 /// Timing and consent of one flow (`flows.<name>.*`).
-public struct FlowSettings: Sendable {
+package struct FlowSettings: Sendable {
     /// Younger events are too soon: suppressed, retryable (`delay_minutes`).
-    public var delay: TimeInterval
+    package var delay: TimeInterval
     /// Older events are stale (`window_days`).
-    public var window: TimeInterval
+    package var window: TimeInterval
     /// Whether marketing consent is required (`require_consent`). The order flows are
     /// transactional and ask for consent only for their marketing messages.
-    public var requiresConsent: Bool
+    package var requiresConsent: Bool
     /// Days after the expected delivery that the review request goes out (`review_request_days`,
     /// orderCreated only).
-    public var reviewRequestDays: Int = 7
+    package var reviewRequestDays: Int = 7
 
     /// Creates flow settings; `delay` and `window` are in seconds (defaults 0 and 7 days).
-    public init(delay: TimeInterval = 0, window: TimeInterval = 7 * 86_400, requiresConsent: Bool = true) {
+    package init(delay: TimeInterval = 0, window: TimeInterval = 7 * 86_400, requiresConsent: Bool = true) {
         self.delay = delay
         self.window = window
         self.requiresConsent = requiresConsent
@@ -182,7 +182,7 @@ public struct FlowSettings: Sendable {
 
     /// Built-in settings: abandoned carts wait 1 hour, stay eligible 7 days, and need consent; an
     /// order's series is planned within 3 days of the order; a cancellation is answered within 7 days.
-    public static let defaults: [FlowKind: FlowSettings] = [
+    package static let defaults: [FlowKind: FlowSettings] = [
         .cartAbandoned: FlowSettings(delay: 60 * 60, window: 7 * 86_400, requiresConsent: true),
         .orderCreated: FlowSettings(delay: 0, window: 3 * 86_400, requiresConsent: false),
         .orderCancelled: FlowSettings(delay: 0, window: 7 * 86_400, requiresConsent: false),
@@ -191,18 +191,18 @@ public struct FlowSettings: Sendable {
 }
 
 /// A configuration that cannot start a function. Names the key.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// The configuration key at fault (`TIDINGS_NOW`, `policy.discount_caps`, ...).
-    public var key: String
+    package var key: String
     /// What is wrong with the value and, where it helps, what is expected.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error for a key and its reason.
-    public init(key: String, reason: String) {
+    package init(key: String, reason: String) {
         self.key = key
         self.reason = reason
     }
 
     /// "configuration key KEY: REASON", for logs and the exit message.
-    public var description: String { "configuration key \(key): \(reason)" }
+    package var description: String { "configuration key \(key): \(reason)" }
 }

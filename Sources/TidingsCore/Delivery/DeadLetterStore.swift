@@ -1,25 +1,26 @@
 import Foundation
 
 /// Keeps events that could not be handled, byte for byte, so they can be replayed after a fix.
-public protocol DeadLetterStore: Sendable {
+package protocol DeadLetterStore: Sendable {
     /// Stores the raw bytes and why they were refused; returns where they went.
     func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
 }
 
 /// The default dead-letter store: `<data>/dead-letter/<time>-<function>-<event id>.json` holds the raw bytes
 /// (replayable with `tidings replay` or the handler's stdin) and `….json.error` says why.
-public struct FolderDeadLetterStore: DeadLetterStore {
+package struct FolderDeadLetterStore: DeadLetterStore {
     /// The dead-letter folder; created on first use when missing.
-    public let directory: URL
+    package let directory: URL
 
     /// A store writing into `directory`.
-    public init(directory: URL) {
+    package init(directory: URL) {
         self.directory = directory
     }
 
     /// Writes the body and a `.error` note beside it; returns the body file's path. Throws the
     /// file system's error when either cannot be written.
-    public func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws -> String
+    package func keep(_ body: [UInt8], eventID: String, function: String, reason: String, at time: Date) throws
+        -> String
     {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let stamp = Timestamp.format(time, milliseconds: false).replacingOccurrences(of: ":", with: "")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a finished email goes: an ESP in production, the outbox folder by default.
-public protocol EmailService: Sendable {
+package protocol EmailService: Sendable {
     /// Hands the email over. Returns where it went (an ESP message id or an outbox path).
     /// Throws `DeliveryError` when it could not; its `isRetryable` says whether to try again.
     func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt
@@ -12,60 +12,60 @@ public protocol EmailService: Sendable {
 }
 
 /// Proof of hand-over.
-public struct DeliveryReceipt: Sendable, Hashable {
+package struct DeliveryReceipt: Sendable, Hashable {
     /// "outbox", "klaviyo", ...
-    public var service: String
+    package var service: String
     /// The provider's id for the message, or the outbox file path.
-    public var reference: String
+    package var reference: String
 
     /// Creates a receipt from the service name and its reference for the message.
-    public init(service: String, reference: String) {
+    package init(service: String, reference: String) {
         self.service = service
         self.reference = reference
     }
 }
 
 /// A hand-over that failed.
-public struct DeliveryError: Error, Sendable, CustomStringConvertible {
+package struct DeliveryError: Error, Sendable, CustomStringConvertible {
     /// The service that failed ("outbox", "review", "klaviyo", ...).
-    public var service: String
+    package var service: String
     /// What went wrong, in plain words; may quote the upstream status or file system error.
-    public var reason: String
+    package var reason: String
     /// Whether handing the same email over again later can succeed (a full disk, a 5xx) or not.
-    public var isRetryable: Bool
+    package var isRetryable: Bool
 
     /// Creates an error for a service; set `isRetryable` only when a retry can help.
-    public init(service: String, reason: String, isRetryable: Bool) {
+    package init(service: String, reason: String, isRetryable: Bool) {
         self.service = service
         self.reason = reason
         self.isRetryable = isRetryable
     }
 
     /// "service: reason", for logs and the outcome's reason.
-    public var description: String { "\(service): \(reason)" }
+    package var description: String { "\(service): \(reason)" }
 }
 
 /// A draft a human must look at before it goes out.
-public struct ReviewItem: Sendable {
+package struct ReviewItem: Sendable {
     /// The event the draft was written for; the review folder keys items by it.
-    public var eventID: String
+    package var eventID: String
     /// The flow that wrote it.
-    public var flow: FlowKind
+    package var flow: FlowKind
     /// Why it needs a human: the review rules that matched.
-    public var reasons: [String]
+    package var reasons: [String]
     /// The validator's score, 0 to 100.
-    public var score: Int
+    package var score: Int
     /// The draft as written, for a reviewer who wants to edit it.
-    public var draft: Draft
+    package var draft: Draft
     /// The email as it would be sent, so the reviewer sees exactly that.
-    public var email: RenderedEmail
+    package var email: RenderedEmail
     /// The message's step when it belongs to a series (one event may queue several); nil otherwise.
-    public var step: String?
+    package var step: String?
     /// The series it belongs to, so a cancellation can withdraw it; nil for a single message.
-    public var seriesKey: String?
+    package var seriesKey: String?
 
     /// Creates a review item; `score` is the validator's 0-to-100 score.
-    public init(
+    package init(
         eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail,
         step: String? = nil, seriesKey: String? = nil
     ) {
@@ -81,7 +81,7 @@ public struct ReviewItem: Sendable {
 }
 
 /// Where drafts wait for a human: a folder and the CLI by default, with a Slack notice later.
-public protocol ReviewQueue: Sendable {
+package protocol ReviewQueue: Sendable {
     /// Stores the item; returns its reference (a path or id).
     func enqueue(_ item: ReviewItem) async throws -> String
     /// Takes the items of a series out of the queue (an order cancelled while its message waited

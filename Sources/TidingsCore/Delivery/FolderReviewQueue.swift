@@ -10,18 +10,18 @@ import Foundation
 /// may queue several. Both files are written atomically, the `.eml` first: a reader that finds the
 /// JSON also finds its email. Queueing the same event again replaces its item. `withdraw` moves a
 /// series' items to `withdrawn/`.
-public struct FolderReviewQueue: ReviewQueue {
+package struct FolderReviewQueue: ReviewQueue {
     /// The folder the items go to; created on first use when missing.
-    public let directory: URL
+    package let directory: URL
 
     /// A review queue in `directory`.
-    public init(directory: URL) {
+    package init(directory: URL) {
         self.directory = directory
     }
 
     /// Stores the item and its rendered email; returns the JSON file's path. Throws `DeliveryError`
     /// with service "review"; a full disk or another passing condition is marked retryable.
-    public func enqueue(_ item: ReviewItem) async throws -> String {
+    package func enqueue(_ item: ReviewItem) async throws -> String {
         let base = Self.fileBase(eventID: item.eventID) + (item.step.map { "." + Self.fileBase(eventID: $0) } ?? "")
         let record = ReviewRecord(
             eventID: item.eventID, flow: item.flow, reasons: item.reasons, score: item.score,
@@ -46,7 +46,7 @@ public struct FolderReviewQueue: ReviewQueue {
     }
 
     /// Moves the series' items (their JSON and `.eml`) to `withdrawn/`; returns the new JSON paths.
-    public func withdraw(series: String) async throws -> [String] {
+    package func withdraw(series: String) async throws -> [String] {
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         let withdrawn = directory.appendingPathComponent("withdrawn")
         var moved: [String] = []
@@ -77,7 +77,7 @@ public struct FolderReviewQueue: ReviewQueue {
 
     /// The items waiting in the folder, by send time then event id. An empty list when the folder does
     /// not exist yet. Throws `ReviewQueueError` naming the file when the folder or an item cannot be read.
-    public func pending() throws -> [ReviewSummary] {
+    package func pending() throws -> [ReviewSummary] {
         guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
         let names: [String]
         do {
@@ -132,28 +132,28 @@ public struct FolderReviewQueue: ReviewQueue {
 }
 
 /// One item in the review folder, as `FolderReviewQueue.pending()` lists it.
-public struct ReviewSummary: Sendable, Hashable {
+package struct ReviewSummary: Sendable, Hashable {
     /// The event the draft was written for.
-    public var eventID: String
+    package var eventID: String
     /// The flow that wrote it.
-    public var flow: FlowKind
+    package var flow: FlowKind
     /// The review rules that matched.
-    public var reasons: [String]
+    package var reasons: [String]
     /// The validator's score, 0 to 100.
-    public var score: Int
+    package var score: Int
     /// The chosen subject line.
-    public var subject: String
+    package var subject: String
     /// The recipient's address.
-    public var to: String
+    package var to: String
     /// When the email would have been sent.
-    public var sendAt: Date
+    package var sendAt: Date
     /// The item's JSON file.
-    public var path: String
+    package var path: String
     /// The rendered email's `.eml` file, beside the JSON.
-    public var emailPath: String
+    package var emailPath: String
 
     /// Creates a summary from its parts.
-    public init(
+    package init(
         eventID: String, flow: FlowKind, reasons: [String], score: Int, subject: String, to: String,
         sendAt: Date,
         path: String, emailPath: String
@@ -171,20 +171,20 @@ public struct ReviewSummary: Sendable, Hashable {
 }
 
 /// The review folder or one of its items could not be read.
-public struct ReviewQueueError: Error, Sendable, CustomStringConvertible {
+package struct ReviewQueueError: Error, Sendable, CustomStringConvertible {
     /// The folder or file concerned.
-    public var path: String
+    package var path: String
     /// What went wrong: the listing or decoding error.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error for a path and its reason.
-    public init(path: String, reason: String) {
+    package init(path: String, reason: String) {
         self.path = path
         self.reason = reason
     }
 
     /// "review queue: PATH: REASON", for logs and the CLI.
-    public var description: String { "review queue: \(path): \(reason)" }
+    package var description: String { "review queue: \(path): \(reason)" }
 }
 
 /// The JSON layout of a review item file. Field names are snake_case like every other file we write.

@@ -13,22 +13,22 @@ import Foundation
 /// of a series (X-Tidings-Series, an order's post-purchase series) are also listed in
 /// `.series/<hash>.list`, so `cancelScheduled` stops the unsent ones by moving them to `cancelled/`
 /// without reading the rest of the outbox.
-public struct OutboxEmailService: EmailService {
+package struct OutboxEmailService: EmailService {
     /// The folder the `.eml` files go to; created on first delivery when missing.
-    public let directory: URL
+    package let directory: URL
     /// Whether each file is fsynced before it is renamed into place (durable across a crash, slower).
-    public let syncsToDisk: Bool
+    package let syncsToDisk: Bool
 
     /// An outbox in `directory`. `syncsToDisk` defaults to false: the outbox is a development and
     /// replay aid, and an fsync per email would dominate the pipeline's cost.
-    public init(directory: URL, syncsToDisk: Bool = false) {
+    package init(directory: URL, syncsToDisk: Bool = false) {
         self.directory = directory
         self.syncsToDisk = syncsToDisk
     }
 
     /// Writes the email; the receipt's reference is the file's path. Throws `DeliveryError` with
     /// service "outbox"; a full disk or another passing condition is marked retryable.
-    public func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
+    package func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
         do {
             let name = Self.fileName(for: email)
             let url = try AtomicFile.write(
@@ -46,7 +46,7 @@ public struct OutboxEmailService: EmailService {
     /// stay for inspection; the outbox is a scheduled outbox, so a file whose send time has not come
     /// has not been sent. Returns the new paths. Reads only the series' own index (see `deliver`),
     /// never the whole outbox, so the cost does not grow with the outbox.
-    public func cancelScheduled(series: String, after: Date) async throws -> [String] {
+    package func cancelScheduled(series: String, after: Date) async throws -> [String] {
         let index = Self.seriesIndex(series, in: directory)
         guard FileManager.default.fileExists(atPath: index.path) else { return [] }
         let names: [String]

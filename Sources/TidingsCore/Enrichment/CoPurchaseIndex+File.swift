@@ -6,7 +6,7 @@ import Foundation
 /// See docs/decisions/co-purchase-index.md.
 extension CoPurchaseIndex {
     /// The JSON form: `{"orders": {product: count}, "pairs": {product: {product: count}}}`, keys sorted.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var orders: [String: JSONValue] = [:]
         for (product, count) in orderCounts { orders[product] = .int(count) }
         var pairs: [String: JSONValue] = [:]
@@ -22,7 +22,7 @@ extension CoPurchaseIndex {
     }
 
     /// Reads the JSON form. Throws `PlatformError` naming the file and the field when it is not one.
-    public init(contentsOf path: String) throws {
+    package init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PlatformError(
                 platform: "co-purchase index", path: path, status: nil, reason: "cannot read the file",
@@ -52,7 +52,7 @@ extension CoPurchaseIndex {
 }
 
 /// Where a platform client gets its co-purchase index.
-public enum CoPurchaseSource: Sendable {
+package enum CoPurchaseSource: Sendable {
     /// Count pairs over every order of the shop through the API: what `tidings shop index` does.
     case orderScan
     /// Read an index built earlier: what handlers do.

@@ -3,7 +3,7 @@ import Foundation
 /// The shop's platform as the pipeline sees it: customers, their orders, carts and the catalog.
 /// The production implementations speak each platform's API through an `HTTPTransport`; the
 /// embedded default is the same client answered from the recorded shop under Events/.
-public protocol CommercePlatform: Sendable {
+package protocol CommercePlatform: Sendable {
     /// The customer with this platform id, or nil when the platform does not know them.
     func customer(id: String) async throws -> CustomerRecord?
     /// Every order of the customer, any status, oldest first.
@@ -17,20 +17,20 @@ public protocol CommercePlatform: Sendable {
 }
 
 /// An upstream call that did not give a usable answer.
-public struct PlatformError: Error, Sendable, CustomStringConvertible {
+package struct PlatformError: Error, Sendable, CustomStringConvertible {
     /// Which API ("shopify", "bigcommerce").
-    public var platform: String
+    package var platform: String
     /// The request path, without query secrets.
-    public var path: String
+    package var path: String
     /// The HTTP status, or nil when none was received.
-    public var status: Int?
+    package var status: Int?
     /// What went wrong, for the operator.
-    public var reason: String
+    package var reason: String
     /// Whether trying again later can help (timeouts, 429, 5xx).
-    public var isRetryable: Bool
+    package var isRetryable: Bool
 
     /// Creates an error; pass a path without credentials, as it reaches logs.
-    public init(platform: String, path: String, status: Int?, reason: String, isRetryable: Bool) {
+    package init(platform: String, path: String, status: Int?, reason: String, isRetryable: Bool) {
         self.platform = platform
         self.path = path
         self.status = status
@@ -39,7 +39,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
     }
 
     /// "platform path answered STATUS: reason", for logs and the outcome's reason.
-    public var description: String {
+    package var description: String {
         "\(platform) \(path)\(status.map { " answered \($0)" } ?? ""): \(reason)"
     }
 }

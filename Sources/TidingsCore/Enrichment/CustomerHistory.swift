@@ -1,21 +1,21 @@
 import Foundation
 
 /// One customer with every order they placed: what the win-back scan scores.
-public struct CustomerHistory: Sendable {
+package struct CustomerHistory: Sendable {
     /// The customer as the platform knows them.
-    public var customer: CustomerRecord
+    package var customer: CustomerRecord
     /// Every order of the customer, any status, oldest first.
-    public var orders: [OrderRecord]
+    package var orders: [OrderRecord]
 
     /// Creates a history; `orders` must be oldest first.
-    public init(customer: CustomerRecord, orders: [OrderRecord]) {
+    package init(customer: CustomerRecord, orders: [OrderRecord]) {
         self.customer = customer
         self.orders = orders
     }
 }
 
 /// A platform whose whole customer base can be read in pages, for the win-back scan.
-public protocol CustomerBaseStreaming: Sendable {
+package protocol CustomerBaseStreaming: Sendable {
     /// Calls `body` with every customer that has orders, one at a time, in the platform's order.
     /// It reads one page at a time and waits for `body` before reading on, so memory stays flat
     /// however large the base is. Throws `PlatformError` when the platform fails or its listing
@@ -27,7 +27,7 @@ extension CustomerBaseStreaming {
     /// A uniform random sample of at most `size` customer summaries over the whole base, in one
     /// streaming pass (reservoir sampling), so a fit never holds more than `size` customers.
     /// Deterministic for a seed. Returns the sample and how many customers had a summary.
-    public func reservoirSample(size: Int, seed: UInt64, now: Date) async throws -> (
+    package func reservoirSample(size: Int, seed: UInt64, now: Date) async throws -> (
         sample: [CustomerSummary], seen: Int
     ) {
         var sample: [CustomerSummary] = []

@@ -17,29 +17,29 @@ import Synchronization
 /// gets 404 with `notFoundBody`. Files are read once and kept in memory: a handler process usually
 /// answers one event, and the catalog must not be read twice. A scan over a whole customer base
 /// passes `cachesResponses: false`, so that memory does not grow with the pages it reads.
-public struct FileTransport: HTTPTransport {
+package struct FileTransport: HTTPTransport {
     /// The folder the request paths are resolved against.
-    public let root: String
+    package let root: String
     /// The JSON body of a 404, shaped like the platform's own.
-    public let notFoundBody: [UInt8]
+    package let notFoundBody: [UInt8]
     private let cache: Cache?
 
     /// Shopify's 404 body.
-    public static let shopifyNotFound = #"{"errors":"Not Found"}"#
+    package static let shopifyNotFound = #"{"errors":"Not Found"}"#
     /// BigCommerce's V3 404 body.
-    public static let bigCommerceNotFound =
+    package static let bigCommerceNotFound =
         #"{"status":404,"title":"The requested resource was not found.","type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"}"#
 
     /// A transport over `root`; `notFoundBody` is what a request for a missing file receives;
     /// `cachesResponses` keeps every file read in memory (off for streaming scans).
-    public init(root: String, notFoundBody: String = FileTransport.shopifyNotFound, cachesResponses: Bool = true) {
+    package init(root: String, notFoundBody: String = FileTransport.shopifyNotFound, cachesResponses: Bool = true) {
         self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
         self.notFoundBody = Array(notFoundBody.utf8)
         self.cache = cachesResponses ? Cache() : nil
     }
 
     /// Answers a GET from its file, or 404 when there is none; other methods get 405. Never throws.
-    public func send(_ request: TransportRequest) async throws -> TransportResponse {
+    package func send(_ request: TransportRequest) async throws -> TransportResponse {
         guard request.method == "GET" else {
             return TransportResponse(
                 status: 405, headers: ["content-type": "application/json", "allow": "GET"],
@@ -59,7 +59,7 @@ public struct FileTransport: HTTPTransport {
 
     /// The file, relative to the root, that answers a URL; nil when the URL cannot name a file
     /// inside the root (a `..` segment, an empty path).
-    public static func relativePath(for url: String) -> String? {
+    package static func relativePath(for url: String) -> String? {
         var rest = Substring(PlatformAPI.pathAndQuery(of: url))
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         var query: Substring = ""

@@ -1,13 +1,13 @@
 import Foundation
 
 /// Builds a `CustomerProfile` from what the event says and what the platform knows.
-public struct ProfileBuilder: Sendable {
+package struct ProfileBuilder: Sendable {
     /// Creates a builder; it holds no state.
-    public init() {}
+    package init() {}
 
     /// The profile. The platform's record wins over the payload for consent, names and tags;
     /// the payload's tier wins over a derived one (a CDP may know better).
-    public func build(
+    package func build(
         reference: CustomerReference, record: CustomerRecord?, orders: [OrderRecord], catalog: Catalog, currency: String
     ) -> CustomerProfile {
         let kept = orders.filter { $0.cancelledAt == nil }.sorted { $0.createdAt < $1.createdAt }

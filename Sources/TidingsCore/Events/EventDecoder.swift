@@ -4,12 +4,12 @@ import Foundation
 /// Turns a delivery into a `LifecycleEvent`: unwraps the recorded-delivery form, recognizes the
 /// payload (Shopify, BigCommerce, canonical Tidings event) by its topic header or its shape, and
 /// normalizes it. Every failure is an `InputError` naming the field.
-public struct EventDecoder: Sendable {
+package struct EventDecoder: Sendable {
     /// Bodies above this size are refused before parsing.
-    public var maximumBodyBytes: Int
+    package var maximumBodyBytes: Int
 
     /// Creates a decoder that refuses bodies above `maximumBodyBytes` (default 256 KiB).
-    public init(maximumBodyBytes: Int = 256 * 1024) {
+    package init(maximumBodyBytes: Int = 256 * 1024) {
         self.maximumBodyBytes = maximumBodyBytes
     }
 
@@ -17,14 +17,15 @@ public struct EventDecoder: Sendable {
     /// delivery (`{"headers":…,"body":…}`, its body string parsed once too), so a replay goes
     /// through the same checks as the original delivery. Never throws: bad input is the result's
     /// failure, for whoever needs it first.
-    public func read(_ delivery: Delivery) -> ParsedDelivery {
+    package func read(_ delivery: InboundDelivery) -> ParsedDelivery {
         read(delivery, parsed: nil)
     }
 
     /// `read(_:)` for a delivery whose body the caller has already parsed (an envelope decoder
     /// that had to look inside), or found not to be JSON: `parsed` must be what
     /// `JSONParser.parse(delivery.body)` returns, and the body is not parsed again.
-    public func read(_ delivery: Delivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) -> ParsedDelivery {
+    package func read(_ delivery: InboundDelivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) -> ParsedDelivery
+    {
         do throws(InputError) {
             return ParsedDelivery(raw: delivery, content: .success(try unwrap(delivery, parsed: parsed)))
         } catch {
@@ -33,12 +34,14 @@ public struct EventDecoder: Sendable {
     }
 
     /// The webhook a delivery holds and its parsed body; `read(_:)` as a throwing call.
-    public func unwrap(_ delivery: Delivery) throws(InputError) -> (delivery: Delivery, document: JSONValue) {
+    package func unwrap(_ delivery: InboundDelivery) throws(InputError) -> (
+        delivery: InboundDelivery, document: JSONValue
+    ) {
         let content = try unwrap(delivery, parsed: nil)
         return (content.delivery, content.document)
     }
 
-    func unwrap(_ delivery: Delivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) throws(InputError)
+    func unwrap(_ delivery: InboundDelivery, parsed: Result<JSONValue, JSONParser.SyntaxError>?) throws(InputError)
         -> ParsedDelivery.Content
     {
         guard delivery.body.count <= maximumBodyBytes else {
@@ -69,12 +72,12 @@ public struct EventDecoder: Sendable {
         case .string(let raw):
             // The body as the exact bytes that arrived: what a signature covers.
             let bytes = Array(raw.utf8)
-            let inner = Delivery(body: bytes, headers: headers, receivedAt: receivedAt)
+            let inner = InboundDelivery(body: bytes, headers: headers, receivedAt: receivedAt)
             return ParsedDelivery.Content(delivery: inner, document: try Self.parseDocument(bytes, path: "$.body"))
         case .object:
             let bytes = Array((try? JSONEncoder().encode(body)) ?? Data())
             return ParsedDelivery.Content(
-                delivery: Delivery(body: bytes, headers: headers, receivedAt: receivedAt), document: body)
+                delivery: InboundDelivery(body: bytes, headers: headers, receivedAt: receivedAt), document: body)
         default:
             throw InputError(
                 .invalidField, path: "$.body", reason: "expected the webhook body as an object or a string")
@@ -82,13 +85,13 @@ public struct EventDecoder: Sendable {
     }
 
     /// Decodes a delivery into the event it reports.
-    public func decode(_ raw: Delivery) throws(InputError) -> LifecycleEvent {
+    package func decode(_ raw: InboundDelivery) throws(InputError) -> LifecycleEvent {
         try decode(read(raw))
     }
 
     /// Decodes a delivery already read into the event it reports, from its parsed body: nothing
     /// is parsed here.
-    public func decode(_ parsed: ParsedDelivery) throws(InputError) -> LifecycleEvent {
+    package func decode(_ parsed: ParsedDelivery) throws(InputError) -> LifecycleEvent {
         let content = try parsed.content.get()
         let (delivery, document) = (content.delivery, content.document)
         let root = try JSONObjectReader(document, path: delivery.headers.isEmpty ? "$" : "$.body")
@@ -128,7 +131,7 @@ public struct EventDecoder: Sendable {
     }
 
     /// A stable id for bytes that could not be understood, so the audit can still name them.
-    public static func fallbackEventID(for body: [UInt8]) -> String {
+    package static func fallbackEventID(for body: [UInt8]) -> String {
         let digest = SHA256.hash(data: body)
         return "sha256:" + Hex.encode(digest.prefix(8))
     }

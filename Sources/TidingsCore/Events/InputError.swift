@@ -3,9 +3,9 @@ import Foundation
 /// Bad input: an event Tidings cannot handle as delivered. A platform retry cannot help, so the
 /// event ends `rejected_input` and its raw bytes go to the dead-letter folder for a replay after a
 /// fix. The message always names the field (as a JSON path) and the reason.
-public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of bad input it is; the raw value appears in outcomes and the audit.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         /// The bytes are not JSON.
         case malformedJSON = "malformed_json"
         /// A required field is absent or null.
@@ -21,19 +21,19 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// What kind of bad input it is.
-    public var code: Code
+    package var code: Code
     /// JSON path of the offending field ("$.payload.customer.id"); "$" for the whole document.
-    public var path: String
+    package var path: String
     /// What is wrong, in words an operator understands.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error; `path` is a JSON path such as "$.line_items[0].price".
-    public init(_ code: Code, path: String, reason: String) {
+    package init(_ code: Code, path: String, reason: String) {
         self.code = code
         self.path = path
         self.reason = reason
     }
 
     /// "code at path: reason", as the outcome's reason shows it.
-    public var description: String { "\(code.rawValue) at \(path): \(reason)" }
+    package var description: String { "\(code.rawValue) at \(path): \(reason)" }
 }

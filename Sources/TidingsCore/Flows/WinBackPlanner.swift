@@ -13,30 +13,30 @@ import Foundation
 ///   from its counts (`conclusion`).
 /// The lifetime models' parameters are read from `<data>/models/lifetime.json`; when they are
 /// missing or older than `modelMaximumAge`, the scan refits first on a bounded sample of the base.
-public struct WinBackPlanner: FlowPlanner {
+package struct WinBackPlanner: FlowPlanner {
     /// Refit when the stored parameters are older than this.
-    public var modelMaximumAge: TimeInterval = 30 * 86_400
+    package var modelMaximumAge: TimeInterval = 30 * 86_400
     /// Most customers the refit reads (a uniform reservoir sample, so memory stays bounded).
-    public var fitSampleSize = 100_000
+    package var fitSampleSize = 100_000
 
     /// Creates the planner.
-    public init() {}
+    package init() {}
 
     /// A lapsed customer's quiet period, looked up before anything is read; a scan looks its
     /// customers up as it streams them.
-    public func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
+    package func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
         guard case .lapsedCustomer(let lapsed) = event.subject else { return .nothing }
         return FlowNeeds(remembered: Self.quietKeys(lapsed.customerID, criteria: WinBackCriteria(), now: facts.now))
     }
 
     /// A schedule or a lapse report is acted on within the flow's window (and after its delay).
-    public func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
+    package func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
         let what = event.subject.kind == "scan" ? "scheduled scan" : "lapse report"
         return Guards(settings: facts.settings).checkTiming(what, at: event.occurredAt, now: facts.now)
     }
 
     /// A lapsed customer's history and the stored lifetime parameters; a scan reads its base itself.
-    public func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
+    package func screen(_ event: LifecycleEvent, facts: FlowFacts) throws -> Screening {
         switch event.subject {
         case .lapsedCustomer(let lapsed): return .enrich(EnrichmentNeeds(.history(customerID: lapsed.customerID)))
         case .scan: return .enrich(EnrichmentNeeds(.none))
@@ -47,7 +47,7 @@ public struct WinBackPlanner: FlowPlanner {
     }
 
     /// A lapsed customer's selection and email, or a scan's fan-out.
-    public func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
+    package func plan(_ event: LifecycleEvent, facts: FlowFacts) throws -> FlowPlan {
         switch event.subject {
         case .lapsedCustomer(let lapsed): return try planLapsed(event, lapsed, facts: facts)
         case .scan(let scan): return FlowPlan(note: nil, action: .fanOut(WinBackScanPlan(planner: self, scan: scan)))
@@ -95,7 +95,7 @@ public struct WinBackPlanner: FlowPlanner {
     // MARK: The scan's decisions
 
     /// The selector a scan decides with, from its criteria, the lifetime parameters and the catalog.
-    public static func selector(for scan: WinBackScanSubject, parameters: LifetimeParameters, catalog: Catalog)
+    package static func selector(for scan: WinBackScanSubject, parameters: LifetimeParameters, catalog: Catalog)
         -> WinBackSelector
     {
         WinBackSelector(
@@ -106,7 +106,7 @@ public struct WinBackPlanner: FlowPlanner {
 
     /// The keys whose memory means a marketing email (a win-back, a cart email, an order's
     /// recommendations) went to the customer within the quiet period.
-    public static func quietKeys(_ customerID: String, criteria: WinBackCriteria, now: Date) -> [RememberedKey] {
+    package static func quietKeys(_ customerID: String, criteria: WinBackCriteria, now: Date) -> [RememberedKey] {
         let since = now - Double(criteria.quietDays) * 86_400
         return [
             RememberedKey(WinBackSelector.auditKey(customerID: customerID), since: since),
@@ -117,7 +117,7 @@ public struct WinBackPlanner: FlowPlanner {
     /// The scan's terminal outcome from its counts. Nothing written but something failed (the model
     /// or the email service down): the scan failed, and a retry writes to those it missed (the
     /// ones written are final children).
-    public static func conclusion(of summary: WinBackScanSummary) -> (outcome: Outcome, reason: String) {
+    package static func conclusion(of summary: WinBackScanSummary) -> (outcome: Outcome, reason: String) {
         let written = (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0)
         let failed = summary.outcomes["failed"] ?? 0
         return (
@@ -134,7 +134,7 @@ public struct WinBackPlanner: FlowPlanner {
 
     /// The win-back email to a selected customer; `eventID` is the lapse report's or the scan's
     /// child event id. Throws a non-retryable `Failure` when the customer has no address.
-    public func message(for target: WinBackTarget, eventID: String, catalog: Catalog, facts: FlowFacts) throws
+    package func message(for target: WinBackTarget, eventID: String, catalog: Catalog, facts: FlowFacts) throws
         -> PlannedMessage
     {
         let configuration = facts.configuration
@@ -221,14 +221,14 @@ public struct WinBackPlanner: FlowPlanner {
     // MARK: Audit facts
 
     /// A customer decision's `select` record facts.
-    public static func decisionFacts(_ decision: WinBackDecision) -> [String: JSONValue] {
+    package static func decisionFacts(_ decision: WinBackDecision) -> [String: JSONValue] {
         var facts = decision.facts
         facts["decision"] = .string(decision.skip.map { "skipped:\($0.rawValue)" } ?? "selected")
         return facts
     }
 
     /// The `model` record facts: which lifetime parameters a scan scores with, and whether it refitted.
-    public static func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
+    package static func modelFacts(_ parameters: LifetimeParameters, refitted: Bool) -> [String: JSONValue] {
         var facts: [String: JSONValue] = [
             "refitted": .bool(refitted), "fitted_at": .string(Timestamp.format(parameters.fittedAt)),
             "customers": .int(parameters.customers), "method": .string(parameters.bgnbd == nil ? "rules" : "model"),
@@ -248,7 +248,7 @@ public struct WinBackPlanner: FlowPlanner {
     }
 
     /// The recency/frequency rules, when no parameters are stored.
-    public static func rulesOnly(at now: Date) -> LifetimeParameters {
+    package static func rulesOnly(at now: Date) -> LifetimeParameters {
         var parameters = LifetimeParameters(fittedAt: now, timeUnit: "weeks", customers: 0, repeatCustomers: 0)
         parameters.fallbackReason = "no fitted parameters stored; recency/frequency rules"
         return parameters
@@ -257,9 +257,9 @@ public struct WinBackPlanner: FlowPlanner {
 
 /// A scan's fan-out, as `WinBackPlanner.plan` returns it: the pipeline streams the base and asks
 /// the planner's pure functions about each customer.
-public struct WinBackScanPlan: Sendable {
+package struct WinBackScanPlan: Sendable {
     /// The planner whose decisions and model settings the scan uses.
-    public var planner: WinBackPlanner
+    package var planner: WinBackPlanner
     /// What to scan and how fast.
-    public var scan: WinBackScanSubject
+    package var scan: WinBackScanSubject
 }

@@ -7,22 +7,22 @@ import Synchronization
 /// fallback (the offline copywriter) writes the draft in the time that is left. Carries the
 /// wrapped model's name, so the audit names the real model and the fallback rule still
 /// recognizes the copywriter.
-public struct DeadlineBoundModel: LanguageModel {
+package struct DeadlineBoundModel: LanguageModel {
     /// The model that is called when there is time.
-    public let model: any LanguageModel
+    package let model: any LanguageModel
     /// When the platform ends the invocation.
-    public let deadline: Date
+    package let deadline: Date
     /// The time left that a model call and the rest of the pipeline after it need, in seconds.
-    public let reserve: TimeInterval
+    package let reserve: TimeInterval
     /// The time kept after an abandoned call for the copywriter, validation, rendering, delivery
     /// and audit, in seconds (never more than `reserve`).
-    public let tail: TimeInterval
+    package let tail: TimeInterval
     /// The wall clock the deadline is compared with (deadlines are real time, never a pinned clock).
-    public let clock: any TimeSource
+    package let clock: any TimeSource
 
     /// Binds `model` to `deadline`: calls start only with `reserve` seconds left and are given up
     /// `tail` seconds (default 3, at most `reserve`) before the deadline.
-    public init(
+    package init(
         _ model: any LanguageModel, deadline: Date, reserve: TimeInterval, tail: TimeInterval = 3,
         clock: any TimeSource = SystemClock()
     ) {
@@ -34,12 +34,12 @@ public struct DeadlineBoundModel: LanguageModel {
     }
 
     /// The wrapped model's name.
-    public var name: String { model.name }
+    package var name: String { model.name }
 
     /// Calls the model, or throws a non-retryable `ModelError` ("deadline: …") when too little
     /// time is left to start, or when the answer has not come `tail` seconds before the deadline.
     /// An abandoned call is cancelled and not awaited.
-    public func complete(_ prompt: Prompt) async throws -> String {
+    package func complete(_ prompt: Prompt) async throws -> String {
         let left = deadline.timeIntervalSince(clock.now)
         guard left >= reserve else {
             throw ModelError(

@@ -3,9 +3,9 @@ import Foundation
 /// Decodes a model's JSON answer into a `Draft`, checking it against the schema the model was
 /// given (`PromptLibrary.draftSchema`, through `JSONSchemaChecker`): the schema is written once,
 /// and a schema violation is an error with the JSON path, not a crash.
-public enum DraftDecoder {
+package enum DraftDecoder {
     /// Decodes and schema-checks the answer; throws `InputError` naming the JSON path of the first problem.
-    public static func decode(_ text: String) throws(InputError) -> Draft {
+    package static func decode(_ text: String) throws(InputError) -> Draft {
         try decode(text, schema: PromptLibrary.draftSchema)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// A writer of drafts: a hosted language model, or the offline copywriter. Answers the prompt with
 /// the draft as JSON text, which the generation stage decodes and checks against the schema.
-public protocol LanguageModel: Sendable {
+package protocol LanguageModel: Sendable {
     /// "offline-copywriter", "openai:gpt-…", for the audit.
     var name: String { get }
     /// The draft as strict JSON text. Throws `ModelError` when no usable answer came back.
@@ -10,21 +10,21 @@ public protocol LanguageModel: Sendable {
 }
 
 /// A model call that failed.
-public struct ModelError: Error, Sendable, CustomStringConvertible {
+package struct ModelError: Error, Sendable, CustomStringConvertible {
     /// The model's `name`, as the audit shows it.
-    public var model: String
+    package var model: String
     /// What went wrong, including the upstream status when there was one.
-    public var reason: String
+    package var reason: String
     /// Whether asking again later can help (timeouts, 429, 5xx).
-    public var isRetryable: Bool
+    package var isRetryable: Bool
 
     /// Creates an error for a model and its reason.
-    public init(model: String, reason: String, isRetryable: Bool) {
+    package init(model: String, reason: String, isRetryable: Bool) {
         self.model = model
         self.reason = reason
         self.isRetryable = isRetryable
     }
 
     /// "model: reason", for logs and the audit.
-    public var description: String { "\(model): \(reason)" }
+    package var description: String { "\(model): \(reason)" }
 }

@@ -4,15 +4,15 @@ import Foundation
 /// network. It reads only `Prompt.context`, so it sees exactly the PII-free facts a hosted model
 /// would. Deterministic for a given event (phrasing is chosen by a hash of the event id), and it is
 /// the fallback when a model fails and the control arm of experiments.
-public struct OfflineCopywriter: LanguageModel {
+package struct OfflineCopywriter: LanguageModel {
     /// The writer's name in the audit and the fallback record.
-    public let name = "offline-copywriter"
+    package let name = "offline-copywriter"
 
     /// Creates the copywriter; it holds no state.
-    public init() {}
+    package init() {}
 
     /// Writes the draft from `prompt.context` alone and returns it as JSON; never needs the network.
-    public func complete(_ prompt: Prompt) async throws -> String {
+    package func complete(_ prompt: Prompt) async throws -> String {
         let draft = write(prompt.context)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -21,7 +21,7 @@ public struct OfflineCopywriter: LanguageModel {
 
     /// The draft for a context: an order's message when the context is about an order, else the
     /// abandoned-cart email.
-    public func write(_ masked: PromptContext) -> Draft {
+    package func write(_ masked: PromptContext) -> Draft {
         let context = Self.customerFacing(masked)
         if let winBack = context.winBack {
             return writeWinBack(context, winBack: winBack)

@@ -7,22 +7,22 @@ import Foundation
 /// states the facts and nothing else (no product cards, picks, offers or claims), so it passes the
 /// rules that rejected the richer drafts. If even it cannot pass, the router sends the message to
 /// review (docs/decisions/transactional-fallback.md).
-public struct TransactionalNotice: LanguageModel {
+package struct TransactionalNotice: LanguageModel {
     /// The writer's name in the audit.
-    public let name = "fixed-transactional"
+    package let name = "fixed-transactional"
 
     /// Creates the writer; it holds no state.
-    public init() {}
+    package init() {}
 
     /// The notice as JSON; never fails.
-    public func complete(_ prompt: Prompt) async throws -> String {
+    package func complete(_ prompt: Prompt) async throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(write(prompt.context)), as: UTF8.self)
     }
 
     /// The notice for a context's step.
-    public func write(_ masked: PromptContext) -> Draft {
+    package func write(_ masked: PromptContext) -> Draft {
         let context = OfflineCopywriter.customerFacing(masked)
         let order = context.order?.name ?? "your order"
         let items = OfflineCopywriter.list(context.items.map(\.title))

@@ -3,7 +3,7 @@ import Foundation
 extension Guards {
     /// An earlier event about the same cart already got its email (Shopify sends many
     /// checkouts/update webhooks for one checkout).
-    public func checkCartHandled(_ cartID: String, remembered: Bool) -> GuardVerdict? {
+    package func checkCartHandled(_ cartID: String, remembered: Bool) -> GuardVerdict? {
         guard remembered else { return nil }
         return GuardVerdict(
             .cartAlreadyHandled,
@@ -13,7 +13,7 @@ extension Guards {
     /// A cart the payload carries: stale, too soon, or a checkout already completed. A thin
     /// payload's cart is timed once the platform returned it (`checkResolvedCart`), by its own last
     /// activity rather than the webhook's time.
-    public func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
+    package func checkCart(_ cart: Cart, now: Date) -> GuardVerdict? {
         if let verdict = checkTiming("cart", at: cart.abandonedAt, now: now) { return verdict }
         if let completedAt = cart.completedAt {
             return GuardVerdict(.alreadyConverted, "the checkout was completed at \(Timestamp.format(completedAt))")
@@ -23,7 +23,7 @@ extension Guards {
 
     /// A thin payload's cart as the platform returned it: gone (converted or deleted), or timed by
     /// its own last activity.
-    public func checkResolvedCart(_ cart: Cart?, cartID: String, now: Date) -> GuardVerdict? {
+    package func checkResolvedCart(_ cart: Cart?, cartID: String, now: Date) -> GuardVerdict? {
         guard let cart else {
             return GuardVerdict(
                 .alreadyConverted, "cart \(cartID) no longer exists on the platform (converted or deleted)")
@@ -32,7 +32,7 @@ extension Guards {
     }
 
     /// Consent, an order placed after the cart was abandoned, and someone to write to.
-    public func checkCustomer(_ profile: CustomerProfile, cart: Cart) -> GuardVerdict? {
+    package func checkCustomer(_ profile: CustomerProfile, cart: Cart) -> GuardVerdict? {
         if settings.requiresConsent, profile.consent != .subscribed {
             let state = profile.consent == .unknown ? "unknown" : "not subscribed"
             return GuardVerdict(.noConsent, "marketing consent is \(state); this flow requires it")
@@ -46,7 +46,7 @@ extension Guards {
     }
 
     /// Something in the cart can still be bought (sold-out items are mentioned, never featured).
-    public func checkStock(_ cart: Cart, soldOut: [CartItem]) -> GuardVerdict? {
+    package func checkStock(_ cart: Cart, soldOut: [CartItem]) -> GuardVerdict? {
         guard soldOut.count == cart.items.count else { return nil }
         return GuardVerdict(.cartUnavailable, "nothing in cart \(cart.id) is in stock any more")
     }

@@ -5,7 +5,7 @@ extension Guards {
 
     /// The order's series was already planned, or its cancellation already handled (a late or
     /// retried order-created event plans nothing for a cancelled order).
-    public func checkOrderRemembered(_ orderID: String, seriesPlanned: Bool, cancellationHandled: Bool)
+    package func checkOrderRemembered(_ orderID: String, seriesPlanned: Bool, cancellationHandled: Bool)
         -> GuardVerdict?
     {
         if seriesPlanned {
@@ -18,13 +18,13 @@ extension Guards {
     }
 
     /// An order the platform does not have. `remembered` are the keys a cancellation leaves even so.
-    public static func orderUnavailable(_ orderID: String, remembered: [String] = []) -> GuardVerdict {
+    package static func orderUnavailable(_ orderID: String, remembered: [String] = []) -> GuardVerdict {
         GuardVerdict(.orderUnavailable, "order \(orderID) does not exist on the platform", rememberedKeys: remembered)
     }
 
     /// A new order: incomplete (a BigCommerce checkout not finished yet: retryable, a redelivery
     /// may find it complete), cancelled already, or out of the flow's timing.
-    public func checkNewOrder(_ order: PlacedOrder, now: Date) -> GuardVerdict? {
+    package func checkNewOrder(_ order: PlacedOrder, now: Date) -> GuardVerdict? {
         guard order.isComplete else {
             return GuardVerdict(
                 .incompleteOrder, "order \(order.id) is incomplete: the checkout was never finished", retryable: true)
@@ -38,7 +38,7 @@ extension Guards {
 
     /// Consent when the configuration asks for it (the series is transactional otherwise), and an
     /// address.
-    public func checkOrderCustomer(_ profile: CustomerProfile) -> GuardVerdict? {
+    package func checkOrderCustomer(_ profile: CustomerProfile) -> GuardVerdict? {
         if settings.requiresConsent, profile.consent != .subscribed {
             return GuardVerdict(.noConsent, "flows.orderCreated.require_consent is set and consent is missing")
         }
@@ -48,7 +48,7 @@ extension Guards {
     // MARK: orderCancelled
 
     /// A BigCommerce status update that is not a cancellation.
-    public func checkIsCancellation(_ event: LifecycleEvent) -> GuardVerdict? {
+    package func checkIsCancellation(_ event: LifecycleEvent) -> GuardVerdict? {
         guard case .order(.reference(_, let change?)) = event.subject,
             change.newStatusID != BigCommerceWire.Order.cancelledStatusID
         else { return nil }
@@ -56,14 +56,14 @@ extension Guards {
     }
 
     /// The cancellation was already answered.
-    public func checkCancellationHandled(_ orderID: String, remembered: Bool) -> GuardVerdict? {
+    package func checkCancellationHandled(_ orderID: String, remembered: Bool) -> GuardVerdict? {
         guard remembered else { return nil }
         return GuardVerdict(.orderAlreadyHandled, "the cancellation of order \(orderID) was already answered")
     }
 
     /// The cancelled order: out of the flow's timing, or fraud (never emailed). `remembered` are
     /// the keys a final verdict leaves, so a late order-created event plans nothing.
-    public func checkCancelledOrder(
+    package func checkCancelledOrder(
         _ order: PlacedOrder, cancelledAt: Date, reason: CancelReason, now: Date, remembered: [String]
     ) -> GuardVerdict? {
         if var verdict = checkTiming("cancellation", at: cancelledAt, now: now) {
@@ -80,7 +80,7 @@ extension Guards {
     /// After the analysis: an order placed since (an inventory apology is still owed), another
     /// cancellation shortly before (no win-back on top), consent for a win-back (or whenever the
     /// configuration asks), and an address.
-    public func checkCancellationAnswer(
+    package func checkCancellationAnswer(
         isWinBack: Bool, isApology: Bool, laterOrder: OrderRecord?, recentCancellation: String?,
         repeatWindow: TimeInterval, profile: CustomerProfile, remembered: [String]
     ) -> GuardVerdict? {

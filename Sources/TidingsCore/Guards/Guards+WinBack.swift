@@ -2,7 +2,7 @@ import Foundation
 
 extension Guards {
     /// The verdict for a lapsed customer the selector did not select; nil when selected.
-    public static func checkSelection(_ decision: WinBackDecision) -> GuardVerdict? {
+    package static func checkSelection(_ decision: WinBackDecision) -> GuardVerdict? {
         switch decision.skip {
         case nil: return nil
         case .noConsent: return GuardVerdict(.noConsent, "the customer has not subscribed to marketing email")
@@ -16,14 +16,14 @@ extension Guards {
 
     /// Whether win-back may write to a customer at all: marketing consent and an address. The
     /// selector asks this before its lifetime criteria, and the quiet period last (it reads the audit).
-    public static func checkContact(_ customer: CustomerRecord) -> WinBackDecision.Skip? {
+    package static func checkContact(_ customer: CustomerRecord) -> WinBackDecision.Skip? {
         guard customer.consent == .subscribed else { return .noConsent }
         guard let email = customer.email, !email.isEmpty else { return .noEmail }
         return nil
     }
 
     /// A lapsed customer the platform does not know.
-    public static func unknownCustomer(_ customerID: String) -> GuardVerdict {
+    package static func unknownCustomer(_ customerID: String) -> GuardVerdict {
         GuardVerdict(.noRecipient, "the platform has no customer \(customerID)")
     }
 }

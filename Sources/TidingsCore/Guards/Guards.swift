@@ -1,9 +1,9 @@
 import Foundation
 
 /// Why an event is not written to. Each becomes a `suppressed` or `duplicate` outcome.
-public struct GuardVerdict: Sendable, Hashable {
+package struct GuardVerdict: Sendable, Hashable {
     /// Which guard stopped the event; the raw value opens the outcome's reason.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         case duplicate
         case noConsent = "no_consent"
         case alreadyConverted = "already_converted"
@@ -36,19 +36,19 @@ public struct GuardVerdict: Sendable, Hashable {
     }
 
     /// Which guard stopped the event.
-    public var code: Code
+    package var code: Code
     /// The facts behind the verdict, in plain words ("the checkout was completed at ...").
-    public var detail: String
+    package var detail: String
     /// Whether handling the same event later can change the answer (too soon, an order not
     /// complete yet).
-    public var isRetryable: Bool
+    package var isRetryable: Bool
     /// Keys the terminal record remembers even though nothing was written (an order's
     /// cancellation, so that a late order-created event for it plans no series).
-    public var rememberedKeys: [String]
+    package var rememberedKeys: [String]
 
     /// Creates a verdict; set `retryable` only when a later delivery of the same event can be
     /// answered differently.
-    public init(_ code: Code, _ detail: String, retryable: Bool = false, rememberedKeys: [String] = []) {
+    package init(_ code: Code, _ detail: String, retryable: Bool = false, rememberedKeys: [String] = []) {
         self.code = code
         self.detail = detail
         self.isRetryable = retryable
@@ -56,30 +56,30 @@ public struct GuardVerdict: Sendable, Hashable {
     }
 
     /// "too_soon: …", as results and the audit show it.
-    public var reason: String { "\(code.rawValue): \(detail)" }
+    package var reason: String { "\(code.rawValue): \(detail)" }
 }
 
 /// The guards of every flow: each check takes the values it needs and returns the verdict that
 /// stops the event, or nil. Planners call them in their flow's order; nothing here reads the
 /// audit or the platform (remembered keys arrive as booleans).
-public struct Guards: Sendable {
+package struct Guards: Sendable {
     /// The flow's delay, window and consent rule.
-    public var settings: FlowSettings
+    package var settings: FlowSettings
 
     /// Creates the guards of a flow.
-    public init(settings: FlowSettings) {
+    package init(settings: FlowSettings) {
         self.settings = settings
     }
 
     /// The same event (by id) already reached a final outcome: a redelivery.
-    public static func checkDuplicate(_ eventID: String, remembered: Bool) -> GuardVerdict? {
+    package static func checkDuplicate(_ eventID: String, remembered: Bool) -> GuardVerdict? {
         remembered ? GuardVerdict(.duplicate, "event \(eventID) already reached a final outcome") : nil
     }
 
     /// Stale (older than the window) or too soon (younger than the delay, retryable), for anything
     /// timed: a cart by its last activity, an order, a cancellation, a lapse report or a scan.
     /// `what` names it in the reason ("the cart is 3 h old; ...").
-    public func checkTiming(_ what: String, at time: Date, now: Date) -> GuardVerdict? {
+    package func checkTiming(_ what: String, at time: Date, now: Date) -> GuardVerdict? {
         var age = now.timeIntervalSince(time)
         if age < 0 {
             // A sender's clock a little ahead of ours is not a reason to wait; an event dated well
@@ -109,12 +109,12 @@ public struct Guards: Sendable {
     static let clockSkewTolerance: TimeInterval = 300
 
     /// Someone to write to.
-    public static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
+    package static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
         profile.email == nil ? noRecipient : nil
     }
 
     /// The platform knows no address for the customer.
-    public static let noRecipient = GuardVerdict(.noRecipient, "the platform has no email address for this customer")
+    package static let noRecipient = GuardVerdict(.noRecipient, "the platform has no email address for this customer")
 
     static func describe(_ interval: TimeInterval) -> String {
         let minutes = Int(interval / 60)

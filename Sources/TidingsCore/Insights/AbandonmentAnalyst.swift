@@ -1,17 +1,17 @@
 import Foundation
 
 /// Forms the abandonment hypothesis from the cart and the customer's history.
-public struct AbandonmentAnalyst: Sendable {
+package struct AbandonmentAnalyst: Sendable {
     /// Shipping at or above this share of the subtotal counts as a reason to leave.
-    public var shippingShareThreshold: Decimal = 0.12
+    package var shippingShareThreshold: Decimal = 0.12
     /// A cart at or above this multiple of the customer's usual order counts as a price shock.
-    public var priceShockMultiple: Decimal = 2
+    package var priceShockMultiple: Decimal = 2
 
     /// Creates an analyst with the default thresholds.
-    public init() {}
+    package init() {}
 
     /// Every reason the cart may have been left, strongest first; never empty (`.distracted` when nothing else fits).
-    public func hypotheses(cart: Cart, profile: CustomerProfile) -> [AbandonmentHypothesis] {
+    package func hypotheses(cart: Cart, profile: CustomerProfile) -> [AbandonmentHypothesis] {
         var found: [AbandonmentHypothesis] = []
 
         if let shipping = cart.shipping, shipping.amount > 0 {

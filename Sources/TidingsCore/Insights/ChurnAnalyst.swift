@@ -1,9 +1,9 @@
 import Foundation
 
 /// Why a customer probably stopped buying, with the evidence behind the guess.
-public struct ChurnReason: Sendable, Hashable {
+package struct ChurnReason: Sendable, Hashable {
     /// The reason, snake_case in prompts and the audit.
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         /// Their last order was cancelled or refunded: something went wrong.
         case lastOrderCancelled = "last_order_cancelled"
         /// They bought once and never came back.
@@ -19,12 +19,12 @@ public struct ChurnReason: Sendable, Hashable {
     }
 
     /// Which reason this is.
-    public var kind: Kind
+    package var kind: Kind
     /// Facts in plain words, for the prompt and the audit (no personal data).
-    public var evidence: [String]
+    package var evidence: [String]
 
     /// Creates a reason with its evidence.
-    public init(kind: Kind, evidence: [String]) {
+    package init(kind: Kind, evidence: [String]) {
         self.kind = kind
         self.evidence = evidence
     }
@@ -34,15 +34,15 @@ public struct ChurnReason: Sendable, Hashable {
 /// in the order of `ChurnReason.Kind` (the most specific and actionable first). `hints` (from a
 /// `customer.lapsed` event) name kinds to prefer when their evidence holds or when the history
 /// says nothing more specific.
-public struct ChurnAnalyst: Sendable {
+package struct ChurnAnalyst: Sendable {
     /// Share of orders with a discount code at or above which a customer is a discount-only buyer.
-    public var discountOnlyShare: Double = 0.8
+    package var discountOnlyShare: Double = 0.8
 
     /// An analyst with the default thresholds.
-    public init() {}
+    package init() {}
 
     /// The reason for `orders` (oldest first); `categories` maps product ids to their category.
-    public func reason(
+    package func reason(
         orders: [OrderRecord], categories: [String: String], hints: [ChurnReason.Kind] = []
     ) -> ChurnReason {
         let found = candidates(orders: orders, categories: categories)
@@ -55,7 +55,7 @@ public struct ChurnAnalyst: Sendable {
     }
 
     /// Every rule that fires, in precedence order.
-    public func candidates(orders: [OrderRecord], categories: [String: String]) -> [ChurnReason] {
+    package func candidates(orders: [OrderRecord], categories: [String: String]) -> [ChurnReason] {
         var found: [ChurnReason] = []
         if let last = orders.last, !CustomerSummary.isPurchase(last) {
             let what =

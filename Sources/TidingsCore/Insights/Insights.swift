@@ -1,16 +1,16 @@
 import Foundation
 
 /// What is likely going on with this cart, and what to show the customer.
-public struct Insights: Sendable {
+package struct Insights: Sendable {
     /// The strongest signal: the one the email answers.
-    public var hypothesis: AbandonmentHypothesis
+    package var hypothesis: AbandonmentHypothesis
     /// Every signal found, strongest first (the hypothesis is the first).
-    public var signals: [AbandonmentHypothesis]
+    package var signals: [AbandonmentHypothesis]
     /// Products to suggest, best first; at most the recommender's limit, possibly none.
-    public var recommendations: [Recommendation]
+    package var recommendations: [Recommendation]
 
     /// Creates insights from the hypothesis, all signals (hypothesis first) and recommendations.
-    public init(hypothesis: AbandonmentHypothesis, signals: [AbandonmentHypothesis], recommendations: [Recommendation])
+    package init(hypothesis: AbandonmentHypothesis, signals: [AbandonmentHypothesis], recommendations: [Recommendation])
     {
         self.hypothesis = hypothesis
         self.signals = signals
@@ -19,9 +19,9 @@ public struct Insights: Sendable {
 }
 
 /// Why the cart was probably left, with the evidence behind the guess.
-public struct AbandonmentHypothesis: Sendable, Hashable {
+package struct AbandonmentHypothesis: Sendable, Hashable {
     /// The reason, written in snake_case ("shipping_cost") in prompts and the audit.
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
         case shippingCost = "shipping_cost"
         case priceAboveUsualSpend = "price_above_usual_spend"
         case discountCodeFailed = "discount_code_failed"
@@ -32,14 +32,14 @@ public struct AbandonmentHypothesis: Sendable, Hashable {
     }
 
     /// Which reason this is.
-    public var kind: Kind
+    package var kind: Kind
     /// 0 to 100: how strongly the evidence points here.
-    public var strength: Int
+    package var strength: Int
     /// Facts in plain words, for the prompt and the audit ("shipping is 23% of the subtotal").
-    public var evidence: [String]
+    package var evidence: [String]
 
     /// Creates a hypothesis; `strength` runs from 0 to 100.
-    public init(kind: Kind, strength: Int, evidence: [String]) {
+    package init(kind: Kind, strength: Int, evidence: [String]) {
         self.kind = kind
         self.strength = strength
         self.evidence = evidence
@@ -47,16 +47,16 @@ public struct AbandonmentHypothesis: Sendable, Hashable {
 }
 
 /// A product to suggest, and why.
-public struct Recommendation: Sendable, Hashable {
+package struct Recommendation: Sendable, Hashable {
     /// The product to suggest, in stock when recommended.
-    public var product: Product
+    package var product: Product
     /// Co-purchase similarity, higher is closer.
-    public var score: Double
+    package var score: Double
     /// "often bought with Alpine Trek Boots", "popular in Socks".
-    public var because: String
+    package var because: String
 
     /// Creates a recommendation; `score` is 0 for category best-sellers that fill the list.
-    public init(product: Product, score: Double, because: String) {
+    package init(product: Product, score: Double, because: String) {
         self.product = product
         self.score = score
         self.because = because

@@ -1,18 +1,18 @@
 import Foundation
 
 /// An incentive the flow decided on, within the configured caps.
-public struct Offer: Sendable, Hashable {
+package struct Offer: Sendable, Hashable {
     /// Percent off or free shipping.
-    public var kind: DraftOffer.Kind
+    package var kind: DraftOffer.Kind
     /// Whole percent off; 0 for free shipping.
-    public var percent: Int
+    package var percent: Int
     /// The code the customer enters at checkout.
-    public var code: String
+    package var code: String
     /// When the code stops working; the policy sets it `validity` after the event is handled.
-    public var expiresAt: Date
+    package var expiresAt: Date
 
     /// Creates an offer; `percent` is a whole number and 0 for free shipping.
-    public init(kind: DraftOffer.Kind, percent: Int, code: String, expiresAt: Date) {
+    package init(kind: DraftOffer.Kind, percent: Int, code: String, expiresAt: Date) {
         self.kind = kind
         self.percent = percent
         self.code = code
@@ -21,23 +21,23 @@ public struct Offer: Sendable, Hashable {
 }
 
 /// Decides the offer by hypothesis, tier and cart value, capped per tier by configuration.
-public struct OfferPolicy: Sendable {
+package struct OfferPolicy: Sendable {
     /// The caps and thresholds from configuration.
-    public var policy: ContentPolicy
+    package var policy: ContentPolicy
     /// How long an offer stays valid.
-    public var validity: TimeInterval = 48 * 3600
+    package var validity: TimeInterval = 48 * 3600
 
     /// Creates a policy with the configured caps and a 48-hour validity.
-    public init(policy: ContentPolicy) {
+    package init(policy: ContentPolicy) {
         self.policy = policy
     }
 
     /// The cap in whole percent for a tier; unnamed tiers get none.
-    public func cap(for tier: String) -> Int { policy.discountCaps[tier] ?? 0 }
+    package func cap(for tier: String) -> Int { policy.discountCaps[tier] ?? 0 }
 
     /// The offer for this cart, or nil when an incentive would not answer the hypothesis (sizing,
     /// distraction) or would teach a discount-seeker to wait.
-    public func offer(
+    package func offer(
         hypothesis: AbandonmentHypothesis, profile: CustomerProfile, cart: Cart, eventID: String, now: Date
     ) -> Offer? {
         let cap = cap(for: profile.tier)
@@ -61,7 +61,7 @@ public struct OfferPolicy: Sendable {
     /// The incentive of a win-back after a cancelled order, by the customer's value: more for those
     /// who spent more, within the tier's cap; a new customer gets free shipping rather than a
     /// discount. Valid a week: there is no cart waiting, so two days would be pressure.
-    public func winBackOffer(profile: CustomerProfile, eventID: String, now: Date) -> Offer? {
+    package func winBackOffer(profile: CustomerProfile, eventID: String, now: Date) -> Offer? {
         let code = Self.code(eventID: eventID)
         let expiry = now.addingTimeInterval(7 * 86_400)
         let percent: Int

@@ -2,28 +2,28 @@ import Foundation
 
 /// Recommends products by item-to-item co-occurrence over the shop's orders (cosine similarity of
 /// the products' order sets). Never an item in the cart or one the customer bought; only in stock.
-public struct Recommender: Sendable {
+package struct Recommender: Sendable {
     /// The most products to recommend.
-    public var limit: Int
+    package var limit: Int
     /// Candidates priced above this multiple of what the customer usually spends (their average
     /// order, or the dearest item in the cart when that is more) are left out: a $459 tent is a
     /// poor suggestion to someone who left a $49 headlamp over the shipping cost.
-    public var priceCeilingMultiple: Decimal
+    package var priceCeilingMultiple: Decimal
 
     /// Creates a recommender; `limit` caps the picks, `priceCeilingMultiple` the price relative to usual spend.
-    public init(limit: Int = 3, priceCeilingMultiple: Decimal = 3) {
+    package init(limit: Int = 3, priceCeilingMultiple: Decimal = 3) {
         self.limit = limit
         self.priceCeilingMultiple = priceCeilingMultiple
     }
 
     /// Up to `limit` in-stock products for the cart, best first: co-purchases, then best sellers
     /// of the cart's categories.
-    public func recommend(for cart: Cart, profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
+    package func recommend(for cart: Cart, profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
         recommend(for: cart.items, profile: profile, catalog: catalog)
     }
 
     /// Up to `limit` in-stock products that go with `items` (a cart's or an order's lines), best first.
-    public func recommend(for items: [CartItem], profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
+    package func recommend(for items: [CartItem], profile: CustomerProfile, catalog: Catalog) -> [Recommendation] {
         let inCart = Set(items.map(\.productID))
         let excluded = inCart.union(profile.purchasedProductIDs)
         let usualSpend = max(profile.averageOrderValue?.amount ?? 0, items.map(\.price.amount).max() ?? 0)

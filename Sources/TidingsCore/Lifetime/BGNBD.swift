@@ -4,18 +4,18 @@ import Foundation
 /// Way", Marketing Science 2005): while active a customer buys as a Poisson process whose rate is
 /// Gamma(r, α) across customers; after each purchase they become inactive with probability p,
 /// Beta(a, b) across customers. Times are in the unit of the summaries (weeks in Tidings).
-public struct BGNBD: Sendable, Hashable, Codable {
+package struct BGNBD: Sendable, Hashable, Codable {
     /// Shape of the purchase-rate Gamma.
-    public var r: Double
+    package var r: Double
     /// Scale of the purchase-rate Gamma, in time units.
-    public var alpha: Double
+    package var alpha: Double
     /// First shape of the dropout Beta.
-    public var a: Double
+    package var a: Double
     /// Second shape of the dropout Beta.
-    public var b: Double
+    package var b: Double
 
     /// Creates the model from its four positive parameters.
-    public init(r: Double, alpha: Double, a: Double, b: Double) {
+    package init(r: Double, alpha: Double, a: Double, b: Double) {
         self.r = r
         self.alpha = alpha
         self.a = a
@@ -25,7 +25,7 @@ public struct BGNBD: Sendable, Hashable, Codable {
     /// One customer's log-likelihood, ln L(r, α, a, b | x, t_x, T) = ln A₁ + ln A₂ +
     /// ln(e^{ln A₃} + δ_{x>0} e^{ln A₄}), the paper's equation (6) in logs so that customers
     /// with many purchases neither overflow nor underflow.
-    public func logLikelihood(frequency x: Double, recency tx: Double, age T: Double) -> Double {
+    package func logLikelihood(frequency x: Double, recency tx: Double, age T: Double) -> Double {
         let lnA1 = SpecialFunctions.logGamma(r + x) - SpecialFunctions.logGamma(r) + r * log(alpha)
         let lnA2 =
             SpecialFunctions.logGamma(a + b) + SpecialFunctions.logGamma(b + x) - SpecialFunctions.logGamma(b)
@@ -37,7 +37,7 @@ public struct BGNBD: Sendable, Hashable, Codable {
     }
 
     /// The summed log-likelihood of many customers.
-    public func logLikelihood(_ customers: some Sequence<CustomerSummary>) -> Double {
+    package func logLikelihood(_ customers: some Sequence<CustomerSummary>) -> Double {
         var total = 0.0
         for customer in customers {
             total += logLikelihood(frequency: customer.frequency, recency: customer.recency, age: customer.age)
@@ -47,7 +47,7 @@ public struct BGNBD: Sendable, Hashable, Codable {
 
     /// P(alive | x, t_x, T): the probability the customer has not dropped out (paper eq. 13).
     /// 1 for a customer without repeat purchases, as the model assumes no dropout before the first repeat.
-    public func probabilityAlive(frequency x: Double, recency tx: Double, age T: Double) -> Double {
+    package func probabilityAlive(frequency x: Double, recency tx: Double, age T: Double) -> Double {
         guard x > 0 else { return 1 }
         // ln of (a / (b + x − 1)) ((α + T) / (α + t_x))^{r+x}, kept in logs against overflow.
         let lnRatio = log(a) - log(b + x - 1) + (r + x) * (log(alpha + T) - log(alpha + tx))
@@ -55,7 +55,7 @@ public struct BGNBD: Sendable, Hashable, Codable {
     }
 
     /// E[Y(t) | x, t_x, T]: purchases expected in the next `horizon` time units (paper eq. 10).
-    public func expectedPurchases(horizon t: Double, frequency x: Double, recency tx: Double, age T: Double)
+    package func expectedPurchases(horizon t: Double, frequency x: Double, recency tx: Double, age T: Double)
         -> Double
     {
         guard t > 0 else { return 0 }
@@ -73,7 +73,7 @@ public struct BGNBD: Sendable, Hashable, Codable {
     }
 
     /// E[X(t)]: purchases a new customer is expected to make in `horizon` time units (paper eq. 9).
-    public func expectedPurchasesOfNewCustomer(horizon t: Double) -> Double {
+    package func expectedPurchasesOfNewCustomer(horizon t: Double) -> Double {
         guard t > 0 else { return 0 }
         let hyper = SpecialFunctions.hypergeometric2F1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1 - exp(r * (log(alpha) - log(alpha + t))) * hyper)

@@ -2,17 +2,17 @@ import Foundation
 
 extension CustomerSummary {
     /// Seconds in a week, the models' time unit.
-    public static let week: TimeInterval = 604_800
+    package static let week: TimeInterval = 604_800
 
     /// Whether an order counts as a purchase for the models: not cancelled and not fully refunded.
-    public static func isPurchase(_ order: OrderRecord) -> Bool {
+    package static func isPurchase(_ order: OrderRecord) -> Bool {
         order.cancelledAt == nil && order.financialStatus != "refunded" && order.financialStatus != "voided"
     }
 
     /// The summary of a customer's orders observed until `now`, in weeks, or nil when no order
     /// counts as a purchase. Purchases on the same UTC day count once (their totals added), as
     /// the models count purchase occasions; z̄ is the mean of the repeat occasions' totals.
-    public init?(id: String, orders: [OrderRecord], now: Date) {
+    package init?(id: String, orders: [OrderRecord], now: Date) {
         var days: [(day: Int, amount: Double)] = []
         for order in orders where CustomerSummary.isPurchase(order) && order.createdAt <= now {
             let day = Int((order.createdAt.timeIntervalSince1970 / 86_400).rounded(.down))

@@ -4,20 +4,20 @@
 /// `frequency` counts repeat purchases (purchase periods after the first), `recency` is the time
 /// of the last purchase since the first, `age` the time since the first purchase (T).
 /// `monetary` is the mean value of the repeat purchases, or nil when unknown or when there are none.
-public struct CustomerSummary: Sendable, Hashable {
+package struct CustomerSummary: Sendable, Hashable {
     /// The customer's id, as the source names it.
-    public var id: String
+    package var id: String
     /// Repeat purchases, x ≥ 0.
-    public var frequency: Double
+    package var frequency: Double
     /// Time of the last purchase since the first, t_x; 0 when there are no repeats.
-    public var recency: Double
+    package var recency: Double
     /// Time since the first purchase, T ≥ recency.
-    public var age: Double
+    package var age: Double
     /// Mean repeat order value, z̄; nil when unknown.
-    public var monetary: Double?
+    package var monetary: Double?
 
     /// Creates a summary; callers validate with `CustomerSummaryCSV` or `validated()`.
-    public init(id: String, frequency: Double, recency: Double, age: Double, monetary: Double? = nil) {
+    package init(id: String, frequency: Double, recency: Double, age: Double, monetary: Double? = nil) {
         self.id = id
         self.frequency = frequency
         self.recency = recency
@@ -27,7 +27,7 @@ public struct CustomerSummary: Sendable, Hashable {
 
     /// Why the summary cannot be modelled, or nil when it can: the values must be finite,
     /// frequency a whole number ≥ 0, 0 ≤ recency ≤ age, recency 0 without repeats, monetary ≥ 0.
-    public var problem: String? {
+    package var problem: String? {
         guard frequency.isFinite, recency.isFinite, age.isFinite else { return "values must be finite numbers" }
         if frequency < 0 || frequency.rounded() != frequency { return "frequency must be a whole number ≥ 0" }
         if recency < 0 { return "recency must be ≥ 0" }

@@ -7,31 +7,31 @@ import Foundation
 /// plain (no quoting: ids and numbers need none). Strict: a missing column, a short row, a
 /// non-number or an impossible summary (recency beyond T, fractional frequency) is an error
 /// naming the line and the column.
-public enum CustomerSummaryCSV {
+package enum CustomerSummaryCSV {
     /// A CSV the reader cannot use, with where and why.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    package struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
         /// 1-based line number in the file (the header is line 1).
-        public var line: Int
+        package var line: Int
         /// The column concerned, as the header spells it; nil for a whole-row problem.
-        public var column: String?
+        package var column: String?
         /// What is wrong.
-        public var reason: String
+        package var reason: String
 
         /// "line N, column C: reason".
-        public var description: String {
+        package var description: String {
             "line \(line)\(column.map { ", column \($0)" } ?? ""): \(reason)"
         }
     }
 
     /// Parses a whole CSV text. Throws `ParseError`.
-    public static func parse(_ text: String) throws -> [CustomerSummary] {
+    package static func parse(_ text: String) throws -> [CustomerSummary] {
         var rows: [CustomerSummary] = []
         try forEachRow(in: text) { rows.append($0) }
         return rows
     }
 
     /// Reads the file at `path`; throws `ParseError` (line 0 when the file cannot be read).
-    public static func read(path: String) throws -> [CustomerSummary] {
+    package static func read(path: String) throws -> [CustomerSummary] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ParseError(line: 0, column: nil, reason: "cannot read \(path)")
         }
@@ -42,7 +42,7 @@ public enum CustomerSummaryCSV {
     }
 
     /// Calls `body` with each row in order, without keeping them. Throws `ParseError`.
-    public static func forEachRow(in text: String, _ body: (CustomerSummary) throws -> Void) throws {
+    package static func forEachRow(in text: String, _ body: (CustomerSummary) throws -> Void) throws {
         var lineNumber = 0
         var columns: Columns?
         // Split on newline characters: "\r\n" is one Character in Swift, so it counts as one.

@@ -4,10 +4,10 @@ import Foundation
 /// transaction a line, whitespace-separated `customer id`, `date` (yyyymmdd), `quantity`,
 /// `amount`; an optional first line of column names. Transactions of one customer on one day are
 /// one purchase occasion (amounts added), as the models count them.
-public enum CustomerTransactionLog {
+package enum CustomerTransactionLog {
     /// Whether `text` looks like such a log rather than a summary CSV: its first line with data
     /// has no comma and four whitespace-separated fields.
-    public static func looksLikeLog(_ text: String) -> Bool {
+    package static func looksLikeLog(_ text: String) -> Bool {
         guard let line = text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) })
         else { return false }
         return !line.contains(",") && line.split(whereSeparator: \.isWhitespace).count == 4
@@ -16,7 +16,7 @@ public enum CustomerTransactionLog {
     /// The customers' summaries, observed until the end of `observedUntil` (default: the day of
     /// the last transaction), in first-purchase order. Transactions after it are left out.
     /// Throws `CustomerSummaryCSV.ParseError` naming the line and column of a bad field.
-    public static func summaries(_ text: String, observedUntil: Date? = nil) throws -> [CustomerSummary] {
+    package static func summaries(_ text: String, observedUntil: Date? = nil) throws -> [CustomerSummary] {
         var occasions: [String: [Int: Double]] = [:]
         var order: [String] = []
         var lastDay = Int.min

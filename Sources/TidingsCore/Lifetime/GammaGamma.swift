@@ -4,16 +4,16 @@ import Foundation
 /// Value", 2013; Colombo and Jiang 1999): a customer's order values are Gamma(p, ν) around their
 /// own mean, and ν is Gamma(q, γ) across customers. Fitted on repeat customers only (x > 0),
 /// with z̄ the mean of their repeat orders.
-public struct GammaGamma: Sendable, Hashable, Codable {
+package struct GammaGamma: Sendable, Hashable, Codable {
     /// Shape of the per-order spend Gamma.
-    public var p: Double
+    package var p: Double
     /// Shape of the across-customer Gamma.
-    public var q: Double
+    package var q: Double
     /// Scale of the across-customer Gamma, in money units.
-    public var gamma: Double
+    package var gamma: Double
 
     /// Creates the model from its three positive parameters.
-    public init(p: Double, q: Double, gamma: Double) {
+    package init(p: Double, q: Double, gamma: Double) {
         self.p = p
         self.q = q
         self.gamma = gamma
@@ -21,7 +21,7 @@ public struct GammaGamma: Sendable, Hashable, Codable {
 
     /// One repeat customer's log-likelihood given x > 0 transactions of mean value z̄ > 0
     /// (the note's equation (3) in logs).
-    public func logLikelihood(frequency x: Double, monetary zbar: Double) -> Double {
+    package func logLikelihood(frequency x: Double, monetary zbar: Double) -> Double {
         let px = p * x
         return SpecialFunctions.logGamma(px + q) - SpecialFunctions.logGamma(px) - SpecialFunctions.logGamma(q)
             + q * log(gamma) + (px - 1) * log(zbar) + px * log(x) - (px + q) * log(gamma + x * zbar)
@@ -29,7 +29,7 @@ public struct GammaGamma: Sendable, Hashable, Codable {
 
     /// E[M | x, z̄]: the expected value of the customer's next order; the population mean
     /// p γ / (q − 1) when they have no repeat orders. Requires q > 1 (a finite population mean).
-    public func expectedOrderValue(frequency x: Double, monetary zbar: Double?) -> Double {
+    package func expectedOrderValue(frequency x: Double, monetary zbar: Double?) -> Double {
         guard x > 0, let zbar else { return p * gamma / (q - 1) }
         return p * (gamma + x * zbar) / (p * x + q - 1)
     }

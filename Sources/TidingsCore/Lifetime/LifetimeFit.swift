@@ -4,25 +4,25 @@ import Foundation
 ///
 /// Both fits run Nelder-Mead on the logarithms of the parameters (so every trial point is
 /// positive) from a fixed start, with restarts and a tight tolerance; the result is deterministic.
-public enum LifetimeFit {
+package enum LifetimeFit {
     /// Fewest customers a BG/NBD fit accepts; below it the parameters are too loosely pinned down
     /// and scoring falls back to `RecencyFrequencyRules`.
-    public static let minimumCustomers = 200
+    package static let minimumCustomers = 200
     /// Fewest repeat customers (x > 0) either fit accepts: the dropout and spend parameters are
     /// learnt from repeat buyers only.
-    public static let minimumRepeatCustomers = 50
+    package static let minimumRepeatCustomers = 50
 
     /// Why a fit was refused.
-    public struct InsufficientData: Error, Sendable, CustomStringConvertible {
+    package struct InsufficientData: Error, Sendable, CustomStringConvertible {
         /// What was short, with the counts.
-        public var reason: String
+        package var reason: String
         /// The reason, for the operator.
-        public var description: String { reason }
+        package var description: String { reason }
     }
 
     /// The BG/NBD parameters that maximize the likelihood of `customers`, and that likelihood.
     /// Throws `InsufficientData` below `minimumCustomers` or `minimumRepeatCustomers`.
-    public static func bgnbd(_ customers: [CustomerSummary]) throws -> (model: BGNBD, logLikelihood: Double) {
+    package static func bgnbd(_ customers: [CustomerSummary]) throws -> (model: BGNBD, logLikelihood: Double) {
         let repeaters = customers.count { $0.frequency > 0 }
         guard customers.count >= minimumCustomers, repeaters >= minimumRepeatCustomers else {
             throw InsufficientData(
@@ -72,7 +72,7 @@ public enum LifetimeFit {
     /// The Gamma-Gamma parameters that maximize the likelihood of the repeat customers with a
     /// positive z̄ among `customers`, and that likelihood. Throws `InsufficientData` when fewer than
     /// `minimumRepeatCustomers` have one.
-    public static func gammaGamma(_ customers: [CustomerSummary]) throws -> (
+    package static func gammaGamma(_ customers: [CustomerSummary]) throws -> (
         model: GammaGamma, logLikelihood: Double
     ) {
         let spenders = customers.compactMap { customer -> (Double, Double)? in

@@ -5,28 +5,28 @@ import Foundation
 ///
 /// Either model may be absent when the shop's history was below the fit's minimum
 /// (`fallbackReason` says why); scoring then uses `RecencyFrequencyRules` for that part.
-public struct LifetimeParameters: Sendable, Hashable, Codable {
+package struct LifetimeParameters: Sendable, Hashable, Codable {
     /// When the fit ran.
-    public var fittedAt: Date
+    package var fittedAt: Date
     /// Time unit of the summaries and of α ("weeks").
-    public var timeUnit: String
+    package var timeUnit: String
     /// Customers the fit saw.
-    public var customers: Int
+    package var customers: Int
     /// Of which made at least one repeat purchase.
-    public var repeatCustomers: Int
+    package var repeatCustomers: Int
     /// The fitted purchase model; nil below the minimum of data.
-    public var bgnbd: BGNBD?
+    package var bgnbd: BGNBD?
     /// Its maximized log-likelihood.
-    public var bgnbdLogLikelihood: Double?
+    package var bgnbdLogLikelihood: Double?
     /// The fitted spend model; nil below the minimum of data.
-    public var gammaGamma: GammaGamma?
+    package var gammaGamma: GammaGamma?
     /// Its maximized log-likelihood.
-    public var gammaGammaLogLikelihood: Double?
+    package var gammaGammaLogLikelihood: Double?
     /// Why a model is missing, when one is.
-    public var fallbackReason: String?
+    package var fallbackReason: String?
 
     /// The folder-relative path where a data folder keeps the parameters.
-    public static let relativePath = "models/lifetime.json"
+    package static let relativePath = "models/lifetime.json"
 
     enum CodingKeys: String, CodingKey {
         case fittedAt = "fitted_at"
@@ -42,7 +42,7 @@ public struct LifetimeParameters: Sendable, Hashable, Codable {
 
     /// Fits both models to `customers` (summaries in weeks). Never throws: a model whose minimum
     /// of data is not met is left out and the reason recorded.
-    public static func fit(_ customers: [CustomerSummary], at now: Date) -> LifetimeParameters {
+    package static func fit(_ customers: [CustomerSummary], at now: Date) -> LifetimeParameters {
         var parameters = LifetimeParameters(
             fittedAt: now, timeUnit: "weeks", customers: customers.count,
             repeatCustomers: customers.count { $0.frequency > 0 })
@@ -71,7 +71,7 @@ public struct LifetimeParameters: Sendable, Hashable, Codable {
     }
 
     /// Creates parameters without models (the rules fallback throughout).
-    public init(fittedAt: Date, timeUnit: String, customers: Int, repeatCustomers: Int) {
+    package init(fittedAt: Date, timeUnit: String, customers: Int, repeatCustomers: Int) {
         self.fittedAt = fittedAt
         self.timeUnit = timeUnit
         self.customers = customers
@@ -79,12 +79,12 @@ public struct LifetimeParameters: Sendable, Hashable, Codable {
     }
 
     /// Whether the fit is older than `maximumAge` at `now`, so a scan should refit first.
-    public func isStale(at now: Date, maximumAge: TimeInterval) -> Bool {
+    package func isStale(at now: Date, maximumAge: TimeInterval) -> Bool {
         now.timeIntervalSince(fittedAt) > maximumAge
     }
 
     /// The parameters as pretty, key-sorted JSON (dates ISO 8601).
-    public func encoded() throws -> Data {
+    package func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
@@ -93,7 +93,7 @@ public struct LifetimeParameters: Sendable, Hashable, Codable {
 
     /// Reads parameters written by `save(to:)`; nil when the file does not exist. Throws when it
     /// exists but is not valid.
-    public static func load(from file: URL) throws -> LifetimeParameters? {
+    package static func load(from file: URL) throws -> LifetimeParameters? {
         guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -101,7 +101,7 @@ public struct LifetimeParameters: Sendable, Hashable, Codable {
     }
 
     /// Writes the parameters atomically (a reader never sees half a file).
-    public func save(to file: URL) throws {
+    package func save(to file: URL) throws {
         try FileManager.default.createDirectory(
             at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try encoded().write(to: file, options: .atomic)

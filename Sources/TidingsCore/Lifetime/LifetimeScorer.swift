@@ -2,9 +2,9 @@ import Foundation
 
 /// A customer's lifetime scores: how likely they are still a customer, what they are expected to
 /// buy in the horizon, and what that is worth.
-public struct LifetimeScore: Sendable, Hashable {
+package struct LifetimeScore: Sendable, Hashable {
     /// How the scores were computed.
-    public enum Method: String, Sendable, Hashable {
+    package enum Method: String, Sendable, Hashable {
         /// BG/NBD (and Gamma-Gamma for spend).
         case model
         /// `RecencyFrequencyRules`: the shop's history was below the fit's minimum.
@@ -16,15 +16,15 @@ public struct LifetimeScore: Sendable, Hashable {
     }
 
     /// P(alive), 0...1.
-    public var probabilityAlive: Double
+    package var probabilityAlive: Double
     /// Purchases expected in the horizon.
-    public var expectedPurchases: Double
+    package var expectedPurchases: Double
     /// Expected value of one future order, in the shop's currency.
-    public var expectedOrderValue: Double
+    package var expectedOrderValue: Double
     /// Expected purchases × expected order value: undiscounted CLV over the horizon.
-    public var clv: Double
+    package var clv: Double
     /// Which method produced P(alive) and the expected purchases.
-    public var method: Method
+    package var method: Method
 }
 
 /// The documented fallback below the fit's minimum of data: the customer's own rhythm.
@@ -33,30 +33,30 @@ public struct LifetimeScore: Sendable, Hashable {
 /// one-time buyer. P(alive) is 1 until the time since their last purchase exceeds the usual gap
 /// and then decays as exp(−(overdue − gap) / gap); the purchase rate is (x + 1) / (T + gap)
 /// (the first purchase counted, one gap of prior time), times P(alive) and the horizon.
-public struct RecencyFrequencyRules: Sendable, Hashable {
+package struct RecencyFrequencyRules: Sendable, Hashable {
     /// Usual gap assumed for a one-time buyer, in weeks.
-    public var defaultGap: Double
+    package var defaultGap: Double
 
     /// Rules with a one-time buyer's gap of `defaultGap` weeks (a quarter by default).
-    public init(defaultGap: Double = 13) {
+    package init(defaultGap: Double = 13) {
         self.defaultGap = defaultGap
     }
 
     /// P(alive) by the customer's own gap.
-    public func probabilityAlive(_ summary: CustomerSummary) -> Double {
+    package func probabilityAlive(_ summary: CustomerSummary) -> Double {
         let gap = usualGap(summary)
         let overdue = summary.age - summary.recency
         return overdue <= gap ? 1 : exp(-(overdue - gap) / gap)
     }
 
     /// Purchases expected in `horizon` weeks.
-    public func expectedPurchases(horizon: Double, _ summary: CustomerSummary) -> Double {
+    package func expectedPurchases(horizon: Double, _ summary: CustomerSummary) -> Double {
         let gap = usualGap(summary)
         return probabilityAlive(summary) * (summary.frequency + 1) / (summary.age + gap) * horizon
     }
 
     /// t_x / x, or `defaultGap` without repeats (or with all repeats at once).
-    public func usualGap(_ summary: CustomerSummary) -> Double {
+    package func usualGap(_ summary: CustomerSummary) -> Double {
         guard summary.frequency > 0, summary.recency > 0 else { return defaultGap }
         return summary.recency / summary.frequency
     }
@@ -64,16 +64,16 @@ public struct RecencyFrequencyRules: Sendable, Hashable {
 
 /// Scores customers with stored parameters, falling back to `RecencyFrequencyRules` for a model
 /// the parameters lack.
-public struct LifetimeScorer: Sendable {
+package struct LifetimeScorer: Sendable {
     /// The fitted parameters.
-    public var parameters: LifetimeParameters
+    package var parameters: LifetimeParameters
     /// The horizon of expected purchases and CLV, in weeks.
-    public var horizon: Double
+    package var horizon: Double
     /// The fallback rules.
-    public var rules: RecencyFrequencyRules
+    package var rules: RecencyFrequencyRules
 
     /// A scorer over `parameters` for a horizon of `horizon` weeks (a year by default).
-    public init(parameters: LifetimeParameters, horizon: Double = 52, rules: RecencyFrequencyRules = .init()) {
+    package init(parameters: LifetimeParameters, horizon: Double = 52, rules: RecencyFrequencyRules = .init()) {
         self.parameters = parameters
         self.horizon = horizon
         self.rules = rules
@@ -81,7 +81,7 @@ public struct LifetimeScorer: Sendable {
 
     /// Scores one customer. `meanOrderValue` is the mean of all their orders, used for spend when
     /// there is no Gamma-Gamma fit (the summary's z̄ covers repeat orders only).
-    public func score(_ summary: CustomerSummary, meanOrderValue: Double) -> LifetimeScore {
+    package func score(_ summary: CustomerSummary, meanOrderValue: Double) -> LifetimeScore {
         let alive: Double
         let purchases: Double
         let method: LifetimeScore.Method

@@ -1,28 +1,28 @@
 import Foundation
 
 /// Who the email comes from and where its links may point.
-public struct Brand: Sendable, Hashable {
+package struct Brand: Sendable, Hashable {
     /// The shop's name as customers know it ("Northwind Outfitters").
-    public var name: String
+    package var name: String
     /// The From address and display name.
-    public var fromAddress: String
+    package var fromAddress: String
     /// The display name in the From header, usually the shop's name.
-    public var fromName: String
+    package var fromName: String
     /// The storefront's base URL, "https://northwind.example", no trailing slash.
-    public var storefrontURL: String
+    package var storefrontURL: String
     /// Hosts links may point to; subdomains of these are allowed too.
-    public var linkDomains: [String]
+    package var linkDomains: [String]
     /// The physical address every marketing email must carry (CAN-SPAM).
-    public var postalAddress: String
+    package var postalAddress: String
     /// How the brand writes, for prompts ("warm, plain-spoken, outdoorsy").
-    public var voice: String
+    package var voice: String
     /// Base of the one-click unsubscribe endpoint (RFC 8058), an https URL.
-    public var unsubscribeURL: String
+    package var unsubscribeURL: String
     /// The mailto unsubscribe address offered next to the URL.
-    public var unsubscribeMailto: String
+    package var unsubscribeMailto: String
 
     /// Creates a brand from its parts; `storefrontURL` and `unsubscribeURL` are full https URLs.
-    public init(
+    package init(
         name: String, fromAddress: String, fromName: String, storefrontURL: String, linkDomains: [String],
         postalAddress: String, voice: String, unsubscribeURL: String, unsubscribeMailto: String
     ) {
@@ -38,7 +38,7 @@ public struct Brand: Sendable, Hashable {
     }
 
     /// The recorded shop's brand, used by the embedded defaults.
-    public static let northwind = Brand(
+    package static let northwind = Brand(
         name: "Northwind Outfitters",
         fromAddress: "hello@northwind.example",
         fromName: "Northwind Outfitters",

@@ -1,26 +1,26 @@
 import Foundation
 
 /// A customer as the commerce platform knows them, normalized from its API.
-public struct CustomerRecord: Sendable {
+package struct CustomerRecord: Sendable {
     /// The platform's customer id, kept as a string whatever the platform's JSON type.
-    public var id: String
+    package var id: String
     /// The customer's email address; nil when the platform has none.
-    public var email: String?
+    package var email: String?
     /// Given name as the platform stores it.
-    public var firstName: String?
+    package var firstName: String?
     /// Family name as the platform stores it.
-    public var lastName: String?
+    package var lastName: String?
     /// Email marketing consent from the platform record; `.unknown` when it says nothing.
-    public var consent: MarketingConsent
+    package var consent: MarketingConsent
     /// Platform tags or groups, lower-cased ("vip", "wholesale").
-    public var tags: [String]
+    package var tags: [String]
     /// When the platform created the customer record.
-    public var createdAt: Date?
+    package var createdAt: Date?
     /// IANA time zone when the platform knows one.
-    public var timeZone: String?
+    package var timeZone: String?
 
     /// Creates a customer record from its parts.
-    public init(
+    package init(
         id: String, email: String?, firstName: String?, lastName: String?, consent: MarketingConsent,
         tags: [String], createdAt: Date?, timeZone: String? = nil
     ) {
@@ -36,26 +36,26 @@ public struct CustomerRecord: Sendable {
 }
 
 /// An order from the platform, reduced to what profiles and recommendations need.
-public struct OrderRecord: Sendable {
+package struct OrderRecord: Sendable {
     /// The platform's order id, as a string.
-    public var id: String
+    package var id: String
     /// The platform customer who placed the order; nil for a guest order.
-    public var customerID: String?
+    package var customerID: String?
     /// When the order was placed.
-    public var createdAt: Date
+    package var createdAt: Date
     /// The order total the customer paid, tax included, in the order's currency.
-    public var total: Money
+    package var total: Money
     /// The order's product lines; custom items without a product id are left out.
-    public var lines: [OrderLine]
+    package var lines: [OrderLine]
     /// When the order was cancelled; nil for an order that stands.
-    public var cancelledAt: Date?
+    package var cancelledAt: Date?
     /// Discount codes used on the order.
-    public var discountCodes: [String]
+    package var discountCodes: [String]
     /// "paid", "refunded", "partially_refunded", "pending", ...
-    public var financialStatus: String?
+    package var financialStatus: String?
 
     /// Creates an order record from its parts.
-    public init(
+    package init(
         id: String, customerID: String?, createdAt: Date, total: Money, lines: [OrderLine],
         cancelledAt: Date?, discountCodes: [String], financialStatus: String?
     ) {
@@ -71,18 +71,18 @@ public struct OrderRecord: Sendable {
 }
 
 /// One line of an order.
-public struct OrderLine: Sendable, Hashable {
+package struct OrderLine: Sendable, Hashable {
     /// The platform's product id, as a string.
-    public var productID: String
+    package var productID: String
     /// The product title as it appeared on the order.
-    public var title: String
+    package var title: String
     /// Units of this product on the order.
-    public var quantity: Int
+    package var quantity: Int
     /// Unit price on the order, before order-level discounts.
-    public var price: Money
+    package var price: Money
 
     /// Creates an order line from its parts.
-    public init(productID: String, title: String, quantity: Int, price: Money) {
+    package init(productID: String, title: String, quantity: Int, price: Money) {
         self.productID = productID
         self.title = title
         self.quantity = quantity
@@ -91,24 +91,24 @@ public struct OrderLine: Sendable, Hashable {
 }
 
 /// A product in the shop's catalog.
-public struct Product: Sendable, Hashable {
+package struct Product: Sendable, Hashable {
     /// The platform's product id, as a string.
-    public var id: String
+    package var id: String
     /// The product's title as the storefront shows it.
-    public var title: String
+    package var title: String
     /// The product type or category, as the shop files it.
-    public var category: String
+    package var category: String
     /// The list price (Shopify: the first variant's), in the shop's currency.
-    public var price: Money
+    package var price: Money
     /// Units available across variants; 0 or less is out of stock.
-    public var inventory: Int
+    package var inventory: Int
     /// The product page on the shop's storefront.
-    public var url: String
+    package var url: String
     /// Whether the product is published and sellable.
-    public var isActive: Bool
+    package var isActive: Bool
 
     /// Creates a product from its parts.
-    public init(
+    package init(
         id: String, title: String, category: String, price: Money, inventory: Int, url: String, isActive: Bool
     ) {
         self.id = id
@@ -121,41 +121,41 @@ public struct Product: Sendable, Hashable {
     }
 
     /// Whether a customer can buy it now.
-    public var isInStock: Bool { isActive && inventory > 0 }
+    package var isInStock: Bool { isActive && inventory > 0 }
 }
 
 /// The shop's catalog and what its orders say about products bought together.
-public struct Catalog: Sendable {
+package struct Catalog: Sendable {
     /// Products keyed by their platform product id.
-    public var products: [String: Product]
+    package var products: [String: Product]
     /// Which products the shop's orders bought together.
-    public var coPurchases: CoPurchaseIndex
+    package var coPurchases: CoPurchaseIndex
 
     /// Creates a catalog from products keyed by id and their co-purchase index.
-    public init(products: [String: Product], coPurchases: CoPurchaseIndex) {
+    package init(products: [String: Product], coPurchases: CoPurchaseIndex) {
         self.products = products
         self.coPurchases = coPurchases
     }
 
     /// The product with this platform id; nil when the catalog does not have it.
-    public subscript(productID: String) -> Product? { products[productID] }
+    package subscript(productID: String) -> Product? { products[productID] }
 }
 
 /// Item-to-item co-occurrence over the shop's orders: how many orders contain both products.
-public struct CoPurchaseIndex: Sendable, Equatable {
+package struct CoPurchaseIndex: Sendable, Equatable {
     /// For each product, the products that appeared in the same orders and how often.
-    public internal(set) var counts: [String: [String: Int]]
+    package internal(set) var counts: [String: [String: Int]]
     /// How many orders contain each product.
-    public internal(set) var orderCounts: [String: Int]
+    package internal(set) var orderCounts: [String: Int]
 
     /// Creates an empty index.
-    public init() {
+    package init() {
         counts = [:]
         orderCounts = [:]
     }
 
     /// Builds the index from orders; each order counts a pair once however many units it holds.
-    public init(orders: some Sequence<OrderRecord>) {
+    package init(orders: some Sequence<OrderRecord>) {
         self.init()
         for order in orders where order.cancelledAt == nil {
             add(productIDs: order.lines.map(\.productID))
@@ -163,7 +163,7 @@ public struct CoPurchaseIndex: Sendable, Equatable {
     }
 
     /// Adds one order's products.
-    public mutating func add(productIDs: [String]) {
+    package mutating func add(productIDs: [String]) {
         let distinct = Array(Set(productIDs)).sorted()
         for product in distinct {
             orderCounts[product, default: 0] += 1

@@ -1,22 +1,22 @@
 import Foundation
 
 /// What the language model (or the offline copywriter) wrote, decoded from its strict JSON.
-public struct Draft: Sendable, Codable, Hashable {
+package struct Draft: Sendable, Codable, Hashable {
     /// Three to five subject line options, best first.
-    public var subjects: [String]
+    package var subjects: [String]
     /// The inbox preview text.
-    public var preheader: String
+    package var preheader: String
     /// The body, in order.
-    public var blocks: [DraftBlock]
+    package var blocks: [DraftBlock]
     /// Product ids the email features (recommendations or cart items).
-    public var productPicks: [String]
+    package var productPicks: [String]
     /// The offer the copy mentions, if any.
-    public var offer: DraftOffer?
+    package var offer: DraftOffer?
     /// The call to action's label and link.
-    public var callToAction: CallToAction
+    package var callToAction: CallToAction
 
     /// Creates a draft from its parts.
-    public init(
+    package init(
         subjects: [String], preheader: String, blocks: [DraftBlock], productPicks: [String], offer: DraftOffer?,
         callToAction: CallToAction
     ) {
@@ -36,7 +36,7 @@ public struct Draft: Sendable, Codable, Hashable {
 
     /// Writes every key the draft schema requires, `"offer": null` included, so an encoded draft
     /// (the offline copywriter's answer) passes the same schema check as a model's.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(subjects, forKey: .subjects)
         try container.encode(preheader, forKey: .preheader)
@@ -48,21 +48,21 @@ public struct Draft: Sendable, Codable, Hashable {
 }
 
 /// One body block: a paragraph of copy, or a product the email shows.
-public struct DraftBlock: Sendable, Codable, Hashable {
+package struct DraftBlock: Sendable, Codable, Hashable {
     /// The role of a block, which decides how the renderer lays it out.
-    public enum Kind: String, Sendable, Codable, Hashable {
+    package enum Kind: String, Sendable, Codable, Hashable {
         case greeting, paragraph, product, offer, signoff
     }
 
     /// What this block is.
-    public var kind: Kind
+    package var kind: Kind
     /// Plain-text copy, line breaks kept; for `.product` blocks an optional note shown with the product.
-    public var text: String
+    package var text: String
     /// For `.product` blocks: which product.
-    public var productID: String?
+    package var productID: String?
 
     /// Creates a block; pass `productID` for `.product` blocks.
-    public init(kind: Kind, text: String, productID: String? = nil) {
+    package init(kind: Kind, text: String, productID: String? = nil) {
         self.kind = kind
         self.text = text
         self.productID = productID
@@ -74,7 +74,7 @@ public struct DraftBlock: Sendable, Codable, Hashable {
     }
 
     /// Writes `"product_id": null` for a block about no product, as the draft schema requires.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
         try container.encode(text, forKey: .text)
@@ -83,22 +83,22 @@ public struct DraftBlock: Sendable, Codable, Hashable {
 }
 
 /// An incentive as the draft states it.
-public struct DraftOffer: Sendable, Codable, Hashable {
+package struct DraftOffer: Sendable, Codable, Hashable {
     /// The kind of incentive; its wire values are `percent_off` and `free_shipping`.
-    public enum Kind: String, Sendable, Codable, Hashable {
+    package enum Kind: String, Sendable, Codable, Hashable {
         case percentOff = "percent_off"
         case freeShipping = "free_shipping"
     }
 
     /// The kind of incentive.
-    public var kind: Kind
+    package var kind: Kind
     /// Whole percent for `.percentOff`; 0 for free shipping.
-    public var percent: Int
+    package var percent: Int
     /// The discount code the customer enters at checkout.
-    public var code: String
+    package var code: String
 
     /// Creates an offer; `percent` is a whole number (15 means 15 %).
-    public init(kind: Kind, percent: Int, code: String) {
+    package init(kind: Kind, percent: Int, code: String) {
         self.kind = kind
         self.percent = percent
         self.code = code
@@ -106,15 +106,15 @@ public struct DraftOffer: Sendable, Codable, Hashable {
 }
 
 /// The button: label and target.
-public struct CallToAction: Sendable, Codable, Hashable {
+package struct CallToAction: Sendable, Codable, Hashable {
     /// The button text.
-    public var label: String
+    package var label: String
     /// The button's target: an https link on the brand's domains, or
     /// `PromptContext.checkoutPlaceholder` until the pipeline resolves it.
-    public var url: String
+    package var url: String
 
     /// Creates a call to action from its label and URL.
-    public init(label: String, url: String) {
+    package init(label: String, url: String) {
         self.label = label
         self.url = url
     }
@@ -123,7 +123,7 @@ public struct CallToAction: Sendable, Codable, Hashable {
 extension Draft {
     /// The draft with `PromptContext.checkoutPlaceholder` replaced by the real checkout link,
     /// wherever the writer put it.
-    public func resolvingCheckoutLink(_ url: String) -> Draft {
+    package func resolvingCheckoutLink(_ url: String) -> Draft {
         let placeholder = PromptContext.checkoutPlaceholder
         var draft = self
         draft.callToAction.url = draft.callToAction.url.replacingOccurrences(of: placeholder, with: url)

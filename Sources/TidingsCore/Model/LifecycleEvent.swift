@@ -9,7 +9,7 @@ public enum FlowKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// Which system produced an event.
-public enum EventPlatform: String, Sendable, Codable {
+package enum EventPlatform: String, Sendable, Codable {
     case shopify
     case bigcommerce
     case adobeCommerce = "adobe_commerce"
@@ -17,24 +17,24 @@ public enum EventPlatform: String, Sendable, Codable {
 }
 
 /// What happened, normalized: the one shape every flow reads, whatever platform sent it.
-public struct LifecycleEvent: Sendable {
+package struct LifecycleEvent: Sendable {
     /// The flow this event starts.
-    public var flow: FlowKind
+    package var flow: FlowKind
     /// The platform's own id for this delivery or event; the key of the duplicate guard.
-    public var id: String
+    package var id: String
     /// When the thing itself happened (for a cart: the last activity before it was abandoned).
-    public var occurredAt: Date
+    package var occurredAt: Date
     /// The shop: a Shopify domain, a BigCommerce store hash, or the canonical source's name.
-    public var shop: String
+    package var shop: String
     /// Who the event is about, as far as the payload tells.
-    public var customer: CustomerReference
+    package var customer: CustomerReference
     /// What the event is about: a cart or an order, complete or as a reference enrichment resolves.
-    public var subject: EventSubject
+    package var subject: EventSubject
     /// Where the event came from: platform, topic and the delivery's headers.
-    public var source: EventSource
+    package var source: EventSource
 
     /// Creates an event from its parts; decoders build these from platform payloads.
-    public init(
+    package init(
         flow: FlowKind, id: String, occurredAt: Date, shop: String, customer: CustomerReference,
         subject: EventSubject, source: EventSource
     ) {
@@ -48,7 +48,7 @@ public struct LifecycleEvent: Sendable {
     }
 
     /// Creates a cart event; the form the cart decoders use.
-    public init(
+    package init(
         flow: FlowKind, id: String, occurredAt: Date, shop: String, customer: CustomerReference,
         cart: CartSubject, source: EventSource
     ) {
@@ -58,20 +58,20 @@ public struct LifecycleEvent: Sendable {
     }
 
     /// The cart this event concerns; nil when it is about something else.
-    public var cart: CartSubject? {
+    package var cart: CartSubject? {
         if case .cart(let cart) = subject { return cart }
         return nil
     }
 
     /// The order this event concerns; nil when it is about something else.
-    public var order: OrderSubject? {
+    package var order: OrderSubject? {
         if case .order(let order) = subject { return order }
         return nil
     }
 }
 
 /// What an event is about. Each flow reads the case it handles; the others are bad input for it.
-public enum EventSubject: Sendable {
+package enum EventSubject: Sendable {
     /// An abandoned cart or checkout.
     case cart(CartSubject)
     /// A placed or cancelled order.
@@ -82,7 +82,7 @@ public enum EventSubject: Sendable {
     case scan(WinBackScanSubject)
 
     /// "cart" or "order", for the audit.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .cart: return "cart"
         case .order: return "order"
@@ -92,7 +92,7 @@ public enum EventSubject: Sendable {
     }
 
     /// The platform's id of the cart or order.
-    public var id: String {
+    package var id: String {
         switch self {
         case .cart(let cart): return cart.cartID
         case .order(let order): return order.orderID
@@ -103,16 +103,16 @@ public enum EventSubject: Sendable {
 }
 
 /// Where an event came from and how it arrived.
-public struct EventSource: Sendable {
+package struct EventSource: Sendable {
     /// The platform that produced the payload.
-    public var platform: EventPlatform
+    package var platform: EventPlatform
     /// The platform's topic or event name ("checkouts/update", "store/cart/abandoned", "cart.updated").
-    public var topic: String
+    package var topic: String
     /// The delivery headers, names lower-cased; empty for a bare body.
-    public var headers: [String: String]
+    package var headers: [String: String]
 
     /// Creates a source; pass the delivery headers with lower-cased names.
-    public init(platform: EventPlatform, topic: String, headers: [String: String] = [:]) {
+    package init(platform: EventPlatform, topic: String, headers: [String: String] = [:]) {
         self.platform = platform
         self.topic = topic
         self.headers = headers
@@ -120,31 +120,31 @@ public struct EventSource: Sendable {
 }
 
 /// Marketing consent as the platform states it.
-public enum MarketingConsent: String, Sendable, Codable {
+package enum MarketingConsent: String, Sendable, Codable {
     case subscribed
     case notSubscribed = "not_subscribed"
     case unknown
 }
 
 /// The customer as the event names them. Enrichment completes it from the platform.
-public struct CustomerReference: Sendable {
+package struct CustomerReference: Sendable {
     /// The platform's customer id; nil for a guest checkout.
-    public var id: String?
+    package var id: String?
     /// The email address the payload carries; nil when it has none.
-    public var email: String?
+    package var email: String?
     /// Given name from the payload, if any.
-    public var firstName: String?
+    package var firstName: String?
     /// Family name from the payload, if any.
-    public var lastName: String?
+    package var lastName: String?
     /// Consent as the payload states it; `.unknown` when it says nothing.
-    public var consent: MarketingConsent
+    package var consent: MarketingConsent
     /// A loyalty tier the payload states ("vip"); enrichment derives one when absent.
-    public var tier: String?
+    package var tier: String?
     /// An order count the payload states (canonical events); the platform's history wins.
-    public var statedOrderCount: Int?
+    package var statedOrderCount: Int?
 
     /// Creates a reference; a nil `id` means a guest checkout.
-    public init(
+    package init(
         id: String?, email: String?, firstName: String?, lastName: String? = nil,
         consent: MarketingConsent = .unknown, tier: String? = nil, statedOrderCount: Int? = nil
     ) {
@@ -158,16 +158,16 @@ public struct CustomerReference: Sendable {
     }
 
     /// True when there is no platform customer behind the checkout.
-    public var isGuest: Bool { id == nil }
+    package var isGuest: Bool { id == nil }
 }
 
 /// A cart in the event, or only its id when the payload is thin (BigCommerce).
-public enum CartSubject: Sendable {
+package enum CartSubject: Sendable {
     case complete(Cart)
     case reference(cartID: String)
 
     /// The cart id in either form.
-    public var cartID: String {
+    package var cartID: String {
         switch self {
         case .complete(let cart): return cart.id
         case .reference(let cartID): return cartID
@@ -176,30 +176,30 @@ public enum CartSubject: Sendable {
 }
 
 /// An abandoned cart or checkout.
-public struct Cart: Sendable {
+package struct Cart: Sendable {
     /// The platform's cart or checkout id (Shopify checkout token, BigCommerce cart id).
-    public var id: String
+    package var id: String
     /// The cart's lines, in the platform's order.
-    public var items: [CartItem]
+    package var items: [CartItem]
     /// ISO 4217 currency code, upper-case, shared by every amount in the cart.
-    public var currency: String
+    package var currency: String
     /// Sum of the line prices before discounts, shipping and tax.
-    public var subtotal: Money
+    package var subtotal: Money
     /// Shipping quoted at checkout; nil when none was quoted yet.
-    public var shipping: Money?
+    package var shipping: Money?
     /// What the customer would pay: after discounts, with shipping and tax where quoted.
-    public var total: Money
+    package var total: Money
     /// Discount codes the customer tried, with what each took off.
-    public var discountCodes: [DiscountAttempt]
+    package var discountCodes: [DiscountAttempt]
     /// The platform's recovery link back into this checkout, if any.
-    public var recoveryURL: String?
+    package var recoveryURL: String?
     /// When the checkout was completed; non-nil means the cart already converted.
-    public var completedAt: Date?
+    package var completedAt: Date?
     /// Last activity on the cart.
-    public var abandonedAt: Date
+    package var abandonedAt: Date
 
     /// Creates a cart from its parts; every amount must be in `currency`.
-    public init(
+    package init(
         id: String, items: [CartItem], currency: String, subtotal: Money, shipping: Money?, total: Money,
         discountCodes: [DiscountAttempt], recoveryURL: String?, completedAt: Date?, abandonedAt: Date
     ) {
@@ -217,24 +217,24 @@ public struct Cart: Sendable {
 }
 
 /// One line of a cart.
-public struct CartItem: Sendable, Hashable {
+package struct CartItem: Sendable, Hashable {
     /// The platform's product id, as a string.
-    public var productID: String
+    package var productID: String
     /// The platform's variant id; nil when the payload names none.
-    public var variantID: String?
+    package var variantID: String?
     /// The product title as the cart shows it.
-    public var title: String
+    package var title: String
     /// The variant's options ("Large / Blue"); nil when there are none.
-    public var variantTitle: String?
+    package var variantTitle: String?
     /// Unit price.
-    public var price: Money
+    package var price: Money
     /// Units in the cart.
-    public var quantity: Int
+    package var quantity: Int
     /// The product's category when the payload carries one; enrichment fills it from the catalog.
-    public var category: String?
+    package var category: String?
 
     /// Creates a cart item from its parts.
-    public init(
+    package init(
         productID: String, variantID: String?, title: String, variantTitle: String?, price: Money,
         quantity: Int, category: String?
     ) {
@@ -248,18 +248,18 @@ public struct CartItem: Sendable, Hashable {
     }
 
     /// Unit price times quantity.
-    public var lineTotal: Money { price * quantity }
+    package var lineTotal: Money { price * quantity }
 }
 
 /// A discount code a customer entered, and what it took off (zero when it failed).
-public struct DiscountAttempt: Sendable, Hashable {
+package struct DiscountAttempt: Sendable, Hashable {
     /// The code exactly as the customer entered it.
-    public var code: String
+    package var code: String
     /// How much the code took off; zero when the platform rejected it.
-    public var amount: Money
+    package var amount: Money
 
     /// Creates a discount attempt from the code and the amount it took off.
-    public init(code: String, amount: Money) {
+    package init(code: String, amount: Money) {
         self.code = code
         self.amount = amount
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The one terminal outcome every event ends in.
-public enum Outcome: String, Sendable, Codable, CaseIterable {
+package enum Outcome: String, Sendable, Codable, CaseIterable {
     case sent
     case queuedForReview = "queued_for_review"
     case suppressed
@@ -14,29 +14,29 @@ public enum Outcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// How an event ended: the outcome and what a caller needs to act on it. This is the result JSON.
-public struct OutcomeReport: Sendable, Codable, Hashable {
+package struct OutcomeReport: Sendable, Codable, Hashable {
     /// The flow that handled the event, as `FlowKind`'s raw value ("cartAbandoned").
-    public var function: String
+    package var function: String
     /// The event's id (`LifecycleEvent.id`), written as `event_id`.
-    public var eventID: String
+    package var eventID: String
     /// How the event ended.
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// Why, for every outcome but `sent`: a short code and its explanation ("no_consent: ...").
     /// Prose for people and the audit; a caller decides by `code`, never by parsing this.
-    public var reason: String?
+    package var reason: String?
     /// Why, as a value (STYLE rule 16): what the runtime maps to a Runtime API error type. Not
     /// part of the result JSON, whose bytes stay as they were; nil for `sent` and for reports
     /// rebuilt from the audit or decoded from JSON.
-    public var code: OutcomeCode? = nil
+    package var code: OutcomeCode? = nil
     /// For `failed` (and retryable suppressions): whether handling the event again can help.
-    public var retryable: Bool?
+    package var retryable: Bool?
     /// The chosen subject when a message was written.
-    public var subject: String?
+    package var subject: String?
     /// Where the messages went: outbox files, review items.
-    public var messages: [String]?
+    package var messages: [String]?
 
     /// Creates a report; leave `reason` nil only for `sent`.
-    public init(
+    package init(
         function: String, eventID: String, outcome: Outcome, reason: String? = nil, code: OutcomeCode? = nil,
         retryable: Bool? = nil, subject: String? = nil, messages: [String]? = nil
     ) {
@@ -57,7 +57,7 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
 
     /// Whether this outcome consumes the event id, so that a later delivery of the same event is a
     /// duplicate. Retryable suppressions and failures do not: the retry must be handled.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch outcome {
         case .sent, .queuedForReview: return true
         case .suppressed: return retryable != true
@@ -68,7 +68,7 @@ public struct OutcomeReport: Sendable, Codable, Hashable {
 
 /// Why an event ended as it did, as a value a caller can switch on. Each case carries the code
 /// enum of the part that decided; `rawValue` is the code the report's `reason` opens with.
-public enum OutcomeCode: Sendable, Hashable {
+package enum OutcomeCode: Sendable, Hashable {
     /// A guard stopped the event (`suppressed` or `duplicate`); a stale delivery is `.guarded(.stale)`.
     case guarded(GuardVerdict.Code)
     /// The input was refused (`rejected_input`).
@@ -84,7 +84,7 @@ public enum OutcomeCode: Sendable, Hashable {
 
     /// The code as text ("too_soon", "delivery_failed"): the suffix of `Tidings.<code>` Runtime API
     /// error types.
-    public var rawValue: String {
+    package var rawValue: String {
         switch self {
         case .guarded(let code): return code.rawValue
         case .input(let code): return code.rawValue

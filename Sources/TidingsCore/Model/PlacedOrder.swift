@@ -2,14 +2,14 @@ import Foundation
 
 /// An order in an event: complete when the webhook carries it (Shopify), or a reference that
 /// enrichment resolves (BigCommerce's thin callbacks).
-public enum OrderSubject: Sendable {
+package enum OrderSubject: Sendable {
     /// The whole order, as Shopify's order webhooks and the canonical events carry it.
     case complete(PlacedOrder)
     /// Only the id, and the status change when the callback reports one.
     case reference(orderID: String, statusChange: OrderStatusChange?)
 
     /// The order id in either form.
-    public var orderID: String {
+    package var orderID: String {
         switch self {
         case .complete(let order): return order.id
         case .reference(let orderID, _): return orderID
@@ -18,21 +18,21 @@ public enum OrderSubject: Sendable {
 }
 
 /// A BigCommerce status change as `store/order/statusUpdated` reports it (V2 status ids).
-public struct OrderStatusChange: Sendable, Hashable {
+package struct OrderStatusChange: Sendable, Hashable {
     /// The status before ("11" Awaiting Fulfillment, "6" Declined, ...).
-    public var previousStatusID: Int
+    package var previousStatusID: Int
     /// The status after (5 is Cancelled).
-    public var newStatusID: Int
+    package var newStatusID: Int
 
     /// Creates a status change from the two V2 status ids.
-    public init(previousStatusID: Int, newStatusID: Int) {
+    package init(previousStatusID: Int, newStatusID: Int) {
         self.previousStatusID = previousStatusID
         self.newStatusID = newStatusID
     }
 }
 
 /// Why an order was cancelled, as the platform states it or as Tidings infers it.
-public enum CancelReason: String, Sendable, Codable, CaseIterable {
+package enum CancelReason: String, Sendable, Codable, CaseIterable {
     /// The customer asked for it.
     case customer
     /// The payment was declined.
@@ -47,45 +47,45 @@ public enum CancelReason: String, Sendable, Codable, CaseIterable {
 
 /// A placed order as an order event carries it: lines with titles and variants, money, status,
 /// and, for a cancellation, why and what was refunded.
-public struct PlacedOrder: Sendable {
+package struct PlacedOrder: Sendable {
     /// The platform's order id, as a string.
-    public var id: String
+    package var id: String
     /// The name customers see ("#1001"); the number when the platform has no name.
-    public var name: String
+    package var name: String
     /// The customer who placed it; nil for a guest order.
-    public var customerID: String?
+    package var customerID: String?
     /// ISO 4217 currency shared by every amount.
-    public var currency: String
+    package var currency: String
     /// The order's lines.
-    public var lines: [CartItem]
+    package var lines: [CartItem]
     /// Sum of the lines before discounts, shipping and tax.
-    public var subtotal: Money
+    package var subtotal: Money
     /// What the customer paid or was charged.
-    public var total: Money
+    package var total: Money
     /// The shipping method's title ("Standard", "Express"); nil for no shipping.
-    public var shippingMethod: String?
+    package var shippingMethod: String?
     /// Discount codes used on the order.
-    public var discountCodes: [String]
+    package var discountCodes: [String]
     /// When it was placed.
-    public var createdAt: Date
+    package var createdAt: Date
     /// "paid", "pending", "refunded", "voided", ...; nil when not stated.
-    public var financialStatus: String?
+    package var financialStatus: String?
     /// False for BigCommerce's incomplete orders (status 0), which must get no thank-you.
-    public var isComplete: Bool
+    package var isComplete: Bool
     /// When it was cancelled; nil when it stands.
-    public var cancelledAt: Date?
+    package var cancelledAt: Date?
     /// Why it was cancelled; nil when it stands.
-    public var cancelReason: CancelReason?
+    package var cancelReason: CancelReason?
     /// What has been refunded so far.
-    public var refunded: Money
+    package var refunded: Money
     /// The platform's order-status page for the customer, when it has one.
-    public var statusURL: String?
+    package var statusURL: String?
     /// The offset from UTC (seconds) the order's own timestamp was written with: the shop's local
     /// time, which follow-up messages are scheduled in. Nil when the platform states none.
-    public var utcOffset: Int?
+    package var utcOffset: Int?
 
     /// Creates a placed order from its parts.
-    public init(
+    package init(
         id: String, name: String, customerID: String?, currency: String, lines: [CartItem], subtotal: Money,
         total: Money, shippingMethod: String?, discountCodes: [String], createdAt: Date, financialStatus: String?,
         isComplete: Bool = true, cancelledAt: Date? = nil, cancelReason: CancelReason? = nil, refunded: Money,
@@ -111,7 +111,7 @@ public struct PlacedOrder: Sendable {
     }
 
     /// Whether a refund was issued. A voided authorization is not one: nothing was charged.
-    public var isRefunded: Bool {
+    package var isRefunded: Bool {
         refunded.amount > 0 || ["refunded", "partially_refunded"].contains(financialStatus ?? "")
     }
 }

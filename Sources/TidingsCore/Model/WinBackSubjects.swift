@@ -1,30 +1,30 @@
 /// A customer a CDP or another system reports as lapsed (`customer.lapsed`).
-public struct LapsedCustomerSubject: Sendable, Hashable {
+package struct LapsedCustomerSubject: Sendable, Hashable {
     /// The platform customer id.
-    public var customerID: String
+    package var customerID: String
     /// Reasons the sender suspects, to prefer when the history supports them.
-    public var hints: [ChurnReason.Kind]
+    package var hints: [ChurnReason.Kind]
 
     /// Creates the subject.
-    public init(customerID: String, hints: [ChurnReason.Kind]) {
+    package init(customerID: String, hints: [ChurnReason.Kind]) {
         self.customerID = customerID
         self.hints = hints
     }
 }
 
 /// A scheduled scan of the whole customer base (EventBridge Scheduler or `schedule.win_back`).
-public struct WinBackScanSubject: Sendable, Hashable {
+package struct WinBackScanSubject: Sendable, Hashable {
     /// Which customers to write to.
-    public var criteria: WinBackCriteria
+    package var criteria: WinBackCriteria
     /// The platform whose customer base is scanned (Shopify unless the event names another).
-    public var platform: EventPlatform
+    package var platform: EventPlatform
     /// Most requests a second to the writer (language model); nil for no limit.
-    public var requestsPerSecond: Double?
+    package var requestsPerSecond: Double?
     /// Most messages composed at once.
-    public var concurrency: Int
+    package var concurrency: Int
 
     /// Creates the subject.
-    public init(criteria: WinBackCriteria, platform: EventPlatform, requestsPerSecond: Double?, concurrency: Int) {
+    package init(criteria: WinBackCriteria, platform: EventPlatform, requestsPerSecond: Double?, concurrency: Int) {
         self.criteria = criteria
         self.platform = platform
         self.requestsPerSecond = requestsPerSecond

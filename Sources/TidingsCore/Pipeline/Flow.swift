@@ -2,47 +2,47 @@ import Foundation
 
 /// One lifecycle use case as data: its settings and its planner. The four handlers
 /// differ only in their `Flow`.
-public struct Flow: Sendable {
+package struct Flow: Sendable {
     /// Which lifecycle use case this is; events of another kind are rejected.
-    public var kind: FlowKind
+    package var kind: FlowKind
     /// Delay, window and consent rules for this flow.
-    public var settings: FlowSettings
+    package var settings: FlowSettings
     /// The flow's own part, as pure decisions: what to look up, its guards, insights and plan.
-    public var planner: any FlowPlanner
+    package var planner: any FlowPlanner
 
     /// Creates a flow from its kind, settings and planner.
-    public init(kind: FlowKind, settings: FlowSettings, planner: any FlowPlanner) {
+    package init(kind: FlowKind, settings: FlowSettings, planner: any FlowPlanner) {
         self.kind = kind
         self.settings = settings
         self.planner = planner
     }
 
     /// The abandoned-cart flow under a configuration.
-    public static func cartAbandoned(_ configuration: Configuration) -> Flow {
+    package static func cartAbandoned(_ configuration: Configuration) -> Flow {
         Flow(
             kind: .cartAbandoned, settings: configuration.settings(for: .cartAbandoned), planner: CartAbandonedPlanner()
         )
     }
 
     /// The post-purchase series flow under a configuration.
-    public static func orderCreated(_ configuration: Configuration) -> Flow {
+    package static func orderCreated(_ configuration: Configuration) -> Flow {
         Flow(kind: .orderCreated, settings: configuration.settings(for: .orderCreated), planner: OrderCreatedPlanner())
     }
 
     /// The cancelled-order flow under a configuration.
-    public static func orderCancelled(_ configuration: Configuration) -> Flow {
+    package static func orderCancelled(_ configuration: Configuration) -> Flow {
         Flow(
             kind: .orderCancelled, settings: configuration.settings(for: .orderCancelled),
             planner: OrderCancelledPlanner())
     }
 
     /// The win-back flow (lapsed customers and scheduled scans) under a configuration.
-    public static func winBack(_ configuration: Configuration) -> Flow {
+    package static func winBack(_ configuration: Configuration) -> Flow {
         Flow(kind: .winBack, settings: configuration.settings(for: .winBack), planner: WinBackPlanner())
     }
 
     /// The flow of a kind, for the kinds this build implements.
-    public static func named(_ kind: FlowKind, _ configuration: Configuration) -> Flow? {
+    package static func named(_ kind: FlowKind, _ configuration: Configuration) -> Flow? {
         switch kind {
         case .cartAbandoned: return .cartAbandoned(configuration)
         case .orderCreated: return .orderCreated(configuration)

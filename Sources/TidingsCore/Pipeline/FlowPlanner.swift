@@ -13,7 +13,7 @@ import Foundation
 /// 4. `plan`: with the enrichment, the insights to record and what to do.
 ///
 /// A planner may throw `Failure` for an event it cannot plan at all (a subject of another flow).
-public protocol FlowPlanner: Sendable {
+package protocol FlowPlanner: Sendable {
     /// What to look up before any guard runs.
     func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds
     /// Guards that need only the event and the remembered keys; nil to go on.
@@ -25,38 +25,38 @@ public protocol FlowPlanner: Sendable {
 }
 
 /// A remembered key to ask the audit about: did a final outcome list it since `since`?
-public struct RememberedKey: Sendable, Hashable {
+package struct RememberedKey: Sendable, Hashable {
     /// The dedupe key ("cartAbandoned:shopify:cart:42", "marketing:customer:7").
-    public var key: String
+    package var key: String
     /// The earliest terminal record that counts.
-    public var since: Date
+    package var since: Date
 
     /// A key and its lookback.
-    public init(_ key: String, since: Date) {
+    package init(_ key: String, since: Date) {
         self.key = key
         self.since = since
     }
 }
 
 /// What a planner needs before its first guard.
-public struct FlowNeeds: Sendable {
+package struct FlowNeeds: Sendable {
     /// Keys whose memory the guards read.
-    public var remembered: [RememberedKey]
+    package var remembered: [RememberedKey]
     /// A series whose unsent messages are stopped before any guard decides (`series` record).
-    public var stopSeries: String?
+    package var stopSeries: String?
 
     /// Nothing to look up, nothing to stop.
-    public static let nothing = FlowNeeds()
+    package static let nothing = FlowNeeds()
 
     /// Keys to look up and a series to stop first.
-    public init(remembered: [RememberedKey] = [], stopSeries: String? = nil) {
+    package init(remembered: [RememberedKey] = [], stopSeries: String? = nil) {
         self.remembered = remembered
         self.stopSeries = stopSeries
     }
 }
 
 /// The answer of `FlowPlanner.screen`: stop, or enrich this and go on to `plan`.
-public enum Screening: Sendable {
+package enum Screening: Sendable {
     /// A guard on the resolved subject stopped the event.
     case stop(GuardVerdict)
     /// The guards passed; read this and plan.
@@ -64,9 +64,9 @@ public enum Screening: Sendable {
 }
 
 /// What the pipeline reads for a planner between `screen` and `plan`.
-public struct EnrichmentNeeds: Sendable {
+package struct EnrichmentNeeds: Sendable {
     /// Which customer reading a flow needs.
-    public enum Customer: Sendable {
+    package enum Customer: Sendable {
         /// None (a scan reads its base itself).
         case none
         /// The catalog, the customer's record and orders, built into a `CustomerProfile`; the
@@ -78,12 +78,12 @@ public struct EnrichmentNeeds: Sendable {
     }
 
     /// The customer reading.
-    public var customer: Customer
+    package var customer: Customer
     /// Keys to look up once the subject is known (a customer's earlier cancellations).
-    public var remembered: [RememberedKey]
+    package var remembered: [RememberedKey]
 
     /// A reading and further keys.
-    public init(_ customer: Customer, remembered: [RememberedKey] = []) {
+    package init(_ customer: Customer, remembered: [RememberedKey] = []) {
         self.customer = customer
         self.remembered = remembered
     }
@@ -91,25 +91,25 @@ public struct EnrichmentNeeds: Sendable {
 
 /// Everything a planner decides from: the run's instant and settings, and what the pipeline
 /// looked up and read for it so far. A plain value: a test builds one by hand.
-public struct FlowFacts: Sendable {
+package struct FlowFacts: Sendable {
     /// "Now" for every decision about this event.
-    public var now: Date
+    package var now: Date
     /// The flow's timing and consent settings.
-    public var settings: FlowSettings
+    package var settings: FlowSettings
     /// The configuration the pipeline was built with.
-    public var configuration: Configuration
+    package var configuration: Configuration
     /// The answers to the `RememberedKey`s asked for, by key.
-    public var remembered: [String: Bool]
+    package var remembered: [String: Bool]
     /// The event's subject as the platform returned it, when the payload only referred to it:
     /// nil before it was read or when the payload was complete.
-    public var resolved: ResolvedSubject?
+    package var resolved: ResolvedSubject?
     /// The customer's enrichment (`EnrichmentNeeds.Customer.profile`).
-    public var enrichment: EnrichedCustomer?
+    package var enrichment: EnrichedCustomer?
     /// The customer's raw history and the stored lifetime parameters (`.history`).
-    public var history: CustomerReading?
+    package var history: CustomerReading?
 
     /// Facts at `now` with nothing looked up yet.
-    public init(
+    package init(
         now: Date, settings: FlowSettings, configuration: Configuration, remembered: [String: Bool] = [:],
         resolved: ResolvedSubject? = nil, enrichment: EnrichedCustomer? = nil, history: CustomerReading? = nil
     ) {
@@ -124,14 +124,14 @@ public struct FlowFacts: Sendable {
 
     /// Whether a final outcome remembered `key` within the lookback the planner asked for. A key
     /// nobody asked about is not remembered (and trips an assertion in debug builds).
-    public func remembers(_ key: String) -> Bool {
+    package func remembers(_ key: String) -> Bool {
         assert(remembered[key] != nil, "\(key) was not among the keys the planner needed")
         return remembered[key] ?? false
     }
 
     /// The event's cart: the payload's, or the platform's for a thin payload; nil when the
     /// platform no longer has it.
-    public func cart(of event: LifecycleEvent) -> (cart: Cart, customerID: String?)? {
+    package func cart(of event: LifecycleEvent) -> (cart: Cart, customerID: String?)? {
         switch (event.cart, resolved) {
         case (.complete(let cart)?, _): return (cart, event.customer.id)
         case (.reference?, .cart(let found)?): return found
@@ -141,7 +141,7 @@ public struct FlowFacts: Sendable {
 
     /// The event's order: the payload's, or the platform's for a thin payload; nil when the
     /// platform has no such order.
-    public func order(of event: LifecycleEvent) -> PlacedOrder? {
+    package func order(of event: LifecycleEvent) -> PlacedOrder? {
         switch (event.order, resolved) {
         case (.complete(let order)?, _): return order
         case (.reference?, .order(let found)?): return found
@@ -151,7 +151,7 @@ public struct FlowFacts: Sendable {
 }
 
 /// A thin payload's subject as the platform returned it; the inner nil means it is gone.
-public enum ResolvedSubject: Sendable {
+package enum ResolvedSubject: Sendable {
     /// `CommercePlatform.cart(id:)`.
     case cart((cart: Cart, customerID: String?)?)
     /// `CommercePlatform.order(id:)`.
@@ -159,18 +159,18 @@ public enum ResolvedSubject: Sendable {
 }
 
 /// A customer's history as the platform returns it, and the lifetime parameters to score it with.
-public struct CustomerReading: Sendable {
+package struct CustomerReading: Sendable {
     /// The record; nil when the platform has no such customer.
-    public var record: CustomerRecord?
+    package var record: CustomerRecord?
     /// Their orders, oldest first.
-    public var orders: [OrderRecord]
+    package var orders: [OrderRecord]
     /// The shop's catalog with its co-purchase index.
-    public var catalog: Catalog
+    package var catalog: Catalog
     /// The stored lifetime parameters, or the recency/frequency rules when none are stored.
-    public var lifetime: LifetimeParameters
+    package var lifetime: LifetimeParameters
 
     /// A reading from its parts.
-    public init(record: CustomerRecord?, orders: [OrderRecord], catalog: Catalog, lifetime: LifetimeParameters) {
+    package init(record: CustomerRecord?, orders: [OrderRecord], catalog: Catalog, lifetime: LifetimeParameters) {
         self.record = record
         self.orders = orders
         self.catalog = catalog
@@ -180,23 +180,23 @@ public struct CustomerReading: Sendable {
 
 /// What a planner decided: what it learned (written as its own record before anything is acted
 /// on), and what to do.
-public struct FlowPlan: Sendable {
+package struct FlowPlan: Sendable {
     /// A stage record the plan carries: the flow's insights, or winBack's `select`.
-    public struct Note: Sendable {
+    package struct Note: Sendable {
         /// The audit stage ("insights", "select").
-        public var stage: String
+        package var stage: String
         /// Its facts.
-        public var facts: [String: JSONValue]
+        package var facts: [String: JSONValue]
 
         /// A note for `stage`.
-        public init(_ stage: String, _ facts: [String: JSONValue]) {
+        package init(_ stage: String, _ facts: [String: JSONValue]) {
             self.stage = stage
             self.facts = facts
         }
     }
 
     /// What happens to the event.
-    public enum Action: Sendable {
+    package enum Action: Sendable {
         /// A guard stopped it: suppressed (or duplicate) with its reason.
         case stop(GuardVerdict)
         /// One message; if it cannot be written the event fails.
@@ -209,15 +209,15 @@ public struct FlowPlan: Sendable {
     }
 
     /// The record written before the action, if any.
-    public var note: Note?
+    package var note: Note?
     /// What to do.
-    public var action: Action
+    package var action: Action
 
     /// A plan that only stops, without a note.
-    public static func stop(_ verdict: GuardVerdict) -> FlowPlan { FlowPlan(note: nil, action: .stop(verdict)) }
+    package static func stop(_ verdict: GuardVerdict) -> FlowPlan { FlowPlan(note: nil, action: .stop(verdict)) }
 
     /// A plan from its note and action.
-    public init(note: Note?, action: Action) {
+    package init(note: Note?, action: Action) {
         self.note = note
         self.action = action
     }
@@ -225,42 +225,42 @@ public struct FlowPlan: Sendable {
 
 /// One message a flow wants written: what it is, who it goes to, when, and the facts that the
 /// writer, the validator and the router need.
-public struct PlannedMessage: Sendable {
+package struct PlannedMessage: Sendable {
     /// The message's place in its flow ("cart_recovery", "thank_you", "review_request"); it goes into
     /// the X-Tidings-Step header and keeps Message-IDs of one event's messages apart.
-    public var step: String
+    package var step: String
     /// The prompt template in `PromptLibrary`.
-    public var promptID: String
+    package var promptID: String
     /// The PII-free facts the writer gets.
-    public var context: PromptContext
+    package var context: PromptContext
     /// When the message should go out; a retry of the event renders the same Message-ID from it.
-    public var sendAt: Date
+    package var sendAt: Date
     /// The mailbox, used only for the To header.
-    public var recipient: Mailbox
+    package var recipient: Mailbox
     /// The platform customer id (or a guest key) that the unsubscribe link names.
-    public var customerID: String
+    package var customerID: String
     /// The real link that replaces `PromptContext.checkoutPlaceholder` after generation.
-    public var callToActionURL: String
+    package var callToActionURL: String
     /// What the validator checks the draft against.
-    public var checks: DraftValidator.Facts
+    package var checks: DraftValidator.Facts
     /// The customer's tier and the granted offer, for the router.
-    public var tier: String
+    package var tier: String
     /// The offer the draft may state; nil means none.
-    public var offer: Offer?
+    package var offer: Offer?
     /// A reason this message goes to a human whatever the score (a sensitive moment); nil when the
     /// review rules alone decide.
-    public var reviewReason: String?
+    package var reviewReason: String?
     /// Transactional messages (an order's thank-you, a payment note) need no marketing consent.
-    public var isTransactional: Bool
+    package var isTransactional: Bool
     /// Keys remembered in the terminal record so that later events can see this was handled
     /// (one email per cart, a series per order).
-    public var dedupeKeys: [String]
+    package var dedupeKeys: [String]
     /// A key shared by the messages of one series, written to X-Tidings-Series, so that a later
     /// event can stop the ones not sent yet; nil for a single message.
-    public var seriesKey: String?
+    package var seriesKey: String?
 
     /// Creates a planned message; see the properties for what each part means.
-    public init(
+    package init(
         step: String, promptID: String, context: PromptContext, sendAt: Date, recipient: Mailbox, customerID: String,
         callToActionURL: String, checks: DraftValidator.Facts, tier: String, offer: Offer?,
         reviewReason: String? = nil, isTransactional: Bool = false, dedupeKeys: [String] = [],
@@ -285,55 +285,55 @@ public struct PlannedMessage: Sendable {
     /// The keys a handed-over message leaves in the terminal record: the flow's own, and for a
     /// marketing message the customer's contact key, which quiet periods read across flows (a
     /// message waiting for review counts: it is meant to go out).
-    public var rememberedKeys: [String] {
+    package var rememberedKeys: [String] {
         isTransactional ? dedupeKeys : dedupeKeys + [MarketingKeys.customer(customerID)]
     }
 }
 
 /// The keys that outlive one event and cross flows.
-public enum MarketingKeys {
+package enum MarketingKeys {
     /// The key every marketing message to a customer leaves in the audit (any flow), so that a
     /// quiet period ("not emailed recently") counts them all. The customer id is the platform's
     /// (or a guest's address hash); ids of two platforms are assumed not to collide.
-    public static func customer(_ customerID: String) -> String { "marketing:customer:\(customerID)" }
+    package static func customer(_ customerID: String) -> String { "marketing:customer:\(customerID)" }
 }
 
 /// What became of one planned message.
-public struct ComposedMessage: Sendable, Hashable {
+package struct ComposedMessage: Sendable, Hashable {
     /// The planned message's step.
-    public var step: String
+    package var step: String
     /// `.sent` (handed to the email service, possibly for a later send time) or `.queuedForReview`.
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// The chosen subject line.
-    public var subject: String
+    package var subject: String
     /// The outbox file, ESP reference or review item.
-    public var reference: String
+    package var reference: String
     /// Why a human reads it first; empty when sent.
-    public var reviewReasons: [String]
+    package var reviewReasons: [String]
     /// When it goes out.
-    public var sendAt: Date
+    package var sendAt: Date
     /// Keys the terminal record remembers.
-    public var dedupeKeys: [String]
+    package var dedupeKeys: [String]
 }
 
 /// What enrichment learned about the event's customer.
-public struct EnrichedCustomer: Sendable {
+package struct EnrichedCustomer: Sendable {
     /// The shop's catalog with its co-purchase index.
-    public var catalog: Catalog
+    package var catalog: Catalog
     /// The platform's customer record; nil for a guest or an unknown customer.
-    public var record: CustomerRecord?
+    package var record: CustomerRecord?
     /// The customer's profile built from the record and the orders.
-    public var profile: CustomerProfile
+    package var profile: CustomerProfile
 
     /// An enrichment from its parts.
-    public init(catalog: Catalog, record: CustomerRecord?, profile: CustomerProfile) {
+    package init(catalog: Catalog, record: CustomerRecord?, profile: CustomerProfile) {
         self.catalog = catalog
         self.record = record
         self.profile = profile
     }
 
     /// The personal values a draft must never contain, for `DraftValidator.Facts.personalData`.
-    public func personalData(_ event: LifecycleEvent) -> [String] {
+    package func personalData(_ event: LifecycleEvent) -> [String] {
         [
             profile.email, profile.lastName, record?.email, record?.lastName, event.customer.email,
             event.customer.lastName,

@@ -7,8 +7,8 @@ extension Pipeline {
     /// returns the report. Nothing else is done with the delivery.
     /// `eventID` defaults to a hash of the body, since a rejected delivery's own claims are not trusted.
     /// `code` is what a caller decides by; `reason` the same in words.
-    public func conclude(
-        _ delivery: Delivery, outcome: Outcome, code: OutcomeCode, reason: String, retryable: Bool? = nil,
+    package func conclude(
+        _ delivery: InboundDelivery, outcome: Outcome, code: OutcomeCode, reason: String, retryable: Bool? = nil,
         eventID: String? = nil,
         facts: [String: JSONValue] = [:], correlationID: String, logger: Logger
     ) -> OutcomeReport {
@@ -21,7 +21,7 @@ extension Pipeline {
     /// Rejects a delivery whose envelope could not be understood (an SQS record without a body, a
     /// base64 body that is not base64): the bytes go to the dead-letter folder and the outcome is
     /// `rejected_input`, exactly as for a payload the decoder refuses.
-    public func reject(_ delivery: Delivery, _ error: InputError, correlationID: String, logger: Logger)
+    package func reject(_ delivery: InboundDelivery, _ error: InputError, correlationID: String, logger: Logger)
         -> OutcomeReport
     {
         let run = Run(

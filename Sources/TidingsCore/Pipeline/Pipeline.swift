@@ -4,21 +4,21 @@ import Logging
 
 /// One flow's pipeline: bytes in, exactly one terminal outcome out. Never throws: every failure
 /// becomes an outcome (rejected_input, failed with retryability) and an audit record.
-public struct Pipeline: Sendable {
+package struct Pipeline: Sendable {
     /// The use case this pipeline handles.
-    public let flow: Flow
+    package let flow: Flow
     /// The configuration it was built with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// The boundaries it talks to. Variable so that an invocation can bind its model to its
     /// deadline (`DeadlineBoundModel`) without rebuilding the pipeline.
-    public var stages: PipelineStages
+    package var stages: PipelineStages
     let decoder: EventDecoder
     let renderer: EmailRenderer
     let prompts = PromptLibrary()
     let fallbackWriter = OfflineCopywriter()
 
     /// Builds the pipeline. Throws `ConfigurationError` when a stage cannot be set up.
-    public init(flow: Flow, configuration: Configuration, stages: PipelineStages) throws(ConfigurationError) {
+    package init(flow: Flow, configuration: Configuration, stages: PipelineStages) throws(ConfigurationError) {
         self.flow = flow
         self.configuration = configuration
         self.stages = stages
@@ -31,13 +31,13 @@ public struct Pipeline: Sendable {
     }
 
     /// Handles one delivery. `correlationID` ties the audit records of this invocation together.
-    public func handle(_ delivery: Delivery, correlationID: String, logger: Logger) async -> OutcomeReport {
+    package func handle(_ delivery: InboundDelivery, correlationID: String, logger: Logger) async -> OutcomeReport {
         await handle(decoder.read(delivery), correlationID: correlationID, logger: logger)
     }
 
     /// Handles one delivery already read (`EventDecoder.read`, with this pipeline's body limit),
     /// decoding the event from its parsed body: its bytes are not parsed again.
-    public func handle(_ delivery: ParsedDelivery, correlationID: String, logger: Logger) async -> OutcomeReport {
+    package func handle(_ delivery: ParsedDelivery, correlationID: String, logger: Logger) async -> OutcomeReport {
         var run = Run(
             pipeline: self, eventID: EventDecoder.fallbackEventID(for: delivery.raw.body), correlationID: correlationID,
             now: stages.clock.now, logger: logger)
@@ -50,7 +50,7 @@ public struct Pipeline: Sendable {
 }
 
 /// Why an event failed, as a code the runtime decides by; `Failure.reason` opens with the raw value.
-public enum FailureCode: String, Sendable, Hashable, CaseIterable {
+package enum FailureCode: String, Sendable, Hashable, CaseIterable {
     case auditUnavailable = "audit_unavailable"
     case badConfiguration = "bad_configuration"
     case cartUnresolved = "cart_unresolved"
@@ -342,7 +342,7 @@ extension Run {
             facts: keys.isEmpty ? [:] : [AuditEntry.dedupeKeysFact: .array(keys.map(JSONValue.string))])
     }
 
-    func rejectInput(_ delivery: Delivery, _ error: InputError) throws -> OutcomeReport {
+    func rejectInput(_ delivery: InboundDelivery, _ error: InputError) throws -> OutcomeReport {
         var facts: [String: JSONValue] = ["code": .string(error.code.rawValue), "path": .string(error.path)]
         do {
             let kept = try stages.deadLetters.keep(

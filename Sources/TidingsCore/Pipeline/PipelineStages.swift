@@ -4,24 +4,24 @@ import Logging
 
 /// The boundaries one pipeline talks to, each behind its protocol. Built once at start-up (cold
 /// start pays for it once; a warm Lambda reuses it for every invocation).
-public struct PipelineStages: Sendable {
+package struct PipelineStages: Sendable {
     /// The commerce platform per event source; canonical events use `.canonical` or else Shopify.
-    public var platforms: [EventPlatform: any CommercePlatform]
+    package var platforms: [EventPlatform: any CommercePlatform]
     /// The writer of drafts; the offline copywriter stands in when it fails.
-    public var model: any LanguageModel
+    package var model: any LanguageModel
     /// Where approved emails are delivered.
-    public var email: any EmailService
+    package var email: any EmailService
     /// Where drafts that need a human go.
-    public var review: any ReviewQueue
+    package var review: any ReviewQueue
     /// The audit trail; also the memory of which events and carts were already handled.
-    public var audit: any AuditLog
+    package var audit: any AuditLog
     /// Where rejected input is kept for inspection.
-    public var deadLetters: any DeadLetterStore
+    package var deadLetters: any DeadLetterStore
     /// The source of "now" for every decision in a run.
-    public var clock: any TimeSource
+    package var clock: any TimeSource
 
     /// Creates the stages from one implementation per boundary.
-    public init(
+    package init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
         review: any ReviewQueue, audit: any AuditLog, deadLetters: any DeadLetterStore, clock: any TimeSource
     ) {
@@ -35,7 +35,7 @@ public struct PipelineStages: Sendable {
     }
 
     /// The platform that knows an event's customer.
-    public func platform(for source: EventPlatform) -> (any CommercePlatform)? {
+    package func platform(for source: EventPlatform) -> (any CommercePlatform)? {
         platforms[source] ?? (source == .canonical ? platforms[.shopify] : nil)
     }
 }

@@ -2,13 +2,13 @@ import Foundation
 
 /// Finds personal data in free text by shape: email addresses and phone numbers. (The known
 /// values of one customer are matched as whole words by `DraftValidator`.)
-public enum PIIScanner {
+package enum PIIScanner {
     /// What `mask` puts in place of personal data. It is for prompts only: the copywriter removes
     /// it and the validator refuses a draft that still shows it to a customer.
-    public static let maskToken = "[redacted]"
+    package static let maskToken = "[redacted]"
 
     /// Email-like and phone-like runs in `text`.
-    public static func findings(in text: String) -> [String] {
+    package static func findings(in text: String) -> [String] {
         var found: [String] = []
         let hasAt = text.utf8.contains(UInt8(ascii: "@"))
         for word in hasAt ? text.split(whereSeparator: { $0.isWhitespace || $0 == "," || $0 == ";" }) : []
@@ -21,7 +21,7 @@ public enum PIIScanner {
     }
 
     /// `text` with email-like tokens and phone-like runs replaced by `maskToken`.
-    public static func mask(_ text: String) -> String {
+    package static func mask(_ text: String) -> String {
         guard text.contains("@") || hasPhoneLikeRun(text) else { return text }
         var words: [String] = []
         for word in text.split(separator: " ", omittingEmptySubsequences: false) {
@@ -93,7 +93,7 @@ public enum PIIScanner {
 extension PIIScanner {
     /// `text` without any `maskToken`, with the spaces around a removed token collapsed; what the
     /// copywriter shows a customer of a masked title ("Gift card for [redacted]" reads "Gift card for").
-    public static func unmasked(_ text: String) -> String {
+    package static func unmasked(_ text: String) -> String {
         guard text.contains(maskToken) else { return text }
         let words = text.replacingOccurrences(of: maskToken, with: " ").split(separator: " ")
         return words.joined(separator: " ").trimmingCharacters(in: CharacterSet(charactersIn: " ,;:-"))

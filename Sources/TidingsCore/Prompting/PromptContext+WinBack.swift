@@ -3,25 +3,25 @@ import Foundation
 extension PromptContext {
     /// A lapsed customer as the win-back writer sees them: why they probably left, what they
     /// bought (titles and categories, no order numbers or addresses), and how long it has been.
-    public struct WinBackFacts: Sendable, Codable, Hashable {
+    package struct WinBackFacts: Sendable, Codable, Hashable {
         /// `ChurnReason.Kind` raw value ("discount_only").
-        public var churnReason: String
+        package var churnReason: String
         /// The evidence behind it, each cleaned and capped at 200 characters.
-        public var evidence: [String]
+        package var evidence: [String]
         /// Titles of products they bought, most recent first, at most five, capped at 80 characters.
-        public var pastPurchases: [String]
+        package var pastPurchases: [String]
         /// Categories they bought most, at most three.
-        public var favouriteCategories: [String]
+        package var favouriteCategories: [String]
         /// Whole days since their last purchase.
-        public var daysSinceLastPurchase: Int
+        package var daysSinceLastPurchase: Int
         /// Their usual gap between purchases, in whole days.
-        public var usualGapDays: Int
+        package var usualGapDays: Int
     }
 
     /// The context of a win-back email: the common customer fields, the picks and the offer, and
     /// the win-back section. `items` is empty (nothing is in a cart); past purchases are named in
     /// `winBack.pastPurchases` and never featured as products.
-    public init(
+    package init(
         eventID: String, brand: Brand, profile: CustomerProfile, target: WinBackTarget, catalog: Catalog,
         recommendations: [Recommendation], offer: Offer?, subjectMaxLength: Int, now: Date
     ) {

@@ -3,153 +3,153 @@ import Foundation
 /// Everything the writer may know about this email, and nothing else. Built field by field from
 /// allow-listed values: no email address, phone, street address or last name can get in, and
 /// product or customer text is carried as data (length-limited, control characters removed).
-public struct PromptContext: Sendable, Codable, Hashable {
+package struct PromptContext: Sendable, Codable, Hashable {
     /// The customer as the writer sees them: first name only, no contact details.
-    public struct Customer: Sendable, Codable, Hashable {
+    package struct Customer: Sendable, Codable, Hashable {
         /// First name when it is name-like (`PersonName.greetingName`); nil when unknown or not a name.
-        public var firstName: String?
+        package var firstName: String?
         /// "new", "regular", "loyal" or "vip", or a tier the event stated.
-        public var tier: String
+        package var tier: String
         /// Orders that were not cancelled.
-        public var orderCount: Int
+        package var orderCount: Int
         /// The average order, formatted for display ("$84.50"); nil without orders, or when the
         /// history's currency is not the cart's.
-        public var averageOrderValue: String?
+        package var averageOrderValue: String?
         /// Whole days since the latest order; nil without orders.
-        public var daysSinceLastOrder: Int?
+        package var daysSinceLastOrder: Int?
         /// Up to three categories the customer buys most, each capped at 40 characters.
-        public var topCategories: [String]
+        package var topCategories: [String]
     }
 
     /// One cart line, as text for the prompt.
-    public struct Item: Sendable, Codable, Hashable {
+    package struct Item: Sendable, Codable, Hashable {
         /// The platform's product id; the draft's product blocks and picks refer to it.
-        public var productID: String
+        package var productID: String
         /// Product title, cleaned and capped at 80 characters.
-        public var title: String
+        package var title: String
         /// Variant options ("Large / Blue"), capped at 40 characters; nil when none.
-        public var variant: String?
+        package var variant: String?
         /// Unit price formatted for display ("$29.90").
-        public var price: String
+        package var price: String
         /// Units in the cart.
-        public var quantity: Int
+        package var quantity: Int
         /// The product's category when known, capped at 40 characters.
-        public var category: String?
+        package var category: String?
         /// True when the shop's catalog does not know the product (a CDP's cart can name anything):
         /// it is written about from the event's own title and price, never as a product block or
         /// pick, since there is no product page to link. Absent (nil) for catalogued items, so the
         /// context of an ordinary cart reads as before.
-        public var notInCatalog: Bool?
+        package var notInCatalog: Bool?
     }
 
     /// A recommended product, as text for the prompt.
-    public struct Pick: Sendable, Codable, Hashable {
+    package struct Pick: Sendable, Codable, Hashable {
         /// The platform's product id; the draft may feature it in a product block.
-        public var productID: String
+        package var productID: String
         /// Product title, cleaned and capped at 80 characters.
-        public var title: String
+        package var title: String
         /// Catalog price formatted for display ("$29.90"); nil when the catalog's currency is not
         /// the customer's, so no amount in a currency they do not shop in is stated.
-        public var price: String?
+        package var price: String?
         /// The product's category, capped at 40 characters.
-        public var category: String
+        package var category: String
         /// Why it is suggested ("often bought with the Alpine Trek Boots"), capped at 120 characters.
-        public var because: String
+        package var because: String
     }
 
     /// An abandonment signal, as text for the prompt.
-    public struct Hypothesis: Sendable, Codable, Hashable {
+    package struct Hypothesis: Sendable, Codable, Hashable {
         /// The signal's `AbandonmentHypothesis.Kind` raw value ("shipping_cost").
-        public var kind: String
+        package var kind: String
         /// Facts behind the signal, each cleaned and capped at 200 characters.
-        public var evidence: [String]
+        package var evidence: [String]
     }
 
     /// The offer the email may mention, exactly as decided by `OfferPolicy`.
-    public struct OfferTerms: Sendable, Codable, Hashable {
+    package struct OfferTerms: Sendable, Codable, Hashable {
         /// "percent_off" or "free_shipping".
-        public var kind: String
+        package var kind: String
         /// Whole percent off; 0 for free shipping.
-        public var percent: Int
+        package var percent: Int
         /// The code the customer enters at checkout.
-        public var code: String
+        package var code: String
         /// When the code expires, ISO 8601 in UTC.
-        public var expiresAt: String
+        package var expiresAt: String
     }
 
     /// The event's id, for the audit; it carries no customer data.
-    public var eventID: String
+    package var eventID: String
     /// The flow's `FlowKind` raw value ("cartAbandoned").
-    public var flow: String
+    package var flow: String
     /// The shop's name as customers know it.
-    public var brandName: String
+    package var brandName: String
     /// How the brand writes, from `Brand.voice`.
-    public var brandVoice: String
+    package var brandVoice: String
     /// What the writer may know about the customer.
-    public var customer: Customer
+    package var customer: Customer
     /// The cart's in-stock lines; sold-out ones are in `soldOut`.
-    public var items: [Item]
+    package var items: [Item]
     /// Titles of cart items that sold out since (left out of `items`, so never featured).
-    public var soldOut: [String]
+    package var soldOut: [String]
     /// The cart total formatted for display ("$129.00"); nil for messages about an order.
-    public var cartTotal: String?
+    package var cartTotal: String?
     /// The items' total before shipping and discounts; nil for messages about an order.
-    public var cartSubtotal: String?
+    package var cartSubtotal: String?
     /// Quoted shipping formatted for display; nil when none was quoted.
-    public var shipping: String?
+    package var shipping: String?
     /// The strongest abandonment signal: the one the email should answer; nil outside carts.
-    public var hypothesis: Hypothesis?
+    package var hypothesis: Hypothesis?
     /// The weaker signals, strongest first, for context.
-    public var otherSignals: [Hypothesis]
+    package var otherSignals: [Hypothesis]
     /// Products the email may suggest, best first.
-    public var recommendations: [Pick]
+    package var recommendations: [Pick]
     /// The incentive the email may mention; nil means it must mention none.
-    public var offer: OfferTerms?
+    package var offer: OfferTerms?
     /// Where the call to action must point: always `PromptContext.checkoutPlaceholder`. The real
     /// link (a platform recovery URL carries a key to the customer's checkout) never goes to a
     /// model; the pipeline puts it in after generation.
-    public var checkoutURL: String
+    package var checkoutURL: String
     /// The longest a subject line may be, in characters.
-    public var subjectMaxLength: Int
+    package var subjectMaxLength: Int
     /// The message's step in a series ("thank_you", "review_request"); nil for a single email.
-    public var step: String?
+    package var step: String?
     /// The order the message is about; nil for carts. `items` then holds the order's lines.
-    public var order: OrderFacts?
+    package var order: OrderFacts?
     /// Why a lapsed customer left and what they bought; nil outside win-back (PromptContext+WinBack.swift).
-    public var winBack: WinBackFacts?
+    package var winBack: WinBackFacts?
 
     /// An order as the writer sees it: no address, no payment details.
-    public struct OrderFacts: Sendable, Codable, Hashable {
+    package struct OrderFacts: Sendable, Codable, Hashable {
         /// The name the customer knows it by ("#1042").
-        public var name: String
+        package var name: String
         /// The total formatted for display.
-        public var total: String
+        package var total: String
         /// Which of the customer's orders this is: 1 for a first order; nil for a guest, whose
         /// history the shop cannot see.
-        public var ordinal: Int?
+        package var ordinal: Int?
         /// The shipping method's title, capped at 40 characters; nil when none.
-        public var shippingMethod: String?
+        package var shippingMethod: String?
         /// The expected delivery day (yyyy-MM-dd); nil when nothing ships.
-        public var expectedDelivery: String?
+        package var expectedDelivery: String?
         /// Days between delivery and this message, for the review request; nil otherwise.
-        public var daysAfterDelivery: Int?
+        package var daysAfterDelivery: Int?
         /// Why it was cancelled (`CancelReason`), for cancellation messages.
-        public var cancelReason: String?
+        package var cancelReason: String?
         /// The amount already refunded, formatted; nil when nothing was refunded.
-        public var refunded: String?
+        package var refunded: String?
         /// True when the payment was never taken (voided, declined, pending): there is nothing to refund.
-        public var nothingCharged: Bool
+        package var nothingCharged: Bool
         /// Titles of lines that could not be supplied (inventory cancellations).
-        public var unavailable: [String]
+        package var unavailable: [String]
     }
 }
 
 extension PromptContext {
     /// What the writer is given instead of the checkout link.
-    public static let checkoutPlaceholder = "{{checkout_url}}"
+    package static let checkoutPlaceholder = "{{checkout_url}}"
 
     /// Builds the context.
-    public init(
+    package init(
         eventID: String, flow: FlowKind, brand: Brand, profile: CustomerProfile, cart: Cart, insights: Insights,
         offer: Offer?, soldOut: [CartItem] = [], notInCatalog: Set<String> = [], subjectMaxLength: Int, now: Date
     ) {
@@ -197,7 +197,7 @@ extension PromptContext {
 
     /// Builds the context of a message about an order: its lines as `items`, the order's facts,
     /// the picks and the offer.
-    public init(
+    package init(
         eventID: String, flow: FlowKind, step: String, brand: Brand, profile: CustomerProfile, order: OrderFacts,
         items: [CartItem], soldOut: [CartItem] = [], recommendations: [Recommendation], offer: Offer?,
         subjectMaxLength: Int, now: Date
@@ -236,12 +236,12 @@ extension PromptContext {
     }
 
     /// The ellipsis that marks a shortened text.
-    public static let ellipsis: Character = "\u{2026}"
+    package static let ellipsis: Character = "\u{2026}"
 
     /// `text` when it has at most `limit` characters; else its longest run of whole words that fits
     /// with "…" after it, so a shortened product title never ends in a made-up word ("Ridgeline
     /// Insulated…", not "Ridgeline Insul"). A first word longer than the limit is cut inside it.
-    public static func bounded(_ text: String, limit: Int) -> String {
+    package static func bounded(_ text: String, limit: Int) -> String {
         guard text.count > limit else { return text }
         guard limit > 1 else { return String(ellipsis) }
         let room = text.prefix(limit - 1)
@@ -258,7 +258,7 @@ extension PromptContext {
 
     /// A title as every prompt carries it (cleaned, masked, at most 80 characters), without a
     /// trailing ellipsis: what a draft names when it names the item. The validator matches it.
-    public static func namedTitle(_ title: String) -> String {
+    package static func namedTitle(_ title: String) -> String {
         var text = data(title, limit: 80)
         if text.last == ellipsis { text.removeLast() }
         return text

@@ -2,49 +2,49 @@ import Foundation
 
 /// A prompt ready for a language model: which template and version wrote it, the instructions,
 /// the PII-free context, and the JSON schema the answer must satisfy.
-public struct Prompt: Sendable {
+package struct Prompt: Sendable {
     /// "cart_abandoned".
-    public var templateID: String
+    package var templateID: String
     /// Bumped whenever the instructions or schema change, so the audit can tie a draft to its prompt.
-    public var version: String
+    package var version: String
     /// The system message: role, rules and tone for the writer.
-    public var system: String
+    package var system: String
     /// The user message: the task and the context as JSON data.
-    public var user: String
+    package var user: String
     /// The context the user message embeds, kept for the audit and the offline copywriter.
-    public var context: PromptContext
+    package var context: PromptContext
     /// JSON Schema (draft 2020-12 subset) of `Draft`.
-    public var outputSchema: JSONValue
+    package var outputSchema: JSONValue
 
     /// "cart_abandoned@3", as the audit and the X-Tidings-Prompt header show it.
-    public var reference: String { "\(templateID)@\(version)" }
+    package var reference: String { "\(templateID)@\(version)" }
 }
 
 /// The one place prompts are written. Templates are versioned; a change to the wording is a new
 /// version.
-public struct PromptLibrary: Sendable {
+package struct PromptLibrary: Sendable {
     /// One versioned prompt: instructions plus the task line.
-    public struct Template: Sendable {
+    package struct Template: Sendable {
         /// The template's name, which flows refer to ("cart_abandoned").
-        public var id: String
+        package var id: String
         /// Bumped whenever the wording changes.
-        public var version: String
+        package var version: String
         /// The system message.
-        public var system: String
+        package var system: String
         /// The one-line task that opens the user message.
-        public var task: String
+        package var task: String
     }
 
     /// The templates by id.
-    public var templates: [String: Template]
+    package var templates: [String: Template]
 
     /// Creates a library from templates; ids must be unique (duplicates trap).
-    public init(templates: [Template] = PromptLibrary.builtIn) {
+    package init(templates: [Template] = PromptLibrary.builtIn) {
         self.templates = Dictionary(uniqueKeysWithValues: templates.map { ($0.id, $0) })
     }
 
     /// Renders the template for a context. Throws when the flow names a template that does not exist.
-    public func prompt(_ id: String, context: PromptContext) throws -> Prompt {
+    package func prompt(_ id: String, context: PromptContext) throws -> Prompt {
         guard let template = templates[id] else {
             throw ConfigurationError(key: "prompt", reason: "no prompt template named '\(id)'")
         }
@@ -69,7 +69,7 @@ public struct PromptLibrary: Sendable {
     }
 
     /// The shipped templates.
-    public static let builtIn: [Template] = [
+    package static let builtIn: [Template] = [
         Template(
             id: "cart_abandoned", version: "3",
             system: """
@@ -125,7 +125,7 @@ public struct PromptLibrary: Sendable {
 
     /// The JSON Schema of a draft: given to models with structured output, and the schema
     /// `DraftDecoder` checks every answer against (`JSONSchemaChecker` implements the keywords used).
-    public static let draftSchema: JSONValue = [
+    package static let draftSchema: JSONValue = [
         "type": "object",
         "additionalProperties": false,
         "required": ["subjects", "preheader", "blocks", "product_picks", "offer", "call_to_action"],

@@ -4,44 +4,44 @@ import Mustache
 
 /// Everything one email is rendered from: the validated draft, the chosen subject, and the facts
 /// about recipient, event and timing that go into links and headers.
-public struct RenderRequest: Sendable {
+package struct RenderRequest: Sendable {
     /// The draft that passed validation.
-    public var draft: Draft
+    package var draft: Draft
     /// The subject line chosen from `draft.subjects` (by experiment or rank).
-    public var subject: String
+    package var subject: String
     /// Who sends, and where the footer and unsubscribe links point.
-    public var brand: Brand
+    package var brand: Brand
     /// The customer's mailbox. Used only in the To header, never in the body or a link.
-    public var recipient: Mailbox
+    package var recipient: Mailbox
     /// The platform's customer id; it names the customer in the signed unsubscribe link.
-    public var customerID: String
+    package var customerID: String
     /// The products `.product` blocks may reference, by product id.
-    public var products: [String: Product]
+    package var products: [String: Product]
     /// What a product card shows as the price, by product id: the cart's or order's own line price
     /// in the customer's currency (`DraftValidator.Facts.linePrices`). A product without one shows
     /// its catalog price only when that is in `currency`, and no price otherwise.
-    public var prices: [String: Money]
+    package var prices: [String: Money]
     /// The currency the customer shops in; nil when the message is about no cart or order.
-    public var currency: String?
+    package var currency: String?
     /// The lifecycle event's id; with `flow` and `sendAt` it determines the Message-ID.
-    public var eventID: String
+    package var eventID: String
     /// The flow that wrote the email; it goes into the Message-ID and X-Tidings-Flow.
-    public var flow: FlowKind
+    package var flow: FlowKind
     /// The prompt's id and version ("cart-abandoned@3"), written to X-Tidings-Prompt.
-    public var prompt: String
+    package var prompt: String
     /// When the email is rendered. The Date header is the later of this and `sendAt`: a message
     /// scheduled for later is dated when it goes out.
-    public var now: Date
+    package var now: Date
     /// When it should go out; equal to `now` for "send now".
-    public var sendAt: Date
+    package var sendAt: Date
     /// The message's step in its flow ("thank_you"); with the event it keeps Message-IDs apart.
-    public var step: String?
+    package var step: String?
     /// The series the message belongs to ("order:shopify:820982911946154508"),
     /// written to X-Tidings-Series so a later event can stop what is not sent yet.
-    public var seriesKey: String?
+    package var seriesKey: String?
 
     /// Creates a request from its parts; `customerID` must not be empty.
-    public init(
+    package init(
         draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
         products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date,
         step: String? = nil, seriesKey: String? = nil, prices: [String: Money] = [:], currency: String? = nil
@@ -66,9 +66,9 @@ public struct RenderRequest: Sendable {
 
 /// Why an email could not be rendered. Every case is a problem with the input (a link, a product
 /// reference, an address), so retrying the same input does not help.
-public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         /// A link is not an absolute http(s) URL (`javascript:`, `data:`, relative, malformed).
         case unsafeLink = "unsafe_link"
         /// A `.product` block names no product, or one missing from the request's products.
@@ -82,21 +82,21 @@ public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// What kind of problem it is.
-    public var code: Code
+    package var code: Code
     /// Where the bad value sits: "call_to_action.url", "blocks[2].product_id", "brand.unsubscribe_url".
-    public var field: String
+    package var field: String
     /// A short explanation; never contains the recipient's address.
-    public var detail: String
+    package var detail: String
 
     /// Creates an error; keep the recipient's address out of `detail`.
-    public init(code: Code, field: String, detail: String) {
+    package init(code: Code, field: String, detail: String) {
         self.code = code
         self.field = field
         self.detail = detail
     }
 
     /// "code at field: detail", for logs and the outcome's reason.
-    public var description: String { "\(code.rawValue) at \(field): \(detail)" }
+    package var description: String { "\(code.rawValue) at \(field): \(detail)" }
 }
 
 /// Turns a validated `Draft` into a `RenderedEmail`: HTML and text bodies from Mustache templates,
@@ -107,7 +107,7 @@ public struct RenderError: Error, Sendable, Hashable, CustomStringConvertible {
 /// an `href` must be an absolute http(s) URL: a `javascript:` or otherwise unsafe link makes
 /// `render` throw `RenderError.Code.unsafeLink` rather than send a different email than the one
 /// that was validated.
-public struct EmailRenderer: Sendable {
+package struct EmailRenderer: Sendable {
     private let htmlTemplate: MustacheTemplate
     private let textTemplate: MustacheTemplate
     private let library: MustacheLibrary
@@ -116,7 +116,7 @@ public struct EmailRenderer: Sendable {
 
     /// Parses the templates. `unsubscribeKey` signs the unsubscribe links; the unsubscribe endpoint
     /// verifies them with the same key (`verifyUnsubscribeToken`). Throws only on a template defect.
-    public init(unsubscribeKey: SymmetricKey) throws(RenderError) {
+    package init(unsubscribeKey: SymmetricKey) throws(RenderError) {
         func parse(_ source: String, _ name: String) throws(RenderError) -> MustacheTemplate {
             do {
                 return try MustacheTemplate(string: source)
@@ -132,7 +132,7 @@ public struct EmailRenderer: Sendable {
 
     /// Renders one email. Throws `RenderError` for an unsafe link, an unknown product, a malformed
     /// address or an empty customer id; the draft is never silently changed to make it renderable.
-    public func render(_ request: RenderRequest) throws(RenderError) -> RenderedEmail {
+    package func render(_ request: RenderRequest) throws(RenderError) -> RenderedEmail {
         let brand = request.brand
         let draft = request.draft
 
@@ -267,7 +267,7 @@ public struct EmailRenderer: Sendable {
     /// `brand.unsubscribeURL?c=<customer id, percent-encoded>&t=<token>`.
     /// Throws `unsafeLink` when the brand's endpoint is not https (RFC 8058 requires it) and
     /// `missingCustomerID` for an empty id.
-    public static func unsubscribeURL(brand: Brand, customerID: String, key: SymmetricKey) throws(RenderError)
+    package static func unsubscribeURL(brand: Brand, customerID: String, key: SymmetricKey) throws(RenderError)
         -> String
     {
         let base = try checkedLink(brand.unsubscribeURL, field: "brand.unsubscribe_url")
@@ -288,7 +288,7 @@ public struct EmailRenderer: Sendable {
     /// The 22-character token that proves an unsubscribe link was issued by us for this customer
     /// and storefront: base64url(HMAC-SHA256(key, customerID + "\n" + storefrontURL)), truncated
     /// to 22 characters (132 bits).
-    public static func unsubscribeToken(customerID: String, storefrontURL: String, key: SymmetricKey)
+    package static func unsubscribeToken(customerID: String, storefrontURL: String, key: SymmetricKey)
         -> String
     {
         let mac = HMAC<SHA256>.authenticationCode(
@@ -298,7 +298,7 @@ public struct EmailRenderer: Sendable {
 
     /// Whether `token` is the one `unsubscribeToken` issues for this customer and storefront.
     /// Compares in constant time, so response timing does not reveal how much of a guess was right.
-    public static func verifyUnsubscribeToken(
+    package static func verifyUnsubscribeToken(
         _ token: String, customerID: String, storefrontURL: String, key: SymmetricKey
     ) -> Bool {
         let expected = unsubscribeToken(customerID: customerID, storefrontURL: storefrontURL, key: key)
@@ -310,7 +310,7 @@ public struct EmailRenderer: Sendable {
     /// The Message-ID (without angle brackets) for an event's email: the first 32 hex digits of
     /// SHA-256 over event id, flow, step and send time, "@tidings." and the storefront's host. A
     /// replay of the same event yields the same id, so receivers and the outbox see one message, not two.
-    public static func messageID(
+    package static func messageID(
         eventID: String, flow: FlowKind, step: String? = nil, sendAt: Date, storefrontURL: String
     )
         -> String

@@ -8,14 +8,14 @@ import Foundation
 /// UTF-8 in quoted-printable, so every line is 7-bit and at most 76 characters. Lines end in CRLF.
 /// Header values are stripped of CR and LF (no header injection), non-ASCII values become RFC 2047
 /// encoded-words, and headers are folded to 78 characters where the value allows it.
-public enum MIMEMessage {
+package enum MIMEMessage {
     /// The complete message as bytes.
-    public static func serialize(_ email: RenderedEmail) -> Data {
+    package static func serialize(_ email: RenderedEmail) -> Data {
         Data(render(email).utf8)
     }
 
     /// The complete message as text (ASCII unless an address itself is non-ASCII).
-    public static func render(_ email: RenderedEmail) -> String {
+    package static func render(_ email: RenderedEmail) -> String {
         let text = quotedPrintable(email.text)
         let html = quotedPrintable(email.html)
         let boundary = self.boundary(text: email.text, html: email.html)
@@ -69,7 +69,7 @@ public enum MIMEMessage {
     /// line break; a bare "\r" is kept as "=0D" so decoding gives back exactly the input with "\n"
     /// written as CRLF. Lines are at most 76 characters, soft breaks ("=" CRLF) included; spaces and
     /// tabs before a line end are escaped, and so is a leading "." or "From " (for careless relays).
-    public static func quotedPrintable(_ text: String) -> String {
+    package static func quotedPrintable(_ text: String) -> String {
         // Bytes in, bytes out: appending scalar by scalar to a String was a tenth of the pipeline.
         var output: [UInt8] = []
         output.reserveCapacity(text.utf8.count + text.utf8.count / 8)

@@ -1,14 +1,14 @@
 import Foundation
 
 /// A mailbox: display name and address.
-public struct Mailbox: Sendable, Hashable {
+package struct Mailbox: Sendable, Hashable {
     /// The display name; nil for a bare address.
-    public var name: String?
+    package var name: String?
     /// A plain `local@domain` address, without angle brackets.
-    public var address: String
+    package var address: String
 
     /// Creates a mailbox; the renderer refuses addresses that are not a plain `local@domain`.
-    public init(name: String?, address: String) {
+    package init(name: String?, address: String) {
         self.name = name
         self.address = address
     }
@@ -16,48 +16,48 @@ public struct Mailbox: Sendable, Hashable {
 
 /// A finished email, ready for an ESP or the outbox: both bodies, the headers that matter and
 /// when it should go out.
-public struct RenderedEmail: Sendable, Hashable {
+package struct RenderedEmail: Sendable, Hashable {
     /// RFC 5322 Message-ID without angle brackets ("<id>@tidings.northwind.example").
-    public var messageID: String
+    package var messageID: String
     /// The brand's sender (From header).
-    public var from: Mailbox
+    package var from: Mailbox
     /// The recipient (To header); the address appears nowhere else in the message.
-    public var to: Mailbox
+    package var to: Mailbox
     /// The subject line, unencoded; MIME encoding happens when the message is serialized.
-    public var subject: String
+    package var subject: String
     /// The inbox preview text, also hidden at the top of the HTML body.
-    public var preheader: String
+    package var preheader: String
     /// The HTML body, complete and escaped.
-    public var html: String
+    package var html: String
     /// The plain-text alternative of the same message, unsubscribe link included.
-    public var text: String
+    package var text: String
     /// The one-click unsubscribe URL for this recipient (RFC 8058).
-    public var unsubscribeURL: String
+    package var unsubscribeURL: String
     /// The mailto alternative for List-Unsubscribe.
-    public var unsubscribeMailto: String
+    package var unsubscribeMailto: String
     /// The Date header: when the message goes out, never before `sendAt` (RFC 5322 3.6.1 dates a
     /// message when it is ready to enter the mail system, which for a scheduled one is its send time).
-    public var date: Date
+    package var date: Date
     /// When it should be sent; equal to `date` for "now" and for a scheduled message.
-    public var sendAt: Date
+    package var sendAt: Date
     /// Extra headers, in order: X-Tidings-Event-Id, X-Tidings-Flow, X-Tidings-Prompt, ...
-    public var extraHeaders: [Header]
+    package var extraHeaders: [Header]
 
     /// One extra header line, name and value unencoded.
-    public struct Header: Sendable, Hashable {
+    package struct Header: Sendable, Hashable {
         /// The header name ("X-Tidings-Flow").
-        public var name: String
+        package var name: String
         /// The header value; CR and LF are stripped when the message is serialized.
-        public var value: String
+        package var value: String
         /// Creates a header from its name and value.
-        public init(_ name: String, _ value: String) {
+        package init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
     /// Creates an email from its parts; `EmailRenderer.render` is the usual way to make one.
-    public init(
+    package init(
         messageID: String, from: Mailbox, to: Mailbox, subject: String, preheader: String, html: String,
         text: String, unsubscribeURL: String, unsubscribeMailto: String, date: Date, sendAt: Date,
         extraHeaders: [Header]

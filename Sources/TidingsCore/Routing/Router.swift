@@ -1,7 +1,7 @@
 import Foundation
 
 /// What happens to a validated draft.
-public enum Decision: Sendable, Hashable {
+package enum Decision: Sendable, Hashable {
     case send
     /// A human reads it first; the reasons say which rules asked for that.
     case review(reasons: [String])
@@ -9,7 +9,7 @@ public enum Decision: Sendable, Hashable {
     case reject(reasons: [String])
 
     /// "send", "review" or "reject", for the audit.
-    public var name: String {
+    package var name: String {
         switch self {
         case .send: return "send"
         case .review: return "review"
@@ -19,19 +19,19 @@ public enum Decision: Sendable, Hashable {
 }
 
 /// Applies the configured review rules to findings.
-public struct Router: Sendable {
+package struct Router: Sendable {
     /// The configured review rules.
-    public var rules: ReviewRules
+    package var rules: ReviewRules
 
     /// Creates a router for the configured rules.
-    public init(rules: ReviewRules) {
+    package init(rules: ReviewRules) {
         self.rules = rules
     }
 
     /// Rejects on any error finding; otherwise sends to review when a review finding, the tier, a
     /// low score or a large offer asks for it; else sends. Pass a nil `tier` for transactional
     /// messages: an order confirmation must not wait for a reviewer because the customer is a VIP.
-    public func decide(findings: Findings, tier: String?, offer: Offer?) -> Decision {
+    package func decide(findings: Findings, tier: String?, offer: Offer?) -> Decision {
         let errors = findings.errors
         if !errors.isEmpty {
             return .reject(reasons: errors.map { "\($0.rule) at \($0.field): \($0.message)" })
@@ -51,7 +51,7 @@ extension Router {
     /// than to the findings: a transactional message ignores the tier rule (an order confirmation
     /// must not wait for a reviewer because the customer is a VIP), and a forced review reason (a
     /// sensitive moment) is added to whatever the rules decided, short of a rejection.
-    public func decide(findings: Findings, for message: PlannedMessage) -> Decision {
+    package func decide(findings: Findings, for message: PlannedMessage) -> Decision {
         let decision = decide(
             findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
         guard let forced = message.reviewReason else { return decision }
@@ -68,7 +68,7 @@ extension Router {
     /// copywriter and the fixed notice): it waits for a person instead of being dropped, because a
     /// customer must hear that their order is confirmed or cancelled. Marketing messages and
     /// decisions short of a rejection pass through unchanged.
-    public func holdingTransactional(_ decision: Decision, for message: PlannedMessage) -> Decision {
+    package func holdingTransactional(_ decision: Decision, for message: PlannedMessage) -> Decision {
         guard message.isTransactional, case .reject(let reasons) = decision else { return decision }
         return .review(
             reasons: [

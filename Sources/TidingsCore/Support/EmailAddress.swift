@@ -5,14 +5,14 @@
 /// Limits are RFC 5321's (section 4.5.3.1): local part 64 octets, domain 255, and the whole
 /// address 254 (the 256-octet path minus its angle brackets). A non-ASCII local part would need
 /// the SMTPUTF8 extension (RFC 6531); Tidings refuses it (docs/decisions/email-addresses.md).
-public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
+package struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The local part, as given (case is significant to the receiving server).
-    public let localPart: String
+    package let localPart: String
     /// The domain in ASCII: lower case, non-ASCII labels as `xn--` Punycode.
-    public let domain: String
+    package let domain: String
 
     /// Why a text is not an address Tidings can send to.
-    public enum Problem: String, Error, Sendable, Hashable, CustomStringConvertible {
+    package enum Problem: String, Error, Sendable, Hashable, CustomStringConvertible {
         /// Not one `local@domain` with no spaces, controls, quotes or brackets.
         case shape = "not a plain local@domain address"
         /// The local part is not a dot-atom (leading, trailing or doubled dot, or a character outside atext).
@@ -30,12 +30,12 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         case tooLong = "the address is over 254 octets (RFC 5321)"
 
         /// The reason in words; never contains the address itself.
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
     /// Parses and normalizes `text`; throws the first `Problem` found. The address itself is not
     /// part of the error, so callers can log it.
-    public init(_ text: String) throws(Problem) {
+    package init(_ text: String) throws(Problem) {
         guard let at = text.lastIndex(of: "@") else { throw .shape }
         let local = String(text[..<at])
         let rawDomain = String(text[text.index(after: at)...])
@@ -74,10 +74,10 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `local@domain` in ASCII: what goes into a header or an SMTP envelope.
-    public var ascii: String { localPart + "@" + domain }
+    package var ascii: String { localPart + "@" + domain }
 
     /// The ASCII form.
-    public var description: String { ascii }
+    package var description: String { ascii }
 
     /// RFC 5322 atext, by byte: letters, digits and !#$%&'*+-/=?^_`{|}~.
     private static let atext: [Bool] = {

@@ -7,9 +7,9 @@
 /// SLL after 2024) are left out except those still legal tender during a transition (ANG until
 /// XCG replaces it, VED beside VES). Funds and metals (XAU, XDR, ...) are in the list, since they
 /// are valid codes, though no shop prices in them. Update this list when an amendment adds a code.
-public enum ISO4217 {
+package enum ISO4217 {
     /// Every accepted code, upper-case, three letters.
-    public static let codes: Set<String> = [
+    package static let codes: Set<String> = [
         "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN",
         "BAM", "BBD", "BDT", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
         "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUP", "CVE", "CZK",
@@ -41,5 +41,5 @@ public enum ISO4217 {
 
     /// Whether `code` is an ISO 4217 code exactly as the standard writes it (three upper-case
     /// letters on the list): "usd", "US$" and "XXX1" are not.
-    public static func isCode(_ code: String) -> Bool { codes.contains(code) }
+    package static func isCode(_ code: String) -> Bool { codes.contains(code) }
 }

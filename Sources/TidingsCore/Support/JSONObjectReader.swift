@@ -3,20 +3,20 @@ import Foundation
 /// Reads the fields of one JSON object and names the JSON path of whatever is missing or mistyped.
 /// Decoders are strict about what a flow needs and tolerant of everything else: unknown members
 /// are never looked at.
-public struct JSONObjectReader: Sendable {
+package struct JSONObjectReader: Sendable {
     /// The object's members, null ones included.
-    public let members: [String: JSONValue]
+    package let members: [String: JSONValue]
     /// The path of this object ("$.payload.customer").
-    public let path: String
+    package let path: String
 
     /// Wraps members already known to form an object at `path`.
-    public init(_ members: [String: JSONValue], path: String = "$") {
+    package init(_ members: [String: JSONValue], path: String = "$") {
         self.members = members
         self.path = path
     }
 
     /// Reads a value that must be an object.
-    public init(_ value: JSONValue, path: String = "$") throws(InputError) {
+    package init(_ value: JSONValue, path: String = "$") throws(InputError) {
         guard case .object(let members) = value else {
             throw InputError(.invalidField, path: path, reason: "expected an object, found \(value.typeName)")
         }
@@ -24,10 +24,10 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// The path of a member of this object.
-    public func path(of key: String) -> String { "\(path).\(key)" }
+    package func path(of key: String) -> String { "\(path).\(key)" }
 
     /// The raw member, nil when absent or null.
-    public func value(_ key: String) -> JSONValue? {
+    package func value(_ key: String) -> JSONValue? {
         switch members[key] {
         case .none, .null?: return nil
         case let value?: return value
@@ -43,26 +43,26 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// A required non-empty string.
-    public func string(_ key: String) throws(InputError) -> String {
+    package func string(_ key: String) throws(InputError) -> String {
         guard let value = try optionalString(key) else { throw missing(key) }
         return value
     }
 
     /// An optional string; empty strings count as absent.
-    public func optionalString(_ key: String) throws(InputError) -> String? {
+    package func optionalString(_ key: String) throws(InputError) -> String? {
         guard let value = value(key) else { return nil }
         guard case .string(let text) = value else { throw wrongType(key, expected: "a string", found: value) }
         return text.isEmpty ? nil : text
     }
 
     /// A required id: platforms send ids as numbers or strings; the model keeps strings.
-    public func id(_ key: String) throws(InputError) -> String {
+    package func id(_ key: String) throws(InputError) -> String {
         guard let value = try optionalID(key) else { throw missing(key) }
         return value
     }
 
     /// An optional id, string or integer.
-    public func optionalID(_ key: String) throws(InputError) -> String? {
+    package func optionalID(_ key: String) throws(InputError) -> String? {
         guard let value = value(key) else { return nil }
         switch value {
         case .string(let text): return text.isEmpty ? nil : text
@@ -75,7 +75,7 @@ public struct JSONObjectReader: Sendable {
     static let largestAmount: Decimal = 1_000_000_000
 
     /// A required quantity: an integer from 1 to 10,000.
-    public func quantity(_ key: String) throws(InputError) -> Int {
+    package func quantity(_ key: String) throws(InputError) -> Int {
         let value = try int(key)
         guard (1...10_000).contains(value) else {
             throw InputError(
@@ -87,7 +87,7 @@ public struct JSONObjectReader: Sendable {
     /// An optional email address, checked and normalized by `EmailAddress` (the check the renderer
     /// uses too): returned in ASCII form, its domain in IDNA `xn--` form. A non-ASCII local part is
     /// refused (it would need SMTPUTF8). Only the shape is checked; the ESP finds out whether it exists.
-    public func optionalEmail(_ key: String) throws(InputError) -> String? {
+    package func optionalEmail(_ key: String) throws(InputError) -> String? {
         guard let text = try optionalString(key) else { return nil }
         do {
             return try EmailAddress(text).ascii
@@ -98,13 +98,13 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// A required integer; integral strings ("3") are accepted since some platforms quote numbers.
-    public func int(_ key: String) throws(InputError) -> Int {
+    package func int(_ key: String) throws(InputError) -> Int {
         guard let value = try optionalInt(key) else { throw missing(key) }
         return value
     }
 
     /// An optional integer.
-    public func optionalInt(_ key: String) throws(InputError) -> Int? {
+    package func optionalInt(_ key: String) throws(InputError) -> Int? {
         guard let value = value(key) else { return nil }
         switch value {
         case .int(let number): return number
@@ -116,7 +116,7 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// An optional boolean.
-    public func optionalBool(_ key: String) throws(InputError) -> Bool? {
+    package func optionalBool(_ key: String) throws(InputError) -> Bool? {
         guard let value = value(key) else { return nil }
         guard case .bool(let flag) = value else { throw wrongType(key, expected: "true or false", found: value) }
         return flag
@@ -124,7 +124,7 @@ public struct JSONObjectReader: Sendable {
 
     /// An optional ISO 4217 currency code ("EUR"); anything not on the list, such as "usd" or
     /// "XXX1", is refused naming the field rather than shown to a customer.
-    public func optionalCurrency(_ key: String) throws(InputError) -> String? {
+    package func optionalCurrency(_ key: String) throws(InputError) -> String? {
         guard let code = try optionalString(key) else { return nil }
         guard ISO4217.isCode(code) else {
             throw InputError(
@@ -135,13 +135,13 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// Required money: a decimal string ("29.99") or a JSON number, read exactly.
-    public func money(_ key: String, currency: String) throws(InputError) -> Money {
+    package func money(_ key: String, currency: String) throws(InputError) -> Money {
         guard let value = try optionalMoney(key, currency: currency) else { throw missing(key) }
         return value
     }
 
     /// Optional money.
-    public func optionalMoney(_ key: String, currency: String) throws(InputError) -> Money? {
+    package func optionalMoney(_ key: String, currency: String) throws(InputError) -> Money? {
         guard let value = value(key) else { return nil }
         let text: String
         switch value {
@@ -165,13 +165,13 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// A required timestamp: ISO 8601 with an offset, or Unix seconds.
-    public func date(_ key: String) throws(InputError) -> Date {
+    package func date(_ key: String) throws(InputError) -> Date {
         guard let value = try optionalDate(key) else { throw missing(key) }
         return value
     }
 
     /// An optional timestamp.
-    public func optionalDate(_ key: String) throws(InputError) -> Date? {
+    package func optionalDate(_ key: String) throws(InputError) -> Date? {
         guard let value = value(key) else { return nil }
         switch value {
         case .string(let text):
@@ -187,20 +187,20 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// A required nested object.
-    public func object(_ key: String) throws(InputError) -> JSONObjectReader {
+    package func object(_ key: String) throws(InputError) -> JSONObjectReader {
         guard let reader = try optionalObject(key) else { throw missing(key) }
         return reader
     }
 
     /// An optional nested object.
-    public func optionalObject(_ key: String) throws(InputError) -> JSONObjectReader? {
+    package func optionalObject(_ key: String) throws(InputError) -> JSONObjectReader? {
         guard let value = value(key) else { return nil }
         guard case .object(let members) = value else { throw wrongType(key, expected: "an object", found: value) }
         return JSONObjectReader(members, path: path(of: key))
     }
 
     /// An optional array of objects, each with its indexed path; absent reads as empty.
-    public func objects(_ key: String) throws(InputError) -> [JSONObjectReader] {
+    package func objects(_ key: String) throws(InputError) -> [JSONObjectReader] {
         guard let value = value(key) else { return [] }
         guard case .array(let elements) = value else { throw wrongType(key, expected: "an array", found: value) }
         var readers: [JSONObjectReader] = []
@@ -212,7 +212,7 @@ public struct JSONObjectReader: Sendable {
     }
 
     /// An optional array of strings; absent reads as empty.
-    public func strings(_ key: String) throws(InputError) -> [String] {
+    package func strings(_ key: String) throws(InputError) -> [String] {
         guard let value = value(key) else { return [] }
         guard case .array(let elements) = value else { throw wrongType(key, expected: "an array", found: value) }
         var result: [String] = []
@@ -230,7 +230,7 @@ public struct JSONObjectReader: Sendable {
 
 extension JSONValue {
     /// The JSON type's name, for error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"

@@ -4,17 +4,17 @@ import Synchronization
 /// A strict RFC 8259 parser into `JSONValue`. Payloads are parsed by hand rather than through
 /// `JSONDecoder` so that an error can say where the document breaks (line and column) and so that
 /// decoders further on can name the JSON path of a missing or mistyped field.
-public enum JSONParser {
+package enum JSONParser {
     /// A syntax error at a position in the input.
-    public struct SyntaxError: Error, Sendable, CustomStringConvertible {
+    package struct SyntaxError: Error, Sendable, CustomStringConvertible {
         /// The 1-based line of the offending byte.
-        public var line: Int
+        package var line: Int
         /// The 1-based column (in bytes) of the offending byte.
-        public var column: Int
+        package var column: Int
         /// What is wrong there ("expected ',' or '}'").
-        public var reason: String
+        package var reason: String
         /// "line L, column C: reason".
-        public var description: String { "line \(line), column \(column): \(reason)" }
+        package var description: String { "line \(line), column \(column): \(reason)" }
     }
 
     /// Counts the documents parsed on the task that set it and on its child tasks, so a test can
@@ -23,7 +23,7 @@ public enum JSONParser {
     @TaskLocal package static var counter: ParseCounter?
 
     /// Parses one JSON document; trailing content other than white space is an error.
-    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         counter?.increment()
         var parser = Parser(bytes: bytes)
         // RFC 8259 requires UTF-8; repairing bad bytes silently would change what was signed.
@@ -51,7 +51,7 @@ public enum JSONParser {
     }
 
     /// Parses UTF-8 text.
-    public static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
+    package static func parse(_ text: String) throws(SyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 

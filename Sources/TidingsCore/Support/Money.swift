@@ -2,30 +2,30 @@ import Foundation
 
 /// A decimal amount with its ISO 4217 currency. Never a floating-point number: platform strings
 /// such as "29.99" are parsed exactly and totals are computed in decimals.
-public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+package struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// The exact decimal amount, in the currency's main unit (29.99 dollars, not cents).
-    public var amount: Decimal
+    package var amount: Decimal
     /// The ISO 4217 code, upper-case ("USD").
-    public var currency: String
+    package var currency: String
 
     /// Creates money from a decimal amount in main units and an ISO 4217 code.
-    public init(_ amount: Decimal, _ currency: String) {
+    package init(_ amount: Decimal, _ currency: String) {
         self.amount = amount
         self.currency = currency
     }
 
     /// Parses a platform money string ("29.99", "-3", "0.5"). Returns nil for anything that is not
     /// a plain decimal number, so "1e3", "29,99" or "" never become amounts by accident.
-    public init?(parsing text: String, currency: String) {
+    package init?(parsing text: String, currency: String) {
         guard Money.isPlainDecimal(text), let amount = Decimal(string: text) else { return nil }
         self.init(amount, currency)
     }
 
     /// Zero in a currency, the start of a sum.
-    public static func zero(_ currency: String) -> Money { Money(0, currency) }
+    package static func zero(_ currency: String) -> Money { Money(0, currency) }
 
     /// The amount rounded to cents, as a plain string ("29.90").
-    public var plainAmount: String {
+    package var plainAmount: String {
         var value = amount
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 2, .bankers)
@@ -37,7 +37,7 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
     }
 
     /// A customer-facing rendering: "$29.90" for USD, "29.90 EUR" otherwise.
-    public var display: String {
+    package var display: String {
         switch currency {
         case "USD": return "$" + plainAmount
         case "GBP": return "£" + plainAmount
@@ -47,19 +47,19 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
     }
 
     /// "29.90 USD", for logs and debugging.
-    public var description: String { plainAmount + " " + currency }
+    package var description: String { plainAmount + " " + currency }
 
     /// Compares amounts only; the caller must not compare different currencies.
-    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.amount < rhs.amount }
+    package static func < (lhs: Money, rhs: Money) -> Bool { lhs.amount < rhs.amount }
 
     /// Adds amounts and keeps the left currency; the caller must not mix currencies.
-    public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount, lhs.currency) }
+    package static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount, lhs.currency) }
 
     /// Multiplies the amount by a count, such as a line's quantity.
-    public static func * (lhs: Money, rhs: Int) -> Money { Money(lhs.amount * Decimal(rhs), lhs.currency) }
+    package static func * (lhs: Money, rhs: Int) -> Money { Money(lhs.amount * Decimal(rhs), lhs.currency) }
 
     /// This amount as a share of `whole` (0.25 for a quarter); 0 when `whole` is zero.
-    public func share(of whole: Money) -> Decimal {
+    package func share(of whole: Money) -> Decimal {
         whole.amount == 0 ? 0 : amount / whole.amount
     }
 
@@ -84,7 +84,7 @@ public struct Money: Sendable, Hashable, Codable, Comparable, CustomStringConver
 
 extension Decimal {
     /// A ratio such as 0.2345 as a whole percentage (23), rounded half up.
-    public var wholePercent: Int {
+    package var wholePercent: Int {
         var value = self * 100
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 0, .plain)

@@ -5,7 +5,7 @@
 /// the full Nameprep/UTS 46 mapping tables, so a label is expected in the form a shopper's address
 /// book writes it (already lower case in scripts that have case). Labels are checked for the
 /// 63-octet limit after conversion.
-public enum Punycode {
+package enum Punycode {
     private static let base = 36
     private static let tMin = 1
     private static let tMax = 26
@@ -15,7 +15,7 @@ public enum Punycode {
     private static let initialN = 0x80
 
     /// The Punycode encoding of `input` (without the `xn--` prefix), or nil on overflow.
-    public static func encode(_ input: String) -> String? {
+    package static func encode(_ input: String) -> String? {
         let scalars = input.unicodeScalars.map(\.value)
         var output: [UInt8] = scalars.filter { $0 < 0x80 }.map { UInt8($0) }
         let basicCount = output.count
@@ -60,7 +60,7 @@ public enum Punycode {
     }
 
     /// Decodes a Punycode string (without the `xn--` prefix); nil when it is not valid Punycode.
-    public static func decode(_ input: String) -> String? {
+    package static func decode(_ input: String) -> String? {
         let bytes = Array(input.utf8)
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
         let split = bytes.lastIndex(of: UInt8(ascii: "-")) ?? 0
@@ -104,7 +104,7 @@ public enum Punycode {
     /// `xn--` + Punycode; ASCII letters are lower-cased. Nil when a label is empty, longer than 63
     /// octets after conversion, or cannot be encoded. The ideographic and fullwidth full stops
     /// (U+3002, U+FF0E, U+FF61) separate labels as "." does (RFC 3490 section 3.1).
-    public static func domainToASCII(_ domain: String) -> String? {
+    package static func domainToASCII(_ domain: String) -> String? {
         let dots: Set<Unicode.Scalar> = [".", "\u{3002}", "\u{FF0E}", "\u{FF61}"]
         var labels: [String] = [""]
         for scalar in domain.unicodeScalars {
@@ -123,7 +123,7 @@ public enum Punycode {
     }
 
     /// IDNA ToASCII of one label; nil for an empty label or one over 63 octets.
-    public static func labelToASCII(_ label: String) -> String? {
+    package static func labelToASCII(_ label: String) -> String? {
         guard !label.isEmpty else { return nil }
         let ascii: String
         if label.unicodeScalars.allSatisfy(\.isASCII) {

@@ -1,17 +1,17 @@
 /// Substring search on UTF-8 bytes. Validation asks "does this text contain that phrase?"
 /// hundreds of times per draft; Foundation's `contains` goes through NSString and dominated the
 /// pipeline's profile, so the checks compare bytes instead.
-public struct TextSearch: Sendable {
+package struct TextSearch: Sendable {
     /// The text, lower-cased, as UTF-8.
-    public let folded: [UInt8]
+    package let folded: [UInt8]
 
     /// Prepares `text` for case-insensitive searches.
-    public init(_ text: String) {
+    package init(_ text: String) {
         folded = Array(text.lowercased().utf8)
     }
 
     /// Whether the text contains `needle`, which must already be lower-cased UTF-8.
-    public func contains(folded needle: [UInt8]) -> Bool {
+    package func contains(folded needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
         guard needle.count <= folded.count else { return false }
         return folded.withUnsafeBufferPointer { haystack in
@@ -21,7 +21,7 @@ public struct TextSearch: Sendable {
 
     /// Whether `needle` (lower-cased UTF-8) occurs as a whole word: not inside a longer word, so a
     /// last name "King" does not match "Hiking".
-    public func containsWord(folded needle: [UInt8]) -> Bool {
+    package func containsWord(folded needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, needle.count <= folded.count else { return false }
         func isWordByte(_ byte: UInt8) -> Bool {
             byte >= 0x80 || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
@@ -40,12 +40,12 @@ public struct TextSearch: Sendable {
     }
 
     /// Whether the text contains `phrase`, case-insensitively.
-    public func contains(_ phrase: String) -> Bool {
+    package func contains(_ phrase: String) -> Bool {
         contains(folded: Array(phrase.lowercased().utf8))
     }
 
     /// Whether plain `text` contains plain `phrase`, byte for byte.
-    public static func contains(_ text: String, _ phrase: String) -> Bool {
+    package static func contains(_ text: String, _ phrase: String) -> Bool {
         var text = text
         var phrase = phrase
         return text.withUTF8 { haystack in

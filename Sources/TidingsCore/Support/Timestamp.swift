@@ -9,7 +9,7 @@ import Foundation
 /// to set up at cold start, and none of these layouts may depend on a locale or the machine's time
 /// zone. Every parser validates the calendar (2026-02-31 is nil, 2028-02-29 is a date) and refuses
 /// a time without a stated offset.
-public enum Timestamp {
+package enum Timestamp {
     /// English month abbreviations, January first, as RFC 2822 dates write them.
     package static let monthNames = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -22,13 +22,13 @@ public enum Timestamp {
 
     /// Parses an ISO 8601 timestamp with a `Z` or `±hh:mm` (or `±hhmm`) offset and optional
     /// fractional seconds; nil for anything else, including a date the calendar does not have.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         parseKeepingOffset(text)?.date
     }
 
     /// The offset from UTC, in seconds, that a timestamp states ("-05:00" is -18000); nil when the
     /// text is not a timestamp. The local time of the place that wrote it, for send times.
-    public static func utcOffset(of text: String) -> Int? {
+    package static func utcOffset(of text: String) -> Int? {
         parseKeepingOffset(text)?.utcOffset
     }
 
@@ -107,7 +107,7 @@ public enum Timestamp {
 
     /// ISO 8601 in UTC, "2026-11-20T14:30:00.000Z", rounded to the millisecond; with
     /// `milliseconds: false`, "2026-11-20T14:30:00Z", truncated to the second.
-    public static func format(_ date: Date, milliseconds: Bool = true) -> String {
+    package static func format(_ date: Date, milliseconds: Bool = true) -> String {
         let interval = date.timeIntervalSince1970
         var whole = Int(interval.rounded(.down))
         guard milliseconds else { return civil(seconds: whole) + "Z" }
@@ -122,7 +122,7 @@ public enum Timestamp {
     }
 
     /// The UTC calendar day of an instant as "YYYY-MM-DD".
-    public static func day(_ date: Date) -> String {
+    package static func day(_ date: Date) -> String {
         String(civil(seconds: Int(date.timeIntervalSince1970.rounded(.down))).prefix(10))
     }
 

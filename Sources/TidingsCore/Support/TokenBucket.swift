@@ -4,11 +4,11 @@ import Foundation
 /// a token and then wait until it is theirs, so waiting callers are served in order and the
 /// long-run rate never exceeds `rate`. The clock and the sleeper are injected, so tests run
 /// without real time.
-public actor TokenBucket {
+package actor TokenBucket {
     /// Tokens added a second.
-    public let rate: Double
+    package let rate: Double
     /// Most tokens the bucket holds.
-    public let burst: Double
+    package let burst: Double
     private let clock: any TimeSource
     private let sleep: @Sendable (TimeInterval) async throws -> Void
     private var tokens: Double
@@ -16,7 +16,7 @@ public actor TokenBucket {
 
     /// A full bucket of `burst` tokens refilled at `rate` a second (both > 0). `sleep` waits the
     /// given seconds (the default is `Task.sleep`).
-    public init(
+    package init(
         rate: Double, burst: Double = 1, clock: any TimeSource = SystemClock(),
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
             try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
@@ -32,7 +32,7 @@ public actor TokenBucket {
     }
 
     /// Takes one token, waiting until it is available. Throws only when the sleep is cancelled.
-    public func acquire() async throws {
+    package func acquire() async throws {
         let wait = reserve()
         if wait > 0 { try await sleep(wait) }
     }

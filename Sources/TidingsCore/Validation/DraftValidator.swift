@@ -2,44 +2,44 @@ import Foundation
 
 /// Checks a draft against the brand and compliance policy before anything is rendered, and the
 /// rendered email for its unsubscribe link after. Findings are data; routing decides.
-public struct DraftValidator: Sendable {
+package struct DraftValidator: Sendable {
     /// Subject length, banned and regulated phrases, discount caps.
-    public var policy: ContentPolicy
+    package var policy: ContentPolicy
     /// The brand whose domains links must stay on.
-    public var brand: Brand
+    package var brand: Brand
 
     /// Creates a validator for a policy and brand.
-    public init(policy: ContentPolicy, brand: Brand) {
+    package init(policy: ContentPolicy, brand: Brand) {
         self.policy = policy
         self.brand = brand
     }
 
     /// What the validator needs to know besides the draft.
-    public struct Facts: Sendable {
+    package struct Facts: Sendable {
         /// The shop's catalog; picked products must exist in it and be in stock.
-        public var catalog: Catalog
+        package var catalog: Catalog
         /// The offer the policy granted; the draft may state only this one, exactly.
-        public var offer: Offer?
+        package var offer: Offer?
         /// The customer's tier, which sets the discount cap.
-        public var tier: String
+        package var tier: String
         /// The customer's first name; a draft that does not use it gets a warning.
-        public var firstName: String?
+        package var firstName: String?
         /// Values that must never appear: email, last name, phone, street.
-        public var personalData: [String]
+        package var personalData: [String]
         /// Titles of the cart's items: the draft should name one.
-        public var cartTitles: [String]
+        package var cartTitles: [String]
         /// The cart's or order's own unit price of each of its products, in the customer's
         /// currency: what a product card shows (the first line of a product sets it).
-        public var linePrices: [String: Money]
+        package var linePrices: [String: Money]
         /// The customer's currency, from the lines; nil when the message is about no cart or order.
-        public var currency: String?
+        package var currency: String?
 
         /// The product names a draft may quote verbatim: the catalog's titles and the cart's or
         /// order's own item titles (an item the catalog does not know is named from the event).
-        public var quotedNames: [String] { catalog.products.values.map(\.title) + cartTitles }
+        package var quotedNames: [String] { catalog.products.values.map(\.title) + cartTitles }
 
         /// Creates the facts; pass values shorter than 3 characters in `personalData` freely, they are ignored.
-        public init(
+        package init(
             catalog: Catalog, offer: Offer?, tier: String, firstName: String?, personalData: [String],
             cartTitles: [String], lines: [CartItem] = []
         ) {
@@ -59,7 +59,7 @@ public struct DraftValidator: Sendable {
     }
 
     /// Every rule the draft breaks or should be looked at for; never throws, an empty list means clean.
-    public func validate(_ draft: Draft, facts: Facts) -> Findings {
+    package func validate(_ draft: Draft, facts: Facts) -> Findings {
         var found: [Finding] = []
         func add(_ rule: String, _ severity: Finding.Severity, _ field: String, _ message: String) {
             found.append(Finding(rule: rule, severity: severity, field: field, message: message))
@@ -188,7 +188,7 @@ public struct DraftValidator: Sendable {
     }
 
     /// The rendered email must carry a working unsubscribe link in both parts and the headers.
-    public func validateRendered(_ email: RenderedEmail) -> [Finding] {
+    package func validateRendered(_ email: RenderedEmail) -> [Finding] {
         var found: [Finding] = []
         if !email.unsubscribeURL.hasPrefix("https://") {
             found.append(
@@ -213,7 +213,7 @@ public struct DraftValidator: Sendable {
     }
 
     /// Whether a link is https on one of the brand's domains or their subdomains.
-    public func isAllowedLink(_ url: String) -> Bool {
+    package func isAllowedLink(_ url: String) -> Bool {
         guard url.hasPrefix("https://") else { return false }
         let rest = url.dropFirst("https://".count)
         let hostPart = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// One thing the validator noticed about a draft.
-public struct Finding: Sendable, Hashable, Codable {
+package struct Finding: Sendable, Hashable, Codable {
     /// How much a finding matters, from blocking to informative.
-    public enum Severity: String, Sendable, Hashable, Codable {
+    package enum Severity: String, Sendable, Hashable, Codable {
         /// The draft must not go out as it is.
         case error
         /// A human should look before it goes out.
@@ -13,16 +13,16 @@ public struct Finding: Sendable, Hashable, Codable {
     }
 
     /// The rule's id ("subject_length", "banned_phrase", ...).
-    public var rule: String
+    package var rule: String
     /// How much it matters.
-    public var severity: Severity
+    package var severity: Severity
     /// Where in the draft ("subjects[2]", "blocks[3].text", "call_to_action.url").
-    public var field: String
+    package var field: String
     /// A plain-words explanation; never repeats the customer's personal data.
-    public var message: String
+    package var message: String
 
     /// Creates a finding from its parts.
-    public init(rule: String, severity: Severity, field: String, message: String) {
+    package init(rule: String, severity: Severity, field: String, message: String) {
         self.rule = rule
         self.severity = severity
         self.field = field
@@ -31,17 +31,17 @@ public struct Finding: Sendable, Hashable, Codable {
 }
 
 /// The validator's results and the score they add up to.
-public struct Findings: Sendable, Hashable {
+package struct Findings: Sendable, Hashable {
     /// The findings in the order the rules found them.
-    public var items: [Finding]
+    package var items: [Finding]
 
     /// Wraps a list of findings.
-    public init(_ items: [Finding] = []) {
+    package init(_ items: [Finding] = []) {
         self.items = items
     }
 
     /// 100 minus 30 per error, 10 per review finding, 5 per warning; never below 0.
-    public var score: Int {
+    package var score: Int {
         var score = 100
         for item in items {
             switch item.severity {
@@ -54,7 +54,7 @@ public struct Findings: Sendable, Hashable {
     }
 
     /// The findings that stop the draft from going out.
-    public var errors: [Finding] { items.filter { $0.severity == .error } }
+    package var errors: [Finding] { items.filter { $0.severity == .error } }
     /// The findings that send the draft to a human.
-    public var reviewItems: [Finding] { items.filter { $0.severity == .review } }
+    package var reviewItems: [Finding] { items.filter { $0.severity == .review } }
 }

@@ -3,30 +3,30 @@ import Foundation
 /// Which lapsed customers a win-back scan writes to. Every bound is configurable (the scheduled
 /// event's `criteria`, see `WinBackCriteria.init(json:)`); the defaults aim at customers who are
 /// slipping away but still worth something.
-public struct WinBackCriteria: Sendable, Hashable {
+package struct WinBackCriteria: Sendable, Hashable {
     /// Lowest P(alive) still worth writing to (below: gone for good).
-    public var minimumProbabilityAlive: Double = 0.05
+    package var minimumProbabilityAlive: Double = 0.05
     /// Highest P(alive) that counts as lapsed (above: still buying, leave them be).
-    public var maximumProbabilityAlive: Double = 0.7
+    package var maximumProbabilityAlive: Double = 0.7
     /// Least CLV over the horizon, in the shop's currency.
-    public var minimumCLV: Double = 20
+    package var minimumCLV: Double = 20
     /// The time since the last purchase must exceed this many of the customer's usual gaps
     /// (a one-time buyer's gap is `RecencyFrequencyRules.defaultGap`).
-    public var lapseFactor: Double = 1.5
+    package var lapseFactor: Double = 1.5
     /// Skip customers written to by win-back within this many days (from the audit).
-    public var quietDays: Int = 60
+    package var quietDays: Int = 60
     /// Horizon of expected purchases and CLV, in weeks.
-    public var horizonWeeks: Double = 52
+    package var horizonWeeks: Double = 52
     /// Stop selecting after this many customers; nil for no cap.
-    public var maximumSelected: Int?
+    package var maximumSelected: Int?
 
     /// The defaults.
-    public init() {}
+    package init() {}
 
     /// Criteria from a JSON object (`schedule.win_back`'s or the Scheduler event's `criteria`):
     /// keys `p_alive_min`, `p_alive_max`, `min_clv`, `lapse_factor`, `quiet_days`, `horizon_weeks`,
     /// `max_selected`; absent keys keep their defaults. Throws `InputError` naming the key.
-    public init(json: JSONValue?, path: String) throws {
+    package init(json: JSONValue?, path: String) throws {
         self.init()
         guard let json else { return }
         guard case .object(let members) = json else {

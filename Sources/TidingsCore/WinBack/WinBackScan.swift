@@ -1,21 +1,21 @@
 import Foundation
 
 /// The counts a scan ends with: its terminal outcome carries these, not one line per customer.
-public struct WinBackScanSummary: Sendable, Hashable {
+package struct WinBackScanSummary: Sendable, Hashable {
     /// Customers read from the platform.
-    public var scanned = 0
+    package var scanned = 0
     /// Customers selected for a message.
-    public var selected = 0
+    package var selected = 0
     /// Skipped customers by reason.
-    public var skipped: [String: Int] = [:]
+    package var skipped: [String: Int] = [:]
     /// Written customers by the outcome of their message ("sent", "queued_for_review", "failed", ...).
-    public var outcomes: [String: Int] = [:]
+    package var outcomes: [String: Int] = [:]
 
     /// An empty summary.
-    public init() {}
+    package init() {}
 
     /// The summary as audit facts.
-    public var facts: [String: JSONValue] {
+    package var facts: [String: JSONValue] {
         [
             "scanned": .int(scanned), "selected": .int(selected),
             "skipped": .object(skipped.mapValues { .int($0) }),
@@ -28,17 +28,17 @@ public struct WinBackScanSummary: Sendable, Hashable {
 /// each with a `WinBackSelector`, records the decision, and writes to the selected ones with at
 /// most `concurrency` messages in flight, each started only when the token bucket allows.
 /// Memory is flat in the size of the base: one page, one history and `concurrency` targets.
-public struct WinBackScan: Sendable {
+package struct WinBackScan: Sendable {
     /// Decides per customer.
-    public var selector: WinBackSelector
+    package var selector: WinBackSelector
     /// The scan's clock reading: every customer is judged at this instant.
-    public var now: Date
+    package var now: Date
     /// Most messages composed at once (the model's latency × the rate limit, plus one, keeps the
     /// bucket busy).
-    public var concurrency: Int
+    package var concurrency: Int
 
     /// A scan at `now`; `concurrency` ≥ 1.
-    public init(selector: WinBackSelector, now: Date, concurrency: Int) {
+    package init(selector: WinBackSelector, now: Date, concurrency: Int) {
         self.selector = selector
         self.now = now
         self.concurrency = max(1, concurrency)
@@ -48,7 +48,7 @@ public struct WinBackScan: Sendable {
     /// `record` audits each decision (awaited in order); `write` composes and delivers one
     /// message and returns its outcome's name; a `write` that throws counts as "failed" and the
     /// scan goes on. Throws what the source, `record` or `recentlyEmailed` throws.
-    public func run(
+    package func run(
         source: some CustomerBaseStreaming, limiter: TokenBucket?,
         recentlyEmailed: (String) throws -> Bool,
         record: (WinBackDecision) async throws -> Void,

@@ -1,29 +1,29 @@
 import Foundation
 
 /// A customer a scan (or a `customer.lapsed` event) writes to, with everything the message needs.
-public struct WinBackTarget: Sendable {
+package struct WinBackTarget: Sendable {
     /// The customer record (the email address is for delivery only).
-    public var customer: CustomerRecord
+    package var customer: CustomerRecord
     /// Their orders, oldest first.
-    public var orders: [OrderRecord]
+    package var orders: [OrderRecord]
     /// The lifetime summary the scores came from.
-    public var summary: CustomerSummary
+    package var summary: CustomerSummary
     /// P(alive), expected purchases, CLV.
-    public var score: LifetimeScore
+    package var score: LifetimeScore
     /// Why they probably lapsed.
-    public var reason: ChurnReason
+    package var reason: ChurnReason
     /// Their usual gap between purchases, in days.
-    public var usualGapDays: Double
+    package var usualGapDays: Double
     /// Days since their last purchase.
-    public var daysSinceLastPurchase: Double
+    package var daysSinceLastPurchase: Double
     /// Categories they bought, most first.
-    public var favouriteCategories: [String]
+    package var favouriteCategories: [String]
 }
 
 /// What a scan decided about one customer, for the audit.
-public struct WinBackDecision: Sendable {
+package struct WinBackDecision: Sendable {
     /// Why a customer was not selected.
-    public enum Skip: String, Sendable, Hashable, CaseIterable {
+    package enum Skip: String, Sendable, Hashable, CaseIterable {
         /// No order counts as a purchase (all cancelled or refunded).
         case noPurchases = "no_purchases"
         /// No email marketing consent on the platform.
@@ -45,27 +45,27 @@ public struct WinBackDecision: Sendable {
     }
 
     /// The platform customer id.
-    public var customerID: String
+    package var customerID: String
     /// nil when selected; why not otherwise.
-    public var skip: Skip?
+    package var skip: Skip?
     /// The numbers behind the decision (P(alive), CLV, gaps, the churn reason when selected).
-    public var facts: [String: JSONValue]
+    package var facts: [String: JSONValue]
 }
 
 /// Applies `WinBackCriteria` to one customer history: scores it, checks each criterion, and for a
 /// selected customer predicts the churn reason. Pure: the audit lookup is passed in.
-public struct WinBackSelector: Sendable {
+package struct WinBackSelector: Sendable {
     /// The selection bounds.
-    public var criteria: WinBackCriteria
+    package var criteria: WinBackCriteria
     /// Scores with the stored (or fallback) lifetime parameters.
-    public var scorer: LifetimeScorer
+    package var scorer: LifetimeScorer
     /// Predicts churn reasons.
-    public var analyst: ChurnAnalyst
+    package var analyst: ChurnAnalyst
     /// Product id → category, for favourite categories and the category rule.
-    public var categories: [String: String]
+    package var categories: [String: String]
 
     /// A selector; the scorer's horizon should match `criteria.horizonWeeks`.
-    public init(criteria: WinBackCriteria, scorer: LifetimeScorer, categories: [String: String]) {
+    package init(criteria: WinBackCriteria, scorer: LifetimeScorer, categories: [String: String]) {
         self.criteria = criteria
         self.scorer = scorer
         self.analyst = ChurnAnalyst()
@@ -74,11 +74,11 @@ public struct WinBackSelector: Sendable {
 
     /// The audit key a win-back email to `customerID` lists among its `dedupe_keys`; the quiet
     /// period looks it up.
-    public static func auditKey(customerID: String) -> String { "winBack:customer:\(customerID)" }
+    package static func auditKey(customerID: String) -> String { "winBack:customer:\(customerID)" }
 
     /// Decides about one customer at `now`. `emailedRecently` is asked only for customers that
     /// pass every other criterion (it reads the audit). `hints` bias the churn reason.
-    public func decide(
+    package func decide(
         _ history: CustomerHistory, now: Date, hints: [ChurnReason.Kind] = [],
         emailedRecently: (String) throws -> Bool
     ) rethrows -> (decision: WinBackDecision, target: WinBackTarget?) {

@@ -86,7 +86,7 @@ package struct Replayer: Sendable {
     package func replayTime(_ body: [UInt8], delay: TimeInterval) -> Date {
         let decoder = EventDecoder(maximumBodyBytes: configuration.maximumBodyBytes)
         let item = EnvelopeDecoder().unwrap(body).items.first
-        let delivery = decoder.read(item?.delivery ?? Delivery(body: body), parsed: item?.parsed)
+        let delivery = decoder.read(item?.delivery ?? InboundDelivery(body: body), parsed: item?.parsed)
         let content = try? delivery.content.get()
         if let receivedAt = content?.delivery.receivedAt {
             return receivedAt

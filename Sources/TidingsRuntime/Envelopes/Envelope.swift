@@ -24,7 +24,7 @@ package struct Envelope: Sendable {
         /// The SQS message id (what `batchItemFailures` names); nil outside SQS.
         package var messageID: String?
         /// The delivery as the pipeline reads it: raw body bytes and transport headers.
-        package var delivery: Delivery
+        package var delivery: InboundDelivery
         /// How it arrived, which decides what its signature must prove.
         package var channel: Channel
         /// Set when the envelope around this delivery is itself broken; `delivery` then holds the
@@ -59,7 +59,7 @@ package struct EnvelopeDecoder: Sendable {
         func direct(_ parsed: Result<JSONValue, JSONParser.SyntaxError>?) -> Envelope {
             Envelope(
                 shape: .direct,
-                items: [Envelope.Item(delivery: Delivery(body: bytes), channel: .headers, parsed: parsed)])
+                items: [Envelope.Item(delivery: InboundDelivery(body: bytes), channel: .headers, parsed: parsed)])
         }
         guard bytes.count <= maximumEnvelopeBytes, bytes.first(where: { !Self.isSpace($0) }) == UInt8(ascii: "{")
         else { return direct(nil) }
@@ -92,7 +92,7 @@ package struct EnvelopeDecoder: Sendable {
         return direct(parsed)
     }
 
-    /// API Gateway v2 / Function URL (v1 too): headers (names lower-cased by `Delivery`), the body
+    /// API Gateway v2 / Function URL (v1 too): headers (names lower-cased by `InboundDelivery`), the body
     /// as the exact bytes that arrived, base64-decoded when `isBase64Encoded`.
     /// (In these helpers `bytes` is the whole envelope, kept for the dead-letter folder when it is
     /// broken, and `document` the same bytes already parsed.)
@@ -101,10 +101,10 @@ package struct EnvelopeDecoder: Sendable {
             let headers = try Self.stringMap(request["headers"], path: "$.headers")
             let body = try Self.body(
                 request["body"], base64: request["isBase64Encoded"] == .bool(true), path: "$.body")
-            return Envelope.Item(delivery: Delivery(body: body, headers: headers), channel: .http)
+            return Envelope.Item(delivery: InboundDelivery(body: body, headers: headers), channel: .http)
         } catch {
             return Envelope.Item(
-                delivery: Delivery(body: bytes), channel: .http, problem: error, parsed: .success(document))
+                delivery: InboundDelivery(body: bytes), channel: .http, problem: error, parsed: .success(document))
         }
     }
 
@@ -118,7 +118,7 @@ package struct EnvelopeDecoder: Sendable {
         // handed on, never parsed back.
         guard let payload = detail["payload"], detail["metadata"] != nil else {
             return Envelope.Item(
-                delivery: Delivery(body: Self.encode(.object(detail))), channel: .authenticated,
+                delivery: InboundDelivery(body: Self.encode(.object(detail))), channel: .authenticated,
                 parsed: .success(.object(detail)))
         }
         do throws(InputError) {
@@ -128,11 +128,11 @@ package struct EnvelopeDecoder: Sendable {
                     .invalidField, path: path + ".payload", reason: "expected the webhook body as an object")
             }
             return Envelope.Item(
-                delivery: Delivery(body: Self.encode(payload), headers: headers), channel: .authenticated,
+                delivery: InboundDelivery(body: Self.encode(payload), headers: headers), channel: .authenticated,
                 parsed: .success(payload))
         } catch {
             return Envelope.Item(
-                delivery: Delivery(body: bytes), channel: .authenticated, problem: error,
+                delivery: InboundDelivery(body: bytes), channel: .authenticated, problem: error,
                 parsed: .success(document))
         }
     }
@@ -146,14 +146,14 @@ package struct EnvelopeDecoder: Sendable {
         let fallback = Array(Self.encode(Self.redactingSecrets(value)))
         guard case .object(let record) = value else {
             return Envelope.Item(
-                delivery: Delivery(body: fallback), channel: .headers,
+                delivery: InboundDelivery(body: fallback), channel: .headers,
                 problem: InputError(.invalidField, path: path, reason: "expected an SQS record object"))
         }
         let messageID: String?
         if case .string(let id)? = record["messageId"] { messageID = id } else { messageID = nil }
         guard case .string(let text)? = record["body"] else {
             return Envelope.Item(
-                messageID: messageID, delivery: Delivery(body: fallback), channel: .headers,
+                messageID: messageID, delivery: InboundDelivery(body: fallback), channel: .headers,
                 problem: InputError(.missingField, path: path + ".body", reason: "an SQS record needs a string body"))
         }
         let body = Array(text.utf8)
@@ -179,7 +179,8 @@ package struct EnvelopeDecoder: Sendable {
             }
         }
         return Envelope.Item(
-            messageID: messageID, delivery: Delivery(body: body, headers: headers), channel: channel, parsed: parsed)
+            messageID: messageID, delivery: InboundDelivery(body: body, headers: headers), channel: channel,
+            parsed: parsed)
     }
 
     /// Pub/Sub push: `message.data` is the base64 body, `message.attributes` the headers.
@@ -189,7 +190,7 @@ package struct EnvelopeDecoder: Sendable {
             let body = try Self.body(message["data"], base64: true, path: "$.message.data")
             let id: String?
             if case .string(let value)? = message["messageId"] { id = value } else { id = nil }
-            var delivery = Delivery(body: body, headers: headers)
+            var delivery = InboundDelivery(body: body, headers: headers)
             if delivery.headers["x-tidings-event-id"] == nil, let id {
                 // Pub/Sub redelivers with the same messageId: a canonical event without its own id
                 // is deduplicated by it.
@@ -200,7 +201,7 @@ package struct EnvelopeDecoder: Sendable {
             return Envelope.Item(delivery: delivery, channel: .authenticated)
         } catch {
             return Envelope.Item(
-                delivery: Delivery(body: bytes), channel: .authenticated, problem: error,
+                delivery: InboundDelivery(body: bytes), channel: .authenticated, problem: error,
                 parsed: .success(document))
         }
     }

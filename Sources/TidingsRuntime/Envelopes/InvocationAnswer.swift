@@ -60,7 +60,7 @@ package struct InvocationAnswer: Sendable {
         case .http:
             let report = reports[0]
             body = Self.encode(
-                HTTPResponse(
+                GatewayResponse(
                     statusCode: Self.httpStatus(report), headers: ["content-type": "application/json"],
                     body: String(decoding: Self.encode(report), as: UTF8.self)))
             error = nil
@@ -79,7 +79,7 @@ package struct InvocationAnswer: Sendable {
         var batchItemFailures: [Failure]
     }
 
-    struct HTTPResponse: Encodable {
+    struct GatewayResponse: Encodable {
         var statusCode: Int
         var headers: [String: String]
         var body: String

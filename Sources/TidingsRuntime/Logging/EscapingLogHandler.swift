@@ -4,11 +4,11 @@ import Logging
 /// control character in the message and in metadata escaped first. Ids and reasons come from
 /// events, and an event id holding CR LF would otherwise write a line of its own into the log
 /// that looks like ours.
-public struct EscapingLogHandler: LogHandler {
+package struct EscapingLogHandler: LogHandler {
     var inner: StreamLogHandler
 
     /// A handler writing to stderr under `label`.
-    public static func standardError(label: String) -> EscapingLogHandler {
+    package static func standardError(label: String) -> EscapingLogHandler {
         EscapingLogHandler(inner: StreamLogHandler.standardError(label: label))
     }
 
@@ -22,25 +22,25 @@ public struct EscapingLogHandler: LogHandler {
     }
 
     /// The handler's own metadata, escaped when it is written.
-    public var metadata: Logger.Metadata {
+    package var metadata: Logger.Metadata {
         get { inner.metadata }
         set { inner.metadata = newValue }
     }
 
     /// The lowest level that is written.
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { inner.logLevel }
         set { inner.logLevel = newValue }
     }
 
     /// The metadata value under `key`.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
         set { inner[metadataKey: key] = newValue }
     }
 
     /// Escapes the message, the metadata and the handler's own metadata, then writes the line.
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var handler = inner
         if !handler.metadata.isEmpty { handler.metadata = Self.escaped(handler.metadata) }
         var escapedEvent = event
@@ -58,7 +58,7 @@ public struct EscapingLogHandler: LogHandler {
 
     /// Every C0 and C1 control character, DEL and the Unicode line and paragraph separators as a
     /// visible escape (`\r`, `\n`, `\t`, `\u{1B}`); everything else unchanged.
-    public static func escaped(_ text: String) -> String {
+    package static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var result = ""
         result.reserveCapacity(text.utf8.count + 8)

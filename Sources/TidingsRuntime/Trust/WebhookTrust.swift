@@ -47,7 +47,7 @@ package struct WebhookTrust: Sendable {
 
     /// Checks one delivery. A recorded delivery (`{"headers":…,"body":"…"}`) is checked on its
     /// inner headers and raw body, as the original request was.
-    package func verify(_ delivery: Delivery, channel: Channel) -> TrustVerdict {
+    package func verify(_ delivery: InboundDelivery, channel: Channel) -> TrustVerdict {
         verify(decoder.read(delivery), channel: channel)
     }
 
@@ -126,7 +126,7 @@ package struct WebhookTrust: Sendable {
     /// "stale: …" when the platform's `Triggered-At` is older than the flow's window, so a
     /// delivery retried or replayed long after the fact is not written to; with the event id the
     /// delivery names (`X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id`), for the audit.
-    package func staleness(_ delivery: Delivery, now: Date, window: TimeInterval) -> (
+    package func staleness(_ delivery: InboundDelivery, now: Date, window: TimeInterval) -> (
         reason: String, eventID: String?
     )? {
         staleness(decoder.read(delivery), now: now, window: window)

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct WinBackEventDecoderTests {
     private func decode(_ json: String) throws -> LifecycleEvent {
-        try EventDecoder().decode(Delivery(body: Array(json.utf8)))
+        try EventDecoder().decode(InboundDelivery(body: Array(json.utf8)))
     }
 
     @Test func schedulerEventIsAScanWithItsCriteria() throws {

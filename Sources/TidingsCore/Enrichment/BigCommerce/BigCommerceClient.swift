@@ -7,27 +7,27 @@ import Foundation
 /// `/v2/orders/{id}/products` for the lines), the catalog from V3 `catalog/products?include=variants`
 /// and `catalog/trees/categories`, with co-purchases over all V2 orders. The catalog is loaded
 /// once per client value and its copies; the rest per call.
-public struct BigCommerceClient: CommercePlatform {
+package struct BigCommerceClient: CommercePlatform {
     /// Page size for list requests; the APIs' maximum.
     static let pageSize = 250
     /// Order-product requests in flight at once while the catalog loads.
     static let concurrentRequests = 8
     /// Units reported for a product whose inventory is not tracked (it never runs out).
-    public static let untrackedInventory = 1_000_000
+    package static let untrackedInventory = 1_000_000
 
     /// `https://api.bigcommerce.com/stores/{store_hash}`.
-    public let baseURL: String
+    package let baseURL: String
     /// The storefront that product paths are resolved against, without a trailing slash.
-    public let storefrontURL: String
+    package let storefrontURL: String
     /// The store's default currency, for catalog prices (orders and carts carry their own).
-    public let currency: String
+    package let currency: String
     /// Where the co-purchase half of `catalog()` comes from.
-    public let coPurchases: CoPurchaseSource
+    package let coPurchases: CoPurchaseSource
     let api: PlatformAPI
     private let catalogCache = CatalogCache()
 
     /// A client for the store `storeHash`; `accessToken` is sent only in the `X-Auth-Token` header.
-    public init(
+    package init(
         storeHash: String, accessToken: String, storefrontURL: String, currency: String = "USD",
         coPurchases: CoPurchaseSource = .orderScan, transport: any HTTPTransport
     ) {
@@ -42,14 +42,14 @@ public struct BigCommerceClient: CommercePlatform {
     }
 
     /// The customer from `/v3/customers?id:in=`; nil when none matches. Throws `PlatformError` when the API fails.
-    public func customer(id: String) async throws -> CustomerRecord? {
+    package func customer(id: String) async throws -> CustomerRecord? {
         let url = "\(baseURL)/v3/customers?id:in=\(PlatformAPI.pathSegment(id))"
         let list = try await api.getDecoded(BigCommerceWire.List<BigCommerceWire.Customer>.self, url)
         return list?.0.data.first?.record()
     }
 
     /// Every order of the customer, any status, oldest first; empty when there are none (204).
-    public func orders(customerID: String) async throws -> [OrderRecord] {
+    package func orders(customerID: String) async throws -> [OrderRecord] {
         let headers = try await orderPages(
             "\(baseURL)/v2/orders?customer_id=\(PlatformAPI.pathSegment(customerID))")
         var orders: [OrderRecord] = []
@@ -60,7 +60,7 @@ public struct BigCommerceClient: CommercePlatform {
     }
 
     /// The cart with its line items' options (sizes), or nil when it no longer exists.
-    public func cart(id: String) async throws -> (cart: Cart, customerID: String?)? {
+    package func cart(id: String) async throws -> (cart: Cart, customerID: String?)? {
         let url =
             "\(baseURL)/v3/carts/\(PlatformAPI.pathSegment(id))?include=line_items.physical_items.options"
         return try await api.getDecoded(BigCommerceWire.Single<BigCommerceWire.Cart>.self, url)?.0.data
@@ -69,14 +69,14 @@ public struct BigCommerceClient: CommercePlatform {
 
     /// The order from V2 `/v2/orders/{id}` with its `/products`; nil on 404 (or the 204 of an empty
     /// answer). Incomplete orders (status 0) come back with `isComplete` false.
-    public func order(id: String) async throws -> PlacedOrder? {
+    package func order(id: String) async throws -> PlacedOrder? {
         let url = "\(baseURL)/v2/orders/\(PlatformAPI.pathSegment(id))"
         guard let (order, _) = try await api.getDecoded(BigCommerceWire.Order.self, url) else { return nil }
         return order.placedOrder(products: try await products(ofOrder: order.id.value))
     }
 
     /// The catalog with category names and co-purchases, loaded on first use and then kept. Throws `PlatformError`.
-    public func catalog() async throws -> Catalog {
+    package func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }
     }
 

@@ -7,7 +7,7 @@ extension ShopifyAdminClient: CustomerBaseStreaming {
     /// a bulk export are; a live shop's default listing is not): a customer id that goes backwards
     /// throws a final `PlatformError` instead of splitting a customer in two. See
     /// docs/decisions/win-back-scan.md.
-    public func forEachCustomerHistory(_ body: (CustomerHistory) async throws -> Void) async throws {
+    package func forEachCustomerHistory(_ body: (CustomerHistory) async throws -> Void) async throws {
         var url: String? = "\(baseURL)/orders.json?status=any&limit=250"
         var current: (customer: CustomerRecord, orders: [OrderRecord])?
         var lastID: (Int, String)?

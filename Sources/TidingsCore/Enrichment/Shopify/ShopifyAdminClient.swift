@@ -6,24 +6,24 @@ import Foundation
 /// `X-Shopify-Access-Token` and `Accept: application/json`. Lists follow the `Link` header's
 /// `rel="next"` page. The catalog (products plus co-purchases over all orders) is loaded once per
 /// client value and its copies; customers and orders are fetched per call.
-public struct ShopifyAdminClient: CommercePlatform {
+package struct ShopifyAdminClient: CommercePlatform {
     /// The REST Admin API version in every path.
-    public static let apiVersion = "2026-07"
+    package static let apiVersion = "2026-07"
 
     /// `https://{shop}.myshopify.com/admin/api/2026-07`.
-    public let baseURL: String
+    package let baseURL: String
     /// The storefront that product links point to, without a trailing slash.
-    public let storefrontURL: String
+    package let storefrontURL: String
     /// The shop's currency, for product prices (orders carry their own).
-    public let currency: String
+    package let currency: String
     /// Where the co-purchase half of `catalog()` comes from.
-    public let coPurchases: CoPurchaseSource
+    package let coPurchases: CoPurchaseSource
     let api: PlatformAPI
     private let catalogCache = CatalogCache()
 
     /// A client for `shop` ("northwind-outfitters" or "northwind-outfitters.myshopify.com").
     /// `accessToken` is sent only in the `X-Shopify-Access-Token` header.
-    public init(
+    package init(
         shop: String, accessToken: String, storefrontURL: String, currency: String = "USD",
         coPurchases: CoPurchaseSource = .orderScan, transport: any HTTPTransport
     ) {
@@ -39,7 +39,7 @@ public struct ShopifyAdminClient: CommercePlatform {
     }
 
     /// The customer from `/customers/{id}.json`; nil on 404. Throws `PlatformError` when the API fails.
-    public func customer(id: String) async throws -> CustomerRecord? {
+    package func customer(id: String) async throws -> CustomerRecord? {
         let url = "\(baseURL)/customers/\(PlatformAPI.pathSegment(id)).json"
         guard let (envelope, _) = try await api.getDecoded(ShopifyWire.CustomerEnvelope.self, url) else {
             return nil
@@ -48,7 +48,7 @@ public struct ShopifyAdminClient: CommercePlatform {
     }
 
     /// Every order of the customer, any status, oldest first; empty for an unknown customer.
-    public func orders(customerID: String) async throws -> [OrderRecord] {
+    package func orders(customerID: String) async throws -> [OrderRecord] {
         let url =
             "\(baseURL)/customers/\(PlatformAPI.pathSegment(customerID))/orders.json?status=any&limit=250"
         let orders = try await allPages(from: url).map { $0.record() }
@@ -56,13 +56,13 @@ public struct ShopifyAdminClient: CommercePlatform {
     }
 
     /// Always nil: Shopify's checkout webhooks carry the whole cart, so there is nothing to look up.
-    public func cart(id: String) async throws -> (cart: Cart, customerID: String?)? {
+    package func cart(id: String) async throws -> (cart: Cart, customerID: String?)? {
         nil
     }
 
     /// The order from `/orders/{id}.json`, decoded like an order webhook's body (the same resource);
     /// nil on 404. Throws `PlatformError` when the API fails or the order does not decode.
-    public func order(id: String) async throws -> PlacedOrder? {
+    package func order(id: String) async throws -> PlacedOrder? {
         let url = "\(baseURL)/orders/\(PlatformAPI.pathSegment(id)).json"
         guard let response = try await api.get(url), !response.body.isEmpty else { return nil }
         do {
@@ -76,7 +76,7 @@ public struct ShopifyAdminClient: CommercePlatform {
     }
 
     /// The catalog from `/products.json`, loaded on first use and then kept. Throws `PlatformError`.
-    public func catalog() async throws -> Catalog {
+    package func catalog() async throws -> Catalog {
         try await catalogCache.value { [self] in try await loadCatalog() }
     }
 
