@@ -11,6 +11,7 @@ import Testing
 struct AuditDamageTests {
     /// The log every test starts from: writer-a with four events (16 lines: three stages and an
     /// outcome each), writer-b with two.
+    @discardableResult
     private func log(_ root: URL, keyed: Bool) throws -> String {
         try writeAuditEvents(2, root: root, writerID: "writer-b", eventPrefix: "b", key: key(keyed))
         return try writeAuditEvents(4, root: root, key: key(keyed))

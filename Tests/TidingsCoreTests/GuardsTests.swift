@@ -38,6 +38,22 @@ struct GuardsTests {
         #expect(ahead?.detail == "the lapse is dated 2 h in the future; handled once that time has come")
     }
 
+    @Test("An address the email service cannot take is nobody to write to, said with the reason, never repeated")
+    func undeliverableAddress() {
+        var profile = StageFixtures.profile()
+        profile.email = "inês.souza@example.com"
+        let verdict = Guards.checkRecipient(profile)
+        #expect(verdict?.code == .noRecipient)
+        #expect(verdict?.detail.contains("SMTPUTF8") == true)
+        #expect(verdict?.detail.contains("souza") == false)
+        profile.email = "ines.souza@exämple.com"  // an IDNA domain is deliverable
+        #expect(Guards.checkRecipient(profile) == nil)
+        let record = CustomerRecord(
+            id: "c9", email: "inês@example.com", firstName: "Inês", lastName: nil, consent: .subscribed, tags: [],
+            createdAt: nil)
+        #expect(Guards.checkContact(record) == .undeliverableEmail)
+    }
+
     @Test("Younger than the delay is too soon and retryable")
     func tooSoon() {
         let cart = StageFixtures.cart([StageFixtures.item("boot")], abandonedAt: now.addingTimeInterval(-600))

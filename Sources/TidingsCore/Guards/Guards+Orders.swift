@@ -100,8 +100,8 @@ extension Guards {
         if profile.consent != .subscribed, isWinBack || settings.requiresConsent {
             return stop(.noConsent, "a win-back is marketing and the customer has not subscribed")
         }
-        if profile.email == nil {
-            return stop(.noRecipient, Self.noRecipient.detail)
+        if let verdict = Self.checkRecipient(profile) {
+            return stop(.noRecipient, verdict.detail)
         }
         return nil
     }

@@ -7,6 +7,9 @@ extension Guards {
         case nil: return nil
         case .noConsent: return GuardVerdict(.noConsent, "the customer has not subscribed to marketing email")
         case .noEmail: return noRecipient
+        case .undeliverableEmail:
+            return GuardVerdict(
+                .noRecipient, "the customer's address cannot be written to (it needs SMTPUTF8 or is malformed)")
         case .emailedRecently:
             return GuardVerdict(.recentlyWritten, "a marketing email went to this customer within the quiet period")
         case .noPurchases: return GuardVerdict(.notLapsed, "the customer has no standing purchase")
@@ -19,7 +22,7 @@ extension Guards {
     package static func checkContact(_ customer: CustomerRecord) -> WinBackDecision.Skip? {
         guard customer.consent == .subscribed else { return .noConsent }
         guard let email = customer.email, !email.isEmpty else { return .noEmail }
-        return nil
+        return checkDeliverable(email) == nil ? nil : .undeliverableEmail
     }
 
     /// A lapsed customer the platform does not know.

@@ -108,9 +108,22 @@ package struct Guards: Sendable {
     /// How far ahead of this machine's clock an event may be dated and still count as just now.
     static let clockSkewTolerance: TimeInterval = 300
 
-    /// Someone to write to.
+    /// Someone to write to: an address, and one Tidings can deliver to. A platform's record may
+    /// hold an address the renderer must refuse (a non-ASCII local part needs SMTPUTF8); that is
+    /// nobody to write to, said with the reason, not a failed event (the address is not repeated).
     package static func checkRecipient(_ profile: CustomerProfile) -> GuardVerdict? {
-        profile.email == nil ? noRecipient : nil
+        guard let email = profile.email else { return noRecipient }
+        return checkDeliverable(email)
+    }
+
+    /// An address the email service cannot take, as a `no_recipient` verdict; nil when it can.
+    package static func checkDeliverable(_ email: String) -> GuardVerdict? {
+        do {
+            _ = try EmailAddress(email)
+            return nil
+        } catch {
+            return GuardVerdict(.noRecipient, "the customer's address cannot be written to: \(error)")
+        }
     }
 
     /// The platform knows no address for the customer.

@@ -30,6 +30,8 @@ package struct WinBackDecision: Sendable {
         case noConsent = "no_consent"
         /// No email address.
         case noEmail = "no_email"
+        /// The address is one the email service cannot take (a non-ASCII local part needs SMTPUTF8).
+        case undeliverableEmail = "undeliverable_email"
         /// Still within their usual gap between orders.
         case withinUsualGap = "within_usual_gap"
         /// P(alive) above the window: still an active customer.
