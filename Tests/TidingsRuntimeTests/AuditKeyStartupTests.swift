@@ -15,30 +15,15 @@ struct AuditKeyStartupTests {
     }
 
     func run(dataDirectory: URL, environment extra: [String: String]) throws -> Run {
-        let binary = try #require(
-            RuntimeTestSupport.builtBinary("cartAbandoned"), "build the package first (swift build)")
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = RuntimeTestSupport.root
-        var environment = ProcessInfo.processInfo.environment
-        environment["TIDINGS_DATA_DIR"] = dataDirectory.path
-        environment["TIDINGS_LOG_LEVEL"] = "trace"
-        environment["TIDINGS_NOW"] = "2026-11-21T17:00:00Z"
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        process.standardInput = try FileHandle(
-            forReadingFrom: RuntimeTestSupport.cartEvents.appendingPathComponent("shopify-guest-checkout.json"))
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let environment = [
+            "TIDINGS_DATA_DIR": dataDirectory.path, "TIDINGS_LOG_LEVEL": "trace", "TIDINGS_NOW": "2026-11-21T17:00:00Z",
+        ].merging(extra) { _, new in new }
+        let execution = try RuntimeTestSupport.execute(
+            "cartAbandoned", event: RuntimeTestSupport.cartEvents.appendingPathComponent("shopify-guest-checkout.json"),
+            environment: environment)
         return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            status: execution.status, stdout: String(decoding: execution.stdout, as: UTF8.self),
+            stderr: execution.stderr)
     }
 
     @Test("With the key from a file the audit is HMAC-sealed, verifies with the key, and the key is never printed")

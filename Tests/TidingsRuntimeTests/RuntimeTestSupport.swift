@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Testing
 import TidingsCore
 
 @testable import TidingsRuntime
@@ -51,6 +52,37 @@ enum RuntimeTestSupport {
 }
 
 /// Runs `body` with a fresh temporary folder that is removed afterwards.
+/// What a handler binary printed and how it ended.
+struct HandlerExecution {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+}
+
+extension RuntimeTestSupport {
+    /// Runs a built handler binary on one event file on stdin, from the repository root, with the
+    /// process's environment plus `environment` (a data folder must be among them).
+    static func execute(_ handler: String, event: URL, environment: [String: String]) throws -> HandlerExecution {
+        let binary = try #require(builtBinary(handler), "build the package first (swift build)")
+        let process = Process()
+        process.executableURL = binary
+        process.currentDirectoryURL = root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardInput = try FileHandle(forReadingFrom: event)
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return HandlerExecution(
+            status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
 func withScratch<Result>(_ body: (URL) async throws -> Result) async throws -> Result {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidings-rt-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -13,26 +13,14 @@ struct StdinHandlerTests {
     }
 
     func run(_ event: String, dataDirectory: URL, environment extra: [String: String] = [:]) throws -> Run {
-        let binary = try #require(
-            RuntimeTestSupport.builtBinary("cartAbandoned"), "build the package first (swift build)")
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = RuntimeTestSupport.root
-        var environment = ProcessInfo.processInfo.environment
-        environment["TIDINGS_DATA_DIR"] = dataDirectory.path
-        environment["TIDINGS_LOG_LEVEL"] = "error"
-        environment.merge(extra) { _, new in new }
-        process.environment = environment
-        process.standardInput = try FileHandle(
-            forReadingFrom: RuntimeTestSupport.cartEvents.appendingPathComponent(event))
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let parsed = try JSONParser.parse(Array(data)).objectValue ?? [:]
-        return Run(status: process.terminationStatus, result: parsed)
+        let environment = ["TIDINGS_DATA_DIR": dataDirectory.path, "TIDINGS_LOG_LEVEL": "error"].merging(extra) {
+            _, new in new
+        }
+        let execution = try RuntimeTestSupport.execute(
+            "cartAbandoned", event: RuntimeTestSupport.cartEvents.appendingPathComponent(event),
+            environment: environment)
+        let parsed = try JSONParser.parse(Array(execution.stdout)).objectValue ?? [:]
+        return Run(status: execution.status, result: parsed)
     }
 
     @Test("A consenting guest's cart is sent: exit 0, the subject in the result, one .eml in the outbox")
