@@ -39,28 +39,30 @@ enum AuditManifest {
 
     /// The same, written over `line`, whose storage is reused: the writer calls it per record.
     static func headLine(seq: Int, file: String, last: [UInt8], key: AuditKey?, into line: inout [UInt8]) {
+        sealedLine(seq: seq, file: file, link: #","last":""#, hash: last, key: key, into: &line)
+    }
+
+    /// The manifest line that lists `file` as the day's `seq`th file, after a line sealed `prev`.
+    static func manifestLine(seq: Int, file: String, prev: [UInt8], key: AuditKey?) -> [UInt8] {
+        var line: [UInt8] = []
+        sealedLine(seq: seq, file: file, link: #","prev":""#, hash: prev, key: key, into: &line)
+        return line
+    }
+
+    /// `{"seq":…,"file":…,<link><hash>"` sealed: the one shape of head and manifest lines, which
+    /// differ only in what the hash links to (the file's last record, or the manifest's line before).
+    private static func sealedLine(
+        seq: Int, file: String, link: String, hash: [UInt8], key: AuditKey?, into line: inout [UInt8]
+    ) {
         line.removeAll(keepingCapacity: true)
         line.append(contentsOf: #"{"seq":"#.utf8)
         line.append(contentsOf: String(seq).utf8)
         line.append(contentsOf: #","file":"#.utf8)
         AuditRecordFormat.appendJSONString(file, to: &line)
-        line.append(contentsOf: #","last":""#.utf8)
-        line.append(contentsOf: last)
+        line.append(contentsOf: link.utf8)
+        line.append(contentsOf: hash)
         line.append(UInt8(ascii: "\""))
         _ = AuditRecordFormat.seal(&line, key: key)
-    }
-
-    /// The manifest line that lists `file` as the day's `seq`th file, after a line sealed `prev`.
-    static func manifestLine(seq: Int, file: String, prev: [UInt8], key: AuditKey?) -> [UInt8] {
-        var body = Array(#"{"seq":"#.utf8)
-        body.append(contentsOf: String(seq).utf8)
-        body.append(contentsOf: #","file":"#.utf8)
-        AuditRecordFormat.appendJSONString(file, to: &body)
-        body.append(contentsOf: #","prev":""#.utf8)
-        body.append(contentsOf: prev)
-        body.append(UInt8(ascii: "\""))
-        _ = AuditRecordFormat.seal(&body, key: key)
-        return body
     }
 
     /// A head or manifest line split into its parts.
