@@ -35,12 +35,15 @@ package struct InvocationHandler: Sendable {
         var logger = logger
         logger[metadataKey: "envelope"] = "\(envelope.shape.rawValue)"
         var reports: [OutcomeReport] = []
-        for (index, item) in envelope.items.enumerated() {
-            var itemLogger = logger
-            if let id = item.messageID { itemLogger[metadataKey: "sqs.message_id"] = "\(id)" }
-            // Each record of a batch is its own handling, with its own terminal record.
-            let correlation = envelope.items.count > 1 ? "\(correlationID)#\(index)" : correlationID
-            reports.append(await handle(item, pipeline: pipeline, correlationID: correlation, logger: itemLogger))
+        // Retries and waits inside the shared transports read the deadline from the task tree.
+        await InvocationDeadline.$current.withValue(deadline) {
+            for (index, item) in envelope.items.enumerated() {
+                var itemLogger = logger
+                if let id = item.messageID { itemLogger[metadataKey: "sqs.message_id"] = "\(id)" }
+                // Each record of a batch is its own handling, with its own terminal record.
+                let correlation = envelope.items.count > 1 ? "\(correlationID)#\(index)" : correlationID
+                reports.append(await handle(item, pipeline: pipeline, correlationID: correlation, logger: itemLogger))
+            }
         }
         return InvocationAnswer(shape: envelope.shape, items: envelope.items, reports: reports)
     }

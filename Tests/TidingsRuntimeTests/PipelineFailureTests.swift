@@ -13,7 +13,9 @@ struct PipelineFailureTests {
     struct ScriptedModel: LanguageModel {
         var name = "scripted-model"
         var answer: @Sendable (Prompt) throws -> String
-        func complete(_ prompt: Prompt) async throws -> String { try answer(prompt) }
+        func respond(to request: DraftRequest) async throws -> ModelAnswer {
+            ModelAnswer(text: try answer(request.prompt))
+        }
     }
 
     /// A platform whose every call fails with the given status.

@@ -16,9 +16,9 @@ struct ReviewFindingsTests {
         private let lock = NSLock()
         private var seen: [Prompt] = []
         var prompts: [Prompt] { lock.withLock { seen } }
-        func complete(_ prompt: Prompt) async throws -> String {
-            lock.withLock { seen.append(prompt) }
-            return try await OfflineCopywriter().complete(prompt)
+        func respond(to request: DraftRequest) async throws -> ModelAnswer {
+            lock.withLock { seen.append(request.prompt) }
+            return try await OfflineCopywriter().respond(to: request)
         }
     }
 

@@ -17,7 +17,7 @@ struct RuntimeLoopTests {
     /// A writer that takes its time, like a hosted model.
     struct SlowModel: LanguageModel {
         var name = "slow-model"
-        func complete(_ prompt: Prompt) async throws -> String {
+        func respond(to request: DraftRequest) async throws -> ModelAnswer {
             try await Task.sleep(for: .seconds(5))
             throw ModelError(model: name, reason: "should not have been called", isRetryable: false)
         }
@@ -210,7 +210,7 @@ struct RuntimeLoopTests {
             #expect(elapsed < 2.5, "the call was not abandoned in time (\(elapsed) s)")
             #expect(try JSONParser.parse(try #require(posts.first).body).objectValue?["outcome"] == "sent")
             let audit = try ReplayGoldenTests.auditLines(scratch).joined(separator: "\n")
-            #expect(audit.contains("deadline: no answer within"))
+            #expect(audit.contains("deadline: no answer within"))  // code .deadline, then the reason
             #expect(audit.contains("\"fallback\":\"offline-copywriter\""))
         }
     }

@@ -39,12 +39,12 @@ package struct DeadlineBoundModel: LanguageModel {
     /// Calls the model, or throws a non-retryable `ModelError` ("deadline: …") when too little
     /// time is left to start, or when the answer has not come `tail` seconds before the deadline.
     /// An abandoned call is cancelled and not awaited.
-    package func complete(_ prompt: Prompt) async throws -> String {
+    package func respond(to request: DraftRequest) async throws -> ModelAnswer {
         let left = deadline.timeIntervalSince(clock.now)
         guard left >= reserve else {
             throw ModelError(
-                model: name,
-                reason: "deadline: \(Self.milliseconds(left)) ms left, a model call needs "
+                model: name, code: .deadline,
+                reason: "\(Self.milliseconds(left)) ms left, a model call needs "
                     + "\(Self.milliseconds(reserve)) ms",
                 isRetryable: false)
         }
@@ -52,10 +52,10 @@ package struct DeadlineBoundModel: LanguageModel {
         let model = self.model
         let name = self.name
         let settled = SettledFlag()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ModelAnswer, any Error>) in
             settled.track(
                 Task {
-                    let result = await Result { try await model.complete(prompt) }
+                    let result = await Result { try await model.respond(to: request) }
                     if settled.claim() { continuation.resume(with: result) }
                 })
             settled.track(
@@ -64,8 +64,8 @@ package struct DeadlineBoundModel: LanguageModel {
                     if settled.claim() {
                         continuation.resume(
                             throwing: ModelError(
-                                model: name,
-                                reason: "deadline: no answer within \(Self.milliseconds(budget)) ms; "
+                                model: name, code: .deadline,
+                                reason: "no answer within \(Self.milliseconds(budget)) ms; "
                                     + "\(Self.milliseconds(tail)) ms kept to finish",
                                 isRetryable: false))
                     }

@@ -12,11 +12,11 @@ package struct OfflineCopywriter: LanguageModel {
     package init() {}
 
     /// Writes the draft from `prompt.context` alone and returns it as JSON; never needs the network.
-    package func complete(_ prompt: Prompt) async throws -> String {
-        let draft = write(prompt.context)
+    package func respond(to request: DraftRequest) async throws -> ModelAnswer {
+        let draft = write(request.prompt.context)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(draft), as: UTF8.self)
+        return ModelAnswer(text: String(decoding: try encoder.encode(draft), as: UTF8.self))
     }
 
     /// The draft for a context: an order's message when the context is about an order, else the

@@ -15,10 +15,10 @@ package struct TransactionalNotice: LanguageModel {
     package init() {}
 
     /// The notice as JSON; never fails.
-    package func complete(_ prompt: Prompt) async throws -> String {
+    package func respond(to request: DraftRequest) async throws -> ModelAnswer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(write(prompt.context)), as: UTF8.self)
+        return ModelAnswer(text: String(decoding: try encoder.encode(write(request.prompt.context)), as: UTF8.self))
     }
 
     /// The notice for a context's step.

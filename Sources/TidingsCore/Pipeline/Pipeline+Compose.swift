@@ -160,7 +160,7 @@ extension Run {
     /// offline copywriter, and the audit says so.
     func generate(_ prompt: Prompt, using model: any LanguageModel, link: String) async throws -> (Draft, String) {
         do {
-            let text = try await model.complete(prompt)
+            let text = try await model.respond(to: DraftRequest(prompt: prompt)).text
             let draft = try DraftDecoder.decode(text).resolvingCheckoutLink(link)
             try record(
                 "generate",

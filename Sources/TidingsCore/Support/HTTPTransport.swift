@@ -44,3 +44,61 @@ package protocol HTTPTransport: Sendable {
     /// response arrived (connection refused, timeout).
     func send(_ request: TransportRequest) async throws -> TransportResponse
 }
+
+/// No HTTP response arrived: the connection or the transfer failed. An HTTP error status is not a
+/// `TransportError` (transports return it as a response).
+package struct TransportError: Error, Sendable, CustomStringConvertible {
+    /// What failed, for retry decisions, the audit and tests.
+    package enum Code: String, Sendable {
+        /// The host could not be resolved or the connection was refused.
+        case connectFailed = "connect_failed"
+        /// The connect or total timeout passed.
+        case timedOut = "timed_out"
+        /// The peer reset or closed the connection mid-exchange.
+        case connectionReset = "connection_reset"
+        /// TLS could not be established or the certificate did not verify.
+        case tlsFailed = "tls_failed"
+        /// The response body passed the transport's size bound.
+        case responseTooLarge = "response_too_large"
+        /// The invocation's deadline leaves no time for the request (or another attempt).
+        case deadline
+        /// The waiting task was cancelled.
+        case cancelled
+        /// Any other transfer failure.
+        case other
+    }
+
+    /// What kind of failure.
+    package var code: Code
+    /// The upstream's host (never a URL with credentials or a query).
+    package var host: String
+    /// Detail for logs: libcurl's message, the bound that was passed. Never holds a secret.
+    package var detail: String
+
+    /// Creates a transport error.
+    package init(_ code: Code, host: String, detail: String) {
+        self.code = code
+        self.host = host
+        self.detail = detail
+    }
+
+    /// Whether another attempt can help: connection failures, resets and timeouts can; a TLS
+    /// failure, an oversized body, the deadline and cancellation cannot.
+    package var isRetryable: Bool {
+        switch code {
+        case .connectFailed, .timedOut, .connectionReset, .other: return true
+        case .tlsFailed, .responseTooLarge, .deadline, .cancelled: return false
+        }
+    }
+
+    /// "host: code (detail)".
+    package var description: String { "\(host): \(code.rawValue) (\(detail))" }
+}
+
+/// The deadline of the invocation being handled, bound by the handler for the task tree of the
+/// run, so that retries and waits deep inside a shared transport stop in time without every call
+/// passing it down. Nil outside an invocation (CLI runs, tests) means no deadline.
+package enum InvocationDeadline {
+    /// When the platform ends the current invocation.
+    @TaskLocal package static var current: Date?
+}
