@@ -52,7 +52,8 @@ package struct DeadlineBoundModel: LanguageModel {
         let model = self.model
         let name = self.name
         let settled = SettledFlag()
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ModelAnswer, any Error>) in
+        return try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<ModelAnswer, any Error>) in
             settled.track(
                 Task {
                     let result = await Result { try await model.respond(to: request) }
