@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "TidingsCore", targets: ["TidingsCore"]),
         .library(name: "TidingsRuntime", targets: ["TidingsRuntime"]),
+        .library(name: "TidingsHTTP", targets: ["TidingsHTTP"]),
         .executable(name: "tidings", targets: ["tidings"]),
         .executable(name: "cartAbandoned", targets: ["cartAbandoned"]),
         .executable(name: "orderCreated", targets: ["orderCreated"]),
@@ -30,10 +31,18 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // libcurl (libcurl4-openssl-dev), through typed wrappers of its variadic calls.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // The production HTTP transport: libcurl's multi interface (docs/decisions/http-transport.md).
+        .target(
+            name: "TidingsHTTP",
+            dependencies: ["TidingsCore", "CCurl"]
+        ),
         .target(
             name: "TidingsRuntime",
             dependencies: [
                 "TidingsCore",
+                "TidingsHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -76,6 +85,7 @@ let package = Package(
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),
+        .testTarget(name: "TidingsHTTPTests", dependencies: ["TidingsHTTP", "TidingsCore"]),
         .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore", "TidingsDevKit"]),
     ],
     swiftLanguageModes: [.v6]
