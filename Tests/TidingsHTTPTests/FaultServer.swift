@@ -16,7 +16,8 @@ struct FaultServer {
     static func with<Result>(tls: Bool = false, _ body: (FaultServer) async throws -> Result) async throws -> Result {
         let python = "/usr/bin/python3"
         try #require(FileManager.default.isExecutableFile(atPath: python), "python3 is needed (.ci/run installs it)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidings-http-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tidings-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = Process()

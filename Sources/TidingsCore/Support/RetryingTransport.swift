@@ -46,7 +46,9 @@ package struct RetryPolicy: Sendable, Hashable {
     /// when there is none, it does not parse, or it is negative or longer than `maxServerWait`.
     package func serverWait(_ response: TransportResponse, now: Date) -> TimeInterval? {
         var wait: TimeInterval?
-        if let text = response.headers["retry-after-ms"], let milliseconds = Double(text.trimmingCharacters(in: .whitespaces)) {
+        if let text = response.headers["retry-after-ms"],
+            let milliseconds = Double(text.trimmingCharacters(in: .whitespaces))
+        {
             wait = milliseconds / 1000
         } else if let text = response.headers["retry-after"]?.trimmingCharacters(in: .whitespaces) {
             if let seconds = Int(text) {
@@ -104,7 +106,8 @@ package struct RetryingTransport: HTTPTransport {
     /// are used up is returned as it is. Throws the last `TransportError` when the last attempt
     /// got no response, one that cannot be retried at once, `.deadline` when the invocation's
     /// deadline had passed before the first attempt, and `.cancelled` when a wait is cancelled.
-    package func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int) {
+    package func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int)
+    {
         let deadline = InvocationDeadline.current
         if let deadline, clock.now >= deadline {
             throw TransportError(.deadline, host: Self.host(request), detail: "the invocation's deadline has passed")
