@@ -47,7 +47,7 @@ request with one model name on one endpoint gets the n-th step (the last step re
   plant-address  a clean draft that echoes a street address
   plant-code     a clean draft with an invented 90 % code
 """
-import json, os, random, re, socket, struct, sys, threading, time
+import json, os, random, re, signal, socket, struct, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -545,6 +545,9 @@ def self_check():
 if __name__ == "__main__":
     if "--self-check" in sys.argv:
         sys.exit(1 if self_check() else 0)
+    # A test runner may start us with SIGTERM blocked (the mask survives exec): stop when told.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     try:

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Testing
 
@@ -15,9 +14,11 @@ struct SocketTransport: HTTPTransport {
         }
         let target = url.path + (url.query.map { "?" + $0 } ?? "")
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A thread per request: the blocking socket must not hold one of the few threads of
+            // the cooperative pool or of Dispatch's global queue while calls are in flight.
+            Thread {
                 continuation.resume(with: Result { try Self.exchange(request, host: host, port: port, target: target) })
-            }
+            }.start()
         }
     }
 
@@ -80,22 +81,35 @@ struct ModelFake {
         }
     }
 
+    /// `python3` from PATH (the fake needs the `jsonschema` package, which the interpreter on PATH
+    /// has; .ci/run must provide it).
+    static func python(_ arguments: [String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        return process
+    }
+
     /// Starts the fake, runs `body`, and stops the fake whatever happens.
     static func with<Result>(_ body: (ModelFake) async throws -> Result) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.path]
+        let process = python([script.path])
         let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
+        process.standardError = errors
         try process.run()
         defer {
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+            // SIGKILL: the test runner's blocked SIGTERM would be inherited by a careless fake.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
         }
         let line = String(decoding: output.fileHandleForReading.availableDataUntilNewline(), as: UTF8.self)
-        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)), "the fake printed no port")
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.waitUntilExit()
+            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            Issue.record("the model fake did not start (it needs python3 with jsonschema): \(reason.suffix(600))")
+            throw CancellationError()
+        }
         return try await body(ModelFake(port: port))
     }
 }

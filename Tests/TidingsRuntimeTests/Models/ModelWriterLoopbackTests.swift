@@ -155,8 +155,13 @@ struct ModelWriterLoopbackTests {
             let second = try #require(try await model.respond(to: DraftRequest(prompt: prompt)).usage)
             #expect(first.cachedInput == 0)
             #expect(second.cachedInput > 1000)
-            #expect(second.input < first.input, "cached tokens are not billed at the full rate")
-            if kind == .anthropic { #expect(first.cacheWrite == second.cachedInput) }
+            if kind == .anthropic {
+                // Anthropic's input_tokens never include cache reads or writes.
+                #expect(first.cacheWrite == second.cachedInput)
+                #expect(second.input == first.input)
+            } else {
+                #expect(second.input < first.input, "cached tokens are not billed at the full rate")
+            }
         }
     }
 
@@ -173,25 +178,24 @@ struct ModelWriterLoopbackTests {
         }
     }
 
-    @Test("Calls run concurrently: eight half-second answers take about half a second, not four")
+    @Test("Calls run concurrently: eight 1.5-second answers take well under the 12 seconds of one at a time")
     func concurrent() async throws {
         let prompt = try ModelLoopbackFixtures.prompt()
         try await ModelFake.with { fake in
-            let model = writer(.openAI, model: "slow@slow500", fake: fake)
+            let model = writer(.openAI, model: "slow@slow1500", fake: fake)
             let start = Date()
             try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<8 { group.addTask { try await model.respond(to: DraftRequest(prompt: prompt)).text } }
                 for try await text in group { _ = try DraftDecoder.decode(text) }
             }
-            #expect(Date().timeIntervalSince(start) < 3)
+            // Half of the serial time leaves room for a loaded two-core machine.
+            #expect(Date().timeIntervalSince(start) < 6)
         }
     }
 
     @Test("The fake's validator accepts the recorded Anthropic requests and refuses broken copies")
     func fakeSelfCheck() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [ModelFake.script.path, "--self-check"]
+        let process = ModelFake.python([ModelFake.script.path, "--self-check"])
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
