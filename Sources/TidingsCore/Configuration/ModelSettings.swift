@@ -64,7 +64,8 @@ package struct ModelSettings: Sendable {
         if let text = value("TIDINGS_MODEL_MAX_OUTPUT_TOKENS") {
             guard let count = Int(text), (256...32_768).contains(count) else {
                 throw ConfigurationError(
-                    key: "TIDINGS_MODEL_MAX_OUTPUT_TOKENS", reason: "'\(text.prefix(20))' is not a whole number from 256 to 32768")
+                    key: "TIDINGS_MODEL_MAX_OUTPUT_TOKENS",
+                    reason: "'\(text.prefix(20))' is not a whole number from 256 to 32768")
             }
             settings.maxOutputTokens = count
         }
@@ -110,7 +111,9 @@ package struct ModelSettings: Sendable {
             guard value("OPENAI_BASE_URL") != nil else {
                 throw ConfigurationError(
                     key: "OPENAI_BASE_URL",
-                    reason: "required when TIDINGS_MODEL=openai-compatible (the server's /v1 URL, such as http://localhost:11434/v1)")
+                    reason:
+                        "required when TIDINGS_MODEL=openai-compatible (the server's /v1 URL, such as http://localhost:11434/v1)"
+                )
             }
             settings.baseURL = try baseURL("OPENAI_BASE_URL", default: "")
             settings.key = try Configuration.readSecret("OPENAI_API_KEY", environment: environment)

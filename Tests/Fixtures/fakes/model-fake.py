@@ -6,6 +6,7 @@ code with the Swift writers:
   POST /v1/chat/completions  Chat Completions     (body checked against `CreateChatCompletionRequest`)
   POST /v1/messages          Anthropic Messages   (body checked against the recorded exchanges' shapes)
   GET  /_requests            every request received: path, headers, body, problems, step
+  GET  /_stats               {"max_in_flight": the most POSTs answered at once so far}
   GET  /_health              "ok"
 
 Usage: model-fake.py [--root REPO_ROOT] [--self-check]. Listens on 127.0.0.1 on a free port, prints the port on
@@ -59,6 +60,7 @@ lock = threading.Lock()
 received = []
 counters = {}
 cache_prefixes = set()
+in_flight = {"now": 0, "max": 0}
 
 # ---------------------------------------------------------------- OpenAI validation
 
@@ -458,11 +460,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_requests":
             with lock:
                 return self.send(200, received)
+        if self.path == "/_stats":
+            with lock:
+                return self.send(200, {"max_in_flight": in_flight["max"]})
         if self.path == "/_health":
             return self.send(200, b"ok", {"Content-Type": "text/plain"})
         self.send(404, {"error": {"message": "unknown path", "type": "not_found"}})
 
     def do_POST(self):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        try:
+            self.post()
+        finally:
+            with lock:
+                in_flight["now"] -= 1
+
+    def post(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         path = self.path.split("?")[0]

@@ -42,7 +42,8 @@ struct ModelAnswerDecodingTests {
 
     @Test("Anthropic: the recorded structured-output answer gives its text, model and usage")
     func anthropicRecordedAnswer() async throws {
-        let exchange = try #require(try ModelFixtures.recordedAnthropic("bd7029d5-d8d4-4e06-be3a-2ac9c60803a6.json").first)
+        let exchange = try #require(
+            try ModelFixtures.recordedAnthropic("bd7029d5-d8d4-4e06-be3a-2ac9c60803a6.json").first)
         let transport = ScriptedTransport { _ in ModelFixtures.response(of: exchange) }
         let answer = try await anthropic(transport).respond(to: DraftRequest(prompt: try ModelFixtures.prompt()))
         #expect(answer.text.hasPrefix(#"{"items":[{"product_name":"Green Tea","price":5.50"#))
@@ -75,8 +76,10 @@ struct ModelAnswerDecodingTests {
 
     @Test("Anthropic tool mode: the recorded tool_use for another tool is no draft; the forced tool's input is")
     func anthropicToolMode() async throws {
-        let exchange = try #require(try ModelFixtures.recordedAnthropic("a8ac789b-f856-48cd-9ff3-d5f36799e432.json").first)
-        let error = try await failure(anthropic(ScriptedTransport { _ in ModelFixtures.response(of: exchange) }, mode: .tool))
+        let exchange = try #require(
+            try ModelFixtures.recordedAnthropic("a8ac789b-f856-48cd-9ff3-d5f36799e432.json").first)
+        let error = try await failure(
+            anthropic(ScriptedTransport { _ in ModelFixtures.response(of: exchange) }, mode: .tool))
         #expect(error.code == .malformedAnswer)
         #expect(error.usage?.input == 597)
 
@@ -88,7 +91,10 @@ struct ModelAnswerDecodingTests {
                     "input": try JSONParser.parse(ModelFixtures.draft),
                 ]
             ],
-            "usage": ["input_tokens": 20, "cache_read_input_tokens": 1500, "cache_creation_input_tokens": 0, "output_tokens": 300],
+            "usage": [
+                "input_tokens": 20, "cache_read_input_tokens": 1500, "cache_creation_input_tokens": 0,
+                "output_tokens": 300,
+            ],
         ]
         let answer = try await anthropic(ScriptedTransport(body: ModelFixtures.json(body)), mode: .tool)
             .respond(to: DraftRequest(prompt: try ModelFixtures.prompt()))
@@ -99,13 +105,36 @@ struct ModelAnswerDecodingTests {
     @Test(
         "Anthropic faults map to codes",
         arguments: [
-            (529, #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, ModelError.Code.upstreamStatus, true),
-            (500, #"{"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#, .upstreamStatus, true),
-            (401, #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#, .unauthorized, false),
-            (400, #"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: bad"}}"#, .upstreamStatus, false),
-            (200, #"{"type":"message","role":"assistant","content":[{"type":"text","text":"{\"sub"}],"stop_reason":"max_tokens","usage":{"input_tokens":9,"output_tokens":2048}}"#, .incomplete, false),
-            (200, #"{"type":"message","role":"assistant","content":[],"stop_reason":"refusal","usage":{"input_tokens":9,"output_tokens":3}}"#, .refused, false),
-            (200, #"{"type":"message","role":"assistant","content":[{"type":"text","text":"{"#, .malformedAnswer, false),
+            (
+                529, #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                ModelError.Code.upstreamStatus, true
+            ),
+            (
+                500, #"{"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#,
+                .upstreamStatus, true
+            ),
+            (
+                401, #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#,
+                .unauthorized, false
+            ),
+            (
+                400, #"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: bad"}}"#,
+                .upstreamStatus, false
+            ),
+            (
+                200,
+                #"{"type":"message","role":"assistant","content":[{"type":"text","text":"{\"sub"}],"stop_reason":"max_tokens","usage":{"input_tokens":9,"output_tokens":2048}}"#,
+                .incomplete, false
+            ),
+            (
+                200,
+                #"{"type":"message","role":"assistant","content":[],"stop_reason":"refusal","usage":{"input_tokens":9,"output_tokens":3}}"#,
+                .refused, false
+            ),
+            (
+                200, #"{"type":"message","role":"assistant","content":[{"type":"text","text":"{"#, .malformedAnswer,
+                false
+            ),
         ])
     func anthropicFaults(status: Int, body: String, code: ModelError.Code, retryable: Bool) async throws {
         let error = try await failure(anthropic(ScriptedTransport(status: status, body: Array(body.utf8))))
@@ -122,7 +151,10 @@ struct ModelAnswerDecodingTests {
             "id": "resp_1", "object": "response", "status": .string(status), "model": "gpt-4.1-mini-2025-04-14",
             "output": [
                 ["type": "reasoning", "id": "rs_1", "summary": []],
-                ["type": "message", "id": "msg_1", "role": "assistant", "status": .string(status), "content": .array(content)],
+                [
+                    "type": "message", "id": "msg_1", "role": "assistant", "status": .string(status),
+                    "content": .array(content),
+                ],
             ],
             "usage": [
                 "input_tokens": 1900, "input_tokens_details": ["cached_tokens": 1536], "output_tokens": 410,
@@ -137,7 +169,9 @@ struct ModelAnswerDecodingTests {
     @Test("OpenAI: a completed response gives the message's output_text, cached tokens apart")
     func openAICompleted() async throws {
         let transport = ScriptedTransport(
-            body: Self.response(status: "completed", content: [["type": "output_text", "text": .string(ModelFixtures.draft), "annotations": []]]))
+            body: Self.response(
+                status: "completed",
+                content: [["type": "output_text", "text": .string(ModelFixtures.draft), "annotations": []]]))
         let answer = try await openAI(transport).respond(to: DraftRequest(prompt: try ModelFixtures.prompt()))
         #expect(answer.text == ModelFixtures.draft)
         #expect(answer.servedBy == "gpt-4.1-mini-2025-04-14")
@@ -179,12 +213,27 @@ struct ModelAnswerDecodingTests {
     @Test(
         "Statuses, content types and bodies map to codes; the key never shows, even when the upstream echoes it",
         arguments: [
-            (401, "application/json", #"{"error":{"message":"Incorrect API key provided: KEY.","type":"invalid_request_error","code":"invalid_api_key"}}"#, ModelError.Code.unauthorized, false),
-            (403, "application/json", #"{"error":{"message":"Project KEY has no access","type":"invalid_request_error"}}"#, .unauthorized, false),
-            (429, "application/json", #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, .upstreamStatus, true),
+            (
+                401, "application/json",
+                #"{"error":{"message":"Incorrect API key provided: KEY.","type":"invalid_request_error","code":"invalid_api_key"}}"#,
+                ModelError.Code.unauthorized, false
+            ),
+            (
+                403, "application/json",
+                #"{"error":{"message":"Project KEY has no access","type":"invalid_request_error"}}"#, .unauthorized,
+                false
+            ),
+            (
+                429, "application/json",
+                #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#,
+                .upstreamStatus, true
+            ),
             (409, "application/json", "{}", .upstreamStatus, true),
             (503, "text/html", "<html>503 KEY</html>", .upstreamStatus, true),
-            (400, "application/json", #"{"error":{"message":"Invalid schema","type":"invalid_request_error"}}"#, .upstreamStatus, false),
+            (
+                400, "application/json", #"{"error":{"message":"Invalid schema","type":"invalid_request_error"}}"#,
+                .upstreamStatus, false
+            ),
             (200, "text/html", "<html>KEY</html>", .malformedAnswer, false),
             (200, "application/json", #"{"id":"resp_1","status":"comp"#, .malformedAnswer, false),
         ])
@@ -202,12 +251,16 @@ struct ModelAnswerDecodingTests {
 
     @Test("No response at all is unreachable, retryable as the transport says; the deadline is its own code")
     func transportFailures() async throws {
-        let reset = ScriptedTransport { _ in throw TransportError(.connectionReset, host: "api.openai.com", detail: "recv") }
+        let reset = ScriptedTransport { _ in
+            throw TransportError(.connectionReset, host: "api.openai.com", detail: "recv")
+        }
         let error = try await failure(openAI(reset))
         #expect(error.code == .unreachable && error.isRetryable && error.exchange == nil)
         let tls = ScriptedTransport { _ in throw TransportError(.tlsFailed, host: "api.openai.com", detail: "verify") }
         #expect(try await failure(chat(tls)).isRetryable == false)
-        let late = ScriptedTransport { _ in throw TransportError(.deadline, host: "api.anthropic.com", detail: "no time") }
+        let late = ScriptedTransport { _ in
+            throw TransportError(.deadline, host: "api.anthropic.com", detail: "no time")
+        }
         #expect(try await failure(anthropic(late)).code == .deadline)
     }
 
@@ -215,7 +268,8 @@ struct ModelAnswerDecodingTests {
     func attempts() async throws {
         let transport = ScriptedTransport(
             status: 200, headers: ["content-type": "application/json", "x-tidings-attempts": "3"],
-            body: Self.response(status: "completed", content: [["type": "output_text", "text": .string(ModelFixtures.draft)]]))
+            body: Self.response(
+                status: "completed", content: [["type": "output_text", "text": .string(ModelFixtures.draft)]]))
         #expect(try await openAI(transport).respond(to: DraftRequest(prompt: try ModelFixtures.prompt())).attempts == 3)
     }
 
@@ -231,7 +285,8 @@ struct ModelAnswerDecodingTests {
 
     @Test("Chat Completions: content on stop; refusal, length and content_filter are errors")
     func chatCompletions() async throws {
-        let clean = ScriptedTransport(body: Self.completion(["role": "assistant", "content": .string(ModelFixtures.draft)], finish: "stop"))
+        let clean = ScriptedTransport(
+            body: Self.completion(["role": "assistant", "content": .string(ModelFixtures.draft)], finish: "stop"))
         let answer = try await chat(clean).respond(to: DraftRequest(prompt: try ModelFixtures.prompt()))
         #expect(answer.text == ModelFixtures.draft)
         #expect(answer.usage == TokenUsage(input: 388, cachedInput: 512, output: 350))
@@ -251,7 +306,8 @@ struct ModelAnswerDecodingTests {
 
     @Test("A keyless OpenAI-compatible server gets no Authorization header")
     func keyless() async throws {
-        let transport = ScriptedTransport(body: Self.completion(["role": "assistant", "content": .string(ModelFixtures.draft)], finish: "stop"))
+        let transport = ScriptedTransport(
+            body: Self.completion(["role": "assistant", "content": .string(ModelFixtures.draft)], finish: "stop"))
         let model = ChatCompletionsModel(baseURL: "http://localhost:11434/v1/", model: "qwen2.5", transport: transport)
         _ = try await model.respond(to: DraftRequest(prompt: try ModelFixtures.prompt()))
         #expect(transport.requests.first?.headers["authorization"] == nil)

@@ -10,7 +10,9 @@ struct ModelRequestBodyTests {
     static let transport = ScriptedTransport(body: [])
     static let repair = DraftRequest.Repair(
         previousAnswer: #"{"subjects":["x"]}"#,
-        problems: ["error schema at $.subjects: expected at least 3 items", "error banned_phrase at blocks[1].text: 'act now'"])
+        problems: [
+            "error schema at $.subjects: expected at least 3 items", "error banned_phrase at blocks[1].text: 'act now'",
+        ])
 
     func members(_ value: JSONValue, _ key: String) -> JSONValue? { value.objectValue?[key] }
 
@@ -19,7 +21,9 @@ struct ModelRequestBodyTests {
         return []
     }
 
-    @Test("OpenAI Responses: instructions, then the user text; strict json_schema; cache key per template version; not stored")
+    @Test(
+        "OpenAI Responses: instructions, then the user text; strict json_schema; cache key per template version; not stored"
+    )
     func openAI() throws {
         let prompt = try ModelFixtures.prompt()
         let model = OpenAIResponsesModel(
@@ -60,7 +64,8 @@ struct ModelRequestBodyTests {
     @Test("Anthropic: one system block with cache_control ephemeral, the user text as the first message")
     func anthropic() throws {
         let prompt = try ModelFixtures.prompt()
-        let model = AnthropicMessagesModel(model: "claude-haiku-4-5", key: Secret("k"), maxTokens: 1024, transport: Self.transport)
+        let model = AnthropicMessagesModel(
+            model: "claude-haiku-4-5", key: Secret("k"), maxTokens: 1024, transport: Self.transport)
         let body = model.body(for: DraftRequest(prompt: prompt))
         #expect(
             members(body, "system")
@@ -68,7 +73,11 @@ struct ModelRequestBodyTests {
         #expect(array(members(body, "messages")) == [["role": "user", "content": .string(prompt.user)]])
         #expect(members(body, "max_tokens") == 1024)
         let format = members(body, "output_config").flatMap { members($0, "format") }
-        #expect(format == ["type": "json_schema", "schema": StructuredOutputSchema.derive(PromptLibrary.draftSchema, for: .anthropic)])
+        #expect(
+            format == [
+                "type": "json_schema",
+                "schema": StructuredOutputSchema.derive(PromptLibrary.draftSchema, for: .anthropic),
+            ])
         #expect(members(body, "tools") == nil && members(body, "tool_choice") == nil)
 
         let repaired = array(members(model.body(for: DraftRequest(prompt: prompt, repair: Self.repair)), "messages"))
@@ -78,24 +87,29 @@ struct ModelRequestBodyTests {
     @Test("Anthropic tool mode: one forced tool whose input_schema is the schema, no output_config")
     func anthropicTool() throws {
         let prompt = try ModelFixtures.prompt()
-        let model = AnthropicMessagesModel(model: "claude-3-5-haiku", key: Secret("k"), mode: .tool, transport: Self.transport)
+        let model = AnthropicMessagesModel(
+            model: "claude-3-5-haiku", key: Secret("k"), mode: .tool, transport: Self.transport)
         let body = model.body(for: DraftRequest(prompt: prompt))
         #expect(members(body, "output_config") == nil)
         let tools = array(members(body, "tools"))
         #expect(tools.count == 1)
         #expect(tools.first.flatMap { members($0, "name") } == "write_draft")
-        #expect(tools.first.flatMap { members($0, "input_schema") } == StructuredOutputSchema.derive(PromptLibrary.draftSchema, for: .anthropic))
+        #expect(
+            tools.first.flatMap { members($0, "input_schema") }
+                == StructuredOutputSchema.derive(PromptLibrary.draftSchema, for: .anthropic))
         #expect(members(body, "tool_choice") == ["type": "tool", "name": "write_draft"])
     }
 
     @Test("Chat Completions: system message first, user last, strict json_schema response_format")
     func chat() throws {
         let prompt = try ModelFixtures.prompt()
-        let model = ChatCompletionsModel(baseURL: "http://localhost:8000/v1", model: "qwen2.5-7b", transport: Self.transport)
+        let model = ChatCompletionsModel(
+            baseURL: "http://localhost:8000/v1", model: "qwen2.5-7b", transport: Self.transport)
         let body = model.body(for: DraftRequest(prompt: prompt))
         #expect(
             array(members(body, "messages")) == [
-                ["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)],
+                ["role": "system", "content": .string(prompt.system)],
+                ["role": "user", "content": .string(prompt.user)],
             ])
         let format = try #require(members(body, "response_format"))
         #expect(members(format, "type") == "json_schema")

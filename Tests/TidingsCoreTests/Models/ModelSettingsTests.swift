@@ -43,11 +43,13 @@ struct ModelSettingsTests {
             let file = folder.appendingPathComponent("key")
             try Data((ModelFixtures.key + "\n").utf8).write(to: file)
             let settings = try ModelSettings.load(environment: [
-                "TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY_FILE": file.path, "ANTHROPIC_MODEL": "claude-haiku-4-5",
+                "TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY_FILE": file.path,
+                "ANTHROPIC_MODEL": "claude-haiku-4-5",
                 "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/", "ANTHROPIC_STRUCTURED_OUTPUT": "tool",
                 "TIDINGS_MODEL_MAX_OUTPUT_TOKENS": "1200",
             ])
-            let model = try #require(settings.makeModel(transport: ScriptedTransport(body: [])) as? AnthropicMessagesModel)
+            let model = try #require(
+                settings.makeModel(transport: ScriptedTransport(body: [])) as? AnthropicMessagesModel)
             #expect(model.baseURL == "http://127.0.0.1:9")
             #expect(model.key.bytes == Array(ModelFixtures.key.utf8))
             #expect(model.mode == .tool && model.maxTokens == 1200)
@@ -58,7 +60,8 @@ struct ModelSettingsTests {
     @Test("OpenAI-compatible: needs a base URL and a model, not a key")
     func compatible() throws {
         let settings = try ModelSettings.load(environment: [
-            "TIDINGS_MODEL": "openai-compatible", "OPENAI_BASE_URL": "http://localhost:11434/v1", "OPENAI_MODEL": "qwen2.5",
+            "TIDINGS_MODEL": "openai-compatible", "OPENAI_BASE_URL": "http://localhost:11434/v1",
+            "OPENAI_MODEL": "qwen2.5",
         ])
         let model = try #require(settings.makeModel(transport: ScriptedTransport(body: [])) as? ChatCompletionsModel)
         #expect(model.key == nil && model.name == "openai-compatible:qwen2.5")
@@ -73,11 +76,34 @@ struct ModelSettingsTests {
             (["TIDINGS_MODEL": "openai", "OPENAI_API_KEY": "k"], "OPENAI_MODEL"),
             (["TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY": "k"], "ANTHROPIC_MODEL"),
             (["TIDINGS_MODEL": "anthropic", "ANTHROPIC_MODEL": "m"], "ANTHROPIC_API_KEY"),
-            (["TIDINGS_MODEL": "anthropic", "ANTHROPIC_MODEL": "m", "ANTHROPIC_API_KEY_FILE": "/nonexistent/key"], "ANTHROPIC_API_KEY_FILE"),
-            (["TIDINGS_MODEL": "openai", "OPENAI_API_KEY": "k", "OPENAI_MODEL": "m", "OPENAI_BASE_URL": "ftp://h/v1"], "OPENAI_BASE_URL"),
-            (["TIDINGS_MODEL": "openai", "OPENAI_API_KEY": "k", "OPENAI_MODEL": "m", "OPENAI_BASE_URL": "https://u:pw@h/v1"], "OPENAI_BASE_URL"),
-            (["TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY": "k", "ANTHROPIC_MODEL": "m", "ANTHROPIC_BASE_URL": "api.anthropic.com"], "ANTHROPIC_BASE_URL"),
-            (["TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY": "k", "ANTHROPIC_MODEL": "m", "ANTHROPIC_STRUCTURED_OUTPUT": "json"], "ANTHROPIC_STRUCTURED_OUTPUT"),
+            (
+                ["TIDINGS_MODEL": "anthropic", "ANTHROPIC_MODEL": "m", "ANTHROPIC_API_KEY_FILE": "/nonexistent/key"],
+                "ANTHROPIC_API_KEY_FILE"
+            ),
+            (
+                [
+                    "TIDINGS_MODEL": "openai", "OPENAI_API_KEY": "k", "OPENAI_MODEL": "m",
+                    "OPENAI_BASE_URL": "ftp://h/v1",
+                ], "OPENAI_BASE_URL"
+            ),
+            (
+                [
+                    "TIDINGS_MODEL": "openai", "OPENAI_API_KEY": "k", "OPENAI_MODEL": "m",
+                    "OPENAI_BASE_URL": "https://u:pw@h/v1",
+                ], "OPENAI_BASE_URL"
+            ),
+            (
+                [
+                    "TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY": "k", "ANTHROPIC_MODEL": "m",
+                    "ANTHROPIC_BASE_URL": "api.anthropic.com",
+                ], "ANTHROPIC_BASE_URL"
+            ),
+            (
+                [
+                    "TIDINGS_MODEL": "anthropic", "ANTHROPIC_API_KEY": "k", "ANTHROPIC_MODEL": "m",
+                    "ANTHROPIC_STRUCTURED_OUTPUT": "json",
+                ], "ANTHROPIC_STRUCTURED_OUTPUT"
+            ),
             (["TIDINGS_MODEL_MAX_OUTPUT_TOKENS": "12"], "TIDINGS_MODEL_MAX_OUTPUT_TOKENS"),
         ])
     func badSettings(environment: [String: String], key: String) {

@@ -14,7 +14,8 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     }
 
     /// One JSON answer for every request.
-    convenience init(status: Int = 200, headers: [String: String] = ["content-type": "application/json"], body: [UInt8]) {
+    convenience init(status: Int = 200, headers: [String: String] = ["content-type": "application/json"], body: [UInt8])
+    {
         self.init { _ in TransportResponse(status: status, headers: headers, body: body) }
     }
 

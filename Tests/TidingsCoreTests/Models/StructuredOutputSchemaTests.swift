@@ -60,7 +60,9 @@ struct StructuredOutputSchemaTests {
             for keyword in ["minimum", "maximum", "maxItems", "minLength", "maxLength"] {
                 #expect(members[keyword] == nil, "\(path) keeps \(keyword)")
             }
-            if let minimum = members["minItems"] { #expect(minimum == 0 || minimum == 1, "\(path) minItems \(minimum)") }
+            if let minimum = members["minItems"] {
+                #expect(minimum == 0 || minimum == 1, "\(path) minItems \(minimum)")
+            }
         }
         let subjects = schema.objectValue?["properties"]?.objectValue?["subjects"]?.objectValue
         #expect(subjects?["description"]?.stringValue == "{minItems: 3, maxItems: 5}")

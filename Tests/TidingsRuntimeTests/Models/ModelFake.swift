@@ -32,7 +32,8 @@ struct SocketTransport: HTTPTransport {
             throw TransportError(.connectFailed, host: host, detail: "\(error)")
         }
         defer { socket.close() }
-        let headers = [("Host", "\(host):\(port)"), ("Connection", "close")] + request.headers.sorted { $0.key < $1.key }
+        let headers =
+            [("Host", "\(host):\(port)"), ("Connection", "close")] + request.headers.sorted { $0.key < $1.key }
         do {
             try socket.writeMessage("\(request.method) \(target) HTTP/1.1", headers: headers, body: request.body)
             let message = try socket.readMessage()
@@ -81,6 +82,13 @@ struct ModelFake {
         }
     }
 
+    /// The most requests the fake has answered at once.
+    func maxInFlight() async throws -> Int {
+        let response = try await SocketTransport().send(TransportRequest(method: "GET", url: root + "/_stats"))
+        if case .int(let count)? = try JSONParser.parse(response.body).objectValue?["max_in_flight"] { return count }
+        return 0
+    }
+
     /// `python3` from PATH (the fake needs the `jsonschema` package, which the interpreter on PATH
     /// has; .ci/run must provide it).
     static func python(_ arguments: [String]) -> Process {
@@ -103,7 +111,14 @@ struct ModelFake {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        let line = String(decoding: output.fileHandleForReading.availableDataUntilNewline(), as: UTF8.self)
+        // Read on a thread of its own: the interpreter takes a second to start, and a blocked
+        // cooperative thread would stall every other test meanwhile.
+        let line = await withCheckedContinuation { continuation in
+            Thread {
+                let data = output.fileHandleForReading.availableDataUntilNewline()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.waitUntilExit()
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -82,7 +82,8 @@ package struct OpenAIResponsesModel: LanguageModel {
                 cached = JSONObjectReader(details).tokens("cached_tokens")
             }
             let input = reader.tokens("input_tokens")
-            usage = TokenUsage(input: max(0, input - cached), cachedInput: cached, output: reader.tokens("output_tokens"))
+            usage = TokenUsage(
+                input: max(0, input - cached), cachedInput: cached, output: reader.tokens("output_tokens"))
         }
         let status = root.value("status")?.stringValue ?? ""
         if case .object(let error)? = root.value("error") {
@@ -149,7 +150,9 @@ package enum ModelEndpoint {
 
     /// The structured-output name: `[A-Za-z0-9_-]`, at most 64 characters ("cart_abandoned_draft").
     package static func schemaName(_ prompt: Prompt) -> String {
-        let allowed = prompt.templateID.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_" }
+        let allowed = prompt.templateID.map {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") ? $0 : "_"
+        }
         return String((String(allowed) + "_draft").prefix(64))
     }
 
