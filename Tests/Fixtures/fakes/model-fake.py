@@ -275,9 +275,18 @@ def clean_draft(context):
     limit = int(context.get("subject_max_length") or 60)
     name = (context.get("customer") or {}).get("first_name")
     first = items[0]["title"] if items else "your order"
+    # The message fits the flow the context is about: an order, a lapsed customer, or a cart.
+    if context.get("order"):
+        line = "Thank you for order %s. Here is what happens next with %s." % (context["order"].get("name", ""), first)
+        label, subjects = "View your order", ["About your order", "Your order, step by step", "Thanks for shopping"]
+    elif context.get("win_back"):
+        line = "It has been a while. Here are a few things we think you would like."
+        label, subjects = "See what is new", ["It has been a while", "A few new things", "Picked for you"]
+    else:
+        line = "You left %s in your cart. It is still there when you are ready." % first
+        label, subjects = "Return to your cart", ["Your cart is saved", "Still thinking it over?", "Your picks are waiting"]
     blocks = [{"kind": "greeting", "text": "Hi %s," % name if name else "Hello,", "product_id": None},
-              {"kind": "paragraph", "text": "You left %s in your cart. It is still there when you are ready." % first,
-               "product_id": None}]
+              {"kind": "paragraph", "text": line, "product_id": None}]
     if in_catalog:
         blocks.append({"kind": "product", "text": in_catalog[0]["title"], "product_id": in_catalog[0]["product_id"]})
     offer = context.get("offer")
@@ -287,10 +296,9 @@ def clean_draft(context):
         blocks.append({"kind": "offer", "text": "Use %s at checkout." % offer["code"], "product_id": None})
     blocks.append({"kind": "signoff", "text": "Thanks, the %s team" % (context.get("brand_name") or "shop"),
                    "product_id": None})
-    subjects = ["Your cart is saved", "Still thinking it over?", "Your picks are waiting"]
-    return {"subjects": [s[:limit] for s in subjects], "preheader": "Everything you chose is still in your cart.",
+    return {"subjects": [s[:limit] for s in subjects], "preheader": subjects[0] + ".",
             "blocks": blocks, "product_picks": picks, "offer": draft_offer,
-            "call_to_action": {"label": "Return to your cart", "url": context.get("checkout_url") or "{{checkout_url}}"}}
+            "call_to_action": {"label": label, "url": context.get("checkout_url") or "{{checkout_url}}"}}
 
 
 def draft_for(step, context):

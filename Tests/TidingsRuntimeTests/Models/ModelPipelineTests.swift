@@ -44,17 +44,30 @@ struct ModelPipelineTests {
             transport: SocketTransport())
     }
 
-    @Test("A clean model draft is the email that goes out, written by the model")
-    func cleanDraft() async throws {
+    @Test(
+        "A clean model draft is the email that goes out, written by the model",
+        arguments: ["openai", "anthropic", "chat"])
+    func cleanDraft(_ provider: String) async throws {
         try await ModelFake.with { fake in
-            let run = try await run(openAI(fake, "clean"))
+            let key = Secret(ModelLoopbackFixtures.key)
+            let model: any LanguageModel
+            switch provider {
+            case "anthropic":
+                model = AnthropicMessagesModel(
+                    baseURL: fake.root, model: "tiny", key: key, transport: SocketTransport())
+            case "chat":
+                model = ChatCompletionsModel(baseURL: fake.v1, model: "tiny", transport: SocketTransport())
+            default:
+                model = openAI(fake, "clean")
+            }
+            let run = try await run(model)
             #expect(run.report.outcome == .sent)
             try #require(run.emails.count == 1)
             #expect(
                 ["Your cart is saved", "Still thinking it over?", "Your picks are waiting"].contains(
                     run.emails[0].subject))
             let writers = run.audit.entries.filter { $0.stage == "generate" }.compactMap { $0.facts["writer"] }
-            #expect(writers.last == "openai:tiny@clean")
+            #expect(writers.last == .string(model.name))
             #expect(run.audit.entries.filter { $0.outcome != nil }.count == 1)
             for request in try await fake.received() { #expect(request.problems == []) }
         }
