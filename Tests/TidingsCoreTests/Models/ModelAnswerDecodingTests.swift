@@ -264,13 +264,25 @@ struct ModelAnswerDecodingTests {
         #expect(try await failure(anthropic(late)).code == .deadline)
     }
 
-    @Test("The retrying transport's attempt count is the answer's")
+    /// A transport that reports three attempts, as `RetryingTransport.sendCounting` does.
+    struct CountingTransport: AttemptCountingTransport {
+        var body: [UInt8]
+        func send(_ request: TransportRequest) async throws -> TransportResponse {
+            TransportResponse(status: 200, headers: ["content-type": "application/json"], body: body)
+        }
+        func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int) {
+            (try await send(request), 3)
+        }
+    }
+
+    @Test("A counting transport's attempts are the answer's; any other transport's are one")
     func attempts() async throws {
-        let transport = ScriptedTransport(
-            status: 200, headers: ["content-type": "application/json", "x-tidings-attempts": "3"],
-            body: Self.response(
-                status: "completed", content: [["type": "output_text", "text": .string(ModelFixtures.draft)]]))
-        #expect(try await openAI(transport).respond(to: DraftRequest(prompt: try ModelFixtures.prompt())).attempts == 3)
+        let body = Self.response(
+            status: "completed", content: [["type": "output_text", "text": .string(ModelFixtures.draft)]])
+        let counted = OpenAIResponsesModel(model: "m", key: Self.key, transport: CountingTransport(body: body))
+        #expect(try await counted.respond(to: DraftRequest(prompt: try ModelFixtures.prompt())).attempts == 3)
+        let plain = openAI(ScriptedTransport(body: body))
+        #expect(try await plain.respond(to: DraftRequest(prompt: try ModelFixtures.prompt())).attempts == 1)
     }
 
     // MARK: Chat Completions

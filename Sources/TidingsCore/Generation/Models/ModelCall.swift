@@ -15,9 +15,6 @@ struct ModelCall: Sendable {
     /// The longest provider message an error quotes, in characters.
     static let messageLimit = 300
 
-    /// Header the retrying transport may set on the response it returns: the attempts it made.
-    static let attemptsHeader = "x-tidings-attempts"
-
     /// What a 2xx answer gave: the parsed body and the bytes exchanged.
     struct Reply {
         /// The body, as an object.
@@ -46,10 +43,15 @@ struct ModelCall: Sendable {
         var allHeaders = headers
         allHeaders["content-type"] = "application/json"
         allHeaders["accept"] = "application/json"
+        let request = TransportRequest(method: "POST", url: url, headers: allHeaders, body: requestBytes)
         let response: TransportResponse
+        var attempts = 1
         do {
-            response = try await transport.send(
-                TransportRequest(method: "POST", url: url, headers: allHeaders, body: requestBytes))
+            if let counting = transport as? any AttemptCountingTransport {
+                (response, attempts) = try await counting.sendCounting(request)
+            } else {
+                response = try await transport.send(request)
+            }
         } catch let error as TransportError {
             throw ModelError(
                 model: model, code: error.code == .deadline ? .deadline : .unreachable,
@@ -58,7 +60,6 @@ struct ModelCall: Sendable {
             throw ModelError(model: model, code: .unreachable, reason: scrub("\(error)"), isRetryable: true)
         }
         let exchange = ModelExchange(request: requestBytes, response: scrub(response.body))
-        let attempts = response.headers[Self.attemptsHeader].flatMap { Int($0) }.map { max(1, $0) } ?? 1
         guard (200..<300).contains(response.status) else {
             throw statusError(response, exchange: exchange)
         }
@@ -71,7 +72,7 @@ struct ModelCall: Sendable {
         }
         do {
             let document = try JSONObjectReader(try JSONParser.parse(exchange.response))
-            return Reply(document: document, exchange: exchange, attempts: attempts)
+            return Reply(document: document, exchange: exchange, attempts: max(1, attempts))
         } catch {
             throw ModelError(
                 model: model, code: .malformedAnswer,
@@ -150,6 +151,14 @@ struct ModelCall: Sendable {
             model: model, code: .malformedAnswer, reason: reason, isRetryable: false, exchange: reply.exchange,
             usage: usage)
     }
+}
+
+/// A transport that can say how many HTTP attempts a request took (`RetryingTransport` has this
+/// method; declaring its conformance is one line where both are in scope). The writers report the
+/// count as `ModelAnswer.attempts`; any other transport counts as one attempt.
+package protocol AttemptCountingTransport: HTTPTransport {
+    /// Sends like `send`, and returns the attempts made with the last response.
+    func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int)
 }
 
 extension JSONObjectReader {
