@@ -5,7 +5,7 @@ import Testing
 @testable import TidingsCore
 
 /// Answers each send with the next scripted outcome (the last one repeats) and counts the sends.
-final class ScriptedTransport: HTTPTransport, Sendable {
+final class ScriptedStatusTransport: HTTPTransport, Sendable {
     enum Step: Sendable {
         case status(Int, [String: String])
         case fail(TransportError.Code)
@@ -41,7 +41,7 @@ final class CeilingRandom: Sendable {
     let request = TransportRequest(method: "POST", url: "https://upstream.test/v1/messages", body: Array("{}".utf8))
 
     func retrying(
-        _ inner: ScriptedTransport, clock: ManualClock, random: CeilingRandom = CeilingRandom(),
+        _ inner: ScriptedStatusTransport, clock: ManualClock, random: CeilingRandom = CeilingRandom(),
         policy: RetryPolicy = RetryPolicy()
     ) -> RetryingTransport {
         RetryingTransport(
@@ -49,7 +49,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func backoffDoublesFromTheBaseUpToTheCapAndStopsAfterMaxRetries() async throws {
-        let inner = ScriptedTransport([.status(503, [:])])
+        let inner = ScriptedStatusTransport([.status(503, [:])])
         let clock = ManualClock()
         let random = CeilingRandom()
         let policy = RetryPolicy(maxRetries: 4, baseDelay: 0.5, maxBackoff: 3)
@@ -67,7 +67,7 @@ final class CeilingRandom: Sendable {
         for _ in 0..<50 {
             let clock = ManualClock()
             let transport = RetryingTransport(
-                ScriptedTransport([.fail(.connectionReset), .status(200, [:])]), clock: clock,
+                ScriptedStatusTransport([.fail(.connectionReset), .status(200, [:])]), clock: clock,
                 sleep: { clock.advance($0) })
             let (response, attempts) = try await transport.sendCounting(request)
             #expect(response.status == 200 && attempts == 2)
@@ -80,7 +80,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func retryAfterSecondsIsHonoured() async throws {
-        let inner = ScriptedTransport([.status(429, ["retry-after": "7"]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(429, ["retry-after": "7"]), .status(200, [:])])
         let clock = ManualClock()
         let (response, attempts) = try await retrying(inner, clock: clock).sendCounting(request)
         #expect(response.status == 200 && attempts == 2)
@@ -89,7 +89,7 @@ final class CeilingRandom: Sendable {
 
     @Test func retryAfterHTTPDateIsMeasuredFromTheClock() async throws {
         // ManualClock starts at 1,000,000 s after the epoch: Mon, 12 Jan 1970 13:46:40 GMT.
-        let inner = ScriptedTransport([
+        let inner = ScriptedStatusTransport([
             .status(503, ["retry-after": "Mon, 12 Jan 1970 13:46:52 GMT"]), .status(200, [:]),
         ])
         let clock = ManualClock()
@@ -99,7 +99,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func retryAfterMillisecondsWinsOverRetryAfter() async throws {
-        let inner = ScriptedTransport([
+        let inner = ScriptedStatusTransport([
             .status(529, ["retry-after-ms": "1500", "retry-after": "9"]), .status(200, [:]),
         ])
         let clock = ManualClock()
@@ -109,7 +109,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func aServerWaitPastTheLongestHonouredFallsBackToTheBackoff() async throws {
-        let inner = ScriptedTransport([.status(429, ["retry-after": "3600"]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(429, ["retry-after": "3600"]), .status(200, [:])])
         let clock = ManualClock()
         let (_, attempts) = try await retrying(inner, clock: clock).sendCounting(request)
         #expect(attempts == 2)
@@ -117,7 +117,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func shouldRetryFalseStopsA500() async throws {
-        let inner = ScriptedTransport([.status(500, ["x-should-retry": "false"]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(500, ["x-should-retry": "false"]), .status(200, [:])])
         let clock = ManualClock()
         let (response, attempts) = try await retrying(inner, clock: clock).sendCounting(request)
         #expect(response.status == 500 && attempts == 1 && inner.sent == 1)
@@ -125,27 +125,27 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func shouldRetryTrueRetriesA400() async throws {
-        let inner = ScriptedTransport([.status(400, ["x-should-retry": "true"]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(400, ["x-should-retry": "true"]), .status(200, [:])])
         let (response, attempts) = try await retrying(inner, clock: ManualClock()).sendCounting(request)
         #expect(response.status == 200 && attempts == 2)
     }
 
     @Test(arguments: [408, 409, 429, 500, 502, 503, 504, 529])
     func retryableStatusesRetry(status: Int) async throws {
-        let inner = ScriptedTransport([.status(status, [:]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(status, [:]), .status(200, [:])])
         let (response, attempts) = try await retrying(inner, clock: ManualClock()).sendCounting(request)
         #expect(response.status == 200 && attempts == 2)
     }
 
     @Test(arguments: [400, 401, 403, 404, 413, 422])
     func otherClientErrorsDoNotRetry(status: Int) async throws {
-        let inner = ScriptedTransport([.status(status, [:]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(status, [:]), .status(200, [:])])
         let (response, attempts) = try await retrying(inner, clock: ManualClock()).sendCounting(request)
         #expect(response.status == status && attempts == 1)
     }
 
     @Test func retryableTransportErrorsRetryUntilTheAttemptsAreUsedUp() async throws {
-        let inner = ScriptedTransport([.fail(.connectFailed)])
+        let inner = ScriptedStatusTransport([.fail(.connectFailed)])
         let clock = ManualClock()
         await #expect(throws: TransportError.self) {
             try await retrying(inner, clock: clock).sendCounting(request)
@@ -156,7 +156,7 @@ final class CeilingRandom: Sendable {
 
     @Test(arguments: [TransportError.Code.tlsFailed, .responseTooLarge, .cancelled])
     func errorsThatCannotBeRetriedAreThrownAtOnce(code: TransportError.Code) async throws {
-        let inner = ScriptedTransport([.fail(code), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.fail(code), .status(200, [:])])
         let error = await #expect(throws: TransportError.self) {
             try await retrying(inner, clock: ManualClock()).sendCounting(request)
         }
@@ -165,7 +165,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func aServerWaitPastTheDeadlineReturnsTheLastResponse() async throws {
-        let inner = ScriptedTransport([.status(429, ["retry-after": "10"]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(429, ["retry-after": "10"]), .status(200, [:])])
         let clock = ManualClock()
         let (response, attempts) = try await InvocationDeadline.$current.withValue(clock.now.addingTimeInterval(5)) {
             try await retrying(inner, clock: clock).sendCounting(request)
@@ -177,7 +177,7 @@ final class CeilingRandom: Sendable {
     @Test func backoffStopsWhenTheNextWaitAndAnAttemptWouldPassTheDeadline() async throws {
         // Waits 0.5 then 1 (ceilings); each needs 1 s of attempt after it: 0.5 + 1 fits in 2.2 s,
         // 0.5 + 1 + 1 does not, so the second error is thrown.
-        let inner = ScriptedTransport([.fail(.connectionReset)])
+        let inner = ScriptedStatusTransport([.fail(.connectionReset)])
         let clock = ManualClock()
         let error = await #expect(throws: TransportError.self) {
             try await InvocationDeadline.$current.withValue(clock.now.addingTimeInterval(2.2)) {
@@ -190,7 +190,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func aPassedDeadlineSendsNothing() async throws {
-        let inner = ScriptedTransport([.status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(200, [:])])
         let clock = ManualClock()
         let error = await #expect(throws: TransportError.self) {
             try await InvocationDeadline.$current.withValue(clock.now.addingTimeInterval(-1)) {
@@ -203,7 +203,7 @@ final class CeilingRandom: Sendable {
     }
 
     @Test func aCancelledWaitThrowsCancelled() async throws {
-        let inner = ScriptedTransport([.status(503, [:]), .status(200, [:])])
+        let inner = ScriptedStatusTransport([.status(503, [:]), .status(200, [:])])
         let transport = RetryingTransport(inner, sleep: { _ in throw CancellationError() })
         let error = await #expect(throws: TransportError.self) { try await transport.send(request) }
         #expect(error?.code == .cancelled)

@@ -45,6 +45,13 @@ package protocol HTTPTransport: Sendable {
     func send(_ request: TransportRequest) async throws -> TransportResponse
 }
 
+/// A transport that can say how many HTTP attempts a request took (`RetryingTransport`). The model
+/// writers report the count as `ModelAnswer.attempts`; any other transport counts as one attempt.
+package protocol AttemptCountingTransport: HTTPTransport {
+    /// Sends like `send`, and returns the attempts made with the last response.
+    func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int)
+}
+
 /// No HTTP response arrived: the connection or the transfer failed. An HTTP error status is not a
 /// `TransportError` (transports return it as a response).
 package struct TransportError: Error, Sendable, CustomStringConvertible {

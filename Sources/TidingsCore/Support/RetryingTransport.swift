@@ -71,7 +71,7 @@ package struct RetryPolicy: Sendable, Hashable {
 /// honouring the server's `Retry-After` / `retry-after-ms` / `x-should-retry`, and never waiting
 /// past the invocation's deadline (`InvocationDeadline.current`). Clock, sleep and randomness are
 /// injected, so tests run without real time.
-package struct RetryingTransport: HTTPTransport {
+package struct RetryingTransport: AttemptCountingTransport {
     /// The transport each attempt goes through.
     package let inner: any HTTPTransport
     /// When to retry and how long to wait.

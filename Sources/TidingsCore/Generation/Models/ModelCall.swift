@@ -153,14 +153,6 @@ struct ModelCall: Sendable {
     }
 }
 
-/// A transport that can say how many HTTP attempts a request took (`RetryingTransport` has this
-/// method; declaring its conformance is one line where both are in scope). The writers report the
-/// count as `ModelAnswer.attempts`; any other transport counts as one attempt.
-package protocol AttemptCountingTransport: HTTPTransport {
-    /// Sends like `send`, and returns the attempts made with the last response.
-    func sendCounting(_ request: TransportRequest) async throws -> (response: TransportResponse, attempts: Int)
-}
-
 extension JSONObjectReader {
     /// A token count: an integer, 0 when absent.
     func tokens(_ key: String) -> Int {
