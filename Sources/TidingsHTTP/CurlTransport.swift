@@ -111,14 +111,15 @@ package final class CurlTransport: HTTPTransport {
     }
 }
 
-/// `curl_global_init`, once per process and only when a transport is created, so a handler that
-/// never talks HTTP does not pay for it at start-up. (It is not thread-safe, so it runs under
-/// Swift's once-only initialisation of a global.)
+/// libcurl, loaded (`dlopen`) and initialised (`curl_global_init`) once per process and only when
+/// a transport is created, so a handler that never talks HTTP loads none of it at exec
+/// (Sources/CCurl/include/CCurl.h).
 enum CurlGlobal {
-    private static let result: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
-    /// Initialises libcurl if no transport has yet; stops the process if libcurl cannot start.
+    /// Loads libcurl if no transport has yet; stops the process if it cannot be loaded (the image
+    /// lacks libcurl.so.4: a deployment error no retry can fix).
     static func initialise() {
-        precondition(result == CURLE_OK, "libcurl failed to initialise: \(String(cString: curl_easy_strerror(result)))")
+        if let failure = ccurl_load() {
+            preconditionFailure("the HTTP transport needs libcurl: \(String(cString: failure))")
+        }
     }
 }
