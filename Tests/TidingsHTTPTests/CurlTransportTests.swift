@@ -229,6 +229,14 @@ import TidingsCore
         }
     }
 
+    @Test func creatingATransportLoadsLibcurl() {
+        _ = transport()
+        // RTLD_NOLOAD answers a handle only for a library already in the process.
+        let handle = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_NOLOAD)
+        #expect(handle != nil)
+        if let handle { dlclose(handle) }
+    }
+
     @Test(arguments: [
         (CURLE_COULDNT_RESOLVE_HOST, TransportError.Code.connectFailed), (CURLE_COULDNT_CONNECT, .connectFailed),
         (CURLE_OPERATION_TIMEDOUT, .timedOut), (CURLE_RECV_ERROR, .connectionReset),
