@@ -110,6 +110,13 @@ CURLcode ccurl_easy_setopt_share(CURL *handle, CURLSH *share) {
 CURLcode ccurl_easy_setopt_callback(CURL *handle, CURLoption option, ccurl_data_callback value) {
     return curl.easy_setopt(handle, option, value);
 }
+CURLcode ccurl_easy_allow_only_http(CURL *handle) {
+#if LIBCURL_VERSION_NUM >= 0x075500
+    return curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    return curl.easy_setopt(handle, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl.easy_getinfo(handle, info, value);
 }

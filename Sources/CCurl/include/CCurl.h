@@ -28,6 +28,9 @@ CURLcode ccurl_easy_setopt_pointer(CURL *handle, CURLoption option, void *value)
 CURLcode ccurl_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
 CURLcode ccurl_easy_setopt_share(CURL *handle, CURLSH *share);
 CURLcode ccurl_easy_setopt_callback(CURL *handle, CURLoption option, ccurl_data_callback value);
+/// Allows only http and https on the handle (CURLOPT_PROTOCOLS_STR from libcurl 7.85, the older
+/// CURLOPT_PROTOCOLS bitmask with the headers of an older libcurl, such as RHEL 9's 7.76).
+CURLcode ccurl_easy_allow_only_http(CURL *handle);
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 
 struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text);
