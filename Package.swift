@@ -31,8 +31,9 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
-        // libcurl (libcurl4-openssl-dev), through typed wrappers of its variadic calls.
-        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // libcurl (libcurl4-openssl-dev's headers), loaded with dlopen by the first transport and
+        // called through typed wrappers of its variadic calls (docs/decisions/http-transport.md).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         // The production HTTP transport: libcurl's multi interface (docs/decisions/http-transport.md).
         .target(
             name: "TidingsHTTP",

@@ -26,7 +26,7 @@ final class CurlLoop: @unchecked Sendable {
 
     /// Creates the multi handle and the share (DNS and TLS sessions) and starts the thread.
     init(name: String) {
-        guard let multi = curl_multi_init(), let share = curl_share_init() else {
+        guard let multi = ccurl_multi_init(), let share = ccurl_share_init() else {
             preconditionFailure("libcurl could not create a multi or share handle (out of memory)")
         }
         self.multi = multi
@@ -46,7 +46,7 @@ final class CurlLoop: @unchecked Sendable {
     func submit(_ command: Command) {
         inbox.withLock { inbox in
             inbox.append(command)
-            curl_multi_wakeup(multi)
+            ccurl_multi_wakeup(multi)
         }
     }
 
@@ -70,8 +70,8 @@ final class CurlLoop: @unchecked Sendable {
                 case .shutDown: return close()
                 }
             }
-            curl_multi_perform(multi, &active)
-            while let message = curl_multi_info_read(multi, &queued) {
+            ccurl_multi_perform(multi, &active)
+            while let message = ccurl_multi_info_read(multi, &queued) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
                 let result = ccurl_message_result(message)
                 guard let transfer = remove(easy) else { continue }
@@ -79,7 +79,7 @@ final class CurlLoop: @unchecked Sendable {
                 transfer.close()
             }
             // Sleeps until a socket is ready, libcurl's next timeout, a wakeup, or 1 s.
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            ccurl_multi_poll(multi, 1000)
         }
     }
 
@@ -90,10 +90,10 @@ final class CurlLoop: @unchecked Sendable {
             return
         }
         ccurl_easy_setopt_share(transfer.easy, share)
-        let result = curl_multi_add_handle(multi, transfer.easy)
+        let result = ccurl_multi_add_handle(multi, transfer.easy)
         guard result == CURLM_OK else {
             ccurl_easy_setopt_share(transfer.easy, nil)
-            let message = String(cString: curl_multi_strerror(result))
+            let message = String(cString: ccurl_multi_strerror(result))
             transfer.fail(TransportError(.other, host: transfer.host, detail: "curl_multi_add_handle: \(message)"))
             transfer.close()
             return
@@ -111,7 +111,7 @@ final class CurlLoop: @unchecked Sendable {
     /// Takes the transfer out of the multi handle and detaches it from the share.
     private func remove(_ easy: UnsafeMutableRawPointer) -> CurlTransfer? {
         guard let transfer = running.removeValue(forKey: easy) else { return nil }
-        curl_multi_remove_handle(multi, easy)
+        ccurl_multi_remove_handle(multi, easy)
         ccurl_easy_setopt_share(easy, nil)
         return transfer
     }
@@ -122,7 +122,7 @@ final class CurlLoop: @unchecked Sendable {
             transfer.fail(TransportError(.cancelled, host: transfer.host, detail: "the transport was shut down"))
             transfer.close()
         }
-        curl_multi_cleanup(multi)
-        curl_share_cleanup(share)
+        ccurl_multi_cleanup(multi)
+        ccurl_share_cleanup(share)
     }
 }

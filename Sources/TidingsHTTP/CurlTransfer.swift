@@ -32,7 +32,7 @@ final class CurlTransfer: @unchecked Sendable {
         {
             throw TransportError(.other, host: host, detail: "request header \"\(name)\" is malformed")
         }
-        guard let easy = curl_easy_init() else {
+        guard let easy = ccurl_easy_init() else {
             throw TransportError(.other, host: host, detail: "curl_easy_init failed")
         }
         self.easy = easy
@@ -41,7 +41,7 @@ final class CurlTransfer: @unchecked Sendable {
 
         ccurl_easy_setopt_string(easy, CURLOPT_URL, request.url)
         ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
+        ccurl_easy_allow_only_http(easy)
         // Verification is libcurl's default; set it anyway so no other default can turn it off.
         ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
         ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
@@ -55,10 +55,10 @@ final class CurlTransfer: @unchecked Sendable {
         ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, user)
 
         // "Expect:" stops libcurl's 100-continue round trip on large bodies.
-        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        var list: UnsafeMutablePointer<curl_slist>? = ccurl_slist_append(nil, "Expect:")
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) {
             // libcurl sends "Name;" as a header with an empty value ("Name:" would remove it).
-            list = curl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
+            list = ccurl_slist_append(list, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
         headerList = list
         ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
@@ -91,8 +91,8 @@ final class CurlTransfer: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        curl_slist_free_all(headerList)
-        curl_easy_cleanup(easy)
+        ccurl_slist_free_all(headerList)
+        ccurl_easy_cleanup(easy)
     }
 
     /// Resumes the sender with the response, or with the error `result` maps to.
@@ -104,7 +104,7 @@ final class CurlTransfer: @unchecked Sendable {
             let detail =
                 code == .responseTooLarge
                 ? "the response passed the \(limit)-byte bound"
-                : "curl error \(result.rawValue): \(String(cString: curl_easy_strerror(result)))"
+                : "curl error \(result.rawValue): \(String(cString: ccurl_easy_strerror(result)))"
             continuation.resume(throwing: TransportError(code, host: host, detail: detail))
             return
         }

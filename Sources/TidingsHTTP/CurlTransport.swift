@@ -87,6 +87,7 @@ package final class CurlTransport: HTTPTransport {
 
     /// The `TransportError` code for a failed transfer's `CURLcode`. `tooLarge` says the write
     /// callback refused a body past the bound (libcurl reports that as a write error).
+    /// Only codes that RHEL 9's libcurl 7.76 headers (the image's builder) define are named.
     static func code(for result: CURLcode, tooLarge: Bool) -> TransportError.Code {
         switch result {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
@@ -99,7 +100,7 @@ package final class CurlTransport: HTTPTransport {
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
-            CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED, CURLE_SSL_CLIENTCERT:
+            CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_ENGINE_INITFAILED:
             return .tlsFailed
         case CURLE_FILESIZE_EXCEEDED:
             return .responseTooLarge
@@ -111,14 +112,15 @@ package final class CurlTransport: HTTPTransport {
     }
 }
 
-/// `curl_global_init`, once per process and only when a transport is created, so a handler that
-/// never talks HTTP does not pay for it at start-up. (It is not thread-safe, so it runs under
-/// Swift's once-only initialisation of a global.)
+/// libcurl, loaded (`dlopen`) and initialised (`curl_global_init`) once per process and only when
+/// a transport is created, so a handler that never talks HTTP loads none of it at exec
+/// (Sources/CCurl/include/CCurl.h).
 enum CurlGlobal {
-    private static let result: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
-    /// Initialises libcurl if no transport has yet; stops the process if libcurl cannot start.
+    /// Loads libcurl if no transport has yet; stops the process if it cannot be loaded (the image
+    /// lacks libcurl.so.4: a deployment error no retry can fix).
     static func initialise() {
-        precondition(result == CURLE_OK, "libcurl failed to initialise: \(String(cString: curl_easy_strerror(result)))")
+        if let failure = ccurl_load() {
+            preconditionFailure("the HTTP transport needs libcurl: \(String(cString: failure))")
+        }
     }
 }

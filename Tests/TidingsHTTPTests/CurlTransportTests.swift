@@ -229,6 +229,21 @@ import TidingsCore
         }
     }
 
+    @Test(arguments: ["file:///etc/hostname", "ftp://127.0.0.1/x", "dict://127.0.0.1/x"])
+    func schemesOtherThanHTTPAreRefused(url: String) async {
+        let error = await failure { try await transport().send(TransportRequest(method: "GET", url: url)) }
+        #expect(error?.code == .other)
+        #expect(error?.detail.contains("curl error 1:") == true)  // CURLE_UNSUPPORTED_PROTOCOL
+    }
+
+    @Test func creatingATransportLoadsLibcurl() {
+        _ = transport()
+        // RTLD_NOLOAD answers a handle only for a library already in the process.
+        let handle = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_NOLOAD)
+        #expect(handle != nil)
+        if let handle { dlclose(handle) }
+    }
+
     @Test(arguments: [
         (CURLE_COULDNT_RESOLVE_HOST, TransportError.Code.connectFailed), (CURLE_COULDNT_CONNECT, .connectFailed),
         (CURLE_OPERATION_TIMEDOUT, .timedOut), (CURLE_RECV_ERROR, .connectionReset),
