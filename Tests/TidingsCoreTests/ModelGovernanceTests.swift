@@ -19,7 +19,9 @@ struct ModelGovernanceTests {
     /// Records every wait instead of sleeping, so the clock never moves.
     final class Waits: Sendable {
         let seconds = Mutex<[TimeInterval]>([])
-        var sleep: @Sendable (TimeInterval) async throws -> Void { { value in self.seconds.withLock { $0.append(value) } } }
+        var sleep: @Sendable (TimeInterval) async throws -> Void {
+            { value in self.seconds.withLock { $0.append(value) } }
+        }
     }
 
     func request() throws -> DraftRequest {
@@ -66,7 +68,8 @@ struct ModelGovernanceTests {
         let waits = Waits()
         let limiter = UpstreamLimiter(
             .init(tokensPerMinute: estimate * 6), clock: FixedClock(StageFixtures.now), sleep: waits.sleep)
-        let model = RateLimitedModel(InstantModel(name: "openai:x", usage: TokenUsage(input: 0, output: 0)), limiter: limiter)
+        let model = RateLimitedModel(
+            InstantModel(name: "openai:x", usage: TokenUsage(input: 0, output: 0)), limiter: limiter)
         _ = try await model.respond(to: request)
         #expect(waits.seconds.withLock { $0 }.isEmpty)
         // The call reported no tokens, so the estimate came back: the second goes at once too.
@@ -83,7 +86,8 @@ struct ModelGovernanceTests {
     @Test("Prices: exact decimals, dated snapshots priced as their model, provider prefixes ignored")
     func prices() {
         var settings = ModelGovernanceSettings()
-        settings.prices["gpt-4.1-mini"] = .init(input: Decimal(string: "0.40")!, cachedInput: Decimal(string: "0.10")!, output: Decimal(string: "1.60")!)
+        settings.prices["gpt-4.1-mini"] = .init(
+            input: Decimal(string: "0.40")!, cachedInput: Decimal(string: "0.10")!, output: Decimal(string: "1.60")!)
         settings.prices["gpt-4.1"] = .init(input: 2, output: 8)
         #expect(settings.price(for: ["gpt-4.1-mini-2025-04-14"])?.id == "gpt-4.1-mini")
         #expect(settings.price(for: ["openai:gpt-4.1"])?.id == "gpt-4.1")
@@ -97,8 +101,10 @@ struct ModelGovernanceTests {
     @Test("The models object is read strictly: bad values name their key")
     func configuration() throws {
         let good = try JSONParser.parse(
-            #"{"models":{"prices":{"gpt-4.1-mini":{"input":0.4,"cached_input":"0.10","output":1.6}},"rate_limits":{"openai":{"requests_per_minute":500,"tokens_per_minute":200000}},"budgets":{"cartAbandoned":{"daily_usd":5,"monthly_usd":"100.50"}}}}"#)
-        var configuration = Configuration(dataDirectory: URL(fileURLWithPath: "/tmp"), shopDirectory: URL(fileURLWithPath: "/tmp"))
+            #"{"models":{"prices":{"gpt-4.1-mini":{"input":0.4,"cached_input":"0.10","output":1.6}},"rate_limits":{"openai":{"requests_per_minute":500,"tokens_per_minute":200000}},"budgets":{"cartAbandoned":{"daily_usd":5,"monthly_usd":"100.50"}}}}"#
+        )
+        var configuration = Configuration(
+            dataDirectory: URL(fileURLWithPath: "/tmp"), shopDirectory: URL(fileURLWithPath: "/tmp"))
         try configuration.apply(good)
         #expect(configuration.models.prices["gpt-4.1-mini"]?.cachedInput == Decimal(string: "0.1"))
         #expect(configuration.models.prices["gpt-4.1-mini"]?.cacheWrite == Decimal(string: "0.4"))
@@ -108,12 +114,16 @@ struct ModelGovernanceTests {
             (#"{"models":{"prices":{"m":{"input":-1,"output":1}}}}"#, "models.prices.m.input"),
             (#"{"models":{"prices":{"m":{"input":1}}}}"#, "models.prices.m.output"),
             (#"{"models":{"prices":{"m":{"input":1,"output":1,"outptu":2}}}}"#, "models.prices.m.outptu"),
-            (#"{"models":{"rate_limits":{"openai":{"requests_per_minute":0}}}}"#, "models.rate_limits.openai.requests_per_minute"),
+            (
+                #"{"models":{"rate_limits":{"openai":{"requests_per_minute":0}}}}"#,
+                "models.rate_limits.openai.requests_per_minute"
+            ),
             (#"{"models":{"budgets":{"cartabandoned":{"daily_usd":1}}}}"#, "models.budgets.cartabandoned"),
             (#"{"models":{"budgets":{"winBack":{"daily_usd":"ten"}}}}"#, "models.budgets.winBack.daily_usd"),
         ]
         for (text, key) in bad {
-            var configuration = Configuration(dataDirectory: URL(fileURLWithPath: "/tmp"), shopDirectory: URL(fileURLWithPath: "/tmp"))
+            var configuration = Configuration(
+                dataDirectory: URL(fileURLWithPath: "/tmp"), shopDirectory: URL(fileURLWithPath: "/tmp"))
             #expect(throws: ConfigurationError.self, "\(key)") { try configuration.apply(try JSONParser.parse(text)) }
             do {
                 try configuration.apply(try JSONParser.parse(text))

@@ -23,7 +23,8 @@ struct ModelTurnsTests {
         private var requests: [DraftRequest] = []
 
         init(
-            name: String = "openai:gpt-test-mini", usage: TokenUsage = TokenUsage(input: 1000, cachedInput: 500, output: 200),
+            name: String = "openai:gpt-test-mini",
+            usage: TokenUsage = TokenUsage(input: 1000, cachedInput: 500, output: 200),
             first: @escaping @Sendable (Prompt) throws -> String,
             repaired: @escaping @Sendable (Prompt, DraftRequest.Repair) throws -> String
         ) {
@@ -38,7 +39,8 @@ struct ModelTurnsTests {
         func respond(to request: DraftRequest) async throws -> ModelAnswer {
             lock.withLock { requests.append(request) }
             let text = try request.repair.map { try repaired(request.prompt, $0) } ?? first(request.prompt)
-            let body = Array(#"{"model":"gpt-test-mini","input":"#.utf8) + Array(request.prompt.user.utf8) + Array("}".utf8)
+            let body =
+                Array(#"{"model":"gpt-test-mini","input":"#.utf8) + Array(request.prompt.user.utf8) + Array("}".utf8)
             let response = Array(#"{"output_text":"#.utf8) + Array(text.utf8) + Array("}".utf8)
             return ModelAnswer(
                 text: text, servedBy: "gpt-test-mini-2026-01-01", usage: usage,
@@ -117,7 +119,8 @@ struct ModelTurnsTests {
     @Test("An answer that breaks the schema gets one repair turn, and the repaired draft is sent")
     func repairSucceeds() async throws {
         try await withScratch { data in
-            let model = TurnModel(first: { _ in #"{"subjects":["only one"]}"# }, repaired: { prompt, _ in try Self.clean(prompt) })
+            let model = TurnModel(
+                first: { _ in #"{"subjects":["only one"]}"# }, repaired: { prompt, _ in try Self.clean(prompt) })
             let outcome = try await run(model, data: data)
             #expect(outcome.report.outcome == .sent)
             #expect(outcome.report.subject == "Maya, your jacket is still here")
@@ -147,12 +150,17 @@ struct ModelTurnsTests {
             let outcome = try await run(model, data: data)
             #expect(outcome.report.outcome == .sent)
             let turns = generates(outcome)
-            #expect(turns.map { $0.facts["writer"] } == ["openai:gpt-test-mini", "openai:gpt-test-mini", "offline-copywriter"])
+            #expect(
+                turns.map { $0.facts["writer"] } == [
+                    "openai:gpt-test-mini", "openai:gpt-test-mini", "offline-copywriter",
+                ])
             #expect(turns.map { $0.facts["outcome"] } == ["not_json", "not_json", "draft"])
             #expect(turns[1].facts["next"] == "offline-copywriter")
             let chosen = try #require(finalValidate(outcome))
             #expect(chosen.facts["writer"] == "offline-copywriter")
-            #expect(chosen.facts["fallback_reason"]?.stringValue?.hasPrefix("openai:gpt-test-mini (repair turn): not_json") == true)
+            #expect(
+                chosen.facts["fallback_reason"]?.stringValue?.hasPrefix("openai:gpt-test-mini (repair turn): not_json")
+                    == true)
             #expect(outcome.emails.count == 1)
         }
     }
@@ -160,7 +168,8 @@ struct ModelTurnsTests {
     @Test(
         "A planted violation never reaches an email, on either turn",
         arguments: [
-            ("link", "https://evil.example/cart"), ("medical", "Clinically proven to cure back pain: pain relief for every hike."),
+            ("link", "https://evil.example/cart"),
+            ("medical", "Clinically proven to cure back pain: pain relief for every hike."),
             ("address", "We will ship it to 42 Harbour View Road again."), ("code", "Use SAVE90 for 90% off today."),
         ])
     func plantedViolation(kind: String, planted: String) async throws {
@@ -194,7 +203,11 @@ struct ModelTurnsTests {
     @Test("A clean model draft is used as written: its subject and body are the .eml's")
     func cleanDraftAsWritten() async throws {
         try await withScratch { data in
-            let model = TurnModel(first: { try Self.clean($0) }, repaired: { _, _ in Issue.record("no repair expected"); return "" })
+            let model = TurnModel(
+                first: { try Self.clean($0) },
+                repaired: { _, _ in
+                    Issue.record("no repair expected"); return ""
+                })
             let outcome = try await run(model, data: data)
             #expect(outcome.report.outcome == .sent)
             #expect(generates(outcome).count == 1)
@@ -230,11 +243,14 @@ struct ModelTurnsTests {
             // The render record carries the hash of the .eml exactly as the outbox holds it.
             let render = try #require(outcome.records.first { $0.stage == "render" })
             let outbox = data.appendingPathComponent("outbox")
-            let file = try #require(try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
+            let file = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
             let eml = try Data(contentsOf: outbox.appendingPathComponent(file))
             #expect(render.facts["email_sha256"]?.stringValue == Hex.encode(SHA256.hash(data: eml)))
             // Identical content is stored once: a second event with the same findings adds no findings file.
-            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.content.path).filter { !$0.hasPrefix(".") }
+            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.content.path).filter {
+                !$0.hasPrefix(".")
+            }
             #expect(Set(files) == Set(referenced))
         }
     }
@@ -246,7 +262,8 @@ struct ModelTurnsTests {
             let generate = try #require(generates(outcome).first)
             #expect(generate.facts["input_tokens"] == nil)
             let address = try #require(generate.facts["request_sha256"]?.stringValue)
-            let document = try JSONParser.parse(Array(try Data(contentsOf: outcome.content.appendingPathComponent(address))))
+            let document = try JSONParser.parse(
+                Array(try Data(contentsOf: outcome.content.appendingPathComponent(address))))
             let object = try #require(document.objectValue)
             #expect(Set(object.keys) == ["prompt", "schema", "system", "user"])
             #expect(object["user"]?.stringValue?.contains("Maya") == true)

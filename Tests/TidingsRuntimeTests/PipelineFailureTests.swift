@@ -91,7 +91,9 @@ struct PipelineFailureTests {
         #expect(audit.entries.contains { $0.stage == "generate" && $0.facts["error"] != nil })
     }
 
-    @Test("A draft that breaks the brand rules is rejected, repaired once, rewritten by the copywriter, and only that goes out")
+    @Test(
+        "A draft that breaks the brand rules is rejected, repaired once, rewritten by the copywriter, and only that goes out"
+    )
     func bannedDraft() async throws {
         let (report, audit, email) = try await run { stages in
             stages.model = ScriptedModel { prompt in

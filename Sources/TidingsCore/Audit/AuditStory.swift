@@ -189,7 +189,8 @@ package struct AuditStory: Sendable {
     static func pretty(_ bytes: [UInt8]) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
             let data = try? JSONSerialization.data(
-                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+                withJSONObject: object,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         else { return String(decoding: bytes, as: UTF8.self) + "\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
     }

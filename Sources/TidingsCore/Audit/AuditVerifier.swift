@@ -173,7 +173,8 @@ package struct AuditVerifier: Sendable {
                 line += 1
                 counted = UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1
             }
-            let address = String(decoding: UnsafeRawBufferPointer(rebasing: buffer[valueStart..<valueStart + 64]), as: UTF8.self)
+            let address = String(
+                decoding: UnsafeRawBufferPointer(rebasing: buffer[valueStart..<valueStart + 64]), as: UTF8.self)
             if ContentReference.isAddress(address) { found(address, line) }
             position = valueStart + 64
         }

@@ -160,7 +160,8 @@ extension Configuration {
         guard let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), amount >= 0,
             text.range(of: #"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil
         else {
-            throw InputError(.invalidField, path: reader.path(of: key), reason: "'\(text)' is not a non-negative USD amount")
+            throw InputError(
+                .invalidField, path: reader.path(of: key), reason: "'\(text)' is not a non-negative USD amount")
         }
         return amount
     }

@@ -47,7 +47,8 @@ package struct BudgetedModel: LanguageModel {
         if let daily = budget.daily, spent.day >= daily {
             throw ModelError(
                 model: name, code: .overBudget,
-                reason: "\(function) spent \(spent.day) USD today, its daily budget is \(daily) USD", isRetryable: false)
+                reason: "\(function) spent \(spent.day) USD today, its daily budget is \(daily) USD", isRetryable: false
+            )
         }
         if let monthly = budget.monthly, spent.month >= monthly {
             throw ModelError(

@@ -201,9 +201,8 @@ extension Run {
     /// Asks a writer for a draft and records the `generate` record of that turn: the writer, the
     /// turn, what came of it, the request and answer by content address, the tokens and their
     /// cost. A call that fails or an answer that is not a draft is `.failed`, never thrown; only
-    /// the audit failing throws.
-    /// `repairable` says whether a bad answer gets a repair turn; otherwise, and for a call that
-    /// failed, `next` names the writer that comes after.
+    /// the audit (or content store) failing throws. `repairable` says whether a bad answer gets a
+    /// repair turn; otherwise, and after a failed call, `next` names the writer that comes after.
     func write(
         _ request: DraftRequest, using writer: any LanguageModel, turn: DraftTurn, link: String, repairable: Bool,
         next: String
@@ -231,45 +230,37 @@ extension Run {
         }
         if let usage { facts.merge(costFacts(usage, writer: writer.name, servedBy: answer?.servedBy)) { $1 } }
 
-        var written: Written
+        var draft: Draft?
+        var problems: [String] = []
         if let answer {
-            let decoded: Result<Draft, InputError>
             do throws(InputError) {
-                decoded = .success(try DraftDecoder.decode(answer.text).resolvingCheckoutLink(link))
+                draft = try DraftDecoder.decode(answer.text).resolvingCheckoutLink(link)
             } catch {
-                decoded = .failure(error)
+                failure = (error.code == .malformedJSON ? "not_json" : "off_schema", "\(error)")
+                problems = ["\(error)"]
             }
-            switch decoded {
-            case .success(let draft):
-                facts["outcome"] = "draft"
-                facts["subjects"] = .int(draft.subjects.count)
-                facts["blocks"] = .int(draft.blocks.count)
-                let canonical: [UInt8]
-                do {
-                    canonical = try CanonicalJSON.bytes(of: draft)
-                } catch {
-                    throw Failure(.generationFailed, "the draft could not be encoded (\(error))", retryable: false)
-                }
-                facts[ContentReference.draft.rawValue] = .string(try store(canonical))
-                written = .draft(draft, answer: answer.text)
-            case .failure(let error):
-                let outcome = error.code == .malformedJSON ? "not_json" : "off_schema"
-                written = .failed(reason: "", answer: answer.text, problems: ["\(error)"])
-                failure = (outcome, "\(error)")
-            }
-        } else {
-            written = .failed(reason: failure?.reason ?? "no answer", answer: nil, problems: [])
         }
-        if let failure {
-            facts["outcome"] = .string(failure.outcome)
-            facts["error"] = .string(failure.reason)
-            facts["next"] = .string(repairable && answer != nil ? "repair" : next)
-            if case .failed(_, let answerText, let problems) = written {
-                written = .failed(reason: "\(failure.outcome): \(failure.reason)", answer: answerText, problems: problems)
+        if let draft {
+            facts["outcome"] = "draft"
+            facts["subjects"] = .int(draft.subjects.count)
+            facts["blocks"] = .int(draft.blocks.count)
+            let canonical: [UInt8]
+            do {
+                canonical = try CanonicalJSON.bytes(of: draft)
+            } catch {
+                throw Failure(.generationFailed, "the draft could not be encoded (\(error))", retryable: false)
             }
+            facts[ContentReference.draft.rawValue] = .string(try store(canonical))
+        }
+        let (outcome, reason) = failure ?? ("call_failed", "no answer")
+        if draft == nil {
+            facts["outcome"] = .string(outcome)
+            facts["error"] = .string(reason)
+            facts["next"] = .string(repairable && answer != nil ? "repair" : next)
         }
         try record("generate", facts)
-        return written
+        if let draft, let answer { return .draft(draft, answer: answer.text) }
+        return .failed(reason: "\(outcome): \(reason)", answer: answer?.text, problems: problems)
     }
 
     /// Stores content for the audit; failing to keep it fails the event like a failed record.

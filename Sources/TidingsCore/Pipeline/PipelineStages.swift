@@ -25,7 +25,8 @@ package struct PipelineStages: Sendable {
     /// Creates the stages from one implementation per boundary.
     package init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
-        review: any ReviewQueue, audit: any AuditLog, content: any ContentStore, deadLetters: any DeadLetterStore, clock: any TimeSource
+        review: any ReviewQueue, audit: any AuditLog, content: any ContentStore, deadLetters: any DeadLetterStore,
+        clock: any TimeSource
     ) {
         self.platforms = platforms
         self.model = model
