@@ -89,9 +89,4 @@ package enum CanonicalJSON {
         return bytes
     }
 
-    /// The canonical bytes of an encodable value (encoded, read back, written canonically).
-    package static func bytes(of value: some Encodable) throws -> [UInt8] {
-        let encoded = try JSONEncoder().encode(value)
-        return bytes(try JSONParser.parse(Array(encoded)))
-    }
 }

@@ -122,7 +122,7 @@ extension Run {
         for id in draft.productPicks + draft.blocks.compactMap(\.productID) {
             products[id] = message.checks.catalog[id]
         }
-        let rendered: RenderedEmail
+        var rendered: RenderedEmail
         do {
             rendered = try pipeline.renderer.render(
                 RenderRequest(
@@ -138,12 +138,14 @@ extension Run {
             throw Failure(
                 .renderFailed, renderFindings.map(\.message).joined(separator: "; "), retryable: false)
         }
+        // Serialized once: the hash below and the outbox or review queue use the same bytes.
+        rendered.rawMessage = MIMEMessage.serialize(rendered)
         try record(
             "render",
             stepFacts.merging([
                 "message_id": .string(rendered.messageID), "subject": .string(subject),
                 "send_at": .string(Timestamp.format(message.sendAt)),
-                "email_sha256": .string(Hex.encode(SHA256.hash(data: MIMEMessage.serialize(rendered)))),
+                "email_sha256": .string(Hex.encode(SHA256.hash(data: rendered.rawMessage ?? Data()))),
             ]) { $1 })
 
         return PreparedMessage(
@@ -231,10 +233,12 @@ extension Run {
         if let usage { facts.merge(costFacts(usage, writer: writer.name, servedBy: answer?.servedBy)) { $1 } }
 
         var draft: Draft?
+        var document: JSONValue = .null
         var problems: [String] = []
         if let answer {
             do throws(InputError) {
-                draft = try DraftDecoder.decode(answer.text).resolvingCheckoutLink(link)
+                let decoded = try DraftDecoder.decodeDocument(answer.text)
+                (draft, document) = (decoded.draft.resolvingCheckoutLink(link), decoded.document)
             } catch {
                 failure = (error.code == .malformedJSON ? "not_json" : "off_schema", "\(error)")
                 problems = ["\(error)"]
@@ -244,13 +248,9 @@ extension Run {
             facts["outcome"] = "draft"
             facts["subjects"] = .int(draft.subjects.count)
             facts["blocks"] = .int(draft.blocks.count)
-            let canonical: [UInt8]
-            do {
-                canonical = try CanonicalJSON.bytes(of: draft)
-            } catch {
-                throw Failure(.generationFailed, "the draft could not be encoded (\(error))", retryable: false)
-            }
-            facts[ContentReference.draft.rawValue] = .string(try store(canonical))
+            // The schema-checked document as the writer wrote it (the checkout link still its
+            // placeholder, so no customer's link is kept), canonical.
+            facts[ContentReference.draft.rawValue] = .string(try store(CanonicalJSON.bytes(document)))
         }
         let (outcome, reason) = failure ?? ("call_failed", "no answer")
         if draft == nil {
