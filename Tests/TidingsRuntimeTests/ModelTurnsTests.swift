@@ -247,7 +247,7 @@ struct ModelTurnsTests {
                 try FileManager.default.contentsOfDirectory(atPath: outbox.path).first { $0.hasSuffix(".eml") })
             let eml = try Data(contentsOf: outbox.appendingPathComponent(file))
             #expect(render.facts["email_sha256"]?.stringValue == Hex.encode(SHA256.hash(data: eml)))
-            // Identical content is stored once: a second event with the same findings adds no findings file.
+            // Nothing else is in the folder (temporary files are gone).
             let files = try FileManager.default.contentsOfDirectory(atPath: outcome.content.path).filter {
                 !$0.hasPrefix(".")
             }
@@ -340,6 +340,25 @@ struct ModelTurnsTests {
             #expect(turns.first?.facts["error"]?.stringValue?.contains("daily budget is 1 USD") == true)
             #expect(turns.last?.facts["writer"] == "offline-copywriter")
             #expect(finalValidate(outcome)?.facts["fallback_reason"]?.stringValue?.contains("over_budget") == true)
+        }
+    }
+
+    @Test("The folder store writes each content once, under its SHA-256, and reads it back")
+    func folderStoreWritesOnce() throws {
+        try withScratchSync { scratch in
+            let store = FolderContentStore(directory: scratch.appendingPathComponent("content"))
+            let bytes = Array("the same findings".utf8)
+            let first = try store.put(bytes)
+            #expect(first == Hex.encode(SHA256.hash(data: bytes)))
+            let file = store.directory.appendingPathComponent(first)
+            let written = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date
+            #expect(try store.put(bytes) == first)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.path) == [first])
+            let again = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date
+            #expect(written == again, "an existing content file was rewritten")
+            #expect(try store.get(first) == bytes)
+            #expect(try store.get(String(repeating: "0", count: 64)) == nil)
+            #expect(try store.get("../escape") == nil)
         }
     }
 }
