@@ -12,8 +12,9 @@ package enum FunctionEnvironment {
     ) throws(ConfigurationError) -> PipelineStages {
         let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         let data = configuration.dataDirectory
+        let auditRoot = data.appendingPathComponent("audit")
         let audit = JSONLAuditLog(
-            root: data.appendingPathComponent("audit"),
+            root: auditRoot,
             writerID: JSONLAuditLog.makeWriterID(function: function.rawValue),
             key: configuration.auditKey.map(AuditKey.init))
         return PipelineStages(
@@ -22,6 +23,7 @@ package enum FunctionEnvironment {
             email: OutboxEmailService(directory: data.appendingPathComponent("outbox")),
             review: FolderReviewQueue(directory: data.appendingPathComponent("review")),
             audit: audit,
+            content: FolderContentStore(directory: FolderContentStore.directory(auditRoot: auditRoot)),
             deadLetters: FolderDeadLetterStore(directory: data.appendingPathComponent("dead-letter")),
             clock: clock)
     }
@@ -43,10 +45,23 @@ package enum FunctionEnvironment {
         guard let flow = Flow.named(function, configuration) else {
             throw ConfigurationError(key: "function", reason: "\(function.rawValue) is not implemented in this build")
         }
-        let pipeline = try Pipeline(
-            flow: flow, configuration: configuration,
-            stages: try embeddedStages(function: function, configuration: configuration))
+        var stages = try embeddedStages(function: function, configuration: configuration)
+        stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
+        let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
+    }
+
+    /// `model` under the configured rate limits of its upstream and the flow's budgets (the
+    /// config file's `models`), with the spend read from the audit under the data folder. The
+    /// offline writers are returned as they are. Whoever puts a hosted model into the stages
+    /// passes it through here once, at start-up, so that every task of the process shares the
+    /// upstream's limiter.
+    package static func governed(
+        _ model: any LanguageModel, function: FlowKind, configuration: Configuration, clock: any TimeSource
+    ) -> any LanguageModel {
+        ModelGovernance.wrap(
+            model, flow: function, configuration: configuration,
+            auditRoot: configuration.dataDirectory.appendingPathComponent("audit"), clock: clock)
     }
 
     /// The recorded shop: the production Shopify and BigCommerce clients, answered from the files

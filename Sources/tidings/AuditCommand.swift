@@ -6,7 +6,8 @@ import TidingsRuntime
 /// `tidings audit ...`: work with the append-only audit log.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the audit log.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check the audit log, or tell one event's story.",
+        subcommands: [Verify.self, Show.self])
 
     /// `tidings audit verify`: checks every chain, head and manifest, and names each problem's
     /// file, line and kind; warnings (a crash's traces) do not fail it, damage does (exit 1).
@@ -47,8 +48,45 @@ struct AuditCommand: ParsableCommand {
                 report.passed
                 ? "intact" + (report.warnings.isEmpty ? "" : " (\(report.warnings.count) warnings)")
                 : (report.chainBroken ? "chain broken" : "damaged") + " (\(report.problems.count) problems)"
-            print("\(report.files.count) files, \(report.goodRecords) records verified \(sealing): \(verdict)")
+            let content = report.contentFiles == 0 ? "" : ", \(report.contentFiles) content files"
+            print(
+                "\(report.files.count) files, \(report.goodRecords) records\(content) verified \(sealing): \(verdict)")
             if !report.passed { throw ExitCode(1) }
+        }
+    }
+
+    /// `tidings audit show EVENT_ID`: the whole story of one event, records then content.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Print the whole story of one event: its audit records in order (time, stage, facts), then for each writer's turn the prompt (system and user text) and the raw answer, the decoded draft, the validator's findings, and where the email went."
+        )
+
+        @Argument(help: "The event id, as the result JSON and the audit name it.")
+        var eventID: String
+
+        @Option(help: "The data folder holding audit/ (default: $TIDINGS_DATA_DIR or .tidings).")
+        var dataDir: String?
+
+        @Flag(help: "Print the records and the referenced documents as one JSON object.")
+        var json = false
+
+        func run() throws {
+            let base = dataDir ?? ProcessInfo.processInfo.environment["TIDINGS_DATA_DIR"] ?? ".tidings"
+            let root = URL(fileURLWithPath: base).appendingPathComponent("audit")
+            guard FileManager.default.fileExists(atPath: root.path) else {
+                throw ValidationError("no audit folder at \(root.path)")
+            }
+            let story = try AuditStory.read(root: root, eventID: eventID)
+            guard !story.records.isEmpty else {
+                FileHandle.standardError.write(Data("no records of event \(eventID) under \(root.path)\n".utf8))
+                throw ExitCode(1)
+            }
+            if json {
+                print(String(decoding: CanonicalJSON.bytes(story.json()), as: UTF8.self))
+            } else {
+                print(story.text(), terminator: "")
+            }
         }
     }
 }

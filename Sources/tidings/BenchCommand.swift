@@ -123,6 +123,7 @@ struct BenchCommand: AsyncParsableCommand {
             stages.email = RecordingEmailService()
             stages.review = RecordingReviewQueue()
             stages.audit = InMemoryAuditLog()
+            stages.content = InMemoryContentStore()
         }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         var logger = Logger(label: "bench")

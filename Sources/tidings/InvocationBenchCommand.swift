@@ -110,6 +110,7 @@ struct InvocationBenchCommand: AsyncParsableCommand {
         stages.email = RecordingEmailService()
         stages.review = RecordingReviewQueue()
         stages.audit = InMemoryAuditLog()
+        stages.content = InMemoryContentStore()
         return InvocationHandler(pipeline: try Pipeline(flow: flow, configuration: configuration, stages: stages))
     }
 

@@ -217,4 +217,28 @@ struct QuotedProductNameTests {
             facts: facts(titles: ["Guaranteed Dry Rain Jacket"]))
         #expect(phraseRules(findings) == ["banned_phrase"])
     }
+
+    @Test("A street address in a draft is personal data by its shape; product names and sizes are not")
+    func streetAddressShape() {
+        for text in [
+            "We will ship it to 42 Harbour View Road again.", "Still at 7 Elm St, Maya?", "1200B North Cedar Avenue",
+            "Drop by 9 Old Mill Lane.",
+        ] {
+            #expect(PIIScanner.findings(in: text) == ["street address"], "\(text)")
+        }
+        for text in [
+            "The Basecamp 2 Backpacking Tent is back.", "Two sizes: US 9 and US 10 Trail Boot.",
+            "Save 10 Percent Today", "Open 7 days a week on Alder Street", "Northwind Way of Hiking",
+        ] {
+            #expect(PIIScanner.findings(in: text).isEmpty, "\(text)")
+        }
+    }
+
+    @Test("Medical claims are banned phrases by default: they reject a draft")
+    func medicalClaims() {
+        let findings = validator.validate(
+            draft("Casey, your boots are waiting", "Clinically proven to ease every step."),
+            facts: facts(titles: ["Trail Boot"]))
+        #expect(findings.items.contains { $0.rule == "banned_phrase" && $0.severity == .error })
+    }
 }

@@ -76,7 +76,8 @@ struct PipelineFailureTests {
         #expect(report.outcome == .sent)
         #expect(await email.delivered.count == 1)
         let generation = audit.entries.filter { $0.stage == "generate" }
-        #expect(generation.first?.facts["fallback"] == "offline-copywriter")
+        #expect(generation.count == 2, "a failed call gets no repair turn")
+        #expect(generation.first?.facts["next"] == "offline-copywriter")
         #expect(generation.last?.facts["writer"] == "offline-copywriter")
         #expect(terminalRecords(audit).count == 1)
     }
@@ -90,7 +91,9 @@ struct PipelineFailureTests {
         #expect(audit.entries.contains { $0.stage == "generate" && $0.facts["error"] != nil })
     }
 
-    @Test("A draft that breaks the brand rules is rejected, rewritten by the copywriter, and only that goes out")
+    @Test(
+        "A draft that breaks the brand rules is rejected, repaired once, rewritten by the copywriter, and only that goes out"
+    )
     func bannedDraft() async throws {
         let (report, audit, email) = try await run { stages in
             stages.model = ScriptedModel { prompt in
@@ -103,8 +106,9 @@ struct PipelineFailureTests {
         }
         #expect(report.outcome == .sent)
         let validations = audit.entries.filter { $0.stage == "validate" }
-        #expect(validations.count == 2)
-        #expect(validations.first?.facts["decision"] == "reject")
+        #expect(validations.count == 3)
+        #expect(validations.prefix(2).map { $0.facts["decision"] } == ["reject", "reject"])
+        #expect(validations.prefix(2).map { $0.facts["turn"] } == ["first", "repair"])
         #expect(validations.last?.facts["writer"] == "offline-copywriter")
         let sent = await email.delivered
         #expect(sent.count == 1)

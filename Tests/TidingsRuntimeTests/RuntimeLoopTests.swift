@@ -192,7 +192,8 @@ struct RuntimeLoopTests {
             #expect(post.kind == "response")
             #expect(try JSONParser.parse(post.body).objectValue?["outcome"] == "sent")
             let audit = try ReplayGoldenTests.auditLines(scratch).joined(separator: "\n")
-            #expect(audit.contains("\"fallback\":\"offline-copywriter\""))
+            #expect(audit.contains("\"next\":\"offline-copywriter\""))
+            #expect(audit.contains("\"outcome\":\"deadline\""))
             #expect(audit.contains("deadline: "))
         }
     }
@@ -211,7 +212,8 @@ struct RuntimeLoopTests {
             #expect(try JSONParser.parse(try #require(posts.first).body).objectValue?["outcome"] == "sent")
             let audit = try ReplayGoldenTests.auditLines(scratch).joined(separator: "\n")
             #expect(audit.contains("deadline: no answer within"))  // code .deadline, then the reason
-            #expect(audit.contains("\"fallback\":\"offline-copywriter\""))
+            #expect(audit.contains("\"next\":\"offline-copywriter\""))
+            #expect(audit.contains("\"outcome\":\"deadline\""))
         }
     }
 

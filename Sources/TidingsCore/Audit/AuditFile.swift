@@ -113,6 +113,22 @@ enum AuditFile {
         return try body(UnsafeRawBufferPointer(start: address, count: count))
     }
 
+    /// The index of the first occurrence of `needle` at or after `start`, or nil (memchr on its
+    /// first byte, then memcmp).
+    static func firstOccurrence(of needle: [UInt8], in buffer: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let first = needle.first, let base = buffer.baseAddress else { return nil }
+        var position = start
+        while position + needle.count <= buffer.count,
+            let found = memchr(base + position, Int32(first), buffer.count - position - needle.count + 1)
+        {
+            let index = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            let matches = needle.withUnsafeBytes { memcmp(base + index, $0.baseAddress!, needle.count) == 0 }
+            if matches { return index }
+            position = index + 1
+        }
+        return nil
+    }
+
     /// The offset of the next newline at or after `start`, or nil; `memchr` because the verifier
     /// looks at every byte of every file.
     static func nextNewline(in buffer: UnsafeRawBufferPointer, from start: Int) -> Int? {

@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Checks the audit files under a root folder, and tells damage from a crash.
 ///
 /// Per file: every record's seal (SHA-256, or HMAC-SHA256 under the audit key), that the chain
@@ -89,7 +97,87 @@ package struct AuditVerifier: Sendable {
         }
         Self.judgeAcrossFiles(&scans, report: &report)
         report.files = scans.map(\.result)
+        try checkContent(files: scans.map(\.result.file), report: &report)
         return report
+    }
+
+    /// Checks that every content address the records reference (`request_sha256`,
+    /// `answer_sha256`, `draft_sha256`, `findings_sha256`) is a file under `content/` whose bytes
+    /// hash to its name. A file is hashed once however often it is referenced. Reads bytes:
+    /// references are found by searching for `_sha256":"`, which in a record can only be a key.
+    func checkContent(files: [String], report: inout AuditVerificationReport) throws {
+        // Address -> where it was first referenced.
+        var referenced: [String: (file: String, line: Int)] = [:]
+        var order: [String] = []
+        for file in files {
+            try AuditFile.withMappedFile(root.path + "/" + file) { buffer in
+                Self.contentReferences(in: buffer) { address, line in
+                    if referenced[address] == nil {
+                        referenced[address] = (file, line)
+                        order.append(address)
+                    }
+                }
+            }
+        }
+        let store = FolderContentStore(directory: FolderContentStore.directory(auditRoot: root))
+        for address in order {
+            guard let (file, line) = referenced[address] else { continue }
+            let bytes: [UInt8]?
+            do {
+                bytes = try store.get(address)
+            } catch {
+                throw AuditError(.cannotOpen, path: store.directory.path + "/" + address, reason: "\(error)")
+            }
+            guard let bytes else {
+                report.findings.append(
+                    AuditProblem(
+                        kind: .content, file: file, line: line,
+                        detail: "references content/\(address), which is missing"))
+                continue
+            }
+            if FolderContentStore.address(of: bytes) != address {
+                report.findings.append(
+                    AuditProblem(
+                        kind: .content, file: file, line: line,
+                        detail: "references content/\(address), whose bytes no longer hash to its name (altered)"))
+            }
+        }
+        report.contentFiles = order.count
+    }
+
+    private static let referenceMarker = Array(#"_sha256":""#.utf8)
+
+    /// Calls `found` with each content address referenced in `buffer` and its 1-based line.
+    static func contentReferences(in buffer: UnsafeRawBufferPointer, _ found: (String, Int) -> Void) {
+        guard let base = buffer.baseAddress else { return }
+        let keys = Set(ContentReference.allCases.map { Array($0.rawValue.utf8) })
+        var position = 0
+        var line = 1
+        var counted = 0
+        while position < buffer.count,
+            let markerStart = AuditFile.firstOccurrence(of: referenceMarker, in: buffer, from: position)
+        {
+            let valueStart = markerStart + referenceMarker.count
+            position = valueStart
+            guard valueStart + 64 < buffer.count, buffer[valueStart + 64] == UInt8(ascii: "\"") else { continue }
+            // The key runs back from the marker to its opening quote.
+            var keyStart = markerStart
+            while keyStart > 0, buffer[keyStart - 1] != UInt8(ascii: "\"") { keyStart -= 1 }
+            let key = Array(buffer[keyStart..<(markerStart + 7)])
+            guard keys.contains(key) else { continue }
+            while counted < markerStart {
+                guard let newline = memchr(base + counted, 0x0a, markerStart - counted) else {
+                    counted = markerStart
+                    break
+                }
+                line += 1
+                counted = UnsafeRawPointer(newline) - UnsafeRawPointer(base) + 1
+            }
+            let address = String(
+                decoding: UnsafeRawBufferPointer(rebasing: buffer[valueStart..<valueStart + 64]), as: UTF8.self)
+            if ContentReference.isAddress(address) { found(address, line) }
+            position = valueStart + 64
+        }
     }
 
     /// One file's findings, and what the checks across files need from it.
@@ -532,8 +620,11 @@ private struct EventTracker {
 package struct AuditVerificationReport: Sendable {
     /// Every file checked, in day and name order.
     package var files: [AuditFileVerification]
-    /// Damage beyond single files: a deleted file, a broken manifest, a double send.
+    /// Damage beyond single files: a deleted file, a broken manifest, a double send, a missing
+    /// or altered content file.
     package var findings: [AuditProblem] = []
+    /// Content files referenced by the records, each checked once.
+    package var contentFiles = 0
     /// Warnings beyond single files: a day without manifest, a file not listed in it.
     package var notices: [AuditProblem] = []
 
@@ -613,6 +704,9 @@ package struct AuditProblem: Sendable, Hashable, CustomStringConvertible {
         case noManifest
         /// Warning: keyed seals read without the key: not checked.
         case unchecked
+        /// A content file a record references (prompt, answer, draft, findings) is missing, or its
+        /// bytes do not hash to its name.
+        case content
 
         /// Whether this kind is a failed hash or link: the chain itself is broken.
         package var breaksChain: Bool {

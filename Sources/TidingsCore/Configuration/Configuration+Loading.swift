@@ -209,7 +209,7 @@ extension Configuration {
     mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
         do throws(InputError) {
             let root = try JSONObjectReader(document)
-            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows"])
+            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows", "models"])
             try Self.refuseUnknownKeys(
                 root.optionalObject("brand"),
                 allowed: [
@@ -275,6 +275,7 @@ extension Configuration {
                 self.review.cancellationWinBacks =
                     try review.optionalBool("cancellation_win_backs") ?? self.review.cancellationWinBacks
             }
+            if let models = try root.optionalObject("models") { self.models = try Self.modelGovernance(models) }
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {
                     guard let kind = FlowKind(rawValue: key) else {

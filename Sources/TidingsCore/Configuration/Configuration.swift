@@ -36,6 +36,8 @@ package struct Configuration: Sendable {
     /// Time an invocation must have left for a model call (`TIDINGS_MODEL_RESERVE_MS`, default
     /// 15000 ms); with less, the offline copywriter writes instead of the model.
     package var modelReserve: TimeInterval = 15
+    /// Prices, rate limits and budgets of model calls (the config file's `models` object).
+    package var models = ModelGovernanceSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(
@@ -123,6 +125,9 @@ package struct ContentPolicy: Sendable {
         bannedPhrases: [String] = [
             "act now", "risk-free", "risk free", "guaranteed", "100% free", "click here", "once in a lifetime",
             "limited time only", "last chance", "don't miss out", "!!!",
+            // Medical claims: a shop's copy must not make them, in any email.
+            "clinically proven", "medically proven", "doctor recommended", "doctor-recommended", "cures your",
+            "cure for", "heals your", "relieves pain", "pain relief", "treats your",
         ],
         regulatedPhrases: [String] = [
             "waterproof guarantee", "lifetime warranty", "clinically", "eco-friendly", "carbon neutral",

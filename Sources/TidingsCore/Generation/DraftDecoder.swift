@@ -12,6 +12,14 @@ package enum DraftDecoder {
     /// Decodes an answer checked against `schema`, which must describe a draft (the kinds of blocks
     /// and offers it allows must be ones `Draft` knows); throws `InputError` naming the JSON path.
     package static func decode(_ text: String, schema: JSONValue) throws(InputError) -> Draft {
+        try decodeDocument(text, schema: schema).draft
+    }
+
+    /// Decodes and schema-checks the answer, returning the draft and the parsed document it was
+    /// read from (what the audit keeps as the decoded draft); throws `InputError` as `decode`.
+    package static func decodeDocument(_ text: String, schema: JSONValue = PromptLibrary.draftSchema)
+        throws(InputError) -> (draft: Draft, document: JSONValue)
+    {
         let document: JSONValue
         do {
             document = try JSONParser.parse(text)
@@ -42,9 +50,10 @@ package enum DraftDecoder {
             offer = DraftOffer(kind: kind, percent: try reader.int("percent"), code: try reader.string("code"))
         }
         let action = try root.object("call_to_action")
-        return Draft(
+        let draft = Draft(
             subjects: try root.strings("subjects"), preheader: try root.string("preheader"), blocks: blocks,
             productPicks: try root.strings("product_picks"), offer: offer,
             callToAction: CallToAction(label: try action.string("label"), url: try action.string("url")))
+        return (draft, document)
     }
 }

@@ -15,6 +15,8 @@ package struct PipelineStages: Sendable {
     package var review: any ReviewQueue
     /// The audit trail; also the memory of which events and carts were already handled.
     package var audit: any AuditLog
+    /// Where the audit keeps prompts, answers, drafts and findings by content address.
+    package var content: any ContentStore
     /// Where rejected input is kept for inspection.
     package var deadLetters: any DeadLetterStore
     /// The source of "now" for every decision in a run.
@@ -23,13 +25,15 @@ package struct PipelineStages: Sendable {
     /// Creates the stages from one implementation per boundary.
     package init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
-        review: any ReviewQueue, audit: any AuditLog, deadLetters: any DeadLetterStore, clock: any TimeSource
+        review: any ReviewQueue, audit: any AuditLog, content: any ContentStore, deadLetters: any DeadLetterStore,
+        clock: any TimeSource
     ) {
         self.platforms = platforms
         self.model = model
         self.email = email
         self.review = review
         self.audit = audit
+        self.content = content
         self.deadLetters = deadLetters
         self.clock = clock
     }

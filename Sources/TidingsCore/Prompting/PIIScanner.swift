@@ -1,6 +1,7 @@
 import Foundation
 
-/// Finds personal data in free text by shape: email addresses and phone numbers. (The known
+/// Finds personal data in free text by shape: email addresses, phone numbers and (for drafts)
+/// street addresses. (The known
 /// values of one customer are matched as whole words by `DraftValidator`.)
 package enum PIIScanner {
     /// What `mask` puts in place of personal data. It is for prompts only: the copywriter removes
@@ -17,7 +18,32 @@ package enum PIIScanner {
             if isEmailLike(token) { found.append("email address") }
         }
         if hasPhoneLikeRun(text) { found.append("phone number") }
+        if hasStreetAddress(text) { found.append("street address") }
         return found
+    }
+
+    /// Street-type words that end a street address ("12 Harbour Street", "400 N Elm Ave").
+    static let streetTypes: Set<String> = [
+        "street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "way",
+        "court", "ct", "place", "pl", "terrace", "crescent", "close", "square", "highway", "hwy", "parkway",
+    ]
+
+    /// Whether `text` has a house number (1 to 5 digits, a letter may follow) then one to four
+    /// capitalized words, the last a street type: the shape of a street address. Only the
+    /// validator asks this (a draft must not echo where a customer lives); prompts never hold one.
+    static func hasStreetAddress(_ text: String) -> Bool {
+        let words = text.split(whereSeparator: { $0.isWhitespace || $0 == "," })
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".;:()\"'")) }
+        for (index, word) in words.enumerated() {
+            let digits = word.prefix { $0.isASCII && $0.isNumber }
+            guard (1...5).contains(digits.count), word.count - digits.count <= 1 else { continue }
+            for length in 1...4 where index + length < words.count {
+                let name = words[index + 1...index + length]
+                guard name.allSatisfy({ $0.first?.isUppercase == true }) else { break }
+                if length >= 2, let last = name.last, streetTypes.contains(last.lowercased()) { return true }
+            }
+        }
+        return false
     }
 
     /// `text` with email-like tokens and phone-like runs replaced by `maskToken`.

@@ -11,7 +11,7 @@ import Foundation
 package enum MIMEMessage {
     /// The complete message as bytes.
     package static func serialize(_ email: RenderedEmail) -> Data {
-        Data(render(email).utf8)
+        email.rawMessage ?? Data(render(email).utf8)
     }
 
     /// The complete message as text (ASCII unless an address itself is non-ASCII).

@@ -42,6 +42,10 @@ package struct RenderedEmail: Sendable, Hashable {
     package var sendAt: Date
     /// Extra headers, in order: X-Tidings-Event-Id, X-Tidings-Flow, X-Tidings-Prompt, ...
     package var extraHeaders: [Header]
+    /// The message as `MIMEMessage.serialize` made it, kept once the pipeline has serialized it
+    /// (to hash it for the audit) so the outbox or review queue does not serialize it again. Nil
+    /// until then; set it only on an email that will not change after.
+    package var rawMessage: Data?
 
     /// One extra header line, name and value unencoded.
     package struct Header: Sendable, Hashable {

@@ -31,19 +31,31 @@ package actor TokenBucket {
         self.updated = clock.now
     }
 
-    /// Takes one token, waiting until it is available. Throws only when the sleep is cancelled.
-    package func acquire() async throws {
-        let wait = reserve()
+    /// Takes `amount` tokens (default one), waiting until they are available. Throws only when
+    /// the sleep is cancelled.
+    package func acquire(_ amount: Double = 1) async throws {
+        let wait = reserve(amount)
         if wait > 0 { try await sleep(wait) }
     }
 
-    /// Seconds until the reserved token is available (0 when one is there now). Tokens may go
+    /// Gives back `amount` tokens (or, when negative, takes more without waiting): how a caller
+    /// that took an estimate settles it once the real count is known. Never above `burst`.
+    package func settle(_ amount: Double) {
+        refill()
+        tokens = min(burst, tokens + amount)
+    }
+
+    /// Seconds until the reserved tokens are available (0 when they are there now). Tokens may go
     /// negative: that is the queue of callers already waiting.
-    private func reserve() -> TimeInterval {
+    private func reserve(_ amount: Double) -> TimeInterval {
+        refill()
+        tokens -= amount
+        return tokens >= 0 ? 0 : -tokens / rate
+    }
+
+    private func refill() {
         let now = clock.now
         tokens = min(burst, tokens + max(0, now.timeIntervalSince(updated)) * rate)
         updated = now
-        tokens -= 1
-        return tokens >= 0 ? 0 : -tokens / rate
     }
 }
