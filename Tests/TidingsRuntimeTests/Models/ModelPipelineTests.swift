@@ -91,14 +91,8 @@ struct ModelPipelineTests {
                 for planted in ["bargain-outlet.example.net", "cures anxiety", "TAKE90"] {
                     #expect(!text.contains(planted), "\(scenario): '\(planted)' reached an email")
                 }
-                // The validator has no check for a street address the customer's data does not
-                // hold (the prompt carries no address, so a model can only invent one): reported
-                // to the lead; this expectation starts passing when a check exists.
-                withKnownIssue("an invented street address is not caught by the validator") {
-                    #expect(!text.contains("1428 Elm Street"), "\(scenario): the planted address reached an email")
-                } when: {
-                    scenario == "plant-address"
-                }
+                // A street address can only be invented (the prompt carries none): the validator refuses the shape.
+                #expect(!text.contains("1428 Elm Street"), "\(scenario): the planted address reached an email")
                 #expect(!text.contains(ModelLoopbackFixtures.key))
             }
             let requests = try await fake.received()
