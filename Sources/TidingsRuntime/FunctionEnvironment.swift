@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TidingsCore
+import TidingsHTTP
 
 /// Builds a function's pipeline from its configuration: every stage on its embedded default unless
 /// configuration switches it to a real service. Called once at start-up.
@@ -46,9 +47,24 @@ package enum FunctionEnvironment {
             throw ConfigurationError(key: "function", reason: "\(function.rawValue) is not implemented in this build")
         }
         var stages = try embeddedStages(function: function, configuration: configuration)
+        let writer = configuration.writer
+        if writer.provider != .offline {
+            // The hosted model replaces the offline copywriter, which stays the fallback. The
+            // transport is created once here and shared by every invocation of a warm process.
+            stages.model = writer.makeModel(transport: modelTransport(writer))
+            logger.info(
+                "model writer", metadata: ["model": "\(stages.model.name)", "base_url": "\(writer.baseURL)"])
+        }
         stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
+    }
+
+    /// The HTTP transport of a hosted model: libcurl (loaded only now, so an offline handler never
+    /// pays for it) with bounded retries that honour the provider's Retry-After and x-should-retry
+    /// and stop at the invocation's deadline (docs/decisions/http-transport.md).
+    static func modelTransport(_ writer: ModelSettings) -> any HTTPTransport {
+        RetryingTransport(CurlTransport(CurlTransport.Configuration(name: writer.provider.rawValue)))
     }
 
     /// `model` under the configured rate limits of its upstream and the flow's budgets (the

@@ -57,6 +57,7 @@ extension Configuration {
             let present = FileManager.default.fileExists(atPath: base.path, isDirectory: &isDirectory)
             configuration.customerBaseDirectory = present && isDirectory.boolValue ? base : configuration.shopDirectory
         }
+        configuration.writer = try ModelSettings.load(environment: environment)
         if let problem = writableFolderProblem(configuration.dataDirectory) {
             throw ConfigurationError(key: "TIDINGS_DATA_DIR", reason: problem)
         }

@@ -38,6 +38,9 @@ package struct Configuration: Sendable {
     package var modelReserve: TimeInterval = 15
     /// Prices, rate limits and budgets of model calls (the config file's `models` object).
     package var models = ModelGovernanceSettings()
+    /// Which writer drafts the email and how to reach it (`TIDINGS_MODEL` and the provider's
+    /// variables); the offline copywriter by default.
+    package var writer = ModelSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(
