@@ -222,6 +222,7 @@ extension Run {
         } catch let error as ModelError {
             failure = (error.code == .other ? "call_failed" : error.code.rawValue, error.description)
             (exchange, usage) = (error.exchange, error.usage)
+            if let attempts = error.attempts { facts["attempts"] = .int(attempts) }
         } catch {
             failure = ("call_failed", "\(error)")
         }

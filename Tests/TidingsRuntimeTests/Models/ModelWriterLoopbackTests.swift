@@ -22,14 +22,14 @@ struct ModelWriterLoopbackTests {
         case .openAI:
             return OpenAIResponsesModel(
                 baseURL: fake.v1, model: model, key: Self.key, organization: "org-test", project: "proj-test",
-                maxOutputTokens: maxTokens, transport: SocketTransport())
+                maxOutputTokens: maxTokens, transport: fake.transport)
         case .anthropic, .anthropicTool:
             return AnthropicMessagesModel(
                 baseURL: fake.root, model: model, key: Self.key, maxTokens: maxTokens,
-                mode: kind == .anthropicTool ? .tool : .outputFormat, transport: SocketTransport())
+                mode: kind == .anthropicTool ? .tool : .outputFormat, transport: fake.transport)
         case .chat:
             return ChatCompletionsModel(
-                baseURL: fake.v1, model: model, maxOutputTokens: maxTokens, transport: SocketTransport())
+                baseURL: fake.v1, model: model, maxOutputTokens: maxTokens, transport: fake.transport)
         }
     }
 
