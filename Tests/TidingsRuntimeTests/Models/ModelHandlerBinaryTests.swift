@@ -368,10 +368,11 @@ struct ModelHandlerBinaryTests {
 }
 
 extension JSONValue {
-    /// The member `key` of an object, nil otherwise.
-    fileprivate subscript(key: String) -> JSONValue? { objectValue?[key] }
+    /// The member `key` of an object, nil otherwise (these tests read the fake's records and the
+    /// audit's).
+    subscript(key: String) -> JSONValue? { objectValue?[key] }
     /// The whole number, nil otherwise.
-    fileprivate var intValue: Int? {
+    var intValue: Int? {
         if case .int(let value) = self { return value }
         return nil
     }
