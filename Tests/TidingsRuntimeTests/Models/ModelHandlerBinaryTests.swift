@@ -234,7 +234,8 @@ struct ModelHandlerBinaryTests {
                     #expect((facts["input_tokens"]?.intValue ?? 0) > 0)
                     #expect((facts["output_tokens"]?.intValue ?? 0) > 0)
                     #expect(received.map(\.raw).contains(run.content(facts["request_sha256"]?.stringValue) ?? "-"))
-                    #expect(received.compactMap(\.answer).contains(run.content(facts["answer_sha256"]?.stringValue) ?? "-"))
+                    #expect(
+                        received.compactMap(\.answer).contains(run.content(facts["answer_sha256"]?.stringValue) ?? "-"))
                 }
                 for facts in run.stage("validate") {
                     #expect(facts["writer"]?.stringValue == Self.writerName(provider, model))
@@ -270,11 +271,13 @@ struct ModelHandlerBinaryTests {
     static let maxAttempts = RetryPolicy().maxRetries + 1
 
     static let failures: [Failing] = [
-        Failing(provider: .openAI, steps: "500", outcome: "upstream_status", requests: maxAttempts, attempts: maxAttempts),
+        Failing(
+            provider: .openAI, steps: "500", outcome: "upstream_status", requests: maxAttempts, attempts: maxAttempts),
         Failing(
             provider: .anthropic, steps: "529", outcome: "upstream_status", requests: maxAttempts,
             attempts: maxAttempts),
-        Failing(provider: .openAICompatible, steps: "reset", outcome: "unreachable", requests: maxAttempts, attempts: nil),
+        Failing(
+            provider: .openAICompatible, steps: "reset", outcome: "unreachable", requests: maxAttempts, attempts: nil),
         Failing(provider: .openAI, steps: "badschema,badschema", outcome: "off_schema", requests: 2, attempts: 1),
         Failing(provider: .anthropic, steps: "refusal", outcome: "refused", requests: 1, attempts: nil),
     ]

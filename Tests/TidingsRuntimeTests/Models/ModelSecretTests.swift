@@ -30,7 +30,9 @@ struct ModelSecretTests {
         return files
     }
 
-    @Test("Keys from the variable and from its _FILE form leak into no file, stdout or stderr", arguments: Provider.allCases)
+    @Test(
+        "Keys from the variable and from its _FILE form leak into no file, stdout or stderr",
+        arguments: Provider.allCases)
     func noByteHoldsTheKey(_ provider: Provider) async throws {
         try await withScratch { scratch in
             try await ModelFake.with { fake in
@@ -40,7 +42,8 @@ struct ModelSecretTests {
                 var written: [URL] = []
                 for (index, step) in Self.steps.enumerated() {
                     let fromFile = index % 2 == 1
-                    let key = "sk-test-\(Self.canary)-\(provider.rawValue)-\(fromFile ? "file" : "env")-\(index)-9f8e7d6c5b4a"
+                    let key =
+                        "sk-test-\(Self.canary)-\(provider.rawValue)-\(fromFile ? "file" : "env")-\(index)-9f8e7d6c5b4a"
                     let model = "m\(index)@\(step)"
                     var environment = provider.environment(fake: fake, model: model)
                     if fromFile {
@@ -66,16 +69,20 @@ struct ModelSecretTests {
                     }
                     if step == "401" { #expect(requests.first?.answer?.contains(key) == true) }
 
-                    for (what, bytes) in [("stdout", run.execution.stdout), ("stderr", Data(run.execution.stderr.utf8))] {
-                        #expect(!String(decoding: bytes, as: UTF8.self).contains(Self.canary), "\(step): the key is in \(what)")
+                    for (what, bytes) in [
+                        ("stdout", run.execution.stdout), ("stderr", Data(run.execution.stderr.utf8)),
+                    ] {
+                        let leaked = String(decoding: bytes, as: UTF8.self).contains(Self.canary)
+                        #expect(!leaked, "\(step): the key is in \(what)")
                     }
                     let files = Self.files(under: run.data)
                     written += files
                     for file in files {
-                        let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+                        let leaked = String(decoding: try Data(contentsOf: file), as: UTF8.self).contains(Self.canary)
                         #expect(
-                            !text.contains(Self.canary),
-                            "\(provider.rawValue) \(step): the key is in \(file.path.replacingOccurrences(of: run.data.path, with: ""))")
+                            !leaked,
+                            "\(provider.rawValue) \(step): the key is in \(file.path.replacingOccurrences(of: run.data.path, with: ""))"
+                        )
                     }
                 }
                 // The search covered what a handler writes: audit records, kept content, emails.

@@ -212,6 +212,22 @@ struct ModelWriterLoopbackTests {
         }
     }
 
+    @Test("Without jsonschema the fake's failure says how to install it")
+    func missingJSONSchema() throws {
+        // -S leaves site-packages off the path, as an interpreter without the package would be.
+        let process = ModelFake.python(["-S", ModelFake.script.path])
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let message = try #require(ModelFake.missingModule(stderr), "\(stderr.suffix(300))")
+        #expect(message.contains("python3 -m pip install jsonschema"))
+        #expect(message.contains("apt-get install python3-jsonschema"))
+    }
+
     @Test("The fake's validator accepts the recorded Anthropic requests and refuses broken copies")
     func fakeSelfCheck() throws {
         let process = ModelFake.python([ModelFake.script.path, "--self-check"])
