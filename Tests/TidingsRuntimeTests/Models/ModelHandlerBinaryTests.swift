@@ -264,8 +264,10 @@ struct ModelHandlerBinaryTests {
         var requests: Int
         /// The HTTP attempts the last turn's generate record reports (nil: no response came).
         var attempts: Int?
+        /// The handler and event.
+        var flow = Flow.cart
 
-        var testDescription: String { "\(provider.rawValue)@\(steps)" }
+        var testDescription: String { "\(flow.handler) \(provider.rawValue)@\(steps)" }
     }
 
     static let maxAttempts = RetryPolicy().maxRetries + 1
@@ -280,6 +282,11 @@ struct ModelHandlerBinaryTests {
             provider: .openAICompatible, steps: "reset", outcome: "unreachable", requests: maxAttempts, attempts: nil),
         Failing(provider: .openAI, steps: "badschema,badschema", outcome: "off_schema", requests: 2, attempts: 1),
         Failing(provider: .anthropic, steps: "refusal", outcome: "refused", requests: 1, attempts: nil),
+        // A series: each of the four emails falls back on its own (one call each, no repair for a
+        // body that is not JSON).
+        Failing(
+            provider: .openAICompatible, steps: "html", outcome: "malformed_answer", requests: 4, attempts: 1,
+            flow: .order),
     ]
 
     @Test(
@@ -287,17 +294,18 @@ struct ModelHandlerBinaryTests {
         arguments: failures)
     func failingModelFallsBack(_ failing: Failing) async throws {
         try await withScratch { scratch in
-            let offline = try await Self.run(.cart, in: scratch, name: "offline", environment: [:])
-            let offlineEmail = try #require(try offline.emails().first)
+            let offline = try await Self.run(failing.flow, in: scratch, name: "offline", environment: [:])
+            let offlineEmails = try offline.emails()
+            try #require(offlineEmails.count == failing.flow.messages)
             try await ModelFake.with { fake in
                 let model = "small@\(failing.steps)"
                 var environment = failing.provider.environment(fake: fake, model: model)
                 environment[failing.provider.keyVariable] = Self.key
-                let run = try await Self.run(.cart, in: scratch, name: "data", environment: environment)
+                let run = try await Self.run(failing.flow, in: scratch, name: "data", environment: environment)
                 // Documented: a draft by the fallback writer is still sent, exit 0.
                 #expect(run.execution.status == 0, "\(run.execution.stderr)")
                 #expect(run.outcome == "sent")
-                #expect(try run.emails() == [offlineEmail], "the email is not the offline copywriter's")
+                #expect(try run.emails() == offlineEmails, "the emails are not the offline copywriter's")
 
                 let writer = Self.writerName(failing.provider, model)
                 let generate = run.stage("generate")
@@ -308,12 +316,17 @@ struct ModelHandlerBinaryTests {
                 #expect(last["next"] == "offline-copywriter")
                 #expect(last["attempts"]?.intValue == failing.attempts)
                 #expect(generate.last?["writer"] == "offline-copywriter")
+                #expect(
+                    run.stage("validate").map { $0["writer"] }
+                        == Array(repeating: "offline-copywriter", count: failing.flow.messages))
                 let validate = try #require(run.stage("validate").last)
                 #expect(validate["writer"] == "offline-copywriter")
                 #expect(
                     validate["fallback_reason"]?.stringValue?.hasPrefix("\(writer) (") == true,
                     "\(validate["fallback_reason"] ?? .null)")
-                #expect(validate["fallback_reason"]?.stringValue?.contains(failing.outcome) == true)
+                let reason = validate["fallback_reason"]?.stringValue ?? ""
+                #expect(reason.contains(": \(failing.outcome): "), "\(reason)")
+                #expect(reason.components(separatedBy: writer).count == 2, "the writer is named once: \(reason)")
 
                 let received = try await fake.received()
                 #expect(received.count == failing.requests, "\(received.map { $0.step ?? "-" })")
