@@ -16,9 +16,21 @@ struct ModelSecretTests {
     /// What every key shares: searching for it also finds a key cut short.
     static let canary = "LEAKCANARY"
 
-    static let steps = [
-        "clean", "401", "refusal", "truncated", "html", "notjson", "incomplete", "badschema,badschema", "plant-link",
-    ]
+    typealias Flow = ModelHandlerBinaryTests.Flow
+
+    /// A cart a person must review (the review queue gets its draft and .eml) and one that is
+    /// refused before any model call (the dead-letter folder gets it): every folder a handler
+    /// writes is searched.
+    static let reviewed = Flow(
+        handler: "cartAbandoned", event: "Events/cartAbandoned/shopify-loyal-vip.json", now: "2026-11-21T19:00:00Z",
+        messages: 1)
+    static let refused = Flow(
+        handler: "cartAbandoned", event: "Events/cartAbandoned/invalid/missing-customer.json",
+        now: "2026-11-21T19:00:00Z", messages: 0)
+
+    static let runs: [(flow: Flow, step: String)] =
+        ["clean", "401", "refusal", "truncated", "html", "notjson", "incomplete", "badschema,badschema", "plant-link"]
+        .map { (Flow.cart, $0) } + [(reviewed, "401"), (reviewed, "clean"), (refused, "clean")]
 
     /// Every file under `directory`, hidden ones included.
     static func files(under directory: URL) -> [URL] {
@@ -40,7 +52,7 @@ struct ModelSecretTests {
                 try FileManager.default.createDirectory(
                     at: keyFile.deletingLastPathComponent(), withIntermediateDirectories: true)
                 var written: [URL] = []
-                for (index, step) in Self.steps.enumerated() {
+                for (index, (flow, step)) in Self.runs.enumerated() {
                     let fromFile = index % 2 == 1
                     let key =
                         "sk-test-\(Self.canary)-\(provider.rawValue)-\(fromFile ? "file" : "env")-\(index)-9f8e7d6c5b4a"
@@ -55,14 +67,15 @@ struct ModelSecretTests {
                     }
                     let name = "data-\(index)"
                     let run = try await ModelHandlerBinaryTests.run(
-                        .cart, in: scratch, name: name, environment: environment, logLevel: "trace")
-                    #expect(run.execution.status == 0, "\(step): \(run.execution.stderr)")
+                        flow, in: scratch, name: name, environment: environment, logLevel: "trace")
+                    let expected: TidingsRuntime.ExitStatus = flow.messages == 0 ? .badInput : .handled
+                    #expect(run.execution.status == expected.rawValue, "\(step): \(run.execution.stderr)")
                     #expect(run.outcome != nil, "\(step): no answer on stdout")
 
                     // The key did reach the fake (so the search below can find something), and the
                     // 401 step sent it back in its body.
                     let requests = try await fake.received().filter { $0.body["model"]?.stringValue == model }
-                    #expect(!requests.isEmpty, "\(step)")
+                    #expect(requests.isEmpty == (flow.messages == 0), "\(flow.event) \(step)")
                     for request in requests {
                         let presented = request.headers["x-api-key"] ?? request.headers["authorization"] ?? ""
                         #expect(presented.hasSuffix(key), "\(step): the fake was not sent the key")
@@ -89,7 +102,9 @@ struct ModelSecretTests {
                 let paths = written.map(\.path)
                 #expect(paths.contains { $0.hasSuffix(".jsonl") })
                 #expect(paths.contains { $0.contains("/audit/content/") })
-                #expect(paths.contains { $0.hasSuffix(".eml") })
+                #expect(paths.contains { $0.contains("/outbox/") && $0.hasSuffix(".eml") })
+                #expect(paths.contains { $0.contains("/review/") && $0.hasSuffix(".eml") })
+                #expect(paths.contains { $0.contains("/dead-letter/") })
             }
         }
     }
