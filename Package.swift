@@ -87,7 +87,9 @@ let package = Package(
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),
         .testTarget(name: "TidingsHTTPTests", dependencies: ["TidingsHTTP", "TidingsCore"]),
-        .testTarget(name: "TidingsRuntimeTests", dependencies: ["TidingsRuntime", "TidingsCore", "TidingsDevKit"]),
+        .testTarget(
+            name: "TidingsRuntimeTests",
+            dependencies: ["TidingsRuntime", "TidingsCore", "TidingsDevKit", "TidingsHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

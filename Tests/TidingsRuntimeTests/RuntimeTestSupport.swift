@@ -61,13 +61,18 @@ struct HandlerExecution {
 
 extension RuntimeTestSupport {
     /// Runs a built handler binary on one event file on stdin, from the repository root, with the
-    /// process's environment plus `environment` (a data folder must be among them).
-    static func execute(_ handler: String, event: URL, environment: [String: String]) throws -> HandlerExecution {
+    /// process's environment plus `environment` (a data folder must be among them), less the
+    /// inherited variables `unset` names.
+    static func execute(_ handler: String, event: URL, environment: [String: String], unset: [String] = []) throws
+        -> HandlerExecution
+    {
         let binary = try #require(builtBinary(handler), "build the package first (swift build)")
         let process = Process()
         process.executableURL = binary
         process.currentDirectoryURL = root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var inherited = ProcessInfo.processInfo.environment
+        for name in unset { inherited[name] = nil }
+        process.environment = inherited.merging(environment) { _, new in new }
         process.standardInput = try FileHandle(forReadingFrom: event)
         let output = Pipe()
         let errors = Pipe()

@@ -170,11 +170,12 @@ package struct AuditStory: Sendable {
     }
 
     /// The request as a person reads it: a prompt document's system and user text (and repair
-    /// note); a provider's request body pretty-printed whole.
+    /// note); a provider's request body exactly as it was sent, byte for byte (re-indenting it
+    /// could change how numbers and escapes are spelled, and the promise is the exact prompt).
     static func describeRequest(_ bytes: [UInt8]) -> String {
         guard case .object(let document)? = try? JSONParser.parse(bytes),
             let system = document["system"]?.stringValue, let user = document["user"]?.stringValue
-        else { return pretty(bytes) }
+        else { return String(decoding: bytes, as: UTF8.self) + "\n" }
         var out = "[system]\n\(system)\n[user]\n\(user)\n"
         if case .object(let repair)? = document["repair"] {
             out += "[repair: previous answer]\n\(repair["previous_answer"]?.stringValue ?? "")\n[repair: problems]\n"

@@ -144,6 +144,9 @@ package struct ModelError: Error, Sendable, CustomStringConvertible {
     package var exchange: ModelExchange?
     /// Tokens the failed call still used (an incomplete answer is billed).
     package var usage: TokenUsage?
+    /// HTTP attempts the call took when a response arrived (retries included), as the transport
+    /// reports them; nil when no response came or the transport does not count.
+    package var attempts: Int?
 
     /// Creates an error for a model and its reason.
     package init(

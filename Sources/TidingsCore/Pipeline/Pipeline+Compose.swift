@@ -220,8 +220,10 @@ extension Run {
             if let servedBy = answered.servedBy { facts["served_by"] = .string(servedBy) }
             if answered.attempts > 0 { facts["attempts"] = .int(answered.attempts) }
         } catch let error as ModelError {
-            failure = (error.code == .other ? "call_failed" : error.code.rawValue, error.description)
+            // The record names the writer and the code already: the reason alone says the rest.
+            failure = (error.code == .other ? "call_failed" : error.code.rawValue, error.reason)
             (exchange, usage) = (error.exchange, error.usage)
+            if let attempts = error.attempts { facts["attempts"] = .int(attempts) }
         } catch {
             failure = ("call_failed", "\(error)")
         }

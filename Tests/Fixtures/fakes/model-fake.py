@@ -5,7 +5,9 @@ code with the Swift writers:
   POST /v1/responses         OpenAI Responses     (body checked against `CreateResponse`)
   POST /v1/chat/completions  Chat Completions     (body checked against `CreateChatCompletionRequest`)
   POST /v1/messages          Anthropic Messages   (body checked against the recorded exchanges' shapes)
-  GET  /_requests            every request received: path, headers, body, problems, step
+  GET  /_requests            every request received: path, headers, body (parsed), raw (the body's
+                             exact text), problems, step, answer (the exact response body sent, as
+                             text; absent after a reset)
   GET  /_stats               {"max_in_flight": the most POSTs answered at once so far}
   GET  /_health              "ok"
 
@@ -452,8 +454,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def send(self, status, payload, extra=None):
+    def send(self, status, payload, extra=None, record=None):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        if record is not None:
+            with lock:
+                record["answer"] = data.decode("utf-8", "replace")
         self.send_response(status)
         headers = {"Content-Type": "application/json"}
         headers.update(extra or {})
@@ -491,7 +496,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         headers = {name.lower(): value for name, value in self.headers.items()}
         anthropic = path == "/v1/messages"
-        record = {"path": self.path, "headers": headers, "body": None, "problems": [], "step": None}
+        record = {"path": self.path, "headers": headers, "body": None, "raw": raw.decode("utf-8", "replace"),
+                  "problems": [], "step": None}
         try:
             body = json.loads(raw)
             record["body"] = body
@@ -514,7 +520,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, payload = anthropic_error(400, "invalid_request_error", message)
             else:
                 status, payload = openai_error(400, message, "invalid_request_error")
-            return self.send(status if path in OPENAI_VALIDATORS or anthropic else 404, payload)
+            return self.send(status if path in OPENAI_VALIDATORS or anthropic else 404, payload, record=record)
 
         model = body.get("model", "")
         steps = model.split("@", 1)[1].split(",") if "@" in model else ["clean"]
@@ -537,7 +543,7 @@ class Handler(BaseHTTPRequestHandler):
         if step == "truncated":
             data = json.dumps(payload).encode()
             payload = data[: len(data) // 2]
-        self.send(status, payload, extra)
+        self.send(status, payload, extra, record=record)
 
 
 class Server(ThreadingHTTPServer):

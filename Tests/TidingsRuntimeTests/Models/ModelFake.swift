@@ -1,54 +1,21 @@
 import Foundation
 import Testing
+import TidingsHTTP
 
 @testable import TidingsCore
 @testable import TidingsRuntime
-
-/// A test-only `HTTPTransport` on the raw-socket client the Runtime API uses: one connection per
-/// request, no TLS, no retries. It reaches the loopback model fake until the libcurl transport
-/// replaces it in these tests.
-struct SocketTransport: HTTPTransport {
-    func send(_ request: TransportRequest) async throws -> TransportResponse {
-        guard let url = URL(string: request.url), let host = url.host, let port = url.port else {
-            throw TransportError(.other, host: "?", detail: "not an http://host:port URL")
-        }
-        let target = url.path + (url.query.map { "?" + $0 } ?? "")
-        return try await withCheckedThrowingContinuation { continuation in
-            // A thread per request: the blocking socket must not hold one of the few threads of
-            // the cooperative pool or of Dispatch's global queue while calls are in flight.
-            Thread {
-                continuation.resume(with: Result { try Self.exchange(request, host: host, port: port, target: target) })
-            }.start()
-        }
-    }
-
-    private static func exchange(_ request: TransportRequest, host: String, port: Int, target: String) throws
-        -> TransportResponse
-    {
-        let socket: HTTPSocket
-        do {
-            socket = try HTTPSocket.connect(host: host, port: UInt16(port))
-        } catch {
-            throw TransportError(.connectFailed, host: host, detail: "\(error)")
-        }
-        defer { socket.close() }
-        let headers =
-            [("Host", "\(host):\(port)"), ("Connection", "close")] + request.headers.sorted { $0.key < $1.key }
-        do {
-            try socket.writeMessage("\(request.method) \(target) HTTP/1.1", headers: headers, body: request.body)
-            let message = try socket.readMessage()
-            return TransportResponse(status: message.status, headers: message.headers, body: message.body)
-        } catch {
-            throw TransportError(.connectionReset, host: host, detail: "\(error)")
-        }
-    }
-}
 
 /// The loopback model fake (Tests/Fixtures/fakes/model-fake.py), scoped: started on a free port,
 /// handed to `body`, killed afterwards.
 struct ModelFake {
     /// The fake's port on 127.0.0.1.
     let port: Int
+    /// The production transport (libcurl, no retries), one per fake as one per upstream in a
+    /// handler: the writers under test and the fake's own GETs go through it.
+    let transport: CurlTransport
+
+    /// `transport` with the production retry policy, for tests where retries matter.
+    var retrying: RetryingTransport { RetryingTransport(transport) }
 
     /// `http://127.0.0.1:PORT`: Anthropic's base URL form.
     var root: String { "http://127.0.0.1:\(port)" }
@@ -62,13 +29,17 @@ struct ModelFake {
         var path: String
         var headers: [String: String]
         var body: JSONValue
+        /// The request body's exact text.
+        var raw: String
         var problems: [String]
         var step: String?
+        /// The response body's exact text (nil after a reset).
+        var answer: String?
     }
 
     /// Everything the fake received, in order.
     func received() async throws -> [Received] {
-        let response = try await SocketTransport().send(TransportRequest(method: "GET", url: root + "/_requests"))
+        let response = try await transport.send(TransportRequest(method: "GET", url: root + "/_requests"))
         guard case .array(let records) = try JSONParser.parse(response.body) else { return [] }
         return records.map { record in
             let members = record.objectValue ?? [:]
@@ -78,19 +49,19 @@ struct ModelFake {
             if case .array(let list)? = members["problems"] { problems = list.compactMap(\.stringValue) }
             return Received(
                 path: members["path"]?.stringValue ?? "", headers: headers, body: members["body"] ?? .null,
-                problems: problems, step: members["step"]?.stringValue)
+                raw: members["raw"]?.stringValue ?? "", problems: problems, step: members["step"]?.stringValue,
+                answer: members["answer"]?.stringValue)
         }
     }
 
     /// The most requests the fake has answered at once.
     func maxInFlight() async throws -> Int {
-        let response = try await SocketTransport().send(TransportRequest(method: "GET", url: root + "/_stats"))
+        let response = try await transport.send(TransportRequest(method: "GET", url: root + "/_stats"))
         if case .int(let count)? = try JSONParser.parse(response.body).objectValue?["max_in_flight"] { return count }
         return 0
     }
 
-    /// `python3` from PATH (the fake needs the `jsonschema` package, which the interpreter on PATH
-    /// has; .ci/run must provide it).
+    /// `python3` from PATH (the fake needs the `jsonschema` package; .ci/run installs it).
     static func python(_ arguments: [String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -122,10 +93,18 @@ struct ModelFake {
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.waitUntilExit()
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            Issue.record("the model fake did not start (it needs python3 with jsonschema): \(reason.suffix(600))")
+            Issue.record("the model fake did not start: \(missingModule(reason) ?? String(reason.suffix(600)))")
             throw CancellationError()
         }
-        return try await body(ModelFake(port: port))
+        return try await body(
+            ModelFake(port: port, transport: CurlTransport(CurlTransport.Configuration(name: "model-fake"))))
+    }
+
+    /// What to do when the fake's interpreter lacks `jsonschema`, or nil for another failure.
+    static func missingModule(_ stderr: String) -> String? {
+        guard stderr.contains("No module named 'jsonschema'") else { return nil }
+        return "python3 on PATH has no jsonschema module. Install it with "
+            + "`python3 -m pip install jsonschema` (or `apt-get install python3-jsonschema`); .ci/run does this."
     }
 }
 

@@ -41,7 +41,7 @@ struct ModelPipelineTests {
     func openAI(_ fake: ModelFake, _ scenario: String) -> OpenAIResponsesModel {
         OpenAIResponsesModel(
             baseURL: fake.v1, model: "tiny@\(scenario)", key: Secret(ModelLoopbackFixtures.key),
-            transport: SocketTransport())
+            transport: fake.transport)
     }
 
     @Test(
@@ -54,9 +54,9 @@ struct ModelPipelineTests {
             switch provider {
             case "anthropic":
                 model = AnthropicMessagesModel(
-                    baseURL: fake.root, model: "tiny", key: key, transport: SocketTransport())
+                    baseURL: fake.root, model: "tiny", key: key, transport: fake.transport)
             case "chat":
-                model = ChatCompletionsModel(baseURL: fake.v1, model: "tiny", transport: SocketTransport())
+                model = ChatCompletionsModel(baseURL: fake.v1, model: "tiny", transport: fake.transport)
             default:
                 model = openAI(fake, "clean")
             }

@@ -22,14 +22,14 @@ struct ModelWriterLoopbackTests {
         case .openAI:
             return OpenAIResponsesModel(
                 baseURL: fake.v1, model: model, key: Self.key, organization: "org-test", project: "proj-test",
-                maxOutputTokens: maxTokens, transport: SocketTransport())
+                maxOutputTokens: maxTokens, transport: fake.transport)
         case .anthropic, .anthropicTool:
             return AnthropicMessagesModel(
                 baseURL: fake.root, model: model, key: Self.key, maxTokens: maxTokens,
-                mode: kind == .anthropicTool ? .tool : .outputFormat, transport: SocketTransport())
+                mode: kind == .anthropicTool ? .tool : .outputFormat, transport: fake.transport)
         case .chat:
             return ChatCompletionsModel(
-                baseURL: fake.v1, model: model, maxOutputTokens: maxTokens, transport: SocketTransport())
+                baseURL: fake.v1, model: model, maxOutputTokens: maxTokens, transport: fake.transport)
         }
     }
 
@@ -210,6 +210,22 @@ struct ModelWriterLoopbackTests {
             // two-core machine; the fake counts overlapping requests instead).
             #expect(try await fake.maxInFlight() >= 4)
         }
+    }
+
+    @Test("Without jsonschema the fake's failure says how to install it")
+    func missingJSONSchema() throws {
+        // -S leaves site-packages off the path, as an interpreter without the package would be.
+        let process = ModelFake.python(["-S", ModelFake.script.path])
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let message = try #require(ModelFake.missingModule(stderr), "\(stderr.suffix(300))")
+        #expect(message.contains("python3 -m pip install jsonschema"))
+        #expect(message.contains("apt-get install python3-jsonschema"))
     }
 
     @Test("The fake's validator accepts the recorded Anthropic requests and refuses broken copies")

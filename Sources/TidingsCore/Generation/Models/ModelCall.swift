@@ -60,25 +60,29 @@ struct ModelCall: Sendable {
             throw ModelError(model: model, code: .unreachable, reason: scrub("\(error)"), isRetryable: true)
         }
         let exchange = ModelExchange(request: requestBytes, response: scrub(response.body))
-        guard (200..<300).contains(response.status) else {
-            throw statusError(response, exchange: exchange)
-        }
+        var failure: ModelError
         let contentType = response.headers["content-type"] ?? ""
-        guard contentType.lowercased().contains("json") else {
-            throw ModelError(
+        if !(200..<300).contains(response.status) {
+            failure = statusError(response, exchange: exchange)
+        } else if !contentType.lowercased().contains("json") {
+            failure = ModelError(
                 model: model, code: .malformedAnswer,
-                reason: "HTTP \(response.status) with content type '\(contentType.prefix(60))', not JSON",
+                reason:
+                    "HTTP \(response.status) with content type '\(scrub(String(contentType.prefix(60))))', not JSON",
                 isRetryable: false, exchange: exchange)
+        } else {
+            do {
+                let document = try JSONObjectReader(try JSONParser.parse(exchange.response))
+                return Reply(document: document, exchange: exchange, attempts: max(1, attempts))
+            } catch {
+                failure = ModelError(
+                    model: model, code: .malformedAnswer,
+                    reason: "HTTP \(response.status) body is not a JSON object (\(error))", isRetryable: false,
+                    exchange: exchange)
+            }
         }
-        do {
-            let document = try JSONObjectReader(try JSONParser.parse(exchange.response))
-            return Reply(document: document, exchange: exchange, attempts: max(1, attempts))
-        } catch {
-            throw ModelError(
-                model: model, code: .malformedAnswer,
-                reason: "HTTP \(response.status) body is not a JSON object (\(error))", isRetryable: false,
-                exchange: exchange)
-        }
+        failure.attempts = max(1, attempts)
+        throw failure
     }
 
     /// The error for a non-2xx response, quoting the provider's `error.message` (OpenAI and
@@ -117,17 +121,28 @@ struct ModelCall: Sendable {
         return text.isEmpty ? "no body" : text
     }
 
+    /// The shortest key scrubbed, in bytes. Hosted keys are 40 and more; a shorter "key" is the
+    /// placeholder a keyless local server is given (`x`, `ollama`), and replacing every `x` of an
+    /// answer would break the draft (it did: `OPENAI_API_KEY=k` turned "blocks" into
+    /// "bloc<redacted>s" and every email went to the offline copywriter).
+    static let shortestScrubbedKey = 8
+
+    /// The key's bytes when it is long enough to be scrubbed.
+    private var scrubbedKey: [UInt8]? {
+        guard let key, key.bytes.count >= Self.shortestScrubbedKey else { return nil }
+        return key.bytes
+    }
+
     /// `text` with every occurrence of the key replaced by "<redacted>".
     func scrub(_ text: String) -> String {
-        guard let key, !key.bytes.isEmpty else { return text }
-        return text.replacingOccurrences(of: String(decoding: key.bytes, as: UTF8.self), with: "<redacted>")
+        guard let key = scrubbedKey else { return text }
+        return text.replacingOccurrences(of: String(decoding: key, as: UTF8.self), with: "<redacted>")
     }
 
     /// `bytes` with every occurrence of the key replaced by "<redacted>" (a provider or proxy that
     /// echoes the key must not put it into the audit).
     func scrub(_ bytes: [UInt8]) -> [UInt8] {
-        guard let key, !key.bytes.isEmpty, bytes.count >= key.bytes.count else { return bytes }
-        let needle = key.bytes
+        guard let needle = scrubbedKey, bytes.count >= needle.count else { return bytes }
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count)
         var index = 0
@@ -147,9 +162,11 @@ struct ModelCall: Sendable {
 
     /// A final answer-shape error: the 2xx body lacked what the provider documents.
     func malformed(_ reason: String, _ reply: Reply, usage: TokenUsage? = nil) -> ModelError {
-        ModelError(
+        var error = ModelError(
             model: model, code: .malformedAnswer, reason: reason, isRetryable: false, exchange: reply.exchange,
             usage: usage)
+        error.attempts = reply.attempts
+        return error
     }
 }
 
