@@ -57,10 +57,12 @@ package enum FunctionEnvironment {
         }
         stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
         if let ses = configuration.email.ses {
-            // SES replaces the outbox as the service; the transport is made once per process.
-            stages.email = SESEmailService(
+            // SES sends what is due; it cannot schedule, so a later step of a series stays in the
+            // scheduled outbox for the dispatcher. The transport is made once per process.
+            let service = SESEmailService(
                 endpoint: ses.endpoint, region: ses.region, credentials: ses.credentials,
                 configurationSet: ses.configurationSet, transport: emailTransport(), clock: stages.clock)
+            stages.email = SchedulingEmailService(now: service, queue: stages.email, clock: stages.clock)
             logger.info(
                 "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
         }
