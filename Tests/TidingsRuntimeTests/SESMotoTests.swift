@@ -170,3 +170,33 @@ struct SESMotoTests {
         }
     }
 }
+
+/// The handler's start-up with `TIDINGS_ESP`: a missing region or credential stops it naming the
+/// variable, before any event is read.
+@Suite("TIDINGS_ESP at start-up")
+struct EmailServiceStartupTests {
+    @Test("ses without a region or a secret key stops start-up, naming the variable")
+    func missingSettings() async throws {
+        try await withScratch { scratch in
+            let base = [
+                "TIDINGS_DATA_DIR": scratch.path,
+                "TIDINGS_SHOP_DIR": RuntimeTestSupport.root.appendingPathComponent("Events/shop").path,
+                "TIDINGS_ESP": "ses", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            ]
+            func key(_ environment: [String: String]) -> String? {
+                do {
+                    _ = try FunctionEnvironment.handler(
+                        function: .cartAbandoned, environment: environment, logger: RuntimeTestSupport.quietLogger)
+                    return nil
+                } catch {
+                    return error.key
+                }
+            }
+            #expect(key(base) == nil)
+            #expect(key(base.filter { $0.key != "AWS_REGION" }) == "AWS_REGION")
+            #expect(key(base.filter { $0.key != "AWS_SECRET_ACCESS_KEY" }) == "AWS_SECRET_ACCESS_KEY")
+            #expect(key(base.merging(["TIDINGS_ESP": "mailgun"]) { $1 }) == "TIDINGS_ESP")
+        }
+    }
+}
