@@ -171,6 +171,34 @@ struct SESMotoTests {
     }
 }
 
+extension SESMotoTests {
+    @Test("The cartAbandoned binary with TIDINGS_ESP=ses sends through moto and answers with SES's MessageId")
+    func handlerBinary() async throws {
+        try await MotoServer.with { moto in
+            try await moto.verify(Self.sender)
+            try await withScratch { scratch in
+                let execution = try RuntimeTestSupport.execute(
+                    "cartAbandoned", event: event,
+                    environment: environment(data: scratch, esp: Self.ses(moto)).merging(["TIDINGS_LOG_LEVEL": "trace"])
+                    {
+                        $1
+                    })
+                #expect(execution.status == 0, "\(execution.stderr.suffix(800))")
+                // Logged at trace, and still no secret or session token in the log.
+                #expect(execution.stderr.contains("email service"), "\(execution.stderr.prefix(400))")
+                #expect(!execution.stderr.contains("wJalrXUtnFEMI"), "the secret is never logged")
+                #expect(!execution.stderr.contains("session-token-1"), "nor the session token")
+                let answer = try JSONParser.parse(Array(execution.stdout)).objectValue ?? [:]
+                #expect(answer["outcome"]?.stringValue == "sent", "\(answer)")
+                let messages = try await moto.sentRawMessages()
+                try #require(messages.count == 1)
+                #expect(answer["messages"] == .array([.string(messages[0].id)]))
+                #expect(Self.header("List-Unsubscribe-Post", in: messages[0].raw) == "List-Unsubscribe=One-Click")
+            }
+        }
+    }
+}
+
 /// The handler's start-up with `TIDINGS_ESP`: a missing region or credential stops it naming the
 /// variable, before any event is read.
 @Suite("TIDINGS_ESP at start-up")
