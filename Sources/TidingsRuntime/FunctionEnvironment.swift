@@ -56,6 +56,16 @@ package enum FunctionEnvironment {
                 "model writer", metadata: ["model": "\(stages.model.name)", "base_url": "\(writer.baseURL)"])
         }
         stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
+        if let ses = configuration.email.ses {
+            // SES sends what is due; it cannot schedule, so a later step of a series stays in the
+            // scheduled outbox for the dispatcher. The transport is made once per process.
+            let service = SESEmailService(
+                endpoint: ses.endpoint, region: ses.region, credentials: ses.credentials,
+                configurationSet: ses.configurationSet, transport: emailTransport(), clock: stages.clock)
+            stages.email = SchedulingEmailService(now: service, queue: stages.email, clock: stages.clock)
+            logger.info(
+                "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
+        }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
     }
@@ -65,6 +75,12 @@ package enum FunctionEnvironment {
     /// and stop at the invocation's deadline (docs/decisions/http-transport.md).
     static func modelTransport(_ writer: ModelSettings) -> any HTTPTransport {
         RetryingTransport(CurlTransport(CurlTransport.Configuration(name: writer.provider.rawValue)))
+    }
+
+    /// The HTTP transport of an ESP: libcurl with the same bounded retries as the models, so a
+    /// throttled send (429) waits as asked and is tried again, never past the deadline.
+    static func emailTransport() -> any HTTPTransport {
+        RetryingTransport(CurlTransport(CurlTransport.Configuration(name: "ses")))
     }
 
     /// `model` under the configured rate limits of its upstream and the flow's budgets (the

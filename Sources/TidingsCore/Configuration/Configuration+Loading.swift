@@ -58,6 +58,7 @@ extension Configuration {
             configuration.customerBaseDirectory = present && isDirectory.boolValue ? base : configuration.shopDirectory
         }
         configuration.writer = try ModelSettings.load(environment: environment)
+        configuration.email = try EmailSettings.load(environment: environment)
         if let problem = writableFolderProblem(configuration.dataDirectory) {
             throw ConfigurationError(key: "TIDINGS_DATA_DIR", reason: problem)
         }
@@ -334,5 +335,22 @@ extension Configuration {
                 .invalidField, path: reader.path(of: unknown),
                 reason: "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
         }
+    }
+}
+
+extension Configuration {
+    /// `text` as a base URL without trailing slashes. Throws `ConfigurationError` for `key` unless
+    /// it is an http(s) URL with a host and no credentials, query, fragment or space; the value is
+    /// not echoed, since a URL may carry credentials. `example` shows the expected form.
+    package static func baseURL(_ text: String, key: String, example: String) throws(ConfigurationError) -> String {
+        let lower = text.lowercased()
+        let authority = text.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), !authority.isEmpty,
+            !authority.contains("@"), !text.contains("?"), !text.contains("#"), !text.contains(" ")
+        else {
+            throw ConfigurationError(
+                key: key, reason: "must be an http(s) URL with a host and no query or credentials, such as \(example)")
+        }
+        return ModelEndpoint.trimmed(text)
     }
 }

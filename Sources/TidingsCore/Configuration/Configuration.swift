@@ -41,6 +41,8 @@ package struct Configuration: Sendable {
     /// Which writer drafts the email and how to reach it (`TIDINGS_MODEL` and the provider's
     /// variables); the offline copywriter by default.
     package var writer = ModelSettings()
+    /// Where finished email goes (`TIDINGS_ESP` and the service's variables); the outbox by default.
+    package var email = EmailSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

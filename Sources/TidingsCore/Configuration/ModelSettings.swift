@@ -72,17 +72,7 @@ package struct ModelSettings: Sendable {
 
         func baseURL(_ name: String, default fallback: String) throws(ConfigurationError) -> String {
             guard let text = value(name) else { return fallback }
-            // The value is not echoed: a URL may carry credentials.
-            let lower = text.lowercased()
-            let authority = text.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first ?? ""
-            guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), !authority.isEmpty,
-                !authority.contains("@"), !text.contains("?"), !text.contains("#"), !text.contains(" ")
-            else {
-                throw ConfigurationError(
-                    key: name,
-                    reason: "must be an http(s) URL with a host and no query or credentials, such as https://host/v1")
-            }
-            return ModelEndpoint.trimmed(text)
+            return try Configuration.baseURL(text, key: name, example: "https://host/v1")
         }
         func required(_ name: String) throws(ConfigurationError) -> String {
             guard let text = value(name) else {

@@ -27,18 +27,47 @@ package struct DeliveryReceipt: Sendable, Hashable {
 
 /// A hand-over that failed.
 package struct DeliveryError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, for callers that decide by it (retry, suppress, alert).
+    package enum Code: String, Sendable {
+        /// The service asks to slow down (SES `TooManyRequestsException`, HTTP 429).
+        case throttled
+        /// A sending quota is used up for now (SES `LimitExceededException`).
+        case quotaExceeded = "quota_exceeded"
+        /// Sending is paused for the account or the configuration set (SES `SendingPausedException`).
+        case sendingPaused = "sending_paused"
+        /// The account may not send (SES `AccountSuspendedException`).
+        case accountSuspended = "account_suspended"
+        /// The service refused this message (SES `MessageRejected`, an unverified sender).
+        case messageRejected = "message_rejected"
+        /// The sender's domain is not set up (SES `MailFromDomainNotVerifiedException`).
+        case senderNotVerified = "sender_not_verified"
+        /// The credentials or the signature were refused (HTTP 401/403).
+        case unauthorized
+        /// The request was malformed or named something that does not exist (other 4xx).
+        case badRequest = "bad_request"
+        /// The service failed (5xx) or answered something that cannot be read.
+        case upstreamFailure = "upstream_failure"
+        /// No answer arrived (connection, timeout, deadline).
+        case unreachable
+        /// Anything else (local files of the outbox and review folder).
+        case other
+    }
+
     /// The service that failed ("outbox", "review", "klaviyo", ...).
     package var service: String
     /// What went wrong, in plain words; may quote the upstream status or file system error.
     package var reason: String
     /// Whether handing the same email over again later can succeed (a full disk, a 5xx) or not.
     package var isRetryable: Bool
+    /// What kind of failure; `.other` unless the service says.
+    package var code: Code
 
     /// Creates an error for a service; set `isRetryable` only when a retry can help.
-    package init(service: String, reason: String, isRetryable: Bool) {
+    package init(service: String, reason: String, isRetryable: Bool, code: Code = .other) {
         self.service = service
         self.reason = reason
         self.isRetryable = isRetryable
+        self.code = code
     }
 
     /// "service: reason", for logs and the outcome's reason.
