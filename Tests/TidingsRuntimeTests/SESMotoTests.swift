@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TidingsCore
+import TidingsHTTP
 
 @testable import TidingsRuntime
 
@@ -13,11 +14,14 @@ struct MotoServer {
     /// `http://127.0.0.1:PORT`, the value for `AWS_ENDPOINT_URL_SESV2`.
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// The production transport, for the test's own calls to moto's API.
+    static let transport = CurlTransport(CurlTransport.Configuration(name: "moto"))
+
     static let script = RuntimeTestSupport.root.appendingPathComponent("Tests/Fixtures/fakes/moto-server.py")
 
     /// Verifies `address` as an SES identity (SES v2 CreateEmailIdentity); moto marks it verified.
     func verify(_ address: String) async throws {
-        let response = try await SocketTransport().send(
+        let response = try await Self.transport.send(
             TransportRequest(
                 method: "POST", url: url + "/v2/email/identities",
                 headers: ["Content-Type": "application/json", "Authorization": Self.authorization],
@@ -27,7 +31,7 @@ struct MotoServer {
 
     /// The raw messages moto's SES backend holds, in the order sent: id, source and raw data.
     func sentRawMessages() async throws -> [(id: String, source: String, raw: String)] {
-        let response = try await SocketTransport().send(
+        let response = try await Self.transport.send(
             TransportRequest(method: "GET", url: url + "/moto-api/data.json"))
         guard
             case .array(let messages)? = try JSONParser.parse(response.body).objectValue?["ses"]?.objectValue?[
