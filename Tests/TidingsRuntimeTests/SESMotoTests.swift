@@ -6,8 +6,7 @@ import TidingsHTTP
 @testable import TidingsRuntime
 
 /// moto (PyPI `moto[server]`) in server mode on loopback, scoped: started on a free port, handed
-/// to `body`, killed afterwards. The interpreter is `TIDINGS_MOTO_PYTHON` when set (.ci/run points
-/// it at a venv when the system python lacks moto), else `python3` from PATH.
+/// to `body`, killed afterwards, on `TestPython`'s interpreter (which has moto).
 struct MotoServer {
     /// moto's port on 127.0.0.1.
     let port: Int
@@ -52,10 +51,7 @@ struct MotoServer {
 
     /// Starts moto, runs `body`, and stops moto whatever happens.
     static func with<Result>(_ body: (MotoServer) async throws -> Result) async throws -> Result {
-        let python = ProcessInfo.processInfo.environment["TIDINGS_MOTO_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python ?? "/usr/bin/env")
-        process.arguments = (python == nil ? ["python3"] : []) + [script.path]
+        let process = TestPython.process([script.path])
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -76,7 +72,7 @@ struct MotoServer {
             process.waitUntilExit()
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             Issue.record(
-                "moto did not start (pip install 'moto[server]', or set TIDINGS_MOTO_PYTHON): \(reason.suffix(600))")
+                "moto did not start on \(TestPython.interpreter) (it needs moto[server]; TestPython installs it into .build/test-python): \(reason.suffix(600))")
             throw CancellationError()
         }
         return try await body(MotoServer(port: port))

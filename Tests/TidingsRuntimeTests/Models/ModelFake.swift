@@ -61,13 +61,8 @@ struct ModelFake {
         return 0
     }
 
-    /// `python3` from PATH (the fake needs the `jsonschema` package; .ci/run installs it).
-    static func python(_ arguments: [String]) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        return process
-    }
+    /// The fake's interpreter (`TestPython`: it needs the `jsonschema` package).
+    static func python(_ arguments: [String]) -> Process { TestPython.process(arguments) }
 
     /// Starts the fake, runs `body`, and stops the fake whatever happens.
     static func with<Result>(_ body: (ModelFake) async throws -> Result) async throws -> Result {
@@ -104,7 +99,7 @@ struct ModelFake {
     static func missingModule(_ stderr: String) -> String? {
         guard stderr.contains("No module named 'jsonschema'") else { return nil }
         return "python3 on PATH has no jsonschema module. Install it with "
-            + "`python3 -m pip install jsonschema` (or `apt-get install python3-jsonschema`); .ci/run does this."
+            + "`python3 -m pip install jsonschema` (or `apt-get install python3-jsonschema`); the tests make a venv under .build/test-python with it when python3 lacks it (TestPython)."
     }
 }
 

@@ -1,0 +1,56 @@
+import Foundation
+
+/// The Python interpreter the loopback servers of these tests run on (the model fake needs
+/// `jsonschema`, the SES tests `moto[server]`), so that `swift test` alone works on a fresh
+/// machine: `python3` from PATH when it imports both, else a virtual environment under `.build`
+/// made once (PyPI `jsonschema` and `moto[server]`, about 100 s) and reused by later runs.
+enum TestPython {
+    /// The modules the servers import.
+    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server"
+    /// What pip installs when they are missing.
+    static let packages = ["jsonschema", "moto[server]"]
+    /// Where the environment is kept (.build is outside git and survives between runs).
+    static let environment = RuntimeTestSupport.root.appendingPathComponent(".build/test-python")
+
+    /// The interpreter's path, resolved once per test process; `python3` when PATH's one will do.
+    static let interpreter: String = resolve()
+
+    /// A process running the interpreter with `arguments` (not started).
+    static func process(_ arguments: [String]) -> Process {
+        let process = Process()
+        if interpreter == "python3" {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: interpreter)
+            process.arguments = arguments
+        }
+        return process
+    }
+
+    static func resolve() -> String {
+        if run(["/usr/bin/env", "python3", "-c", probe]) { return "python3" }
+        let python = environment.appendingPathComponent("bin/python").path
+        if run([python, "-c", probe]) { return python }
+        // A failure here shows when the server does not start, with the interpreter's own message.
+        _ = run(["/usr/bin/env", "python3", "-m", "venv", environment.path])
+        _ = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check"] + packages)
+        return python
+    }
+
+    /// Runs a command to its end; true when it exited 0. Output is discarded.
+    static func run(_ command: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return false
+        }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
