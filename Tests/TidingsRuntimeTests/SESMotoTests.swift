@@ -72,7 +72,8 @@ struct MotoServer {
             process.waitUntilExit()
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             Issue.record(
-                "moto did not start on \(TestPython.interpreter) (it needs moto[server]; TestPython installs it into .build/test-python): \(reason.suffix(600))")
+                "moto did not start on \(TestPython.interpreter) (it needs moto[server]; TestPython installs it into .build/test-python): \(reason.suffix(600))"
+            )
             throw CancellationError()
         }
         return try await body(MotoServer(port: port))
