@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "orderCreated", targets: ["orderCreated"]),
         .executable(name: "orderCancelled", targets: ["orderCancelled"]),
         .executable(name: "winBack", targets: ["winBack"]),
+        .executable(name: "dispatch", targets: ["dispatch"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -83,6 +84,11 @@ let package = Package(
             name: "winBack",
             dependencies: ["TidingsRuntime"],
             path: "Functions/winBack"
+        ),
+        .executableTarget(
+            name: "dispatch",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/dispatch"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),
