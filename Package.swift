@@ -14,7 +14,9 @@ let package = Package(
         .executable(name: "orderCreated", targets: ["orderCreated"]),
         .executable(name: "orderCancelled", targets: ["orderCancelled"]),
         .executable(name: "winBack", targets: ["winBack"]),
-        .executable(name: "dispatch", targets: ["dispatch"]),
+        // The target has another name: a module called "dispatch" would define `dispatch_main`, which
+        // is libdispatch's, and the process would crash at start.
+        .executable(name: "dispatch", targets: ["DispatchFunction"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -86,7 +88,7 @@ let package = Package(
             path: "Functions/winBack"
         ),
         .executableTarget(
-            name: "dispatch",
+            name: "DispatchFunction",
             dependencies: ["TidingsRuntime"],
             path: "Functions/dispatch"
         ),
