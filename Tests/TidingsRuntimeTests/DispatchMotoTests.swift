@@ -189,4 +189,49 @@ struct DispatchMotoTests {
             }
         }
     }
+
+    @Test("The dispatch function under the Runtime API: a scheduler invocation sends what is due and answers the summary")
+    func underRuntimeAPI() async throws {
+        try await MotoServer.with { moto in
+            try await moto.verify(SESMotoTests.sender)
+            try await withScratch { scratch in
+                let data = scratch.appendingPathComponent("data")
+                _ = try await Self.handle(
+                    .orderCreated, Self.created, Self.environment(data: data, now: "2026-11-24T15:16:00Z", moto: moto))
+                let before = try await moto.sentRawMessages().count
+                let tick = scratch.appendingPathComponent("scheduler-tick.json")
+                try Data(
+                    #"{"version":"0","id":"tick-1","detail-type":"Scheduled Event","source":"aws.scheduler","time":"2026-11-29T15:00:00Z","detail":{}}"#
+                        .utf8
+                ).write(to: tick)
+                let binary = try #require(RuntimeTestSupport.builtBinary("dispatch"), "build the package first")
+                let results = try FakeRuntimeAPI.run(
+                    invocations: [["id": "req-dispatch", "body_file": tick.path]], scratch: scratch
+                ) { address in
+                    let process = Process()
+                    process.executableURL = binary
+                    var environment = ProcessInfo.processInfo.environment.merging(
+                        Self.environment(data: data, now: "2026-11-29T15:00:00Z", moto: moto)) { $1 }
+                    environment["AWS_LAMBDA_RUNTIME_API"] = address
+                    process.environment = environment
+                    process.standardInput = FileHandle.nullDevice
+                    process.standardOutput = FileHandle.nullDevice
+                    process.standardError = FileHandle.nullDevice
+                    try process.run()
+                    process.waitUntilExit()
+                    #expect(process.terminationStatus != 0, "a 500 from next must end the process")
+                }
+                #expect(
+                    results.requests.map { "\($0.method) \($0.path)" } == [
+                        "GET /2018-06-01/runtime/invocation/next",
+                        "POST /2018-06-01/runtime/invocation/req-dispatch/response",
+                        "GET /2018-06-01/runtime/invocation/next",
+                    ])
+                let answer = try JSONParser.parse(Array(try #require(results.posts.first).body.utf8)).objectValue ?? [:]
+                #expect(answer["sent"] == .int(1), "\(answer)")
+                let received = try await moto.sentRawMessages().dropFirst(before)
+                #expect(received.map { SESMotoTests.header("X-Tidings-Step", in: $0.raw) } == ["getting_started"])
+            }
+        }
+    }
 }
