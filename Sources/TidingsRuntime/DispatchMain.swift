@@ -59,7 +59,8 @@ package enum DispatchMain {
             return .badConfiguration
         }
         guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
-            let answer = await invoke(dispatcher, limit: limit, deadline: nil, correlationID: UUID().uuidString, logger: logger)
+            let answer = await invoke(
+                dispatcher, limit: limit, deadline: nil, correlationID: UUID().uuidString, logger: logger)
             FileHandle.standardOutput.write(Data(answer.body + [UInt8(ascii: "\n")]))
             return answer.exitStatus
         }
@@ -93,7 +94,9 @@ package enum DispatchMain {
                 exitStatus: .retryable, reports: [])
         }
         for result in summary.results where result.state != .lost {
-            var metadata: Logger.Metadata = ["outbox.file": "\(result.name)", "dispatch.result": "\(result.state.rawValue)"]
+            var metadata: Logger.Metadata = [
+                "outbox.file": "\(result.name)", "dispatch.result": "\(result.state.rawValue)",
+            ]
             if let eventID = result.eventID { metadata["event.id"] = "\(eventID)" }
             if let reason = result.reason { metadata["reason"] = "\(reason)" }
             logger.info("dispatched", metadata: metadata)
@@ -114,7 +117,9 @@ package enum DispatchMain {
         }
         counts["messages"] = .array(
             summary.results.filter { $0.state != .lost }.map { result in
-                var fields: [String: JSONValue] = ["file": .string(result.name), "result": .string(result.state.rawValue)]
+                var fields: [String: JSONValue] = [
+                    "file": .string(result.name), "result": .string(result.state.rawValue),
+                ]
                 if let eventID = result.eventID { fields["event_id"] = .string(eventID) }
                 if let step = result.step { fields["step"] = .string(step) }
                 if let service = result.service { fields["service"] = .string(service) }

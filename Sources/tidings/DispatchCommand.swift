@@ -29,8 +29,14 @@ struct DispatchCommand: AsyncParsableCommand {
     var lease: Int = 300
 
     func validate() throws {
+        if let now, Timestamp.parse(now) == nil {
+            throw ValidationError(
+                "--now must be an ISO 8601 timestamp with an offset (2026-11-29T15:00:00Z), not '\(now)'")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit)") }
-        if lease < 120 { throw ValidationError("--lease must be at least 120 seconds (a send's retries fit), not \(lease)") }
+        if lease < 120 {
+            throw ValidationError("--lease must be at least 120 seconds (a send's retries fit), not \(lease)")
+        }
     }
 
     func run() async throws {
@@ -40,7 +46,8 @@ struct DispatchCommand: AsyncParsableCommand {
         let logger = FunctionEnvironment.logger(label: "tidings.dispatch", environment: environment)
         let dispatcher: OutboxDispatcher
         do {
-            dispatcher = try DispatchMain.dispatcher(environment: environment, lease: TimeInterval(lease), logger: logger)
+            dispatcher = try DispatchMain.dispatcher(
+                environment: environment, lease: TimeInterval(lease), logger: logger)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -88,7 +88,8 @@ struct OutboxDispatcherTests {
             let records = audit.entries
             #expect(records.count == 3)
             #expect(records.allSatisfy { $0.function == "dispatch" && $0.outcome == .sent })
-            #expect(records.map { $0.facts["step"]?.stringValue } == ["thank_you", "getting_started", "review_request"])
+            #expect(
+                records.map { $0.facts["step"]?.stringValue } == ["thank_you", "getting_started", "review_request"])
             #expect(records.allSatisfy { $0.facts["event_id"]?.stringValue == Self.series })
             #expect(records.allSatisfy { $0.facts["service"]?.stringValue == "counting" })
             #expect(records.allSatisfy { $0.facts["reference"]?.stringValue?.hasPrefix("ref-") == true })
@@ -157,7 +158,8 @@ struct OutboxDispatcherTests {
                 for worker in 0..<4 {
                     group.addTask {
                         try await Self.dispatcher(
-                            folder, service, audit: audit, at: Self.start.addingTimeInterval(3600), owner: "worker\(worker)"
+                            folder, service, audit: audit, at: Self.start.addingTimeInterval(3600),
+                            owner: "worker\(worker)"
                         ).run(correlationID: "worker-\(worker)")
                     }
                 }
@@ -166,7 +168,9 @@ struct OutboxDispatcherTests {
             #expect(service.sent.count == 50)
             #expect(Set(service.sent).count == 50, "no message twice")
             #expect(summaries.map { $0.count(.sent) }.reduce(0, +) == 50)
-            #expect(summaries.filter { $0.count(.sent) > 0 }.count > 1, "the work was shared: \(summaries.map { $0.count(.sent) })")
+            #expect(
+                summaries.filter { $0.count(.sent) > 0 }.count > 1,
+                "the work was shared: \(summaries.map { $0.count(.sent) })")
             #expect(Self.emls(folder.appendingPathComponent("sent")).count == 50)
             #expect(audit.entries.filter { $0.outcome == .sent }.count == 50)
         }

@@ -10,7 +10,8 @@ import TidingsCore
 /// due messages exactly once, counted at moto.
 @Suite("Dispatch against moto", .serialized)
 struct DispatchMotoTests {
-    static let created = RuntimeTestSupport.root.appendingPathComponent("Events/orderCreated/shopify-repeat-customer.json")
+    static let created = RuntimeTestSupport.root.appendingPathComponent(
+        "Events/orderCreated/shopify-repeat-customer.json")
     static let cancelled = RuntimeTestSupport.root.appendingPathComponent(
         "Events/orderCancelled/shopify-customer-cancelled-after-series.json")
 
@@ -89,7 +90,9 @@ struct DispatchMotoTests {
                 }
                 #expect(sentByRun == [[], [], ["getting_started"], [], ["review_request"], ["recommendations"], []])
                 #expect(
-                    try await Self.stepsAtSES(moto) == ["thank_you", "getting_started", "review_request", "recommendations"])
+                    try await Self.stepsAtSES(moto) == [
+                        "thank_you", "getting_started", "review_request", "recommendations",
+                    ])
                 // Each sent file sits in outbox/sent with SES's MessageId as its receipt.
                 let sent = whole.appendingPathComponent("outbox/sent")
                 let receipts = try FileManager.default.contentsOfDirectory(atPath: sent.path).filter {
@@ -113,7 +116,8 @@ struct DispatchMotoTests {
                 let before = try await moto.sentRawMessages().count
                 let stopped = scratch.appendingPathComponent("cancelled")
                 _ = try await Self.handle(
-                    .orderCreated, Self.created, Self.environment(data: stopped, now: "2026-11-24T15:16:00Z", moto: moto))
+                    .orderCreated, Self.created,
+                    Self.environment(data: stopped, now: "2026-11-24T15:16:00Z", moto: moto))
                 #expect(try Self.dispatch(data: stopped, at: "2026-11-24T15:17:00Z", moto: moto).isEmpty)
                 let cancellation = try await Self.handle(
                     .orderCancelled, Self.cancelled,
@@ -152,7 +156,8 @@ struct DispatchMotoTests {
                 }
                 let template = try #require(originals.first)
                 let text = try String(contentsOf: outbox.appendingPathComponent(template), encoding: .utf8)
-                let messageID = try #require(text.components(separatedBy: "\r\n").first { $0.hasPrefix("Message-ID: <") })
+                let messageID = try #require(
+                    text.components(separatedBy: "\r\n").first { $0.hasPrefix("Message-ID: <") })
                 for index in 0..<50 {
                     let copy = text.replacingOccurrences(
                         of: messageID, with: "Message-ID: <copy\(index)-\(messageID.dropFirst("Message-ID: <".count))")
@@ -161,7 +166,9 @@ struct DispatchMotoTests {
                             "\(template.prefix(16))-orderCreated-copy\(String(format: "%02d", index)).eml"),
                         atomically: true, encoding: .utf8)
                 }
-                for original in originals { try FileManager.default.removeItem(at: outbox.appendingPathComponent(original)) }
+                for original in originals {
+                    try FileManager.default.removeItem(at: outbox.appendingPathComponent(original))
+                }
                 let before = try await moto.sentRawMessages().count
 
                 var environment = Self.environment(data: data, now: "2026-11-29T15:00:00Z", moto: moto)
@@ -181,7 +188,9 @@ struct DispatchMotoTests {
                 #expect(received.count == 50, "moto received \(received.count); per process \(sentByProcess)")
                 #expect(Set(ids).count == 50, "no message twice")
                 #expect(sentByProcess.reduce(0, +) == 50, "\(sentByProcess)")
-                let left = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasSuffix(".eml") }
+                let left = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter {
+                    $0.hasSuffix(".eml")
+                }
                 #expect(left.isEmpty)
                 #expect(
                     try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("claimed").path)
@@ -190,7 +199,8 @@ struct DispatchMotoTests {
         }
     }
 
-    @Test("The dispatch function under the Runtime API: a scheduler invocation sends what is due and answers the summary")
+    @Test(
+        "The dispatch function under the Runtime API: a scheduler invocation sends what is due and answers the summary")
     func underRuntimeAPI() async throws {
         try await MotoServer.with { moto in
             try await moto.verify(SESMotoTests.sender)
@@ -211,7 +221,8 @@ struct DispatchMotoTests {
                     let process = Process()
                     process.executableURL = binary
                     var environment = ProcessInfo.processInfo.environment.merging(
-                        Self.environment(data: data, now: "2026-11-29T15:00:00Z", moto: moto)) { $1 }
+                        Self.environment(data: data, now: "2026-11-29T15:00:00Z", moto: moto)
+                    ) { $1 }
                     environment["AWS_LAMBDA_RUNTIME_API"] = address
                     process.environment = environment
                     process.standardInput = FileHandle.nullDevice
@@ -232,6 +243,48 @@ struct DispatchMotoTests {
                 let received = try await moto.sentRawMessages().dropFirst(before)
                 #expect(received.map { SESMotoTests.header("X-Tidings-Step", in: $0.raw) } == ["getting_started"])
             }
+        }
+    }
+}
+
+/// `tidings dispatch` refuses what it cannot work with, naming the option or variable.
+@Suite("tidings dispatch input")
+struct DispatchCommandInputTests {
+    func run(_ arguments: [String], _ environment: [String: String]) throws -> (status: Int32, stderr: String) {
+        let process = try DispatchMotoTests.run("tidings", ["dispatch"] + arguments, environment: environment)
+        _ = (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+        let errors = (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test("the outbox as the service, a bad --now, --limit 0 and a missing region are refused by name")
+    func refusals() throws {
+        try withScratchSync { scratch in
+            let base = ["TIDINGS_DATA_DIR": scratch.path, "TIDINGS_ESP": "outbox", "TIDINGS_LOG_LEVEL": "critical"]
+            let outbox = try run([], base)
+            #expect(outbox.status != 0)
+            #expect(outbox.stderr.contains("TIDINGS_ESP"), "\(outbox.stderr)")
+            let badNow = try run(["--now", "yesterday"], base)
+            #expect(badNow.status != 0 && badNow.stderr.contains("--now"), "\(badNow.stderr)")
+            let badLimit = try run(["--limit", "0"], base)
+            #expect(badLimit.status != 0 && badLimit.stderr.contains("--limit"), "\(badLimit.stderr)")
+            var ses = base
+            ses["TIDINGS_ESP"] = "ses"
+            ses["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE"
+            ses["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+            let process = try DispatchMotoTests.run("tidings", ["dispatch"], environment: ses)
+            _ = (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+            let errors = String(
+                decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // The test process may carry an AWS_REGION of its own; without one, the error names it.
+            if ProcessInfo.processInfo.environment["AWS_REGION"] == nil
+                && ProcessInfo.processInfo.environment["AWS_DEFAULT_REGION"] == nil
+            {
+                #expect(process.terminationStatus != 0 && errors.contains("AWS_REGION"), "\(errors)")
+            }
+            #expect(!errors.contains("wJalrXUtnFEMI"), "the secret is never printed")
         }
     }
 }

@@ -163,7 +163,8 @@ package struct OutboxDispatcher: Sendable {
             result.service = error.service
             result.reason = error.description
             result.state = error.isRetryable ? .retry : .failed
-            return finish(result, claim: claimURL, into: error.isRetryable ? nil : "failed", correlationID: correlationID)
+            return finish(
+                result, claim: claimURL, into: error.isRetryable ? nil : "failed", correlationID: correlationID)
         } catch {
             result.reason = "\(error)"
             result.state = .retry
@@ -182,7 +183,8 @@ package struct OutboxDispatcher: Sendable {
             try FileManager.default.createDirectory(at: targetFolder, withIntermediateDirectories: true)
             if let note = result.note {
                 _ = try AtomicFile.write(
-                    Data(note.utf8), directory: targetFolder, name: result.name + (folder == "sent" ? ".receipt" : ".reason"),
+                    Data(note.utf8), directory: targetFolder,
+                    name: result.name + (folder == "sent" ? ".receipt" : ".reason"),
                     sync: false)
             }
         } catch {
@@ -220,7 +222,8 @@ struct Claim {
     init?(fileName: String) {
         let parts = fileName.split(separator: "~", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].hasSuffix(".eml"), let seconds = Int(parts[2]) else { return nil }
-        self.init(name: String(parts[0]), owner: String(parts[1]), leaseEnd: Date(timeIntervalSince1970: Double(seconds)))
+        self.init(
+            name: String(parts[0]), owner: String(parts[1]), leaseEnd: Date(timeIntervalSince1970: Double(seconds)))
     }
 
     var fileName: String { "\(name)~\(owner)~\(Int(leaseEnd.timeIntervalSince1970.rounded(.up)))" }
@@ -278,8 +281,9 @@ package struct DispatchResult: Sendable, Hashable {
         case failed
         /// Another dispatcher claimed it first; nothing was done.
         case lost
-        /// Not due after all, or the lease was too short: handed back unsent, not audited.
+        /// Named as due but dated later inside: handed back unsent, not audited.
         case notDue = "not_due"
+        /// Claimed with too little lease left to send safely: handed back unsent, not audited.
         case released
     }
 
