@@ -257,4 +257,31 @@ struct OutboxDispatcherTests {
             #expect(Self.emls(folder) == Array(names.dropFirst(2)))
         }
     }
+
+    @Test("dispatch records verify as ended events, and one message sent by two dispatchers is a double send")
+    func auditVerifies() async throws {
+        try await RenderFixtures.withTemporaryDirectory { folder in
+            let outbox = OutboxEmailService(directory: folder.appendingPathComponent("outbox"))
+            _ = try await outbox.deliver(try RenderFixtures.render())
+            let root = folder.appendingPathComponent("audit")
+            let first = JSONLAuditLog(root: root, writerID: "dispatch-a")
+            let now = Self.start.addingTimeInterval(7200)
+            let run = try await Self.dispatcher(
+                folder.appendingPathComponent("outbox"), CountingEmailService(), audit: first, at: now
+            ).run(correlationID: "a")
+            #expect(run.count(.sent) == 1)
+            #expect(try AuditVerifier(root: root).verify().passed)
+
+            // A second writer recording the same file as sent (a claim taken over from a dispatcher
+            // that was still sending): the verifier names it.
+            let name = try #require(run.results.first?.name)
+            var again = DispatchResult(name: name, state: .sent)
+            again.service = "counting"
+            again.reference = "ref-again"
+            try JSONLAuditLog(root: root, writerID: "dispatch-b").append(
+                again.auditEntry(time: now.addingTimeInterval(1), correlationID: "b"))
+            let report = try AuditVerifier(root: root).verify()
+            #expect(report.problems.map(\.kind) == [.doubleSend])
+        }
+    }
 }

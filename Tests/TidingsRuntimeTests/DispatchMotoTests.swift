@@ -195,6 +195,12 @@ struct DispatchMotoTests {
                 #expect(
                     try FileManager.default.contentsOfDirectory(atPath: outbox.appendingPathComponent("claimed").path)
                         .isEmpty)
+                // The audit of four writers verifies: every attempt ends, no message is sent twice.
+                let verify = try Self.run("tidings", ["audit", "verify", "--data-dir", data.path], environment: [:])
+                let report = (verify.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+                _ = (verify.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile()
+                verify.waitUntilExit()
+                #expect(verify.terminationStatus == 0, "\(String(decoding: report, as: UTF8.self).suffix(800))")
             }
         }
     }

@@ -18,7 +18,7 @@ import Foundation
 /// 3. *Send*, then move the claim to `outbox/sent/<name>` beside `<name>.receipt` (service and
 ///    reference). A retryable failure returns the file to the outbox for the next run; another
 ///    goes to `outbox/failed/<name>` beside `<name>.reason`.
-/// 4. *Audit*: one terminal record per attempt (function and stage `dispatch`, event id
+/// 4. *Audit*: one terminal record per attempt (function `dispatch`, stage `outcome`, event id
 ///    `dispatch:<name>`), so `tidings audit verify` reports a message sent twice as a double send.
 ///
 /// A dispatcher that dies holding a claim leaves it in `claimed/`; after its lease ends another
@@ -317,7 +317,8 @@ package struct DispatchResult: Sendable, Hashable {
         }
     }
 
-    /// The attempt's terminal audit record. No address: the handler's deliver record has it.
+    /// The attempt's terminal audit record (stage `outcome`, which the verifier reads as an
+    /// event's end). No address: the handler's deliver record has it.
     func auditEntry(time: Date, correlationID: String) -> AuditEntry {
         var facts: [String: JSONValue] = ["file": .string(name), "result": .string(state.rawValue)]
         if let eventID { facts["event_id"] = .string(eventID) }
@@ -334,7 +335,7 @@ package struct DispatchResult: Sendable, Hashable {
             }
         return AuditEntry(
             time: time, eventID: "dispatch:\(name)", correlationID: correlationID, function: "dispatch",
-            stage: "dispatch", outcome: outcome, facts: facts)
+            stage: "outcome", outcome: outcome, facts: facts)
     }
 }
 
