@@ -239,7 +239,7 @@ struct OutboxDispatcherTests {
         }
     }
 
-    @Test("--limit bounds the messages one run claims, in send-time order")
+    @Test("--limit bounds the messages one run claims, in send-time order; none is claimed too close to the deadline")
     func limit() async throws {
         try await RenderFixtures.withTemporaryDirectory { folder in
             let outbox = OutboxEmailService(directory: folder)
@@ -251,8 +251,13 @@ struct OutboxDispatcherTests {
             }
             let names = Self.emls(folder)
             let service = CountingEmailService()
+            // Too close to an invocation's deadline (by the wall clock), nothing is claimed.
+            let late = try await Self.dispatcher(folder, service, at: Self.start.addingTimeInterval(3600))
+                .run(deadline: Date().addingTimeInterval(5), correlationID: "late")
+            #expect(late.results.isEmpty)
+            #expect(Self.emls(folder) == names)
             let run = try await Self.dispatcher(folder, service, at: Self.start.addingTimeInterval(3600))
-                .run(limit: 2, correlationID: "limited")
+                .run(limit: 2, deadline: Date().addingTimeInterval(50), correlationID: "limited")
             #expect(run.results.map(\.name) == Array(names.prefix(2)))
             #expect(Self.emls(folder) == Array(names.dropFirst(2)))
         }

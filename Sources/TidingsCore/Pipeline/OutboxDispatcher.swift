@@ -62,15 +62,17 @@ package struct OutboxDispatcher: Sendable {
 
     /// Sends at most `limit` due messages (nil: all) and returns what happened to each message
     /// this dispatcher touched. `correlationID` ties the run's audit records together. With a
-    /// `deadline` (a Lambda invocation's), no message is claimed with less than `margin` seconds
-    /// left. Throws `DispatchError` only when the outbox cannot be listed.
-    package func run(limit: Int? = nil, deadline: Date? = nil, correlationID: String) async throws(DispatchError)
-        -> DispatchSummary
-    {
+    /// `deadline` (a Lambda invocation's, by the wall clock), no message is claimed with less than
+    /// `deadlineReserve` seconds left (default 10: one send with its retries). Throws
+    /// `DispatchError` only when the outbox cannot be listed.
+    package func run(
+        limit: Int? = nil, deadline: Date? = nil, deadlineReserve: TimeInterval = 10, correlationID: String
+    ) async throws(DispatchError) -> DispatchSummary {
         var summary = DispatchSummary()
         for candidate in try dueCandidates() {
             if let limit, summary.attempted >= limit { break }
-            if let deadline, deadline.timeIntervalSince(clock.now) < margin { break }
+            // The deadline is Lambda's, by the wall clock; `clock` may be pinned (TIDINGS_NOW).
+            if let deadline, deadline.timeIntervalSinceNow < deadlineReserve { break }
             let result = await dispatch(candidate, correlationID: correlationID)
             summary.record(result)
         }
