@@ -14,6 +14,9 @@ let package = Package(
         .executable(name: "orderCreated", targets: ["orderCreated"]),
         .executable(name: "orderCancelled", targets: ["orderCancelled"]),
         .executable(name: "winBack", targets: ["winBack"]),
+        // The target has another name: a module called "dispatch" would define `dispatch_main`, which
+        // is libdispatch's, and the process would crash at start.
+        .executable(name: "dispatch", targets: ["DispatchFunction"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -83,6 +86,11 @@ let package = Package(
             name: "winBack",
             dependencies: ["TidingsRuntime"],
             path: "Functions/winBack"
+        ),
+        .executableTarget(
+            name: "DispatchFunction",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/dispatch"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),

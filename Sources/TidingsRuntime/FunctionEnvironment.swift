@@ -56,18 +56,26 @@ package enum FunctionEnvironment {
                 "model writer", metadata: ["model": "\(stages.model.name)", "base_url": "\(writer.baseURL)"])
         }
         stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
-        if let ses = configuration.email.ses {
-            // SES sends what is due; it cannot schedule, so a later step of a series stays in the
-            // scheduled outbox for the dispatcher. The transport is made once per process.
-            let service = SESEmailService(
-                endpoint: ses.endpoint, region: ses.region, credentials: ses.credentials,
-                configurationSet: ses.configurationSet, transport: emailTransport(), clock: stages.clock)
+        if let service = sendingService(configuration.email, clock: stages.clock, logger: logger) {
+            // The service sends what is due; it cannot schedule, so a later step of a series stays
+            // in the scheduled outbox for the dispatcher. The transport is made once per process.
             stages.email = SchedulingEmailService(now: service, queue: stages.email, clock: stages.clock)
-            logger.info(
-                "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
         }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
+    }
+
+    /// The service that sends at once for `TIDINGS_ESP` (SES), shared by the handlers (in front of
+    /// the scheduled outbox) and the dispatcher; nil for the outbox, which only queues. Logs which.
+    package static func sendingService(_ settings: EmailSettings, clock: any TimeSource, logger: Logger)
+        -> (any EmailService)?
+    {
+        guard let ses = settings.ses else { return nil }
+        logger.info(
+            "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
+        return SESEmailService(
+            endpoint: ses.endpoint, region: ses.region, credentials: ses.credentials,
+            configurationSet: ses.configurationSet, transport: emailTransport(), clock: clock)
     }
 
     /// The HTTP transport of a hosted model: libcurl (loaded only now, so an offline handler never

@@ -47,6 +47,9 @@ package struct OutboxEmailService: EmailService {
     /// has not been sent. Returns the new paths. Reads only the series' own index (see `deliver`),
     /// never the whole outbox, so the cost does not grow with the outbox.
     package func cancelScheduled(series: String, after: Date) async throws -> [String] {
+        // The mark first: a message the dispatcher claimed before the move below reaches it is
+        // checked against the mark right before its send, so it is stopped too (OutboxDispatcher).
+        try Self.markCancelled(series: series, after: after, in: directory)
         let index = Self.seriesIndex(series, in: directory)
         guard FileManager.default.fileExists(atPath: index.path) else { return [] }
         let names: [String]
@@ -70,13 +73,44 @@ package struct OutboxEmailService: EmailService {
                 if FileManager.default.fileExists(atPath: target.path) {
                     try FileManager.default.removeItem(at: target)
                 }
-                try FileManager.default.moveItem(at: source, to: target)
+                guard rename(source.path, target.path) == 0 else {
+                    // Gone meanwhile: a dispatcher claimed it (and checks the mark) or it was sent.
+                    if errno == ENOENT { continue }
+                    throw FileWriteError(path: source.path, operation: "move to cancelled/", errno: errno)
+                }
                 moved.append(target.path)
             } catch {
                 throw DeliveryError(service: "outbox", reason: "cannot cancel \(name): \(error)", isRetryable: true)
             }
         }
         return moved
+    }
+
+    /// The cancellation mark of a series: `.series/<hash of the key>.cancelled`, holding the
+    /// earliest `after` any cancellation gave (ISO 8601). Messages of the series due after it must
+    /// not go, wherever they are when it is read (the outbox, a dispatcher's claim).
+    static func cancellationMark(_ series: String, in directory: URL) -> URL {
+        seriesIndex(series, in: directory).deletingPathExtension().appendingPathExtension("cancelled")
+    }
+
+    /// Writes (or moves earlier) the series' cancellation mark. Throws a retryable `DeliveryError`.
+    static func markCancelled(series: String, after: Date, in directory: URL) throws {
+        let mark = cancellationMark(series, in: directory)
+        let earliest = min(after, cancelledAfter(series: series, in: directory) ?? after)
+        do {
+            _ = try AtomicFile.write(
+                Data(Timestamp.format(earliest).utf8), directory: mark.deletingLastPathComponent(),
+                name: mark.lastPathComponent, sync: false)
+        } catch {
+            throw DeliveryError(service: "outbox", reason: error.description, isRetryable: error.isRetryable)
+        }
+    }
+
+    /// When the series was cancelled (its messages due after this instant are stopped); nil when
+    /// it was not, or the mark cannot be read.
+    package static func cancelledAfter(series: String, in directory: URL) -> Date? {
+        guard let data = try? Data(contentsOf: cancellationMark(series, in: directory)) else { return nil }
+        return Timestamp.parse(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The file listing a series' outbox files, one name a line: `.series/<hash of the key>.list`.
@@ -114,7 +148,7 @@ package struct OutboxEmailService: EmailService {
     }
 
     /// The header section of an .eml file, names lower-cased; nil when it cannot be read.
-    static func headers(of file: URL) -> [String: String]? {
+    package static func headers(of file: URL) -> [String: String]? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
         // The Tidings headers sit in the first few kilobytes; the body is never needed.
@@ -122,10 +156,17 @@ package struct OutboxEmailService: EmailService {
         let text = String(decoding: data, as: UTF8.self)
         let section = text.components(separatedBy: "\r\n\r\n").first ?? text
         var headers: [String: String] = [:]
+        var last: String?
         for line in section.components(separatedBy: "\r\n") {
-            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("\t") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                in: .whitespaces)
+            if line.hasPrefix(" ") || line.hasPrefix("\t") {
+                // A folded line continues the header before it (RFC 5322 2.2.3).
+                if let last { headers[last, default: ""] += " " + line.trimmingCharacters(in: .whitespaces) }
+                continue
+            }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            last = name
         }
         return headers
     }

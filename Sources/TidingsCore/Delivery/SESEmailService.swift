@@ -6,7 +6,7 @@ import Foundation
 /// receipt's reference is SES's MessageId. docs/decisions/ses.md says why and what is left.
 ///
 /// SES cannot hold a message until a later time, so a scheduled step of a series is not handed to
-/// it early: the scheduled outbox stays the queue and the dispatcher (a later slice) sends each
+/// it early: the scheduled outbox stays the queue and the dispatcher (`OutboxDispatcher`) sends each
 /// step when its time comes. `cancelScheduled` therefore has nothing at SES to stop.
 package struct SESEmailService: EmailService {
     /// The service's base URL without a trailing slash (`https://email.REGION.amazonaws.com`, or

@@ -2,7 +2,7 @@ import Foundation
 
 /// An ESP that cannot schedule (SES) in front of the scheduled outbox: an email whose send time has
 /// come goes to the ESP, one planned for later (a step of an order's series) waits in the outbox,
-/// the queue that `tidings dispatch` (a later slice) sends from when its time comes. So no step
+/// the queue that `tidings dispatch` (`OutboxDispatcher`) sends from when its time comes. So no step
 /// leaves days early, and `cancelScheduled` stops the waiting ones in the outbox.
 package struct SchedulingEmailService: EmailService {
     /// The service that sends at once (SES).

@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import TidingsCore
+
+/// The dispatcher's start-up and entry points: `tidings dispatch` and the `dispatch` function
+/// (EventBridge Scheduler invokes it every minute; deploy/template.yaml) build it here, the same way.
+package enum DispatchMain {
+    /// Builds the dispatcher from the environment: the data folder's outbox and audit, the pinned
+    /// clock (`TIDINGS_NOW`) unless `clock` is given, and the service `TIDINGS_ESP` names. Throws
+    /// `ConfigurationError` naming the key; `TIDINGS_ESP=outbox` (the default) is refused, since the
+    /// outbox is the queue itself and nothing would send.
+    package static func dispatcher(
+        environment: [String: String], clock: (any TimeSource)? = nil, owner: String = OutboxDispatcher.makeOwner(),
+        lease: TimeInterval = 300, logger: Logger
+    ) throws(ConfigurationError) -> OutboxDispatcher {
+        let configuration = try Configuration.load(environment: environment)
+        let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
+        guard let service = FunctionEnvironment.sendingService(configuration.email, clock: clock, logger: logger) else {
+            throw ConfigurationError(
+                key: "TIDINGS_ESP",
+                reason: "dispatch sends the outbox through a service that cannot schedule (ses); with "
+                    + "'\(configuration.email.service.rawValue)' there is nothing to send through")
+        }
+        let auditRoot = configuration.dataDirectory.appendingPathComponent("audit")
+        let audit = JSONLAuditLog(
+            root: auditRoot, writerID: JSONLAuditLog.makeWriterID(function: "dispatch"),
+            key: configuration.auditKey.map(AuditKey.init))
+        return OutboxDispatcher(
+            directory: configuration.dataDirectory.appendingPathComponent("outbox"), service: service, audit: audit,
+            clock: clock, owner: owner, lease: lease)
+    }
+
+    /// The most messages one invocation of the function claims (`TIDINGS_DISPATCH_LIMIT`, default
+    /// 200): a minute's worth at SES's default sending rate, well inside the function's timeout.
+    package static func limit(_ environment: [String: String]) throws(ConfigurationError) -> Int {
+        guard let text = environment["TIDINGS_DISPATCH_LIMIT"], !text.isEmpty else { return 200 }
+        guard let value = Int(text), value > 0 else {
+            throw ConfigurationError(key: "TIDINGS_DISPATCH_LIMIT", reason: "'\(text)' is not a positive whole number")
+        }
+        return value
+    }
+
+    /// The `dispatch` executable: the Runtime API loop when `AWS_LAMBDA_RUNTIME_API` is set (each
+    /// invocation, whatever its body, is one run), otherwise one run whose summary goes to stdout.
+    package static func run(environment: [String: String] = ProcessInfo.processInfo.environment) async -> ExitStatus {
+        let logger = FunctionEnvironment.logger(label: "tidings.dispatch", environment: environment)
+        let dispatcher: OutboxDispatcher
+        let limit: Int
+        do {
+            dispatcher = try self.dispatcher(environment: environment, logger: logger)
+            limit = try self.limit(environment)
+        } catch {
+            logger.critical("bad configuration: \(error)")
+            if let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty,
+                let api = try? SocketRuntimeAPI(address: address, wake: Termination.install())
+            {
+                RuntimeLoop(api: api, logger: logger).reportInitializationFailure(error)
+            }
+            return .badConfiguration
+        }
+        guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
+            let answer = await invoke(
+                dispatcher, limit: limit, deadline: nil, correlationID: UUID().uuidString, logger: logger)
+            FileHandle.standardOutput.write(Data(answer.body + [UInt8(ascii: "\n")]))
+            return answer.exitStatus
+        }
+        let wake = Termination.install()
+        let api: SocketRuntimeAPI
+        do {
+            api = try SocketRuntimeAPI(address: address, wake: wake)
+        } catch {
+            logger.critical("\(error)")
+            return .runtimeAPIUnavailable
+        }
+        let loop = RuntimeLoop(api: api, logger: logger, terminationRequested: { Termination.isRequested })
+        return await loop.run { _, deadline, correlationID, logger in
+            await invoke(dispatcher, limit: limit, deadline: deadline, correlationID: correlationID, logger: logger)
+        }
+    }
+
+    /// One run, as an answer: the summary JSON; an outbox that cannot be listed is an error the
+    /// scheduler's retry policy sees. Each message's end is logged without its recipient.
+    package static func invoke(
+        _ dispatcher: OutboxDispatcher, limit: Int?, deadline: Date?, correlationID: String, logger: Logger
+    ) async -> InvocationAnswer {
+        let summary: DispatchSummary
+        do {
+            summary = try await dispatcher.run(limit: limit, deadline: deadline, correlationID: correlationID)
+        } catch {
+            logger.error("dispatch failed", metadata: ["error": "\(error)"])
+            return InvocationAnswer(
+                body: Array(#"{"error":"outbox_unreadable"}"#.utf8),
+                error: FunctionError(type: "Dispatch.OutboxUnreadable", message: error.description),
+                exitStatus: .retryable, reports: [])
+        }
+        for result in summary.results where result.state != .lost {
+            var metadata: Logger.Metadata = [
+                "outbox.file": "\(result.name)", "dispatch.result": "\(result.state.rawValue)",
+            ]
+            if let eventID = result.eventID { metadata["event.id"] = "\(eventID)" }
+            if let reason = result.reason { metadata["reason"] = "\(reason)" }
+            logger.info("dispatched", metadata: metadata)
+            for problem in result.problems { logger.error("dispatch problem", metadata: ["problem": "\(problem)"]) }
+        }
+        let failed = summary.count(.failed) > 0
+        let retry = summary.count(.retry) > 0
+        return InvocationAnswer(
+            body: summaryJSON(summary), error: nil,
+            exitStatus: failed ? .failed : retry ? .retryable : .handled, reports: [])
+    }
+
+    /// `{"sent":N,"cancelled":N,"retry":N,"failed":N,"lost":N,"messages":[{file,result,...}]}`.
+    package static func summaryJSON(_ summary: DispatchSummary) -> [UInt8] {
+        var counts: [String: JSONValue] = [:]
+        for state in [DispatchResult.State.sent, .cancelled, .retry, .failed, .lost] {
+            counts[state.rawValue] = .int(summary.count(state))
+        }
+        counts["messages"] = .array(
+            summary.results.filter { $0.state != .lost }.map { result in
+                var fields: [String: JSONValue] = [
+                    "file": .string(result.name), "result": .string(result.state.rawValue),
+                ]
+                if let eventID = result.eventID { fields["event_id"] = .string(eventID) }
+                if let step = result.step { fields["step"] = .string(step) }
+                if let service = result.service { fields["service"] = .string(service) }
+                if let reference = result.reference { fields["reference"] = .string(reference) }
+                if let reason = result.reason { fields["reason"] = .string(reason) }
+                return .object(fields)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(JSONValue.object(counts))) ?? Data("{}".utf8))
+    }
+}
+
+extension InvocationAnswer {
+    /// An answer made directly (the dispatcher's), not from an envelope's reports.
+    init(body: [UInt8], error: FunctionError?, exitStatus: ExitStatus, reports: [OutcomeReport]) {
+        self.body = body
+        self.error = error
+        self.exitStatus = exitStatus
+        self.reports = reports
+    }
+}
