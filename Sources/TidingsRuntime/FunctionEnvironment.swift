@@ -66,6 +66,14 @@ package enum FunctionEnvironment {
             logger.info(
                 "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
         }
+        if let smtp = configuration.email.smtp {
+            // An SMTP relay, like SES, sends what is due; later steps wait in the scheduled outbox.
+            stages.email = SchedulingEmailService(now: SMTPEmailService(smtp), queue: stages.email, clock: stages.clock)
+            logger.info(
+                "email service",
+                metadata: ["esp": "smtp", "url": "\(smtp.url)", "tls_required": "\(smtp.requireTLS)",
+                    "auth": "\(smtp.username != nil)"])
+        }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
     }

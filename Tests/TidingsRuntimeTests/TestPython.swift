@@ -1,14 +1,15 @@
 import Foundation
 
 /// The Python interpreter the loopback servers of these tests run on (the model fake needs
-/// `jsonschema`, the SES tests `moto[server]`), so that `swift test` alone works on a fresh
-/// machine: `python3` from PATH when it imports both, else a virtual environment under `.build`
-/// made once (PyPI `jsonschema` and `moto[server]`, about 100 s) and reused by later runs.
+/// `jsonschema`, the SES tests `moto[server]`, the SMTP tests `aiosmtpd`), so that `swift test`
+/// alone works on a fresh machine: `python3` from PATH when it imports all three, else a virtual
+/// environment under `.build` made once (PyPI `jsonschema`, `moto[server]` and `aiosmtpd`, about
+/// 100 s) and reused by later runs.
 enum TestPython {
     /// The modules the servers import.
-    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server"
+    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server, aiosmtpd.smtp"
     /// What pip installs when they are missing.
-    static let packages = ["jsonschema", "moto[server]"]
+    static let packages = ["jsonschema", "moto[server]", "aiosmtpd"]
     /// Where the environment is kept (.build is outside git and survives between runs).
     static let environment = RuntimeTestSupport.root.appendingPathComponent(".build/test-python")
 

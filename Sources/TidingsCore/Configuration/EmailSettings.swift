@@ -10,6 +10,8 @@ package struct EmailSettings: Sendable {
         case outbox
         /// Amazon SES v2 `SendEmail` with the raw message.
         case ses
+        /// An SMTP relay through libcurl (SMTPSettings.swift).
+        case smtp
     }
 
     /// What SES needs: where, as whom, and under which configuration set.
@@ -28,6 +30,8 @@ package struct EmailSettings: Sendable {
     package var service: Service = .outbox
     /// SES's settings when `service` is `.ses`; nil otherwise.
     package var ses: SES?
+    /// The relay's settings when `service` is `.smtp`; nil otherwise.
+    package var smtp: SMTP?
 
     /// The outbox.
     package init() {}
@@ -51,6 +55,10 @@ package struct EmailSettings: Sendable {
                         + Service.allCases.map(\.rawValue).joined(separator: ", "))
             }
             settings.service = service
+        }
+        if settings.service == .smtp {
+            settings.smtp = try SMTP.load(environment: environment)
+            return settings
         }
         guard settings.service == .ses else { return settings }
 
