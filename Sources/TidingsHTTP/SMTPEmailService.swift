@@ -77,7 +77,8 @@ package struct SMTPEmailService: EmailService {
         let detail = "curl error \(result.rawValue): \(String(cString: ccurl_easy_strerror(result)))"
         let replied = reply > 0 ? ", SMTP reply \(reply)" : ""
         func error(_ reason: String, retryable: Bool, _ code: DeliveryError.Code) -> DeliveryError {
-            DeliveryError(service: "smtp", reason: "\(reason) (\(detail)\(replied))", isRetryable: retryable, code: code)
+            DeliveryError(
+                service: "smtp", reason: "\(reason) (\(detail)\(replied))", isRetryable: retryable, code: code)
         }
         switch result {
         case CURLE_LOGIN_DENIED:

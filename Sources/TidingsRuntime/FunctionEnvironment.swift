@@ -71,8 +71,10 @@ package enum FunctionEnvironment {
             stages.email = SchedulingEmailService(now: SMTPEmailService(smtp), queue: stages.email, clock: stages.clock)
             logger.info(
                 "email service",
-                metadata: ["esp": "smtp", "url": "\(smtp.url)", "tls_required": "\(smtp.requireTLS)",
-                    "auth": "\(smtp.username != nil)"])
+                metadata: [
+                    "esp": "smtp", "url": "\(smtp.url)", "tls_required": "\(smtp.requireTLS)",
+                    "auth": "\(smtp.username != nil)",
+                ])
         }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)

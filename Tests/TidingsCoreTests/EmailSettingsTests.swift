@@ -141,7 +141,9 @@ struct SMTPSettingsTests {
         var smtps = with("SMTP_URL", "smtps://smtp.example.com")
         smtps["SMTP_STARTTLS"] = "off"
         #expect(try EmailSettings.load(environment: smtps).smtp?.requireTLS == true)
-        #expect(try EmailSettings.load(environment: with("SMTP_USERNAME", nil).filter { $0.key != "SMTP_PASSWORD" }).smtp?.username == nil)
+        #expect(
+            try EmailSettings.load(environment: with("SMTP_USERNAME", nil).filter { $0.key != "SMTP_PASSWORD" }).smtp?
+                .username == nil)
     }
 
     @Test("Each missing or malformed value names its variable, and the password is never quoted")
@@ -156,7 +158,9 @@ struct SMTPSettingsTests {
         #expect(key(with("SMTP_USERNAME", nil)) == "SMTP_USERNAME")
         #expect(key(with("SMTP_CA_FILE", "/nonexistent/ca.pem")) == "SMTP_CA_FILE")
         #expect(key(with("SMTP_MAIL_FROM", "Bounces <b@example.com>")) == "SMTP_MAIL_FROM")
-        #expect(try EmailSettings.load(environment: with("SMTP_MAIL_FROM", "b@example.com")).smtp?.mailFrom == "b@example.com")
+        #expect(
+            try EmailSettings.load(environment: with("SMTP_MAIL_FROM", "b@example.com")).smtp?.mailFrom
+                == "b@example.com")
         do {
             _ = try EmailSettings.load(environment: with("SMTP_USERNAME", nil))
             Issue.record("a password without a username must be refused")

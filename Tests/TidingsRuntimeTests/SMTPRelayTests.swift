@@ -110,7 +110,8 @@ struct SMTPRelayTests {
 
     static func email(to recipient: String = "ada@example.com") -> RenderedEmail {
         var email = RenderedEmail(
-            messageID: "m-1@tidings.northwind.example", from: Mailbox(name: "Northwind", address: "hello@northwind.example"),
+            messageID: "m-1@tidings.northwind.example",
+            from: Mailbox(name: "Northwind", address: "hello@northwind.example"),
             to: Mailbox(name: nil, address: recipient), subject: "dots", preheader: "", html: "", text: "",
             unsubscribeURL: "https://northwind.example/u", unsubscribeMailto: "mailto:u@northwind.example",
             date: Date(timeIntervalSince1970: 1_795_000_000), sendAt: Date(timeIntervalSince1970: 1_795_000_000),
@@ -130,7 +131,9 @@ struct SMTPRelayTests {
         }
     }
 
-    @Test("Over STARTTLS with AUTH, the DATA bytes after unstuffing are the rendered bytes; the receipt is the Message-ID")
+    @Test(
+        "Over STARTTLS with AUTH, the DATA bytes after unstuffing are the rendered bytes; the receipt is the Message-ID"
+    )
     func exactBytes() async throws {
         try await withScratch { scratch in
             try await SMTPServer.with(in: scratch) { server in
@@ -164,7 +167,8 @@ struct SMTPRelayTests {
                 #expect(error.code == .unauthorized, "\(error)")
                 #expect(!error.isRetryable)
                 #expect(error.service == "smtp")
-                #expect(!error.description.contains("wrong-pass-xyz") && !error.description.contains(SMTPServer.password))
+                #expect(
+                    !error.description.contains("wrong-pass-xyz") && !error.description.contains(SMTPServer.password))
                 #expect(try server.received().isEmpty)
             }
         }
@@ -283,7 +287,8 @@ struct SMTPHandlerTests {
             try await SMTPServer.with(in: scratch) { server in
                 let esp = try Self.smtp(server, passwordFile: scratch.appendingPathComponent("password"))
                 let handler = try FunctionEnvironment.handler(
-                    function: .cartAbandoned, environment: environment(data: scratch.appendingPathComponent("smtp"), esp: esp),
+                    function: .cartAbandoned,
+                    environment: environment(data: scratch.appendingPathComponent("smtp"), esp: esp),
                     logger: RuntimeTestSupport.quietLogger)
                 let answer = await handler.handle(
                     Array(try Data(contentsOf: event)), deadline: nil, correlationID: "smtp",
@@ -304,7 +309,8 @@ struct SMTPHandlerTests {
                 #expect(SESMotoTests.header("X-Tidings-Flow", in: raw) == "cartAbandoned")
                 let messageID = try #require(SESMotoTests.header("Message-ID", in: raw))
                 #expect(
-                    report.messages?.contains(messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<>"))) == true,
+                    report.messages?.contains(messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<>")))
+                        == true,
                     "the receipt is the Message-ID: \(report)")
                 // RCPT TO is the To header's address (the header may carry a display name).
                 let to = try #require(SESMotoTests.header("To", in: raw))
@@ -345,8 +351,10 @@ struct SMTPHandlerTests {
         try await withScratch { scratch in
             let base = environment(
                 data: scratch,
-                esp: ["TIDINGS_ESP": "smtp", "SMTP_URL": "smtps://smtp.example.com:465", "SMTP_USERNAME": "u",
-                    "SMTP_PASSWORD": "p"])
+                esp: [
+                    "TIDINGS_ESP": "smtp", "SMTP_URL": "smtps://smtp.example.com:465", "SMTP_USERNAME": "u",
+                    "SMTP_PASSWORD": "p",
+                ])
             func key(_ environment: [String: String]) -> String? {
                 do {
                     _ = try FunctionEnvironment.handler(

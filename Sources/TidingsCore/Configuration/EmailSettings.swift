@@ -2,7 +2,8 @@ import Foundation
 
 /// Where finished email goes, read once from the environment at start. `TIDINGS_ESP` picks the
 /// service (`outbox`, the default, needs nothing); `ses` needs a region and credentials, read the
-/// AWS way (docs/configuration.md, docs/decisions/ses.md). Secrets are never printed.
+/// AWS way (docs/configuration.md, docs/decisions/ses.md); `smtp` a relay URL (SMTPSettings.swift,
+/// docs/decisions/smtp.md). Secrets are never printed.
 package struct EmailSettings: Sendable {
     /// The service behind `TIDINGS_ESP`.
     package enum Service: String, Sendable, CaseIterable {
@@ -37,7 +38,7 @@ package struct EmailSettings: Sendable {
     package init() {}
 
     /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
-    /// `TIDINGS_ESP`; for `ses`, a missing or malformed region, missing credentials, an endpoint
+    /// `TIDINGS_ESP`; for `smtp`, what `SMTP.load` refuses; for `ses`, a missing or malformed region, missing credentials, an endpoint
     /// override that is not an http(s) URL, or a configuration set name SES would refuse.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> EmailSettings {
         func value(_ name: String) -> String? {

@@ -54,7 +54,8 @@ extension EmailSettings {
             guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
                 scheme == "smtp" || scheme == "smtps", let host = parts.host, !host.isEmpty
             else {
-                throw ConfigurationError(key: "SMTP_URL", reason: "must be an smtp:// or smtps:// URL with a host, \(example)")
+                throw ConfigurationError(
+                    key: "SMTP_URL", reason: "must be an smtp:// or smtps:// URL with a host, \(example)")
             }
             // Credentials in the URL would reach the logs; a path would become libcurl's EHLO name.
             guard parts.user == nil, parts.password == nil, parts.query == nil, parts.fragment == nil,
@@ -62,7 +63,9 @@ extension EmailSettings {
             else {
                 throw ConfigurationError(
                     key: "SMTP_URL",
-                    reason: "must be only scheme, host and port (credentials go in SMTP_USERNAME and SMTP_PASSWORD), \(example)")
+                    reason:
+                        "must be only scheme, host and port (credentials go in SMTP_USERNAME and SMTP_PASSWORD), \(example)"
+                )
             }
             if let port = parts.port, !(1...65535).contains(port) {
                 throw ConfigurationError(key: "SMTP_URL", reason: "the port must be 1 to 65535")
