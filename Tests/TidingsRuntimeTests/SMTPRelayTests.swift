@@ -234,6 +234,30 @@ struct SMTPRelayTests {
         }
     }
 
+    @Test("Twenty sends, up to eight at once on their own threads, each arrive once and exact")
+    func concurrentSends() async throws {
+        try await withScratch { scratch in
+            try await SMTPServer.with(in: scratch) { server in
+                let service = SMTPEmailService(server.settings())
+                let clock = ContinuousClock()
+                let start = clock.now
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<20 {
+                        if index >= 8 { try await group.next() }
+                        group.addTask { _ = try await service.deliver(Self.email(to: "ada\(index)@example.com")) }
+                    }
+                    try await group.waitForAll()
+                }
+                let elapsed = clock.now - start
+                let received = try server.received()
+                #expect(received.count == 20)
+                #expect(Set(received.flatMap(\.recipients)).count == 20, "each recipient once")
+                #expect(received.allSatisfy { $0.data == Self.raw && $0.tls })
+                print("SMTP: 20 sends over STARTTLS with AUTH, 8 at a time, in \(elapsed)")
+            }
+        }
+    }
+
     @Test("A recipient that could smuggle an SMTP command is refused before any connection")
     func malformedRecipient() async throws {
         let closed = EmailSettings.SMTP(
