@@ -1,8 +1,9 @@
+import CCurl
 import Foundation
 import Testing
 import TidingsCore
-import TidingsHTTP
 
+@testable import TidingsHTTP
 @testable import TidingsRuntime
 
 /// aiosmtpd (Tests/Fixtures/fakes/smtp-server.py) on loopback, scoped: a self-signed certificate
@@ -258,6 +259,30 @@ struct SMTPRelayTests {
         }
     }
 
+    @Test(
+        "libcurl results and SMTP replies map to retryable or not",
+        arguments: [
+            (CURLE_LOGIN_DENIED, 535, DeliveryError.Code.unauthorized, false),
+            (CURLE_USE_SSL_FAILED, 250, .other, false),
+            (CURLE_PEER_FAILED_VERIFICATION, 0, .unreachable, false),
+            (CURLE_WEIRD_SERVER_REPLY, 421, .upstreamFailure, true),
+            (CURLE_SEND_ERROR, 452, .upstreamFailure, true),
+            (CURLE_SEND_ERROR, 554, .messageRejected, false),
+            (CURLE_WEIRD_SERVER_REPLY, 552, .messageRejected, false),
+            (CURLE_RECV_ERROR, 0, .unreachable, true),
+            (CURLE_COULDNT_CONNECT, 0, .unreachable, true),
+            (CURLE_OPERATION_TIMEDOUT, 250, .unreachable, true),
+            (CURLE_URL_MALFORMAT, 0, .other, false),
+        ])
+    func errorMapping(result: CURLcode, reply: Int, code: DeliveryError.Code, retryable: Bool) {
+        CurlGlobal.initialise()
+        let error = SMTPEmailService.failure(result, reply: reply, host: "smtp.example.com")
+        #expect(error.code == code, "\(error)")
+        #expect(error.isRetryable == retryable, "\(error)")
+        #expect(error.service == "smtp")
+        #expect(reply == 0 || error.reason.contains("SMTP reply \(reply)"))
+    }
+
     @Test("A recipient that could smuggle an SMTP command is refused before any connection")
     func malformedRecipient() async throws {
         let closed = EmailSettings.SMTP(
@@ -366,6 +391,44 @@ struct SMTPHandlerTests {
                 try #require(received.count == 1)
                 let raw = String(decoding: received[0].data, as: UTF8.self)
                 #expect(SESMotoTests.header("List-Unsubscribe-Post", in: raw) == "List-Unsubscribe=One-Click")
+            }
+        }
+    }
+
+    @Test(
+        "An order series with TIDINGS_ESP=smtp: the due thank-you goes to the relay, the later steps wait in the outbox"
+    )
+    func seriesWaitsInTheOutbox() async throws {
+        try await withScratch { scratch in
+            try await SMTPServer.with(in: scratch) { server in
+                let esp = try Self.smtp(server, passwordFile: scratch.appendingPathComponent("password"))
+                let data = scratch.appendingPathComponent("orders")
+                var environment = environment(data: data, esp: esp)
+                environment["TIDINGS_NOW"] = "2026-11-24T15:16:00Z"
+                let handler = try FunctionEnvironment.handler(
+                    function: .orderCreated, environment: environment, logger: RuntimeTestSupport.quietLogger)
+                let order = RuntimeTestSupport.root.appendingPathComponent(
+                    "Events/orderCreated/shopify-repeat-customer.json")
+                let answer = await handler.handle(
+                    Array(try Data(contentsOf: order)), deadline: nil, correlationID: "smtp-series",
+                    logger: RuntimeTestSupport.quietLogger)
+                let report = try #require(answer.reports.first)
+                #expect(report.outcome == .sent, "\(report)")
+                #expect(report.messages?.count == 4, "\(report)")
+
+                let received = try server.received()
+                try #require(received.count == 1, "only the due step went to the relay")
+                let raw = String(decoding: received[0].data, as: UTF8.self)
+                #expect(SESMotoTests.header("X-Tidings-Step", in: raw) == "thank_you")
+                let outbox = data.appendingPathComponent("outbox")
+                let waiting = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter {
+                    $0.hasSuffix(".eml")
+                }
+                #expect(waiting.count == 3, "\(waiting)")
+                for name in waiting {
+                    let text = try String(contentsOf: outbox.appendingPathComponent(name), encoding: .utf8)
+                    #expect(SESMotoTests.header("X-Tidings-Step", in: text) != "thank_you", "\(name)")
+                }
             }
         }
     }
