@@ -38,12 +38,20 @@ package struct SMTPEmailService: EmailService {
     /// and a timeout are. The detail is libcurl's fixed message and the SMTP reply code, never
     /// the server's text or a credential.
     package func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
-        let sender = settings.mailFrom ?? email.from.address
-        for (role, address) in [("sender", sender), ("recipient", email.to.address)]
-        where !EmailSettings.SMTP.isPlainAddress(address) {
+        // EmailAddress refuses spaces, controls, quotes and brackets, so nothing can be smuggled
+        // into MAIL FROM or RCPT TO; the domain goes in its ASCII (Punycode) form.
+        let sender: String
+        let recipient: String
+        do {
+            sender = try settings.mailFrom ?? EmailAddress(email.from.address).ascii
+        } catch {
+            throw DeliveryError(service: "smtp", reason: "the sender: \(error)", isRetryable: false, code: .badRequest)
+        }
+        do {
+            recipient = try EmailAddress(email.to.address).ascii
+        } catch {
             throw DeliveryError(
-                service: "smtp", reason: "the \(role) is not a plain address SMTP can carry", isRetryable: false,
-                code: .badRequest)
+                service: "smtp", reason: "the recipient: \(error)", isRetryable: false, code: .badRequest)
         }
         var total = totalTimeout
         if let deadline = InvocationDeadline.current {
@@ -56,7 +64,7 @@ package struct SMTPEmailService: EmailService {
             total = min(total, remaining)
         }
         let session = SMTPSession(
-            settings: settings, sender: sender, recipient: email.to.address,
+            settings: settings, sender: sender, recipient: recipient,
             message: Array(email.rawMessage ?? MIMEMessage.serialize(email)),
             connectTimeout: min(connectTimeout, total), totalTimeout: total)
         let (result, reply) = await withCheckedContinuation { continuation in

@@ -17,8 +17,8 @@ extension EmailSettings {
         /// `SMTP_CA_FILE`: a PEM bundle to trust instead of the system's (a private relay's CA, a
         /// test's self-signed certificate). Verification itself is never turned off.
         package var caFile: String?
-        /// `SMTP_MAIL_FROM`: the envelope sender (MAIL FROM, where bounces go); nil uses each
-        /// message's From address.
+        /// `SMTP_MAIL_FROM`: the envelope sender (MAIL FROM, where bounces go), its domain in ASCII;
+        /// nil uses each message's From address.
         package var mailFrom: String?
 
         /// Settings from their parts, unchecked (`load` checks what the environment gives).
@@ -97,22 +97,18 @@ extension EmailSettings {
             if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
                 throw ConfigurationError(key: "SMTP_CA_FILE", reason: "cannot read the file '\(caFile.prefix(200))'")
             }
-            let mailFrom = value("SMTP_MAIL_FROM")
-            if let mailFrom, !isPlainAddress(mailFrom) {
-                throw ConfigurationError(
-                    key: "SMTP_MAIL_FROM", reason: "must be a plain address such as bounces@example.com")
+            var mailFrom: String?
+            if let text = value("SMTP_MAIL_FROM") {
+                do {
+                    mailFrom = try EmailAddress(text).ascii
+                } catch {
+                    throw ConfigurationError(
+                        key: "SMTP_MAIL_FROM", reason: "must be a plain address such as bounces@example.com: \(error)")
+                }
             }
             return SMTP(
                 url: url, requireTLS: requireTLS, username: username, password: password, caFile: caFile,
                 mailFrom: mailFrom)
-        }
-
-        /// Whether `address` can go into an SMTP command as it is: `local@domain`, printable
-        /// ASCII without spaces, angle brackets or quotes, so no command can be smuggled in.
-        package static func isPlainAddress(_ address: String) -> Bool {
-            let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-            return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && address.utf8.count <= 254
-                && address.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != 60 && $0 != 62 && $0 != 34 }
         }
     }
 }
