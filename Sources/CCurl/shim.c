@@ -12,6 +12,7 @@ static struct {
     const char *(*easy_strerror)(CURLcode);
     CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
     CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    CURLcode (*easy_perform)(CURL *);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
     CURLM *(*multi_init)(void);
@@ -56,6 +57,7 @@ static void load(void) {
     RESOLVE(easy_strerror, "curl_easy_strerror");
     RESOLVE(easy_setopt, "curl_easy_setopt");
     RESOLVE(easy_getinfo, "curl_easy_getinfo");
+    RESOLVE(easy_perform, "curl_easy_perform");
     RESOLVE(slist_append, "curl_slist_append");
     RESOLVE(slist_free_all, "curl_slist_free_all");
     RESOLVE(multi_init, "curl_multi_init");
@@ -120,6 +122,14 @@ CURLcode ccurl_easy_allow_only_http(CURL *handle) {
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl.easy_getinfo(handle, info, value);
 }
+CURLcode ccurl_easy_allow_only_smtp(CURL *handle) {
+#if LIBCURL_VERSION_NUM >= 0x075500
+    return curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+    return curl.easy_setopt(handle, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
+}
+CURLcode ccurl_easy_perform(CURL *handle) { return curl.easy_perform(handle); }
 
 struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text) {
     return curl.slist_append(list, text);

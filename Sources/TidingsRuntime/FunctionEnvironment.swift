@@ -65,11 +65,21 @@ package enum FunctionEnvironment {
         return InvocationHandler(pipeline: pipeline)
     }
 
-    /// The service that sends at once for `TIDINGS_ESP` (SES), shared by the handlers (in front of
-    /// the scheduled outbox) and the dispatcher; nil for the outbox, which only queues. Logs which.
+    /// The service that sends at once for `TIDINGS_ESP` (SES or an SMTP relay), shared by the
+    /// handlers (in front of the scheduled outbox) and the dispatcher; nil for the outbox, which
+    /// only queues. Logs which, never a credential.
     package static func sendingService(_ settings: EmailSettings, clock: any TimeSource, logger: Logger)
         -> (any EmailService)?
     {
+        if let smtp = settings.smtp {
+            logger.info(
+                "email service",
+                metadata: [
+                    "esp": "smtp", "url": "\(smtp.url)", "tls_required": "\(smtp.requireTLS)",
+                    "auth": "\(smtp.username != nil)",
+                ])
+            return SMTPEmailService(smtp)
+        }
         guard let ses = settings.ses else { return nil }
         logger.info(
             "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])

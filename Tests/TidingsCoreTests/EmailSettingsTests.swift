@@ -104,3 +104,68 @@ struct EmailSettingsTests {
         }
     }
 }
+
+/// `TIDINGS_ESP=smtp`: the relay URL, the TLS rule, the credentials and the CA file.
+@Suite("EmailSettings: SMTP")
+struct SMTPSettingsTests {
+    static let smtp = [
+        "TIDINGS_ESP": "smtp", "SMTP_URL": "smtp://smtp.example.com:587", "SMTP_USERNAME": "relay",
+        "SMTP_PASSWORD": "relay-secret-1",
+    ]
+
+    func key(_ environment: [String: String]) -> String? {
+        do {
+            _ = try EmailSettings.load(environment: environment)
+            return nil
+        } catch {
+            return error.key
+        }
+    }
+
+    func with(_ name: String, _ value: String?) -> [String: String] {
+        var environment = Self.smtp
+        environment[name] = value
+        return environment
+    }
+
+    @Test("STARTTLS is required by default and only SMTP_STARTTLS=off lifts it, never for smtps")
+    func startTLS() throws {
+        let settings = try #require(try EmailSettings.load(environment: Self.smtp).smtp)
+        #expect(settings.url == "smtp://smtp.example.com:587")
+        #expect(settings.requireTLS)
+        #expect(settings.username == "relay")
+        #expect(settings.password?.bytes == Array("relay-secret-1".utf8))
+        #expect(settings.host == "smtp.example.com")
+        #expect(try EmailSettings.load(environment: with("SMTP_STARTTLS", "off")).smtp?.requireTLS == false)
+        #expect(try EmailSettings.load(environment: with("SMTP_STARTTLS", "ON")).smtp?.requireTLS == true)
+        var smtps = with("SMTP_URL", "smtps://smtp.example.com")
+        smtps["SMTP_STARTTLS"] = "off"
+        #expect(try EmailSettings.load(environment: smtps).smtp?.requireTLS == true)
+        #expect(
+            try EmailSettings.load(environment: with("SMTP_USERNAME", nil).filter { $0.key != "SMTP_PASSWORD" }).smtp?
+                .username == nil)
+    }
+
+    @Test("Each missing or malformed value names its variable, and the password is never quoted")
+    func errors() throws {
+        #expect(key(with("SMTP_URL", nil)) == "SMTP_URL")
+        #expect(key(with("SMTP_URL", "https://smtp.example.com")) == "SMTP_URL")
+        #expect(key(with("SMTP_URL", "smtp://relay:pw@smtp.example.com")) == "SMTP_URL")
+        #expect(key(with("SMTP_URL", "smtp://smtp.example.com/ehlo")) == "SMTP_URL")
+        #expect(key(with("SMTP_URL", "smtp://")) == "SMTP_URL")
+        #expect(key(with("SMTP_STARTTLS", "maybe")) == "SMTP_STARTTLS")
+        #expect(key(with("SMTP_PASSWORD", nil)) == "SMTP_PASSWORD")
+        #expect(key(with("SMTP_USERNAME", nil)) == "SMTP_USERNAME")
+        #expect(key(with("SMTP_CA_FILE", "/nonexistent/ca.pem")) == "SMTP_CA_FILE")
+        #expect(key(with("SMTP_MAIL_FROM", "Bounces <b@example.com>")) == "SMTP_MAIL_FROM")
+        #expect(
+            try EmailSettings.load(environment: with("SMTP_MAIL_FROM", "b@example.com")).smtp?.mailFrom
+                == "b@example.com")
+        do {
+            _ = try EmailSettings.load(environment: with("SMTP_USERNAME", nil))
+            Issue.record("a password without a username must be refused")
+        } catch {
+            #expect(!"\(error)".contains("relay-secret-1"))
+        }
+    }
+}

@@ -13,8 +13,9 @@ struct MotoServer {
     /// `http://127.0.0.1:PORT`, the value for `AWS_ENDPOINT_URL_SESV2`.
     var url: String { "http://127.0.0.1:\(port)" }
 
-    /// The production transport, for the test's own calls to moto's API.
-    static let transport = CurlTransport(CurlTransport.Configuration(name: "moto"))
+    /// The production transport, for the test's own calls to moto's API: a new one per call, so no
+    /// connection cached for an earlier moto on a reused port is tried on this one.
+    static var transport: CurlTransport { CurlTransport(CurlTransport.Configuration(name: "moto")) }
 
     static let script = RuntimeTestSupport.root.appendingPathComponent("Tests/Fixtures/fakes/moto-server.py")
 

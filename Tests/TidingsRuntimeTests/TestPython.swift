@@ -1,14 +1,15 @@
 import Foundation
 
 /// The Python interpreter the loopback servers of these tests run on (the model fake needs
-/// `jsonschema`, the SES tests `moto[server]`), so that `swift test` alone works on a fresh
-/// machine: `python3` from PATH when it imports both, else a virtual environment under `.build`
-/// made once (PyPI `jsonschema` and `moto[server]`, about 100 s) and reused by later runs.
+/// `jsonschema`, the SES tests `moto[server]`, the SMTP tests `aiosmtpd`), so that `swift test`
+/// alone works on a fresh machine: `python3` from PATH when it imports all three, else a virtual
+/// environment under `.build` made once on top of the system's packages (pip adds only what is
+/// missing: seconds for aiosmtpd alone, about 100 s for all three) and reused by later runs.
 enum TestPython {
     /// The modules the servers import.
-    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server"
+    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server, aiosmtpd.smtp"
     /// What pip installs when they are missing.
-    static let packages = ["jsonschema", "moto[server]"]
+    static let packages = ["jsonschema", "moto[server]", "aiosmtpd"]
     /// Where the environment is kept (.build is outside git and survives between runs).
     static let environment = RuntimeTestSupport.root.appendingPathComponent(".build/test-python")
 
@@ -33,7 +34,7 @@ enum TestPython {
         let python = environment.appendingPathComponent("bin/python").path
         if run([python, "-c", probe]) { return python }
         // A failure here shows when the server does not start, with the interpreter's own message.
-        _ = run(["/usr/bin/env", "python3", "-m", "venv", environment.path])
+        _ = run(["/usr/bin/env", "python3", "-m", "venv", "--system-site-packages", environment.path])
         _ = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check"] + packages)
         return python
     }

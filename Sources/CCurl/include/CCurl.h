@@ -32,6 +32,12 @@ CURLcode ccurl_easy_setopt_callback(CURL *handle, CURLoption option, ccurl_data_
 /// CURLOPT_PROTOCOLS bitmask with the headers of an older libcurl, such as RHEL 9's 7.76).
 CURLcode ccurl_easy_allow_only_http(CURL *handle);
 CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
+/// Allows only smtp and smtps on the handle (the SMTP email service; same libcurl-version split
+/// as ccurl_easy_allow_only_http).
+CURLcode ccurl_easy_allow_only_smtp(CURL *handle);
+/// Runs the transfer to its end on the calling thread (the SMTP service calls it on a thread of
+/// its own, never on Swift's cooperative pool).
+CURLcode ccurl_easy_perform(CURL *handle);
 
 struct curl_slist *ccurl_slist_append(struct curl_slist *list, const char *text);
 void ccurl_slist_free_all(struct curl_slist *list);

@@ -2,7 +2,8 @@ import Foundation
 
 /// Where finished email goes, read once from the environment at start. `TIDINGS_ESP` picks the
 /// service (`outbox`, the default, needs nothing); `ses` needs a region and credentials, read the
-/// AWS way (docs/configuration.md, docs/decisions/ses.md). Secrets are never printed.
+/// AWS way (docs/configuration.md, docs/decisions/ses.md); `smtp` a relay URL (SMTPSettings.swift,
+/// docs/decisions/smtp.md). Secrets are never printed.
 package struct EmailSettings: Sendable {
     /// The service behind `TIDINGS_ESP`.
     package enum Service: String, Sendable, CaseIterable {
@@ -10,6 +11,8 @@ package struct EmailSettings: Sendable {
         case outbox
         /// Amazon SES v2 `SendEmail` with the raw message.
         case ses
+        /// An SMTP relay through libcurl (SMTPSettings.swift).
+        case smtp
     }
 
     /// What SES needs: where, as whom, and under which configuration set.
@@ -28,12 +31,14 @@ package struct EmailSettings: Sendable {
     package var service: Service = .outbox
     /// SES's settings when `service` is `.ses`; nil otherwise.
     package var ses: SES?
+    /// The relay's settings when `service` is `.smtp`; nil otherwise.
+    package var smtp: SMTP?
 
     /// The outbox.
     package init() {}
 
     /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
-    /// `TIDINGS_ESP`; for `ses`, a missing or malformed region, missing credentials, an endpoint
+    /// `TIDINGS_ESP`; for `smtp`, what `SMTP.load` refuses; for `ses`, a missing or malformed region, missing credentials, an endpoint
     /// override that is not an http(s) URL, or a configuration set name SES would refuse.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> EmailSettings {
         func value(_ name: String) -> String? {
@@ -51,6 +56,10 @@ package struct EmailSettings: Sendable {
                         + Service.allCases.map(\.rawValue).joined(separator: ", "))
             }
             settings.service = service
+        }
+        if settings.service == .smtp {
+            settings.smtp = try SMTP.load(environment: environment)
+            return settings
         }
         guard settings.service == .ses else { return settings }
 
