@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "orderCreated", targets: ["orderCreated"]),
         .executable(name: "orderCancelled", targets: ["orderCancelled"]),
         .executable(name: "winBack", targets: ["winBack"]),
+        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -83,6 +84,12 @@ let package = Package(
             name: "winBack",
             dependencies: ["TidingsRuntime"],
             path: "Functions/winBack"
+        ),
+        // Not a flow: the one-click unsubscribe endpoint (docs/decisions/suppression.md).
+        .executableTarget(
+            name: "unsubscribe",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/unsubscribe"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),

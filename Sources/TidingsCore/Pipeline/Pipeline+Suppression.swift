@@ -9,7 +9,7 @@ extension Run {
         do {
             return try stages.suppression.entry(customerID: customerID, address: address)
         } catch {
-            throw Failure(.suppressionUnreadable, "\(error)", retryable: true)
+            throw Failure(.suppressionUnavailable, "\(error)", retryable: true)
         }
     }
 

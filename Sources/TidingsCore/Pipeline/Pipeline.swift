@@ -74,8 +74,8 @@ package enum FailureCode: String, Sendable, Hashable, CaseIterable {
     case scanFailed = "scan_failed"
     case scanUnsupported = "scan_unsupported"
     case seriesCancelFailed = "series_cancel_failed"
-    /// The suppression list could not be read: no marketing goes out without knowing it.
-    case suppressionUnreadable = "suppression_unreadable"
+    /// The suppression list could not be read or written: no marketing goes out without knowing it.
+    case suppressionUnavailable = "suppression_unavailable"
     case unsupportedSubject = "unsupported_subject"
 }
 
