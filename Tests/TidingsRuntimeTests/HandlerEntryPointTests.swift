@@ -40,7 +40,7 @@ struct HandlerEntryPointTests {
             now: "2026-11-22T06:00:00Z", outcome: "sent", messages: 0),
         // A mail client's one-click POST through a function URL: the customer is suppressed.
         Case(
-            handler: "unsubscribe", event: "Events/unsubscribe/function-url-one-click.json",
+            handler: "unsubscribe", event: "Tests/Fixtures/unsubscribe/function-url-one-click.json",
             now: "2026-11-21T19:05:00Z", outcome: "suppressed", messages: 0, httpStatus: 200),
     ]
 

@@ -237,7 +237,7 @@ struct UnsubscribeTests {
     func envelopes() throws {
         let v2 = try HTTPRequestEnvelope.decode(
             Array(try Data(contentsOf: RuntimeTestSupport.root.appendingPathComponent(
-                "Events/unsubscribe/function-url-one-click.json"))))
+                "Tests/Fixtures/unsubscribe/function-url-one-click.json"))))
         #expect(v2.method == "POST")
         #expect(v2.query["c"] == "6100000001")
         #expect(v2.body == Array("List-Unsubscribe=One-Click".utf8))
