@@ -9,7 +9,8 @@ struct SuppressionTests {
     static let time = Date(timeIntervalSince1970: 1_795_287_900)
 
     func withList(_ body: (JSONLSuppressionList) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("suppression-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "suppression-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try body(JSONLSuppressionList(directory: directory))
     }
@@ -54,7 +55,8 @@ struct SuppressionTests {
 
     @Test("The guard's verdict code is the entry's reason")
     func verdictCodes() {
-        let entry = SuppressionEntry(customerID: "7", addressHash: nil, reason: .unsubscribe, source: "one_click", time: Self.time)
+        let entry = SuppressionEntry(
+            customerID: "7", addressHash: nil, reason: .unsubscribe, source: "one_click", time: Self.time)
         #expect(Guards.checkSuppression(entry)?.code == .unsubscribed)
         #expect(Guards.checkSuppression(entry)?.reason.hasPrefix("unsubscribed: ") == true)
         var bounced = entry
@@ -81,7 +83,8 @@ struct SuppressionTests {
         var transactional = marketing
         transactional.step = "thank_you"
         transactional.isTransactional = true
-        let entry = SuppressionEntry(customerID: "7", addressHash: nil, reason: .unsubscribe, source: "one_click", time: Self.time)
+        let entry = SuppressionEntry(
+            customerID: "7", addressHash: nil, reason: .unsubscribe, source: "one_click", time: Self.time)
         let both = Guards.screenSuppressed([transactional, marketing], entries: [0: entry, 1: entry])
         #expect(both.kept.map(\.step) == ["thank_you"])
         #expect(both.dropped.map(\.step) == ["recommendations"])

@@ -138,7 +138,9 @@ struct HandlerEntryPointTests {
                 ])
             let post = try #require(results.posts.first)
             let loopAnswer = try JSONParser.parse(Array(post.body.utf8)).objectValue ?? [:]
-            let fields = handlerCase.httpStatus == nil ? ["function", "event_id", "outcome", "reason", "subject"] : ["statusCode"]
+            let fields =
+                handlerCase.httpStatus == nil
+                ? ["function", "event_id", "outcome", "reason", "subject"] : ["statusCode"]
             for field in fields {
                 #expect(loopAnswer[field] == stdinAnswer[field], "\(field)")
             }

@@ -131,7 +131,9 @@ struct UnsubscribeTests {
             let data = scratch.appendingPathComponent("second")
             let answer = try unsubscribe(request("GET", query: query, in: scratch), data: data)
             #expect(answer.status == 200)
-            #expect(answer.html.contains("<form method=\"post\" action=\"?\(query.replacingOccurrences(of: "&", with: "&amp;"))\">"))
+            #expect(
+                answer.html.contains(
+                    "<form method=\"post\" action=\"?\(query.replacingOccurrences(of: "&", with: "&amp;"))\">"))
             #expect(answer.html.contains("name=\"List-Unsubscribe\" value=\"One-Click\""))
             #expect(suppressionLines(data).isEmpty)
             #expect(try auditRecords(data).isEmpty)
@@ -190,7 +192,8 @@ struct UnsubscribeTests {
         try withScratchSync { scratch in
             let query = try renderedLinkQuery(scratch)
             let data = scratch.appendingPathComponent("second")
-            let answer = try unsubscribe(request("POST", query: query, body: "unsubscribe=yes", in: scratch), data: data)
+            let answer = try unsubscribe(
+                request("POST", query: query, body: "unsubscribe=yes", in: scratch), data: data)
             #expect(answer.status == 400)
             #expect(answer.html.contains("List-Unsubscribe"))
             #expect(suppressionLines(data).isEmpty)
@@ -236,8 +239,10 @@ struct UnsubscribeTests {
     @Test("The request envelope: v2 with a base64 body and raw query, v1 with parameters, anything else named")
     func envelopes() throws {
         let v2 = try HTTPRequestEnvelope.decode(
-            Array(try Data(contentsOf: RuntimeTestSupport.root.appendingPathComponent(
-                "Tests/Fixtures/unsubscribe/function-url-one-click.json"))))
+            Array(
+                try Data(
+                    contentsOf: RuntimeTestSupport.root.appendingPathComponent(
+                        "Tests/Fixtures/unsubscribe/function-url-one-click.json"))))
         #expect(v2.method == "POST")
         #expect(v2.query["c"] == "6100000001")
         #expect(v2.body == Array("List-Unsubscribe=One-Click".utf8))

@@ -92,7 +92,8 @@ package struct OneClickUnsubscribe: Sendable {
                 function: Self.function, eventID: eventID, outcome: .unauthenticated,
                 reason: "forged_token: the token does not match the customer", code: .unauthenticated)
             let written = conclude(
-                report, facts: ["customer_id": .string(customerID), "method": .string(request.method)], eventID: eventID,
+                report, facts: ["customer_id": .string(customerID), "method": .string(request.method)],
+                eventID: eventID,
                 correlationID: correlationID, now: now)
             guard written.outcome == .unauthenticated else { return Self.failed(written) }
             return UnsubscribeResponse(
@@ -125,7 +126,9 @@ package struct OneClickUnsubscribe: Sendable {
                     code: .failure(.suppressionUnavailable), retryable: true))
         }
         var facts: [String: JSONValue] = ["customer_id": .string(customerID)]
-        if existing == nil {
+        if let existing {
+            facts["already_since"] = .string(Timestamp.format(existing.time))
+        } else {
             do {
                 try audit.append(
                     AuditEntry(
@@ -139,8 +142,6 @@ package struct OneClickUnsubscribe: Sendable {
             } catch {
                 return Self.failed(auditFailure(error, eventID: eventID))
             }
-        } else {
-            facts["already_since"] = .string(Timestamp.format(existing!.time))
         }
         let report = OutcomeReport(
             function: Self.function, eventID: eventID, outcome: .suppressed,

@@ -52,12 +52,15 @@ package struct HTTPRequestEnvelope: Sendable {
         let body: [UInt8]
         switch root["body"] {
         case nil, .null?: body = []
-        default: body = try EnvelopeDecoder.body(root["body"], base64: root["isBase64Encoded"] == .bool(true), path: "$.body")
+        default:
+            body = try EnvelopeDecoder.body(
+                root["body"], base64: root["isBase64Encoded"] == .bool(true), path: "$.body")
         }
         query = query.filter { !$0.key.isEmpty }
         return HTTPRequestEnvelope(
             method: method.uppercased(), query: query,
-            headers: Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first }),
+            headers: Dictionary(
+                headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first }),
             body: body)
     }
 }
