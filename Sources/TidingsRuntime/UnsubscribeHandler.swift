@@ -34,7 +34,7 @@ package struct UnsubscribeHandler: InvocationHandling {
             logger.warning(
                 "TIDINGS_UNSUBSCRIBE_SECRET is not set: links are checked against the package development key")
         }
-        let stages = try FunctionEnvironment.embeddedStages(function: .cartAbandoned, configuration: configuration)
+        let clock: any TimeSource = configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         let audit = JSONLAuditLog(
             root: configuration.dataDirectory.appendingPathComponent("audit"),
             writerID: JSONLAuditLog.makeWriterID(function: OneClickUnsubscribe.function),
@@ -42,8 +42,8 @@ package struct UnsubscribeHandler: InvocationHandling {
         return UnsubscribeHandler(
             endpoint: OneClickUnsubscribe(
                 key: SymmetricKey(data: configuration.unsubscribeKey.bytes),
-                storefrontURL: configuration.brand.storefrontURL, suppression: stages.suppression, audit: audit,
-                clock: stages.clock))
+                storefrontURL: configuration.brand.storefrontURL,
+                suppression: FunctionEnvironment.suppressionList(configuration), audit: audit, clock: clock))
     }
 
     package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
