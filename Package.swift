@@ -17,6 +17,7 @@ let package = Package(
         // The target has another name: a module called "dispatch" would define `dispatch_main`, which
         // is libdispatch's, and the process would crash at start.
         .executable(name: "dispatch", targets: ["DispatchFunction"]),
+        .executable(name: "unsubscribe", targets: ["unsubscribe"]),
         .executable(name: "hello-baseline", targets: ["hello-baseline"]),
     ],
     dependencies: [
@@ -91,6 +92,12 @@ let package = Package(
             name: "DispatchFunction",
             dependencies: ["TidingsRuntime"],
             path: "Functions/dispatch"
+        ),
+        // Not a flow: the one-click unsubscribe endpoint (docs/decisions/suppression.md).
+        .executableTarget(
+            name: "unsubscribe",
+            dependencies: ["TidingsRuntime"],
+            path: "Functions/unsubscribe"
         ),
         .executableTarget(name: "hello-baseline", path: "Benchmarks/HelloBaseline"),
         .testTarget(name: "TidingsCoreTests", dependencies: ["TidingsCore", "TidingsDevKit"]),

@@ -26,7 +26,12 @@ package enum FunctionEnvironment {
             audit: audit,
             content: FolderContentStore(directory: FolderContentStore.directory(auditRoot: auditRoot)),
             deadLetters: FolderDeadLetterStore(directory: data.appendingPathComponent("dead-letter")),
-            clock: clock)
+            clock: clock, suppression: suppressionList(configuration))
+    }
+
+    /// The suppression list under the data folder, `<data>/suppression/suppression.jsonl`.
+    package static func suppressionList(_ configuration: Configuration) -> JSONLSuppressionList {
+        JSONLSuppressionList(directory: configuration.dataDirectory.appendingPathComponent("suppression"))
     }
 
     /// Reads the configuration and builds the function's pipeline on the embedded stages, with the

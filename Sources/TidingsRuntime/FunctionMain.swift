@@ -15,10 +15,35 @@ public enum FunctionMain {
         return await runLoop(function, address: address, environment: environment)
     }
 
+    /// Runs the `unsubscribe` function (RFC 8058 one-click unsubscribe): the Runtime API loop when
+    /// `AWS_LAMBDA_RUNTIME_API` is set, otherwise one HTTP request envelope from stdin.
+    public static func runUnsubscribe(environment: [String: String] = ProcessInfo.processInfo.environment)
+        async -> ExitStatus
+    {
+        let logger = FunctionEnvironment.logger(label: "tidings.unsubscribe", environment: environment)
+        let make = { () throws(ConfigurationError) -> UnsubscribeHandler in
+            try UnsubscribeHandler.make(environment: environment, logger: logger)
+        }
+        guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
+            return await StdinRunner.run(OneClickUnsubscribe.function, logger: logger, make: make)
+        }
+        return await runLoop(address: address, logger: logger, make: make)
+    }
+
     /// The Runtime API loop: configuration and every client are built before the first `next`;
     /// a failure there is posted to `/runtime/init/error` and ends the process (78).
     static func runLoop(_ function: FlowKind, address: String, environment: [String: String]) async -> ExitStatus {
         let logger = FunctionEnvironment.logger(label: "tidings.\(function.rawValue)", environment: environment)
+        return await runLoop(address: address, logger: logger) { () throws(ConfigurationError) in
+            try FunctionEnvironment.handler(function: function, environment: environment, logger: logger)
+        }
+    }
+
+    /// The loop around whichever handler `make` builds (after the Runtime API is reached, before
+    /// the first `next`).
+    static func runLoop<Handler: InvocationHandling>(
+        address: String, logger: Logger, make: () throws(ConfigurationError) -> Handler
+    ) async -> ExitStatus {
         let wake = Termination.install()
         let api: SocketRuntimeAPI
         do {
@@ -28,9 +53,9 @@ public enum FunctionMain {
             return .runtimeAPIUnavailable
         }
         let loop = RuntimeLoop(api: api, logger: logger, terminationRequested: { Termination.isRequested })
-        let handler: InvocationHandler
+        let handler: Handler
         do {
-            handler = try FunctionEnvironment.handler(function: function, environment: environment, logger: logger)
+            handler = try make()
         } catch {
             logger.critical("bad configuration: \(error)")
             loop.reportInitializationFailure(error)

@@ -40,6 +40,30 @@ enum StdinRunner {
         return answer.exitStatus
     }
 
+    /// Runs a non-flow function (`unsubscribe`) once: one HTTP request envelope from stdin (the
+    /// function URL / API Gateway shape, at most 1 MB), its HTTP-shaped answer on stdout.
+    static func run<Handler: InvocationHandling>(
+        _ name: String, logger: Logger, make: () throws(ConfigurationError) -> Handler
+    ) async -> ExitStatus {
+        let handler: Handler
+        do {
+            handler = try make()
+        } catch {
+            logger.critical("bad configuration: \(error)")
+            writeResult(
+                InvocationAnswer.encode(
+                    OutcomeReport(
+                        function: name, eventID: "", outcome: .failed, reason: "bad_configuration: \(error)",
+                        code: .failure(.badConfiguration), retryable: false)))
+            return .badConfiguration
+        }
+        let body = readStandardInput(limit: 1 << 20)
+        let answer = await handler.handle(
+            body, deadline: nil, correlationID: UUID().uuidString.lowercased(), logger: logger)
+        writeResult(answer.body)
+        return answer.exitStatus
+    }
+
     /// The request headers OpenFaaS's classic watchdog passes as `Http_<Name>` variables
     /// (`Http_X_Shopify_Hmac_Sha256`), when it is the caller (`Http_Method` is set); nil otherwise.
     static func watchdogHeaders(_ environment: [String: String]) -> [String: String]? {

@@ -18,6 +18,8 @@ struct HandlerEntryPointTests {
         var now: String
         var outcome: String
         var messages: Int
+        /// For an HTTP endpoint (`unsubscribe`): the status its HTTP-shaped answer must carry.
+        var httpStatus: Int? = nil
 
         var testDescription: String { handler }
     }
@@ -36,6 +38,10 @@ struct HandlerEntryPointTests {
         Case(
             handler: "winBack", event: "Events/winBack/eventbridge-scheduled-scan.json",
             now: "2026-11-22T06:00:00Z", outcome: "sent", messages: 0),
+        // A mail client's one-click POST through a function URL: the customer is suppressed.
+        Case(
+            handler: "unsubscribe", event: "Tests/Fixtures/unsubscribe/function-url-one-click.json",
+            now: "2026-11-21T19:05:00Z", outcome: "suppressed", messages: 0, httpStatus: 200),
     ]
 
     @Test("Every executable under Functions/ has a case here")
@@ -95,12 +101,16 @@ struct HandlerEntryPointTests {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
             let stdinAnswer = try JSONParser.parse(Array(stdout)).objectValue ?? [:]
-            #expect(stdinAnswer["function"]?.stringValue == handlerCase.handler)
-            #expect(stdinAnswer["outcome"]?.stringValue == handlerCase.outcome)
-            if case .array(let messages)? = stdinAnswer["messages"] {
-                #expect(messages.count == handlerCase.messages)
+            if let status = handlerCase.httpStatus {
+                #expect(stdinAnswer["statusCode"] == .int(status), "\(stdinAnswer)")
             } else {
-                #expect(handlerCase.messages == 0, "no messages in \(stdinAnswer)")
+                #expect(stdinAnswer["function"]?.stringValue == handlerCase.handler)
+                #expect(stdinAnswer["outcome"]?.stringValue == handlerCase.outcome)
+                if case .array(let messages)? = stdinAnswer["messages"] {
+                    #expect(messages.count == handlerCase.messages)
+                } else {
+                    #expect(handlerCase.messages == 0, "no messages in \(stdinAnswer)")
+                }
             }
             #expect(try terminalOutcomes(stdinData) == [handlerCase.outcome])
 
@@ -130,7 +140,10 @@ struct HandlerEntryPointTests {
                 ])
             let post = try #require(results.posts.first)
             let loopAnswer = try JSONParser.parse(Array(post.body.utf8)).objectValue ?? [:]
-            for field in ["function", "event_id", "outcome", "reason", "subject"] {
+            let fields =
+                handlerCase.httpStatus == nil
+                ? ["function", "event_id", "outcome", "reason", "subject"] : ["statusCode"]
+            for field in fields {
                 #expect(loopAnswer[field] == stdinAnswer[field], "\(field)")
             }
             #expect(try terminalOutcomes(loopData) == [handlerCase.outcome])

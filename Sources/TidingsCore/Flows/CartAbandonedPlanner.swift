@@ -12,9 +12,10 @@ struct CartAbandonedPlanner: FlowPlanner {
         FlowNeeds(remembered: [RememberedKey(Self.cartKey(event), since: facts.now - facts.settings.window)])
     }
 
-    /// The cart already handled; a cart the payload carries is timed and checked for a completed
-    /// checkout before anything is read.
+    /// A suppressed customer, the cart already handled; a cart the payload carries is timed and
+    /// checked for a completed checkout before anything is read.
     func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
+        if let verdict = Guards.checkSuppression(facts.suppression) { return verdict }
         let guards = Guards(settings: facts.settings)
         if let verdict = guards.checkCartHandled(event.subject.id, remembered: facts.remembers(Self.cartKey(event))) {
             return verdict

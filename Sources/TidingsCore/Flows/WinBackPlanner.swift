@@ -29,8 +29,12 @@ package struct WinBackPlanner: FlowPlanner {
         return FlowNeeds(remembered: Self.quietKeys(lapsed.customerID, criteria: WinBackCriteria(), now: facts.now))
     }
 
-    /// A schedule or a lapse report is acted on within the flow's window (and after its delay).
+    /// A lapse report for a suppressed customer stops; a schedule or a lapse report is acted on
+    /// within the flow's window (and after its delay).
     package func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
+        if case .lapsedCustomer = event.subject, let verdict = Guards.checkSuppression(facts.suppression) {
+            return verdict
+        }
         let what = event.subject.kind == "scan" ? "scheduled scan" : "lapse report"
         return Guards(settings: facts.settings).checkTiming(what, at: event.occurredAt, now: facts.now)
     }

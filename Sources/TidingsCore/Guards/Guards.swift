@@ -33,6 +33,12 @@ package struct GuardVerdict: Sendable, Hashable {
         case notLapsed = "not_lapsed"
         /// Win-back wrote to the customer within the quiet period.
         case recentlyWritten = "recently_written"
+        /// The recipient unsubscribed (one-click link or an ESP's unsubscribe): no marketing.
+        case unsubscribed
+        /// The recipient's address bounced permanently: no marketing.
+        case hardBounce = "hard_bounce"
+        /// The recipient marked a message as spam: no marketing.
+        case complaint
     }
 
     /// Which guard stopped the event.

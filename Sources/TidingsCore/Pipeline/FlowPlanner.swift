@@ -107,11 +107,15 @@ package struct FlowFacts: Sendable {
     package var enrichment: EnrichedCustomer?
     /// The customer's raw history and the stored lifetime parameters (`.history`).
     package var history: CustomerReading?
+    /// The suppression entry for the event's own customer id or address, read before any guard;
+    /// nil when neither is on the list. Marketing-only flows stop on it in `precheck`.
+    package var suppression: SuppressionEntry?
 
     /// Facts at `now` with nothing looked up yet.
     package init(
         now: Date, settings: FlowSettings, configuration: Configuration, remembered: [String: Bool] = [:],
-        resolved: ResolvedSubject? = nil, enrichment: EnrichedCustomer? = nil, history: CustomerReading? = nil
+        resolved: ResolvedSubject? = nil, enrichment: EnrichedCustomer? = nil, history: CustomerReading? = nil,
+        suppression: SuppressionEntry? = nil
     ) {
         self.now = now
         self.settings = settings
@@ -120,6 +124,7 @@ package struct FlowFacts: Sendable {
         self.resolved = resolved
         self.enrichment = enrichment
         self.history = history
+        self.suppression = suppression
     }
 
     /// Whether a final outcome remembered `key` within the lookback the planner asked for. A key

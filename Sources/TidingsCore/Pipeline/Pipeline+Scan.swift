@@ -56,6 +56,9 @@ extension Run {
                 ])
             let message = try plan.planner.message(
                 for: target, eventID: child.eventID, catalog: catalog, facts: facts)
+            if let verdict = try child.screenSuppressed([message]).verdict {
+                return try child.stop(verdict).outcome.rawValue
+            }
             return child.finish([try await child.compose(message)]).outcome.rawValue
         } catch {
             return child.fail(error).outcome.rawValue

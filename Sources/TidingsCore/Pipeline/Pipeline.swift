@@ -74,6 +74,8 @@ package enum FailureCode: String, Sendable, Hashable, CaseIterable {
     case scanFailed = "scan_failed"
     case scanUnsupported = "scan_unsupported"
     case seriesCancelFailed = "series_cancel_failed"
+    /// The suppression list could not be read or written: no marketing goes out without knowing it.
+    case suppressionUnavailable = "suppression_unavailable"
     case unsupportedSubject = "unsupported_subject"
 }
 
@@ -155,6 +157,7 @@ struct Run: Sendable {
                 ])
         }
         facts.remembered = try lookUp(needs.remembered)
+        facts.suppression = try suppression(customerID: event.customer.id, address: event.customer.email)
         if let verdict = planner.precheck(event, facts: facts) {
             return try stop(verdict)
         }
@@ -191,9 +194,14 @@ struct Run: Sendable {
         case .stop(let verdict):
             return try stop(verdict)
         case .write(let message):
+            // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
+            let screened = try screenSuppressed([message])
+            if let verdict = screened.verdict { return try stop(verdict) }
             return finish([try await compose(message)])
         case .writeSeries(let messages):
-            return finish(try await composeSeries(messages))
+            let screened = try screenSuppressed(messages)
+            if let verdict = screened.verdict { return try stop(verdict) }
+            return finish(try await composeSeries(screened.kept))
         case .fanOut(let scan):
             let summary = try await runScan(scan, of: event, facts: facts)
             let (outcome, reason) = WinBackPlanner.conclusion(of: summary)

@@ -21,12 +21,14 @@ package struct PipelineStages: Sendable {
     package var deadLetters: any DeadLetterStore
     /// The source of "now" for every decision in a run.
     package var clock: any TimeSource
+    /// Who must not be sent marketing (unsubscribed, hard-bounced, complained); the guards read it.
+    package var suppression: any SuppressionList
 
     /// Creates the stages from one implementation per boundary.
     package init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
         review: any ReviewQueue, audit: any AuditLog, content: any ContentStore, deadLetters: any DeadLetterStore,
-        clock: any TimeSource
+        clock: any TimeSource, suppression: any SuppressionList
     ) {
         self.platforms = platforms
         self.model = model
@@ -36,6 +38,7 @@ package struct PipelineStages: Sendable {
         self.content = content
         self.deadLetters = deadLetters
         self.clock = clock
+        self.suppression = suppression
     }
 
     /// The platform that knows an event's customer.

@@ -29,3 +29,50 @@ package enum PercentEncoding {
         return String(decoding: result, as: UTF8.self)
     }
 }
+
+extension PercentEncoding {
+    /// `value` with `%XX` sequences decoded (and `+` as a space when `plusIsSpace`, as HTML forms
+    /// and query strings write it); nil when a `%` is not followed by two hex digits or the bytes
+    /// are not UTF-8.
+    package static func decode(_ value: Substring, plusIsSpace: Bool = false) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count)
+        var iterator = value.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue)
+                else { return nil }
+                bytes.append(high << 4 | low)
+            case UInt8(ascii: "+") where plusIsSpace:
+                bytes.append(UInt8(ascii: " "))
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// The pairs of an `application/x-www-form-urlencoded` text (a query string or a form body),
+    /// decoded; the first value of a repeated name wins. Nil when a part does not decode.
+    package static func formFields(_ text: Substring) -> [String: String]? {
+        var fields: [String: String] = [:]
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(pair[0], plusIsSpace: true),
+                let value = decode(pair.count > 1 ? pair[1] : "", plusIsSpace: true)
+            else { return nil }
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -42,7 +42,7 @@ package struct RuntimeLoop {
 
     /// Runs until SIGTERM (returns `.handled`) or a Runtime API failure (`.runtimeAPIUnavailable`).
     /// A handler failure never ends the loop: it is reported and the next invocation is fetched.
-    package func run(_ handler: InvocationHandler) async -> ExitStatus {
+    package func run(_ handler: some InvocationHandling) async -> ExitStatus {
         await run { body, deadline, correlationID, logger in
             await handler.handle(body, deadline: deadline, correlationID: correlationID, logger: logger)
         }
