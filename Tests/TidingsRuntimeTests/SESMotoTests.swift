@@ -52,32 +52,9 @@ struct MotoServer {
 
     /// Starts moto, runs `body`, and stops moto whatever happens.
     static func with<Result>(_ body: (MotoServer) async throws -> Result) async throws -> Result {
-        let process = TestPython.process([script.path])
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+        try await TestPython.withServer("moto (it needs moto[server])", [script.path]) { port in
+            try await body(MotoServer(port: port))
         }
-        // On a thread of its own: moto takes a second or two to import.
-        let line = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.fileHandleForReading.availableDataUntilNewline()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }.start()
-        }
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.waitUntilExit()
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            Issue.record(
-                "moto did not start on \(TestPython.interpreter) (it needs moto[server]; TestPython installs it into .build/test-python): \(reason.suffix(600))"
-            )
-            throw CancellationError()
-        }
-        return try await body(MotoServer(port: port))
     }
 }
 

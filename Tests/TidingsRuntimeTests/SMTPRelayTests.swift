@@ -72,31 +72,9 @@ struct SMTPServer {
             certificate = cert
             arguments += ["--cert", cert.path, "--key", key.path, "--user", user, "--password", password]
         }
-        let process = TestPython.process(arguments)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+        return try await TestPython.withServer("aiosmtpd", arguments) { port in
+            try await body(SMTPServer(port: port, record: record, certificate: certificate))
         }
-        let line = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.fileHandleForReading.availableDataUntilNewline()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }.start()
-        }
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.waitUntilExit()
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            Issue.record(
-                "aiosmtpd did not start on \(TestPython.interpreter) (TestPython installs it into .build/test-python): \(reason.suffix(600))"
-            )
-            throw CancellationError()
-        }
-        return try await body(SMTPServer(port: port, record: record, certificate: certificate))
     }
 }
 

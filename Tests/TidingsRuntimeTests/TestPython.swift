@@ -1,4 +1,9 @@
 import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The Python interpreter the loopback servers of these tests run on (the model fake needs
 /// `jsonschema`, the SES tests `moto[server]`, the SMTP tests `aiosmtpd`), so that `swift test`
@@ -53,5 +58,42 @@ enum TestPython {
         }
         process.waitUntilExit()
         return process.terminationStatus == 0
+    }
+
+    /// Starts a loopback server (`arguments`: its script and options) that prints its port on its
+    /// first line, runs `body` with the port, and kills the server afterwards whatever happens.
+    /// When no port comes, records an issue naming `what`, with `explain(stderr)` or the end of
+    /// stderr, and throws.
+    static func withServer<Result>(
+        _ what: String, _ arguments: [String], explain: (String) -> String? = { _ in nil },
+        _ body: (Int) async throws -> Result
+    ) async throws -> Result {
+        let process = process(arguments)
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        defer {
+            // SIGKILL: the test runner's blocked SIGTERM would be inherited by a careless server.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        // Read on a thread of its own: an interpreter takes a second or two to start (moto to
+        // import), and a blocked cooperative thread would stall every other test meanwhile.
+        let line = await withCheckedContinuation { continuation in
+            Thread {
+                let data = output.fileHandleForReading.availableDataUntilNewline()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.waitUntilExit()
+            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            Issue.record(
+                "\(what) did not start on \(interpreter): \(explain(reason) ?? String(reason.suffix(600)))")
+            throw CancellationError()
+        }
+        return try await body(port)
     }
 }

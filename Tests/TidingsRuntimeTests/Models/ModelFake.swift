@@ -66,33 +66,10 @@ struct ModelFake {
 
     /// Starts the fake, runs `body`, and stops the fake whatever happens.
     static func with<Result>(_ body: (ModelFake) async throws -> Result) async throws -> Result {
-        let process = python([script.path])
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        defer {
-            // SIGKILL: the test runner's blocked SIGTERM would be inherited by a careless fake.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+        try await TestPython.withServer("the model fake", [script.path], explain: missingModule) { port in
+            try await body(
+                ModelFake(port: port, transport: CurlTransport(CurlTransport.Configuration(name: "model-fake"))))
         }
-        // Read on a thread of its own: the interpreter takes a second to start, and a blocked
-        // cooperative thread would stall every other test meanwhile.
-        let line = await withCheckedContinuation { continuation in
-            Thread {
-                let data = output.fileHandleForReading.availableDataUntilNewline()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }.start()
-        }
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.waitUntilExit()
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            Issue.record("the model fake did not start: \(missingModule(reason) ?? String(reason.suffix(600)))")
-            throw CancellationError()
-        }
-        return try await body(
-            ModelFake(port: port, transport: CurlTransport(CurlTransport.Configuration(name: "model-fake"))))
     }
 
     /// What to do when the fake's interpreter lacks `jsonschema`, or nil for another failure.
