@@ -27,7 +27,8 @@ package enum DispatchMain {
             key: configuration.auditKey.map(AuditKey.init))
         return OutboxDispatcher(
             directory: configuration.dataDirectory.appendingPathComponent("outbox"), service: service, audit: audit,
-            clock: clock, owner: owner, lease: lease)
+            clock: clock, owner: owner, lease: lease,
+            suppression: FunctionEnvironment.suppressionList(configuration))
     }
 
     /// The most messages one invocation of the function claims (`TIDINGS_DISPATCH_LIMIT`, default

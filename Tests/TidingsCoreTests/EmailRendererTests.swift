@@ -178,7 +178,7 @@ struct EmailRendererTests {
             email.extraHeaders == [
                 .init("X-Tidings-Event-Id", "evt-1001"), .init("X-Tidings-Flow", "cartAbandoned"),
                 .init("X-Tidings-Prompt", "cart-abandoned@3"),
-                .init("X-Tidings-Send-At", "2026-11-18T12:06:40Z"),
+                .init("X-Tidings-Send-At", "2026-11-18T12:06:40Z"), .init("X-Tidings-Category", "marketing"),
             ])
     }
 

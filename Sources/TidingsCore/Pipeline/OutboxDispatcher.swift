@@ -14,7 +14,10 @@ import Foundation
 ///    rename is atomic, so of two dispatchers only one finds the source; the other moves on.
 /// 2. *Check again*: the series' cancellation mark (`OutboxEmailService.cancelledAfter`) is read
 ///    right before the send, so a cancellation that came after the claim still stops it
-///    (`outbox/cancelled/`), and a claim whose lease is about to end is handed back unsent.
+///    (`outbox/cancelled/`), and a claim whose lease is about to end is handed back unsent. A
+///    marketing message (`X-Tidings-Category` not `transactional`) is checked against the
+///    suppression list too, by the customer its unsubscribe link names and by its To address: one
+///    suppressed after the step was planned goes to `outbox/suppressed/` with the entry's reason.
 /// 3. *Send*, then move the claim to `outbox/sent/<name>` beside `<name>.receipt` (service and
 ///    reference). A retryable failure returns the file to the outbox for the next run; another
 ///    goes to `outbox/failed/<name>` beside `<name>.reason`.
@@ -39,12 +42,15 @@ package struct OutboxDispatcher: Sendable {
     package let lease: TimeInterval
     /// Seconds before its lease ends that a claim is handed back rather than sent (default 60).
     package let margin: TimeInterval
+    /// The list a marketing message is checked against right before its send; nil: not checked.
+    package let suppression: (any SuppressionList)?
 
     /// A dispatcher over `directory` sending through `service`.
     package init(
         directory: URL, service: any EmailService, audit: any AuditLog, clock: any TimeSource, owner: String,
-        lease: TimeInterval = 300, margin: TimeInterval = 60
+        lease: TimeInterval = 300, margin: TimeInterval = 60, suppression: (any SuppressionList)? = nil
     ) {
+        self.suppression = suppression
         self.directory = directory
         self.service = service
         self.audit = audit
@@ -150,6 +156,22 @@ package struct OutboxDispatcher: Sendable {
             result.reason = "series cancelled at \(Timestamp.format(after))"
             return finish(result, claim: claimURL, into: "cancelled", correlationID: correlationID)
         }
+        if let suppression, !message.isTransactional {
+            do {
+                if let entry = try suppression.entry(customerID: message.customerID, address: message.email.to.address)
+                {
+                    result.state = .suppressed
+                    result.reason =
+                        "suppressed: \(entry.reason.rawValue) from \(entry.source) at \(Timestamp.format(entry.time))"
+                    return finish(result, claim: claimURL, into: "suppressed", correlationID: correlationID)
+                }
+            } catch {
+                // Sending marketing without knowing whether the customer opted out is not an option.
+                result.state = .retry
+                result.reason = error.description
+                return finish(result, claim: claimURL, into: nil, correlationID: correlationID)
+            }
+        }
         guard now < leaseEnd.addingTimeInterval(-margin) else {
             result.state = .released
             result.reason = "lease too short to send"
@@ -238,6 +260,11 @@ struct OutboxMessage {
     var eventID: String?
     var step: String?
     var series: String?
+    /// False unless `X-Tidings-Category` says `transactional`: a message written before the header
+    /// existed is checked like marketing, the side that never mails an opted-out customer.
+    var isTransactional = false
+    /// The customer its signed unsubscribe link names (`c=` of the List-Unsubscribe https URL).
+    var customerID: String?
 
     /// Reads a message; nil when it is not an outbox message (no sender, recipient or send time).
     static func read(_ file: URL) -> OutboxMessage? {
@@ -254,7 +281,21 @@ struct OutboxMessage {
         email.rawMessage = data
         return OutboxMessage(
             email: email, eventID: headers["x-tidings-event-id"], step: headers["x-tidings-step"],
-            series: headers["x-tidings-series"])
+            series: headers["x-tidings-series"],
+            isTransactional: headers["x-tidings-category"]?.lowercased() == "transactional",
+            customerID: headers["list-unsubscribe"].flatMap(unsubscribeCustomer))
+    }
+
+    /// The `c` query parameter of the first `<https://...>` entry of a List-Unsubscribe value
+    /// (folded lines already joined); nil without one.
+    static func unsubscribeCustomer(_ value: String) -> String? {
+        for part in value.split(separator: ",") {
+            let entry = part.trimmingCharacters(in: CharacterSet(charactersIn: " <>"))
+                .replacingOccurrences(of: " ", with: "")
+            guard entry.hasPrefix("https://"), let components = URLComponents(string: entry) else { continue }
+            if let id = components.queryItems?.first(where: { $0.name == "c" })?.value, !id.isEmpty { return id }
+        }
+        return nil
     }
 
     /// The address of a From or To value ("Name <a@b>" or "a@b"); nil without one.
@@ -277,6 +318,9 @@ package struct DispatchResult: Sendable, Hashable {
         case sent
         /// Its series was cancelled; the file is in `cancelled/`.
         case cancelled
+        /// A marketing message whose customer or address is on the suppression list; the file is
+        /// in `suppressed/` with the reason.
+        case suppressed
         /// A retryable failure; the file is back in the outbox for the next run.
         case retry
         /// Not retryable (or unreadable); the file is in `failed/` with its reason.
@@ -314,7 +358,7 @@ package struct DispatchResult: Sendable, Hashable {
     var note: String? {
         switch state {
         case .sent: "service: \(service ?? "")\nreference: \(reference ?? "")\n"
-        case .failed, .cancelled: "\(reason ?? state.rawValue)\n"
+        case .failed, .cancelled, .suppressed: "\(reason ?? state.rawValue)\n"
         default: nil
         }
     }
@@ -332,7 +376,7 @@ package struct DispatchResult: Sendable, Hashable {
         let outcome: Outcome =
             switch state {
             case .sent: .sent
-            case .cancelled: .suppressed
+            case .cancelled, .suppressed: .suppressed
             default: .failed
             }
         return AuditEntry(

@@ -129,7 +129,8 @@ extension Run {
                     draft: draft, subject: subject, brand: configuration.brand, recipient: message.recipient,
                     customerID: message.customerID, products: products, eventID: eventID, flow: pipeline.flow.kind,
                     prompt: prompt.reference, now: now, sendAt: message.sendAt, step: message.step,
-                    seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency))
+                    seriesKey: message.seriesKey, prices: message.checks.linePrices, currency: message.checks.currency,
+                    isTransactional: message.isTransactional))
         } catch {
             throw Failure(.renderFailed, "\(error)", retryable: false)
         }

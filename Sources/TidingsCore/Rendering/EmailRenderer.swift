@@ -39,13 +39,18 @@ package struct RenderRequest: Sendable {
     /// The series the message belongs to ("order:shopify:820982911946154508"),
     /// written to X-Tidings-Series so a later event can stop what is not sent yet.
     package var seriesKey: String?
+    /// Whether the message is transactional (an order or delivery note) rather than marketing;
+    /// written to X-Tidings-Category, which the dispatcher reads to re-check the suppression list.
+    package var isTransactional: Bool
 
     /// Creates a request from its parts; `customerID` must not be empty.
     package init(
         draft: Draft, subject: String, brand: Brand, recipient: Mailbox, customerID: String,
         products: [String: Product], eventID: String, flow: FlowKind, prompt: String, now: Date, sendAt: Date,
-        step: String? = nil, seriesKey: String? = nil, prices: [String: Money] = [:], currency: String? = nil
+        step: String? = nil, seriesKey: String? = nil, prices: [String: Money] = [:], currency: String? = nil,
+        isTransactional: Bool = false
     ) {
+        self.isTransactional = isTransactional
         self.prices = prices
         self.currency = currency
         self.step = step
@@ -189,6 +194,7 @@ package struct EmailRenderer: Sendable {
                 .init("X-Tidings-Flow", request.flow.rawValue),
                 .init("X-Tidings-Prompt", request.prompt),
                 .init("X-Tidings-Send-At", Timestamp.format(request.sendAt, milliseconds: false)),
+                .init("X-Tidings-Category", request.isTransactional ? "transactional" : "marketing"),
             ] + (request.step.map { [.init("X-Tidings-Step", $0)] } ?? [])
                 + (request.seriesKey.map { [.init("X-Tidings-Series", $0)] } ?? [])
         )
