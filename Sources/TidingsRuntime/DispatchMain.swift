@@ -41,42 +41,29 @@ package enum DispatchMain {
         return value
     }
 
-    /// The `dispatch` executable: the Runtime API loop when `AWS_LAMBDA_RUNTIME_API` is set (each
-    /// invocation, whatever its body, is one run), otherwise one run whose summary goes to stdout.
-    package static func run(environment: [String: String] = ProcessInfo.processInfo.environment) async -> ExitStatus {
-        let logger = FunctionEnvironment.logger(label: "tidings.dispatch", environment: environment)
-        let dispatcher: OutboxDispatcher
-        let limit: Int
+    /// The dispatcher and its per-run limit as a Runtime API handler: each invocation, whatever
+    /// its body, is one run over the outbox (FunctionMain.runDispatch runs the loop around it).
+    package static func handler(environment: [String: String], logger: Logger) throws(ConfigurationError)
+        -> DispatchHandler
+    {
+        DispatchHandler(
+            dispatcher: try dispatcher(environment: environment, logger: logger), limit: try limit(environment))
+    }
+
+    /// The `dispatch` executable without a Runtime API: one run, its summary on stdout (stdin is
+    /// not read: a run needs no input).
+    package static func runOnce(environment: [String: String], logger: Logger) async -> ExitStatus {
+        let handler: DispatchHandler
         do {
-            dispatcher = try self.dispatcher(environment: environment, logger: logger)
-            limit = try self.limit(environment)
+            handler = try self.handler(environment: environment, logger: logger)
         } catch {
             logger.critical("bad configuration: \(error)")
-            if let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty,
-                let api = try? SocketRuntimeAPI(address: address, wake: Termination.install())
-            {
-                RuntimeLoop(api: api, logger: logger).reportInitializationFailure(error)
-            }
             return .badConfiguration
         }
-        guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
-            let answer = await invoke(
-                dispatcher, limit: limit, deadline: nil, correlationID: UUID().uuidString, logger: logger)
-            FileHandle.standardOutput.write(Data(answer.body + [UInt8(ascii: "\n")]))
-            return answer.exitStatus
-        }
-        let wake = Termination.install()
-        let api: SocketRuntimeAPI
-        do {
-            api = try SocketRuntimeAPI(address: address, wake: wake)
-        } catch {
-            logger.critical("\(error)")
-            return .runtimeAPIUnavailable
-        }
-        let loop = RuntimeLoop(api: api, logger: logger, terminationRequested: { Termination.isRequested })
-        return await loop.run { _, deadline, correlationID, logger in
-            await invoke(dispatcher, limit: limit, deadline: deadline, correlationID: correlationID, logger: logger)
-        }
+        let answer = await handler.handle(
+            [], deadline: nil, correlationID: UUID().uuidString.lowercased(), logger: logger)
+        FileHandle.standardOutput.write(Data(answer.body + [UInt8(ascii: "\n")]))
+        return answer.exitStatus
     }
 
     /// One run, as an answer: the summary JSON; an outbox that cannot be listed is an error the
@@ -131,6 +118,19 @@ package enum DispatchMain {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(JSONValue.object(counts))) ?? Data("{}".utf8))
+    }
+}
+
+/// The `dispatch` function's handler: one dispatcher run per invocation.
+package struct DispatchHandler: InvocationHandling {
+    let dispatcher: OutboxDispatcher
+    let limit: Int
+
+    package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
+        -> InvocationAnswer
+    {
+        await DispatchMain.invoke(
+            dispatcher, limit: limit, deadline: deadline, correlationID: correlationID, logger: logger)
     }
 }
 

@@ -30,6 +30,21 @@ public enum FunctionMain {
         return await runLoop(address: address, logger: logger, make: make)
     }
 
+    /// Runs the `dispatch` function (the scheduled outbox dispatcher): the Runtime API loop when
+    /// `AWS_LAMBDA_RUNTIME_API` is set (each invocation one run), otherwise one run whose summary
+    /// goes to stdout.
+    public static func runDispatch(environment: [String: String] = ProcessInfo.processInfo.environment)
+        async -> ExitStatus
+    {
+        let logger = FunctionEnvironment.logger(label: "tidings.dispatch", environment: environment)
+        guard let address = environment["AWS_LAMBDA_RUNTIME_API"], !address.isEmpty else {
+            return await DispatchMain.runOnce(environment: environment, logger: logger)
+        }
+        return await runLoop(address: address, logger: logger) { () throws(ConfigurationError) in
+            try DispatchMain.handler(environment: environment, logger: logger)
+        }
+    }
+
     /// The Runtime API loop: configuration and every client are built before the first `next`;
     /// a failure there is posted to `/runtime/init/error` and ends the process (78).
     static func runLoop(_ function: FlowKind, address: String, environment: [String: String]) async -> ExitStatus {

@@ -43,17 +43,6 @@ package struct RuntimeLoop {
     /// Runs until SIGTERM (returns `.handled`) or a Runtime API failure (`.runtimeAPIUnavailable`).
     /// A handler failure never ends the loop: it is reported and the next invocation is fetched.
     package func run(_ handler: some InvocationHandling) async -> ExitStatus {
-        await run { body, deadline, correlationID, logger in
-            await handler.handle(body, deadline: deadline, correlationID: correlationID, logger: logger)
-        }
-    }
-
-    /// The same loop around any answer: `handle` gets the invocation's body, deadline, request id
-    /// and a logger carrying `aws.request_id` (the dispatcher's function answers this way).
-    package func run(
-        _ handle: (_ body: [UInt8], _ deadline: Date?, _ correlationID: String, _ logger: Logger) async ->
-            InvocationAnswer
-    ) async -> ExitStatus {
         while !terminationRequested() {
             let invocation: RuntimeInvocation
             do {
@@ -78,7 +67,9 @@ package struct RuntimeLoop {
             if invocation.deadline == nil {
                 invocationLogger.warning("no Lambda-Runtime-Deadline-Ms; the model call is not bounded")
             }
-            let answer = await handle(invocation.body, invocation.deadline, invocation.requestID, invocationLogger)
+            let answer = await handler.handle(
+                invocation.body, deadline: invocation.deadline, correlationID: invocation.requestID,
+                logger: invocationLogger)
             do {
                 let result =
                     if let error = answer.error {
