@@ -41,13 +41,39 @@ package enum DispatchMain {
         return value
     }
 
+    /// How fast a run sends: `TIDINGS_DISPATCH_CONCURRENCY` messages in flight (default 4, at most
+    /// 64) and at most `TIDINGS_DISPATCH_RATE` sends a second (default: no ceiling; set it to the
+    /// service's sending rate, e.g. SES's per-account "maximum send rate"). Throws
+    /// `ConfigurationError` naming the variable for anything else.
+    package static func pacing(_ environment: [String: String]) throws(ConfigurationError) -> DispatchPacing {
+        var pacing = DispatchPacing()
+        if let text = environment["TIDINGS_DISPATCH_CONCURRENCY"], !text.isEmpty {
+            guard let value = Int(text), (1...64).contains(value) else {
+                throw ConfigurationError(
+                    key: "TIDINGS_DISPATCH_CONCURRENCY",
+                    reason: "'\(text.prefix(20))' is not a whole number from 1 to 64")
+            }
+            pacing.concurrency = value
+        }
+        if let text = environment["TIDINGS_DISPATCH_RATE"], !text.isEmpty {
+            guard let value = Double(text), value.isFinite, value > 0 else {
+                throw ConfigurationError(
+                    key: "TIDINGS_DISPATCH_RATE",
+                    reason: "'\(text.prefix(20))' is not a number of sends a second above 0")
+            }
+            pacing.ratePerSecond = value
+        }
+        return pacing
+    }
+
     /// The dispatcher and its per-run limit as a Runtime API handler: each invocation, whatever
     /// its body, is one run over the outbox (FunctionMain.runDispatch runs the loop around it).
     package static func handler(environment: [String: String], logger: Logger) throws(ConfigurationError)
         -> DispatchHandler
     {
         DispatchHandler(
-            dispatcher: try dispatcher(environment: environment, logger: logger), limit: try limit(environment))
+            dispatcher: try dispatcher(environment: environment, logger: logger), limit: try limit(environment),
+            pacing: try pacing(environment))
     }
 
     /// The `dispatch` executable without a Runtime API: one run, its summary on stdout (stdin is
@@ -69,11 +95,13 @@ package enum DispatchMain {
     /// One run, as an answer: the summary JSON; an outbox that cannot be listed is an error the
     /// scheduler's retry policy sees. Each message's end is logged without its recipient.
     package static func invoke(
-        _ dispatcher: OutboxDispatcher, limit: Int?, deadline: Date?, correlationID: String, logger: Logger
+        _ dispatcher: OutboxDispatcher, limit: Int?, deadline: Date?, pacing: DispatchPacing = DispatchPacing(),
+        correlationID: String, logger: Logger
     ) async -> InvocationAnswer {
         let summary: DispatchSummary
         do {
-            summary = try await dispatcher.run(limit: limit, deadline: deadline, correlationID: correlationID)
+            summary = try await dispatcher.run(
+                limit: limit, deadline: deadline, pacing: pacing, correlationID: correlationID)
         } catch {
             logger.error("dispatch failed", metadata: ["error": "\(error)"])
             return InvocationAnswer(
@@ -125,12 +153,13 @@ package enum DispatchMain {
 package struct DispatchHandler: InvocationHandling {
     let dispatcher: OutboxDispatcher
     let limit: Int
+    let pacing: DispatchPacing
 
     package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
         -> InvocationAnswer
     {
         await DispatchMain.invoke(
-            dispatcher, limit: limit, deadline: deadline, correlationID: correlationID, logger: logger)
+            dispatcher, limit: limit, deadline: deadline, pacing: pacing, correlationID: correlationID, logger: logger)
     }
 }
 

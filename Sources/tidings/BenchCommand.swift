@@ -24,9 +24,12 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release --static-swift-stdlib --product orderCancelled
               swift build -c release --static-swift-stdlib --product hello-baseline
 
-            `tidings bench winback` measures the win-back scan; `tidings bench models` a hosted model over HTTP.
+            `tidings bench winback` measures the win-back scan; `tidings bench models` a hosted model over HTTP; \
+            `tidings bench dispatch` the outbox dispatcher.
             """,
-        subcommands: [WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self])
+        subcommands: [
+            WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self, DispatchBenchCommand.self,
+        ])
 
     @Option(help: "Events for the in-process throughput run.")
     var events = 5000

@@ -28,6 +28,12 @@ struct DispatchCommand: AsyncParsableCommand {
     @Option(help: "Seconds a claim is held before another dispatcher may take it over.")
     var lease: Int = 300
 
+    @Option(help: "Messages sent at the same time (TIDINGS_DISPATCH_CONCURRENCY; default 4).")
+    var concurrency: Int?
+
+    @Option(help: "Most sends a second, e.g. the service's sending rate (TIDINGS_DISPATCH_RATE; default none).")
+    var rate: Double?
+
     func validate() throws {
         if let now, Timestamp.parse(now) == nil {
             throw ValidationError(
@@ -42,17 +48,21 @@ struct DispatchCommand: AsyncParsableCommand {
     func run() async throws {
         var environment = ProcessInfo.processInfo.environment
         if let dataDir { environment["TIDINGS_DATA_DIR"] = dataDir }
+        if let concurrency { environment["TIDINGS_DISPATCH_CONCURRENCY"] = String(concurrency) }
+        if let rate { environment["TIDINGS_DISPATCH_RATE"] = String(rate) }
         if let now { environment["TIDINGS_NOW"] = now }
         let logger = FunctionEnvironment.logger(label: "tidings.dispatch", environment: environment)
         let dispatcher: OutboxDispatcher
+        let pacing: DispatchPacing
         do {
             dispatcher = try DispatchMain.dispatcher(
                 environment: environment, lease: TimeInterval(lease), logger: logger)
+            pacing = try DispatchMain.pacing(environment)
         } catch {
             throw CommandFailure("\(error)")
         }
         let answer = await DispatchMain.invoke(
-            dispatcher, limit: limit, deadline: nil, correlationID: UUID().uuidString, logger: logger)
+            dispatcher, limit: limit, deadline: nil, pacing: pacing, correlationID: UUID().uuidString, logger: logger)
         print(String(decoding: answer.body, as: UTF8.self))
         if answer.exitStatus != .handled { throw ExitCode(answer.exitStatus.rawValue) }
     }

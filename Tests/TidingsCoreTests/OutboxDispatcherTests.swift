@@ -5,6 +5,32 @@ import TidingsDevKit
 
 @testable import TidingsCore
 
+/// A sending service that takes `latency` a send and remembers the most sends it held at once.
+final class InFlightEmailService: EmailService {
+    private let state = Mutex<(now: Int, most: Int, sent: [String])>((0, 0, []))
+    let latency: Duration
+
+    init(latency: Duration) { self.latency = latency }
+
+    var most: Int { state.withLock { $0.most } }
+    var sent: [String] { state.withLock { $0.sent } }
+
+    func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
+        state.withLock { state in
+            state.now += 1
+            state.most = max(state.most, state.now)
+        }
+        try await Task.sleep(for: latency)
+        state.withLock { state in
+            state.now -= 1
+            state.sent.append(email.messageID)
+        }
+        return DeliveryReceipt(service: "in-flight", reference: email.messageID)
+    }
+
+    func cancelScheduled(series: String, after: Date) async throws -> [String] { [] }
+}
+
 /// A sending service that counts what it was handed, by Message-ID, and can be told to fail.
 final class CountingEmailService: EmailService {
     private let state = Mutex<(sent: [String], failure: DeliveryError?)>(([], nil))
@@ -287,6 +313,52 @@ struct OutboxDispatcherTests {
                 again.auditEntry(time: now.addingTimeInterval(1), correlationID: "b"))
             let report = try AuditVerifier(root: root).verify()
             #expect(report.problems.map(\.kind) == [.doubleSend])
+        }
+    }
+
+    /// `count` due messages, one event each, a second apart.
+    static func queueDue(_ folder: URL, count: Int) async throws {
+        let outbox = OutboxEmailService(directory: folder)
+        for index in 0..<count {
+            var request = RenderFixtures.request()
+            request.eventID = "order-\(index)"
+            request.sendAt = start.addingTimeInterval(Double(index))
+            _ = try await outbox.deliver(try RenderFixtures.render(request))
+        }
+    }
+
+    @Test("a run keeps at most `concurrency` sends in flight, more than one when allowed, and sends each message once")
+    func concurrency() async throws {
+        for (concurrency, count) in [(1, 6), (8, 40)] {
+            try await RenderFixtures.withTemporaryDirectory { folder in
+                try await Self.queueDue(folder, count: count)
+                let service = InFlightEmailService(latency: .milliseconds(50))
+                let audit = InMemoryAuditLog()
+                let summary = try await Self.dispatcher(
+                    folder, service, audit: audit, at: Self.start.addingTimeInterval(7200)
+                ).run(pacing: DispatchPacing(concurrency: concurrency), correlationID: "paced")
+                #expect(summary.count(.sent) == count)
+                #expect(Set(service.sent).count == count, "each message once")
+                #expect(service.most <= concurrency, "at most \(concurrency) in flight, saw \(service.most)")
+                if concurrency > 1 { #expect(service.most > 1, "sends overlapped") }
+                #expect(Self.emls(folder.appendingPathComponent("sent")).count == count)
+                #expect(audit.entries.filter { $0.outcome == .sent }.count == count)
+            }
+        }
+    }
+
+    @Test("a send-rate ceiling spaces the claims: n messages at r a second take at least (n - 1) / r")
+    func sendRate() async throws {
+        try await RenderFixtures.withTemporaryDirectory { folder in
+            try await Self.queueDue(folder, count: 6)
+            let service = InFlightEmailService(latency: .zero)
+            let started = Date()
+            let summary = try await Self.dispatcher(folder, service, at: Self.start.addingTimeInterval(7200))
+                .run(pacing: DispatchPacing(concurrency: 8, ratePerSecond: 20), correlationID: "rate")
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(summary.count(.sent) == 6)
+            // A lower bound only: a busy machine makes the run slower, never faster.
+            #expect(elapsed >= 5.0 / 20 * 0.95, "6 sends at 20/s took \(elapsed) s")
         }
     }
 }

@@ -69,20 +69,56 @@ package struct OutboxDispatcher: Sendable {
     /// Sends at most `limit` due messages (nil: all) and returns what happened to each message
     /// this dispatcher touched. `correlationID` ties the run's audit records together. With a
     /// `deadline` (a Lambda invocation's, by the wall clock), no message is claimed with less than
-    /// `deadlineReserve` seconds left (default 10: one send with its retries). Throws
-    /// `DispatchError` only when the outbox cannot be listed.
+    /// `deadlineReserve` seconds left (default 10: one send with its retries).
+    ///
+    /// Up to `pacing.concurrency` messages are in flight at once (each claimed on its own, so the
+    /// exactly-once argument is per message and unchanged), and with `pacing.ratePerSecond` no more
+    /// claims start a second than the service accepts sends (SES's account sending rate): a run
+    /// over a backlog takes about N / rate instead of N × the service's latency. Results are in
+    /// send-time order. Throws `DispatchError` only when the outbox cannot be listed.
     package func run(
-        limit: Int? = nil, deadline: Date? = nil, deadlineReserve: TimeInterval = 10, correlationID: String
+        limit: Int? = nil, deadline: Date? = nil, deadlineReserve: TimeInterval = 10,
+        pacing: DispatchPacing = DispatchPacing(), correlationID: String
     ) async throws(DispatchError) -> DispatchSummary {
-        var summary = DispatchSummary()
-        for candidate in try dueCandidates() {
-            if let limit, summary.attempted >= limit { break }
-            // The deadline is Lambda's, by the wall clock; `clock` may be pinned (TIDINGS_NOW).
-            if let deadline, deadline.timeIntervalSinceNow < deadlineReserve { break }
-            let result = await dispatch(candidate, correlationID: correlationID)
-            summary.record(result)
+        let candidates = try dueCandidates()
+        let bucket = pacing.ratePerSecond.map { TokenBucket(rate: $0, burst: 1, clock: SystemClock()) }
+        let concurrency = max(1, pacing.concurrency)
+        return await withTaskGroup(of: DispatchResult.self, returning: DispatchSummary.self) { group in
+            var summary = DispatchSummary()
+            // Claims tried and not lost to another dispatcher: what `limit` counts. A lost claim
+            // frees its place, so a run under contention still tries up to `limit` messages.
+            var tried = 0
+            var inFlight = 0
+            var next = candidates.makeIterator()
+            func collect(_ result: DispatchResult) {
+                summary.record(result)
+                inFlight -= 1
+                if result.state == .lost { tried -= 1 }
+            }
+            while true {
+                if let limit, tried >= limit {
+                    // Wait for a place: a lost claim may give one back.
+                    guard inFlight > 0, let result = await group.next() else { break }
+                    collect(result)
+                    continue
+                }
+                // The deadline is Lambda's, by the wall clock; `clock` may be pinned (TIDINGS_NOW).
+                if let deadline, deadline.timeIntervalSinceNow < deadlineReserve { break }
+                if inFlight >= concurrency, let result = await group.next() {
+                    collect(result)
+                    continue
+                }
+                guard let candidate = next.next() else { break }
+                if let bucket { try? await bucket.acquire() }
+                tried += 1
+                inFlight += 1
+                group.addTask { await dispatch(candidate, correlationID: correlationID) }
+            }
+            for await result in group { collect(result) }
+            // Reported in send-time order (file names start with it), whatever order they finished in.
+            summary.results.sort { $0.name < $1.name }
+            return summary
         }
-        return summary
     }
 
     // MARK: - Finding what is due
@@ -385,9 +421,24 @@ package struct DispatchResult: Sendable, Hashable {
     }
 }
 
+/// How fast one dispatcher run sends: messages in flight at once and, optionally, a ceiling on
+/// the sends a second (the service's own sending rate; SES's is per account and region).
+package struct DispatchPacing: Sendable, Hashable {
+    /// Messages claimed and sent at the same time (at least 1; default 4).
+    package var concurrency: Int
+    /// Most claims started a second; nil: as fast as `concurrency` allows.
+    package var ratePerSecond: Double?
+
+    /// Pacing of `concurrency` in flight (default 4) under an optional `ratePerSecond`.
+    package init(concurrency: Int = 4, ratePerSecond: Double? = nil) {
+        self.concurrency = max(1, concurrency)
+        self.ratePerSecond = ratePerSecond.flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
 /// The results of one dispatcher run.
 package struct DispatchSummary: Sendable {
-    /// Every message the run touched, in the order it did.
+    /// Every message the run touched, in send-time order.
     package var results: [DispatchResult] = []
 
     /// Messages this run claimed and tried (what `--limit` counts).
