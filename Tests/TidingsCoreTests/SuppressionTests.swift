@@ -102,4 +102,20 @@ struct SuppressionTests {
         #expect(PercentEncoding.formFields("c=%zz") == nil)
         #expect(PercentEncoding.formFields("") == [:])
     }
+
+    @Test(
+        "The line search finds every complete line holding the needle, at the start, middle and end, not a torn last line"
+    )
+    func lineSearch() {
+        let text = "\"a\"x\n{\"b\"}\nzz\"a\"\n\n\"a\"-torn"
+        let data = Data(text.utf8)
+        let ranges = JSONLSuppressionList.lines(containing: Data("\"a\"".utf8), in: data)
+        #expect(ranges.map { String(decoding: data[$0], as: UTF8.self) } == ["\"a\"x", "zz\"a\""])
+        #expect(JSONLSuppressionList.lines(containing: Data("\"q\"".utf8), in: data).isEmpty)
+        #expect(JSONLSuppressionList.lines(containing: Data("x".utf8), in: Data()).isEmpty)
+        // A slice whose indices do not start at zero is searched by its own indices.
+        let slice = Data("pad\n\"a\"1\n".utf8).dropFirst(4)
+        let found = JSONLSuppressionList.lines(containing: Data("\"a\"".utf8), in: slice)
+        #expect(found.map { String(decoding: slice[$0], as: UTF8.self) } == ["\"a\"1"])
+    }
 }

@@ -83,19 +83,52 @@ package struct JSONLSuppressionList: SuppressionList {
     }
 
     /// The ranges (without the newline) of the complete lines of `data` that contain `needle`.
+    /// Searched over the raw bytes: Foundation's `Data.range(of:)` made a lookup in a 10,000-entry
+    /// list cost 35 ms (docs/BENCHMARKS.md, "The outbox dispatcher").
     static func lines(containing needle: Data, in data: Data) -> [Range<Int>] {
+        guard !needle.isEmpty else { return [] }
         let newline = UInt8(ascii: "\n")
-        var ranges: [Range<Int>] = []
-        var from = data.startIndex
-        while let hit = data.range(of: needle, in: from..<data.endIndex) {
-            var start = hit.lowerBound
-            while start > data.startIndex, data[start - 1] != newline { start -= 1 }
-            // The last line without its newline is not complete yet.
-            guard let end = data[hit.upperBound...].firstIndex(of: newline) else { break }
-            ranges.append(start..<end)
-            from = end + 1
+        return data.withUnsafeBytes { (haystack: UnsafeRawBufferPointer) -> [Range<Int>] in
+            needle.withUnsafeBytes { (pattern: UnsafeRawBufferPointer) -> [Range<Int>] in
+                guard let base = haystack.baseAddress, pattern.baseAddress != nil else { return [] }
+                var ranges: [Range<Int>] = []
+                var from = 0
+                while let hitOffset = Self.firstOffset(of: pattern, in: haystack, from: from) {
+                    var start = hitOffset
+                    while start > 0, haystack[start - 1] != newline { start -= 1 }
+                    let after = hitOffset + pattern.count
+                    // The last line without its newline is not complete yet.
+                    guard after <= haystack.count,
+                        let end = memchr(base + after, Int32(newline), haystack.count - after)
+                    else { break }
+                    let endOffset = base.distance(to: UnsafeRawPointer(end))
+                    ranges.append(
+                        (data.startIndex + start)..<(data.startIndex + endOffset))
+                    from = endOffset + 1
+                }
+                return ranges
+            }
         }
-        return ranges
+    }
+
+    /// The offset of the first occurrence of `pattern` (not empty) in `haystack` at or after `from`.
+    static func firstOffset(of pattern: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer, from: Int)
+        -> Int?
+    {
+        guard pattern.count <= haystack.count, from <= haystack.count - pattern.count else { return nil }
+        let first = pattern[0]
+        let last = pattern[pattern.count - 1]
+        var index = from
+        let stop = haystack.count - pattern.count
+        while index <= stop {
+            if haystack[index] == first, haystack[index + pattern.count - 1] == last,
+                memcmp(haystack.baseAddress! + index, pattern.baseAddress!, pattern.count) == 0
+            {
+                return index
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// `text` as the lines write it: a JSON string, quotes included.
