@@ -26,7 +26,9 @@ struct BenchCommand: AsyncParsableCommand {
 
             `tidings bench winback` measures the win-back scan; `tidings bench models` a hosted model over HTTP.
             """,
-        subcommands: [WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self])
+        subcommands: [
+            WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self, ESPFaultBenchCommand.self,
+        ])
 
     @Option(help: "Events for the in-process throughput run.")
     var events = 5000

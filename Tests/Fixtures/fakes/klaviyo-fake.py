@@ -6,7 +6,9 @@
                             seen, 200 with the same id after
   POST /api/events          create_event: 202 with no body; the event is recorded once per
                             (profile, metric, unique_id), as the spec says Klaviyo does
-  GET  /_requests           every request: path, headers, body (parsed), problems, fault
+  GET  /_requests           every request: path, headers, body (parsed), problems, fault;
+                            `?bodies=0` leaves the bodies out (a long run's would be megabytes);
+                            `/_events?bodies=0` likewise the properties
   GET  /_events             the events recorded: unique_id, metric, profile, properties, and
                             `seen` (how many times the unique_id arrived and was handled) and `recorded` (always 1)
   POST /_faults             what to answer: {"script": {"/api/events": ["429", "500"]}} answers the
@@ -213,8 +215,12 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             if self.path == "/_requests":
                 return self.send(200, state["requests"])
+            if self.path == "/_requests?bodies=0":
+                return self.send(200, [{k: v for k, v in r.items() if k != "body"} for r in state["requests"]])
             if self.path == "/_events":
                 return self.send(200, list(state["events"].values()))
+            if self.path == "/_events?bodies=0":
+                return self.send(200, [{k: v for k, v in e.items() if k != "properties"} for e in state["events"].values()])
         self.send(404, error_body(404, "not_found", "Not found.", self.path))
 
     def do_POST(self):
