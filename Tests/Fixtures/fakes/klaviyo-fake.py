@@ -304,6 +304,12 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # A connection the fake reset or the client gave up on ends in a socket error by design;
+        # a traceback per fault would fill the stderr pipe of a long run (nobody reads it).
+        if not isinstance(sys.exc_info()[1], (OSError, ValueError)):
+            super().handle_error(request, client_address)
+
 
 if __name__ == "__main__":
     if "--self-check" in sys.argv:
