@@ -43,6 +43,10 @@ struct KlaviyoEmailServiceTests {
             #expect(request.headers["accept"] == "application/vnd.api+json")
             #expect(request.headers["content-type"] == "application/vnd.api+json")
         }
+        // The exact bytes: keys sorted, slashes unescaped, UTF-8 as it is.
+        #expect(
+            String(decoding: requests[0].body, as: UTF8.self)
+                == #"{"data":{"attributes":{"email":"juergen@example.com","first_name":"Jürgen"},"type":"profile"}}"#)
         let profile = try Self.object(requests[0])
         #expect(
             profile["data"]
