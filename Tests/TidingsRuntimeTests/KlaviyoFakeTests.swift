@@ -299,7 +299,8 @@ extension KlaviyoFakeTests {
 
 extension KlaviyoFakeTests {
     @Test("The fake's validator accepts the spec's shapes and refuses broken bodies and headers (its --self-check)")
-    func fakeRefusesWrongBodies() throws {
+    func fakeRefusesWrongBodies() async throws {
+        await TestPython.prepare()
         let process = TestPython.process([KlaviyoFake.script.path, "--self-check"])
         let output = Pipe()
         process.standardOutput = output
