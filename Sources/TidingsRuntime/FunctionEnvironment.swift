@@ -70,7 +70,7 @@ package enum FunctionEnvironment {
         return InvocationHandler(pipeline: pipeline)
     }
 
-    /// The service that sends at once for `TIDINGS_ESP` (SES or an SMTP relay), shared by the
+    /// The service that sends at once for `TIDINGS_ESP` (SES, an SMTP relay or Klaviyo), shared by the
     /// handlers (in front of the scheduled outbox) and the dispatcher; nil for the outbox, which
     /// only queues. Logs which, never a credential.
     package static func sendingService(_ settings: EmailSettings, clock: any TimeSource, logger: Logger)
@@ -85,12 +85,18 @@ package enum FunctionEnvironment {
                 ])
             return SMTPEmailService(smtp)
         }
+        if let klaviyo = settings.klaviyo {
+            logger.info("email service", metadata: ["esp": "klaviyo", "base_url": "\(klaviyo.baseURL)"])
+            return KlaviyoEmailService(
+                baseURL: klaviyo.baseURL, apiKey: klaviyo.apiKey,
+                transport: emailTransport(name: "klaviyo", timeout: klaviyo.timeout))
+        }
         guard let ses = settings.ses else { return nil }
         logger.info(
             "email service", metadata: ["esp": "ses", "region": "\(ses.region)", "endpoint": "\(ses.endpoint)"])
         return SESEmailService(
             endpoint: ses.endpoint, region: ses.region, credentials: ses.credentials,
-            configurationSet: ses.configurationSet, transport: emailTransport(), clock: clock)
+            configurationSet: ses.configurationSet, transport: emailTransport(name: "ses"), clock: clock)
     }
 
     /// The HTTP transport of a hosted model: libcurl (loaded only now, so an offline handler never
@@ -101,9 +107,16 @@ package enum FunctionEnvironment {
     }
 
     /// The HTTP transport of an ESP: libcurl with the same bounded retries as the models, so a
-    /// throttled send (429) waits as asked and is tried again, never past the deadline.
-    static func emailTransport() -> any HTTPTransport {
-        RetryingTransport(CurlTransport(CurlTransport.Configuration(name: "ses")))
+    /// throttled send (429) waits as asked and is tried again, never past the deadline. `name`
+    /// names the loop thread; `timeout` bounds one exchange in seconds (default 60).
+    static func emailTransport(name: String, timeout: TimeInterval = 60) -> any HTTPTransport {
+        RetryingTransport(curlTransport(name: name, timeout: timeout))
+    }
+
+    /// The bare libcurl transport, one attempt per send, for tools that put their own layers
+    /// around it (the fault benchmark counts attempts below the retries). `timeout` in seconds.
+    package static func curlTransport(name: String, timeout: TimeInterval = 60) -> any HTTPTransport {
+        CurlTransport(CurlTransport.Configuration(name: name, totalTimeout: timeout))
     }
 
     /// `model` under the configured rate limits of its upstream and the flow's budgets (the

@@ -19,7 +19,21 @@ enum TestPython {
     static let environment = RuntimeTestSupport.root.appendingPathComponent(".build/test-python")
 
     /// The interpreter's path, resolved once per test process; `python3` when PATH's one will do.
+    /// Resolving imports moto (seconds, more on a loaded machine): async callers go through
+    /// `prepare()` so that the wait is not a blocked cooperative thread.
     static let interpreter: String = resolve()
+
+    /// Resolves `interpreter` on a thread of its own and waits for it without blocking a
+    /// cooperative thread. Every caller blocked in the one-time initialisation otherwise holds a
+    /// thread of the pool (two on this machine), and the whole test process stalls meanwhile.
+    static func prepare() async {
+        await withCheckedContinuation { continuation in
+            Thread {
+                _ = interpreter
+                continuation.resume()
+            }.start()
+        }
+    }
 
     /// A process running the interpreter with `arguments` (not started).
     static func process(_ arguments: [String]) -> Process {
@@ -68,6 +82,7 @@ enum TestPython {
         _ what: String, _ arguments: [String], explain: (String) -> String? = { _ in nil },
         _ body: (Int) async throws -> Result
     ) async throws -> Result {
+        await prepare()
         let process = process(arguments)
         let output = Pipe()
         let errors = Pipe()

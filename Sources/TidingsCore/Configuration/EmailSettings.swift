@@ -3,7 +3,8 @@ import Foundation
 /// Where finished email goes, read once from the environment at start. `TIDINGS_ESP` picks the
 /// service (`outbox`, the default, needs nothing); `ses` needs a region and credentials, read the
 /// AWS way (docs/configuration.md, docs/decisions/ses.md); `smtp` a relay URL (SMTPSettings.swift,
-/// docs/decisions/smtp.md). Secrets are never printed.
+/// docs/decisions/smtp.md); `klaviyo` an API key (KlaviyoSettings.swift,
+/// docs/decisions/klaviyo.md). Secrets are never printed.
 package struct EmailSettings: Sendable {
     /// The service behind `TIDINGS_ESP`.
     package enum Service: String, Sendable, CaseIterable {
@@ -13,6 +14,8 @@ package struct EmailSettings: Sendable {
         case ses
         /// An SMTP relay through libcurl (SMTPSettings.swift).
         case smtp
+        /// Klaviyo: a profile upsert and an event a Klaviyo flow sends on (KlaviyoSettings.swift).
+        case klaviyo
     }
 
     /// What SES needs: where, as whom, and under which configuration set.
@@ -33,6 +36,8 @@ package struct EmailSettings: Sendable {
     package var ses: SES?
     /// The relay's settings when `service` is `.smtp`; nil otherwise.
     package var smtp: SMTP?
+    /// Klaviyo's settings when `service` is `.klaviyo`; nil otherwise.
+    package var klaviyo: Klaviyo?
 
     /// The outbox.
     package init() {}
@@ -59,6 +64,10 @@ package struct EmailSettings: Sendable {
         }
         if settings.service == .smtp {
             settings.smtp = try SMTP.load(environment: environment)
+            return settings
+        }
+        if settings.service == .klaviyo {
+            settings.klaviyo = try Klaviyo.load(environment: environment)
             return settings
         }
         guard settings.service == .ses else { return settings }

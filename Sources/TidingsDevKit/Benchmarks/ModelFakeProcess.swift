@@ -21,10 +21,11 @@ package final class ModelFakeProcess {
 
     /// Starts `script` and waits for the port it prints. Throws `ModelFakeError` when the
     /// interpreter cannot start or the fake exits before printing a port (its stderr is quoted).
-    package init(script: URL) throws {
+    /// `arguments` follow the script's path (the Klaviyo fake's `--retry-after`, `--hang`).
+    package init(script: URL, arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
+        process.arguments = ["python3", script.path] + arguments
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -48,7 +49,7 @@ package final class ModelFakeProcess {
             process.waitUntilExit()
             let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw ModelFakeError(
-                reason: "the model fake did not start (it needs python3 with jsonschema): \(reason.suffix(600))")
+                reason: "\(script.lastPathComponent) did not start (it needs python3): \(reason.suffix(600))")
         }
         self.port = port
         self.process = process
