@@ -15,7 +15,10 @@ package enum DispatchMain {
     ) throws(ConfigurationError) -> OutboxDispatcher {
         let configuration = try Configuration.load(environment: environment)
         let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
-        guard let service = FunctionEnvironment.sendingService(configuration.email, clock: clock, logger: logger) else {
+        guard
+            let service = FunctionEnvironment.sendingService(
+                configuration.email, clock: clock, logger: logger, dataDirectory: configuration.dataDirectory)
+        else {
             throw ConfigurationError(
                 key: "TIDINGS_ESP",
                 reason: "dispatch sends the outbox through a service that cannot schedule (ses); with "

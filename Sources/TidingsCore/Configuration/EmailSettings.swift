@@ -13,6 +13,10 @@ package struct EmailSettings: Sendable {
         case ses
         /// An SMTP relay through libcurl (SMTPSettings.swift).
         case smtp
+        /// Mailchimp Transactional `messages/send-raw`, which schedules itself (MandrillSettings.swift).
+        case mandrill
+        /// Braze `messages/send` or an API-triggered campaign, which schedules itself (BrazeSettings.swift).
+        case braze
     }
 
     /// What SES needs: where, as whom, and under which configuration set.
@@ -33,12 +37,16 @@ package struct EmailSettings: Sendable {
     package var ses: SES?
     /// The relay's settings when `service` is `.smtp`; nil otherwise.
     package var smtp: SMTP?
+    /// Mandrill's settings when `service` is `.mandrill`; nil otherwise.
+    package var mandrill: Mandrill?
+    /// Braze's settings when `service` is `.braze`; nil otherwise.
+    package var braze: Braze?
 
     /// The outbox.
     package init() {}
 
     /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
-    /// `TIDINGS_ESP`; for `smtp`, what `SMTP.load` refuses; for `ses`, a missing or malformed region, missing credentials, an endpoint
+    /// `TIDINGS_ESP`; for `smtp`, `mandrill` and `braze`, what their `load` refuses; for `ses`, a missing or malformed region, missing credentials, an endpoint
     /// override that is not an http(s) URL, or a configuration set name SES would refuse.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> EmailSettings {
         func value(_ name: String) -> String? {
@@ -59,6 +67,14 @@ package struct EmailSettings: Sendable {
         }
         if settings.service == .smtp {
             settings.smtp = try SMTP.load(environment: environment)
+            return settings
+        }
+        if settings.service == .mandrill {
+            settings.mandrill = try Mandrill.load(environment: environment)
+            return settings
+        }
+        if settings.service == .braze {
+            settings.braze = try Braze.load(environment: environment)
             return settings
         }
         guard settings.service == .ses else { return settings }
