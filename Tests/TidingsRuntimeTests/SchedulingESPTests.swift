@@ -380,6 +380,28 @@ struct SchedulingESPSettingsTests {
         #expect(Self.key(braze.merging(["BRAZE_CAMPAIGN_ID": "no spaces allowed"]) { $1 }) == "BRAZE_CAMPAIGN_ID")
     }
 
+    @Test("tidings dispatch refuses braze (it takes parts, the outbox keeps raw messages) and accepts mandrill")
+    func dispatchWithSchedulingESPs() throws {
+        try withScratchSync { data in
+            let base = [
+                "TIDINGS_DATA_DIR": data.path,
+                "TIDINGS_SHOP_DIR": RuntimeTestSupport.root.appendingPathComponent("Events/shop").path,
+            ]
+            let braze = base.merging([
+                "TIDINGS_ESP": "braze", "BRAZE_API_KEY": "k", "BRAZE_REST_ENDPOINT": "https://rest.iad-01.braze.com",
+                "BRAZE_APP_ID": "a",
+            ]) { $1 }
+            #expect {
+                _ = try DispatchMain.dispatcher(environment: braze, logger: RuntimeTestSupport.quietLogger)
+            } throws: { error in
+                (error as? ConfigurationError)?.key == "TIDINGS_ESP"
+            }
+            let mandrill = base.merging(["TIDINGS_ESP": "mandrill", "MANDRILL_API_KEY": "k"]) { $1 }
+            let dispatcher = try DispatchMain.dispatcher(environment: mandrill, logger: RuntimeTestSupport.quietLogger)
+            #expect(dispatcher.service is MandrillEmailService)
+        }
+    }
+
     @Test("The key is not in the settings' description")
     func keyNotPrinted() throws {
         let settings = try EmailSettings.load(environment: [
