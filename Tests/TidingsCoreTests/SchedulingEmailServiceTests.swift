@@ -64,6 +64,7 @@ struct SchedulingEmailServiceTests {
         #expect(mandrill.sent.count == 4)
         #expect(outbox.sent.isEmpty, "nothing waits in the outbox")
         #expect(!outbox.holdsScheduledMessages, "the default is false")
+        #expect(service.holdsScheduledMessages, "the wrapper never sends a step early, whichever side holds it")
         // A cancellation still asks the outbox, which may hold what an earlier configuration queued.
         #expect(
             try await service.cancelScheduled(series: "s", after: RenderFixtures.now) == ["outbox:s", "mandrill:s"])

@@ -35,6 +35,9 @@ package struct SchedulingEmailService: EmailService {
         return try await queue.deliver(email)
     }
 
+    /// True: no step goes before its time, whichever of the two holds it.
+    package var holdsScheduledMessages: Bool { true }
+
     /// Cancels in the queue (and asks `now`, which may hold scheduled messages of its own).
     package func cancelScheduled(series: String, after: Date) async throws -> [String] {
         try await queue.cancelScheduled(series: series, after: after)

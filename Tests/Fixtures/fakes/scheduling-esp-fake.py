@@ -21,7 +21,7 @@ Control endpoints (both):
                     requests to a path (its tail after the version prefix) get these steps in
                     order, then `clean`.
 
-Steps: clean, 429 (Retry-After: 1), 500, 503, hang (no answer for 10 s), and for Mandrill
+Steps: clean, 429 (Retry-After: 1), 500, 503, hang (no answer for 30 s), and for Mandrill
 `rejected:REASON`, `invalid`, `invalid_key`, `payment`, `validation`.
 
 Usage: scheduling-esp-fake.py --esp mandrill|braze [--key KEY] [--root REPO_ROOT]. Listens on
@@ -286,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             received.append(record)
         if step == "hang":
-            time.sleep(10)
+            time.sleep(30)
             self.close_connection = True
             return
         if step == "429":
