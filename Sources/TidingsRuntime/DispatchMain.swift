@@ -8,14 +8,25 @@ package enum DispatchMain {
     /// Builds the dispatcher from the environment: the data folder's outbox and audit, the pinned
     /// clock (`TIDINGS_NOW`) unless `clock` is given, and the service `TIDINGS_ESP` names. Throws
     /// `ConfigurationError` naming the key; `TIDINGS_ESP=outbox` (the default) is refused, since the
-    /// outbox is the queue itself and nothing would send.
+    /// outbox is the queue itself and nothing would send, and so is `braze`, which cannot send a
+    /// raw message.
     package static func dispatcher(
         environment: [String: String], clock: (any TimeSource)? = nil, owner: String = OutboxDispatcher.makeOwner(),
         lease: TimeInterval = 300, logger: Logger
     ) throws(ConfigurationError) -> OutboxDispatcher {
         let configuration = try Configuration.load(environment: environment)
         let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
-        guard let service = FunctionEnvironment.sendingService(configuration.email, clock: clock, logger: logger) else {
+        if configuration.email.service == .braze {
+            // The outbox keeps raw messages; Braze takes the rendered parts, which a file no longer has.
+            throw ConfigurationError(
+                key: "TIDINGS_ESP",
+                reason: "braze takes the rendered parts, not the raw messages the outbox keeps; "
+                    + "dispatch what an earlier configuration queued with ses, smtp or mandrill")
+        }
+        guard
+            let service = FunctionEnvironment.sendingService(
+                configuration.email, clock: clock, logger: logger, dataDirectory: configuration.dataDirectory)
+        else {
             throw ConfigurationError(
                 key: "TIDINGS_ESP",
                 reason: "dispatch sends the outbox through a service that cannot schedule (ses); with "

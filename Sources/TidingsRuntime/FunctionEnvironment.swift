@@ -61,21 +61,42 @@ package enum FunctionEnvironment {
                 "model writer", metadata: ["model": "\(stages.model.name)", "base_url": "\(writer.baseURL)"])
         }
         stages.model = governed(stages.model, function: function, configuration: configuration, clock: stages.clock)
-        if let service = sendingService(configuration.email, clock: stages.clock, logger: logger) {
-            // The service sends what is due; it cannot schedule, so a later step of a series stays
-            // in the scheduled outbox for the dispatcher. The transport is made once per process.
+        if let service = sendingService(
+            configuration.email, clock: stages.clock, logger: logger, dataDirectory: configuration.dataDirectory)
+        {
+            // The service sends what is due; a later step of a series stays in the scheduled outbox
+            // for the dispatcher unless the service schedules itself (`holdsScheduledMessages`:
+            // Mandrill, Braze). The transport is made once per process.
             stages.email = SchedulingEmailService(now: service, queue: stages.email, clock: stages.clock)
         }
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
     }
 
-    /// The service that sends at once for `TIDINGS_ESP` (SES, an SMTP relay or Klaviyo), shared by the
-    /// handlers (in front of the scheduled outbox) and the dispatcher; nil for the outbox, which
-    /// only queues. Logs which, never a credential.
-    package static func sendingService(_ settings: EmailSettings, clock: any TimeSource, logger: Logger)
-        -> (any EmailService)?
-    {
+    /// The service that sends at once for `TIDINGS_ESP` (SES, an SMTP relay, Klaviyo, Mandrill, Braze),
+    /// shared by the handlers (in front of the scheduled outbox) and the dispatcher; nil for the
+    /// outbox, which only queues. Mandrill and Braze keep their series ledger under
+    /// `<dataDirectory>/scheduled-sends`. Logs which, never a credential.
+    package static func sendingService(
+        _ settings: EmailSettings, clock: any TimeSource, logger: Logger, dataDirectory: URL
+    ) -> (any EmailService)? {
+        let ledger = JSONLScheduledSendLedger(directory: dataDirectory.appendingPathComponent("scheduled-sends"))
+        if let mandrill = settings.mandrill {
+            logger.info("email service", metadata: ["esp": "mandrill", "base_url": "\(mandrill.baseURL)"])
+            return MandrillEmailService(
+                baseURL: mandrill.baseURL, apiKey: mandrill.apiKey, transport: emailTransport(name: "mandrill"),
+                ledger: ledger, clock: clock)
+        }
+        if let braze = settings.braze {
+            let mode: BrazeEmailService.Mode =
+                braze.campaignID.map { .campaign(id: $0) } ?? .messages(appID: braze.appID ?? "")
+            logger.info(
+                "email service",
+                metadata: ["esp": "braze", "endpoint": "\(braze.endpoint)", "campaign": "\(braze.campaignID != nil)"])
+            return BrazeEmailService(
+                endpoint: braze.endpoint, apiKey: braze.apiKey, mode: mode, transport: emailTransport(name: "braze"),
+                ledger: ledger, clock: clock)
+        }
         if let smtp = settings.smtp {
             logger.info(
                 "email service",

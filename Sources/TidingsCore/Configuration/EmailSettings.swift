@@ -3,8 +3,9 @@ import Foundation
 /// Where finished email goes, read once from the environment at start. `TIDINGS_ESP` picks the
 /// service (`outbox`, the default, needs nothing); `ses` needs a region and credentials, read the
 /// AWS way (docs/configuration.md, docs/decisions/ses.md); `smtp` a relay URL (SMTPSettings.swift,
-/// docs/decisions/smtp.md); `klaviyo` an API key (KlaviyoSettings.swift,
-/// docs/decisions/klaviyo.md). Secrets are never printed.
+/// docs/decisions/smtp.md); `klaviyo`, `mandrill` and `braze` an API key and where to send
+/// (KlaviyoSettings.swift, MandrillSettings.swift, BrazeSettings.swift; docs/decisions/klaviyo.md,
+/// scheduled-sends.md). Secrets are never printed.
 package struct EmailSettings: Sendable {
     /// The service behind `TIDINGS_ESP`.
     package enum Service: String, Sendable, CaseIterable {
@@ -16,6 +17,10 @@ package struct EmailSettings: Sendable {
         case smtp
         /// Klaviyo: a profile upsert and an event a Klaviyo flow sends on (KlaviyoSettings.swift).
         case klaviyo
+        /// Mailchimp Transactional `messages/send-raw`, which schedules itself (MandrillSettings.swift).
+        case mandrill
+        /// Braze `messages/send` or an API-triggered campaign, which schedules itself (BrazeSettings.swift).
+        case braze
     }
 
     /// What SES needs: where, as whom, and under which configuration set.
@@ -38,12 +43,17 @@ package struct EmailSettings: Sendable {
     package var smtp: SMTP?
     /// Klaviyo's settings when `service` is `.klaviyo`; nil otherwise.
     package var klaviyo: Klaviyo?
+    /// Mandrill's settings when `service` is `.mandrill`; nil otherwise.
+    package var mandrill: Mandrill?
+    /// Braze's settings when `service` is `.braze`; nil otherwise.
+    package var braze: Braze?
 
     /// The outbox.
     package init() {}
 
     /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
-    /// `TIDINGS_ESP`; for `smtp`, what `SMTP.load` refuses; for `ses`, a missing or malformed region, missing credentials, an endpoint
+    /// `TIDINGS_ESP`; for `smtp`, `klaviyo`, `mandrill` and `braze`, what their `load` refuses; for
+    /// `ses`, a missing or malformed region, missing credentials, an endpoint
     /// override that is not an http(s) URL, or a configuration set name SES would refuse.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> EmailSettings {
         func value(_ name: String) -> String? {
@@ -68,6 +78,14 @@ package struct EmailSettings: Sendable {
         }
         if settings.service == .klaviyo {
             settings.klaviyo = try Klaviyo.load(environment: environment)
+            return settings
+        }
+        if settings.service == .mandrill {
+            settings.mandrill = try Mandrill.load(environment: environment)
+            return settings
+        }
+        if settings.service == .braze {
+            settings.braze = try Braze.load(environment: environment)
             return settings
         }
         guard settings.service == .ses else { return settings }

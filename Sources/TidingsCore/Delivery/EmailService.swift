@@ -9,6 +9,16 @@ package protocol EmailService: Sendable {
     /// not sent yet; returns their references. Messages already due are left alone: they went out.
     /// Throws `DeliveryError` when the service cannot say.
     func cancelScheduled(series: String, after: Date) async throws -> [String]
+    /// Whether the service holds a message until its `sendAt` itself (Mandrill `send_at`, Braze
+    /// schedules), so a later step of a series is handed to it at once, with its time, instead of
+    /// waiting in the scheduled outbox for the dispatcher (`SchedulingEmailService` reads it).
+    /// False by default: docs/decisions/scheduled-sends.md says which service does what.
+    var holdsScheduledMessages: Bool { get }
+}
+
+extension EmailService {
+    /// False: the service sends what it is given at once, so scheduled steps wait in the outbox.
+    package var holdsScheduledMessages: Bool { false }
 }
 
 /// Proof of hand-over.

@@ -3,7 +3,9 @@ import Foundation
 /// An ESP that cannot schedule (SES) in front of the scheduled outbox: an email whose send time has
 /// come goes to the ESP, one planned for later (a step of an order's series) waits in the outbox,
 /// the queue that `tidings dispatch` (`OutboxDispatcher`) sends from when its time comes. So no step
-/// leaves days early, and `cancelScheduled` stops the waiting ones in the outbox.
+/// leaves days early, and `cancelScheduled` stops the waiting ones in the outbox. A service that
+/// schedules itself (`holdsScheduledMessages`: Mandrill, Braze) is given every email at once, with
+/// its time, and the outbox only answers for what an earlier configuration left in it.
 package struct SchedulingEmailService: EmailService {
     /// The service that sends at once (SES).
     package let now: any EmailService
@@ -23,14 +25,18 @@ package struct SchedulingEmailService: EmailService {
         self.tolerance = tolerance
     }
 
-    /// Hands the email to `now` when `sendAt` has come (within the tolerance), else to `queue`;
-    /// the receipt says which ("ses" or "outbox"). Throws what the chosen service throws.
+    /// Hands the email to `now` when `sendAt` has come (within the tolerance) or `now` schedules
+    /// itself, else to `queue`; the receipt says which ("ses", "mandrill" or "outbox"). Throws what
+    /// the chosen service throws.
     package func deliver(_ email: RenderedEmail) async throws -> DeliveryReceipt {
-        if email.sendAt.timeIntervalSince(clock.now) <= tolerance {
+        if now.holdsScheduledMessages || email.sendAt.timeIntervalSince(clock.now) <= tolerance {
             return try await now.deliver(email)
         }
         return try await queue.deliver(email)
     }
+
+    /// True: no step goes before its time, whichever of the two holds it.
+    package var holdsScheduledMessages: Bool { true }
 
     /// Cancels in the queue (and asks `now`, which may hold scheduled messages of its own).
     package func cancelScheduled(series: String, after: Date) async throws -> [String] {

@@ -47,6 +47,9 @@ package struct TimedEmailService: EmailService {
     package func cancelScheduled(series: String, after: Date) async throws -> [String] {
         try await inner.cancelScheduled(series: series, after: after)
     }
+
+    /// The wrapped service's: timing does not change who holds a scheduled step.
+    package var holdsScheduledMessages: Bool { inner.holdsScheduledMessages }
 }
 
 /// A `ReviewQueue` that marks each item the queue it wraps accepts in `times`.
