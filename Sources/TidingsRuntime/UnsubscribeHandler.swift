@@ -117,7 +117,7 @@ package struct UnsubscribeHandler: InvocationHandling {
             let feedbackRequest = FeedbackRequest(method: request.method, headers: request.headers, body: request.body)
             switch route {
             case .ses:
-                response = await feedback.handleSNS(feedbackRequest, correlationID: correlationID)
+                response = await feedback.handleSNS(feedbackRequest, correlationID: correlationID, logger: logger)
             case .mandrill:
                 response = feedback.handleMandrill(feedbackRequest, correlationID: correlationID)
             case .unsubscribe:

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TidingsDevKit
 
@@ -36,7 +37,10 @@ struct FeedbackEndpointTests {
         // One more character in the events, another URL, another key: each refused.
         var altered = fields
         altered["mandrill_events"]! += " "
-        #expect(throws: FeedbackRefusal(.badSignature, "X-Mandrill-Signature does not match the body signed for MANDRILL_WEBHOOK_URL")) {
+        #expect(
+            throws: FeedbackRefusal(
+                .badSignature, "X-Mandrill-Signature does not match the body signed for MANDRILL_WEBHOOK_URL")
+        ) {
             try MandrillWebhook.verify(signature: header, url: url, fields: altered, key: Array(key.utf8))
         }
         #expect(throws: FeedbackRefusal.self) {
@@ -102,6 +106,7 @@ struct FeedbackEndpointTests {
     // MARK: The endpoint
 
     static let now = SNSSignatureTests.now
+    static let logger = Logger(label: "test")
 
     func endpoint(_ directory: URL, audit: InMemoryAuditLog, sns: InMemorySNS, mandrill: Bool = true)
         -> FeedbackEndpoint
@@ -130,7 +135,8 @@ struct FeedbackEndpointTests {
         try await withTemporaryDirectory { directory in
             let audit = InMemoryAuditLog()
             let endpoint = endpoint(directory, audit: audit, sns: try sns())
-            let response = await endpoint.handleSNS(try post("bounce-v1.json"), correlationID: "req-1")
+            let response = await endpoint.handleSNS(
+                try post("bounce-v1.json"), correlationID: "req-1", logger: Self.logger)
             #expect(response.status == 200, "\(response.html)")
             let list = JSONLSuppressionList(directory: directory)
             let entry = try #require(try list.entry(customerID: nil, address: "Jane@Example.com"))
@@ -156,19 +162,27 @@ struct FeedbackEndpointTests {
             var request = try post("bounce-v2.json")
             request.body = Array(
                 String(decoding: request.body, as: UTF8.self).replacingOccurrences(of: "jane@", with: "joan@").utf8)
-            let response = await endpoint.handleSNS(request, correlationID: "req-2")
+            let response = await endpoint.handleSNS(request, correlationID: "req-2", logger: Self.logger)
             #expect(response.status == 403)
             #expect(response.html.hasPrefix("refused: bad_signature"))
             #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)
             #expect(audit.entries.map(\.stage) == ["outcome"])
             #expect(audit.entries.first?.outcome == .unauthenticated)
             // A header that contradicts the body, a body that is not SNS, a GET: 400, 400, 405.
-            #expect(await endpoint.handleSNS(try post("bounce-v2.json", type: "SubscriptionConfirmation"), correlationID: "r").status == 400)
+            #expect(
+                await endpoint.handleSNS(
+                    try post("bounce-v2.json", type: "SubscriptionConfirmation"), correlationID: "r",
+                    logger: Self.logger
+                ).status == 400)
             let junk = FeedbackRequest(method: "POST", headers: [:], body: Array("{}".utf8))
-            let answer = await endpoint.handleSNS(junk, correlationID: "r")
+            let answer = await endpoint.handleSNS(junk, correlationID: "r", logger: Self.logger)
             #expect(answer.status == 400)
             #expect(answer.html.hasPrefix("Type: missing"))
-            #expect(await endpoint.handleSNS(FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "r").status == 405)
+            #expect(
+                await endpoint.handleSNS(
+                    FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "r", logger: Self.logger
+                )
+                .status == 405)
             #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)
         }
     }
@@ -180,9 +194,11 @@ struct FeedbackEndpointTests {
             let sns = try sns()
             let endpoint = endpoint(directory, audit: audit, sns: sns)
             let response = await endpoint.handleSNS(
-                try post("subscription-confirmation.json", type: "SubscriptionConfirmation"), correlationID: "req-3")
+                try post("subscription-confirmation.json", type: "SubscriptionConfirmation"), correlationID: "req-3",
+                logger: Self.logger)
             #expect(response.status == 200)
-            let confirmation = try #require(try SNSSignatureTests.message("subscription-confirmation.json").subscribeURL)
+            let confirmation = try #require(
+                try SNSSignatureTests.message("subscription-confirmation.json").subscribeURL)
             #expect(sns.received.map(\.url) == [SNSSignatureTests.certificateURL, confirmation])
             #expect(audit.entries.last?.outcome == .sent)
             #expect(audit.entries.last?.facts["sns.confirmed"] == .bool(true))
@@ -202,7 +218,9 @@ struct FeedbackEndpointTests {
         try await withTemporaryDirectory { directory in
             let audit = InMemoryAuditLog()
             let endpoint = endpoint(directory, audit: audit, sns: try sns())
-            #expect(endpoint.handleMandrill(FeedbackRequest(method: "HEAD", headers: [:], body: []), correlationID: "p").status == 200)
+            #expect(
+                endpoint.handleMandrill(FeedbackRequest(method: "HEAD", headers: [:], body: []), correlationID: "p")
+                    .status == 200)
             #expect(audit.entries.isEmpty)
             let events = try Self.hardBounce(customerID: "6100000001")
             let signature = MandrillWebhook.signature(
@@ -217,7 +235,9 @@ struct FeedbackEndpointTests {
             #expect(response.status == 200, "\(response.html)")
             let list = JSONLSuppressionList(directory: directory)
             #expect(try list.entry(customerID: "6100000001", address: nil)?.reason == .hardBounce)
-            #expect(try list.entry(customerID: nil, address: "example.webhook@mandrillapp.com")?.source == "mandrill_webhook")
+            #expect(
+                try list.entry(customerID: nil, address: "example.webhook@mandrillapp.com")?.source
+                    == "mandrill_webhook")
             let suppress = try #require(audit.entries.first { $0.stage == "suppress" })
             #expect(suppress.facts["customer_id"] == "6100000001")
             #expect(suppress.facts["mandrill.event_id"] == "id2")
@@ -231,8 +251,11 @@ struct FeedbackEndpointTests {
         try await withTemporaryDirectory { directory in
             let audit = InMemoryAuditLog()
             let endpoint = endpoint(directory, audit: audit, sns: try sns(), mandrill: false)
-            #expect(endpoint.handleMandrill(FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "p").status == 200)
-            let response = endpoint.handleMandrill(mandrillPost(try Self.hardBounce(), signature: "x"), correlationID: "m")
+            #expect(
+                endpoint.handleMandrill(FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "p")
+                    .status == 200)
+            let response = endpoint.handleMandrill(
+                mandrillPost(try Self.hardBounce(), signature: "x"), correlationID: "m")
             #expect(response.status == 403)
             #expect(response.report?.reason?.hasPrefix("not_configured") == true)
             #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)

@@ -58,7 +58,8 @@ struct FeedbackTests {
         let sample = try String(
             contentsOf: Self.fixtures.appendingPathComponent("specs/aws/ses-notifications/bounce-permanent-dsn.json"),
             encoding: .utf8)
-        var message = try SNSMessage.parse(Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("sns/bounce-v2.json"))))
+        var message = try SNSMessage.parse(
+            Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("sns/bounce-v2.json"))))
         message.message = sample.replacingOccurrences(of: "jane@example.com", with: address)
         message.timestamp = "2026-11-21T19:04:00.000Z"
         let signer = try SNSSigner(
@@ -68,7 +69,9 @@ struct FeedbackTests {
             as: UTF8.self)
     }
 
-    @Test("An SES permanent bounce POSTed to /feedback/ses suppresses the address; the next cart ends suppressed: hard_bounce")
+    @Test(
+        "An SES permanent bounce POSTed to /feedback/ses suppresses the address; the next cart ends suppressed: hard_bounce"
+    )
     func sesBounceSuppressesTheNextCart() async throws {
         try await withScratch { scratch in
             let data = scratch.appendingPathComponent("data")
@@ -92,13 +95,16 @@ struct FeedbackTests {
                         body: forged)), deadline: nil, correlationID: "sns-0", logger: logger)
             #expect(answer(refused.body).status == 403)
             #expect(refused.exitStatus == .unauthenticated)
-            #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(
+                !FileManager.default.fileExists(
+                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
 
             let accepted = await handler.handle(
                 Array(
                     try envelope(
                         "POST", path: "/feedback/ses", headers: ["x-amz-sns-message-type": "Notification"],
-                        body: try signedBounce(to: Self.address))), deadline: nil, correlationID: "sns-1", logger: logger)
+                        body: try signedBounce(to: Self.address))), deadline: nil, correlationID: "sns-1",
+                logger: logger)
             #expect(answer(accepted.body).status == 200, "\(answer(accepted.body))")
             #expect(accepted.reports.first?.outcome == .suppressed)
 
@@ -112,6 +118,9 @@ struct FeedbackTests {
             let lines = try ReplayGoldenTests.auditLines(data)
             #expect(lines.contains { $0.contains(SuppressionKeys.addressHash(Self.address)) })
             #expect(lines.allSatisfy { !$0.contains("@") })
+            // Each request is an event with one terminal record: the chain and the events verify.
+            let verified = try AuditVerifyCommandTests().verify(data)
+            #expect(verified.status == 0, "\(verified.output)")
         }
     }
 
@@ -128,19 +137,23 @@ struct FeedbackTests {
         return (status, body, run.status)
     }
 
-    @Test("A signed Mandrill spam event POSTed to the binary suppresses the address; the next cart ends suppressed: complaint")
+    @Test(
+        "A signed Mandrill spam event POSTed to the binary suppresses the address; the next cart ends suppressed: complaint"
+    )
     func mandrillSpamThroughTheBinary() throws {
         try withScratchSync { scratch in
             let data = scratch.appendingPathComponent("data")
             let configured = ["MANDRILL_WEBHOOK_KEY": Self.mandrillKey, "MANDRILL_WEBHOOK_URL": Self.mandrillURL]
-            let events = #"[{"event":"spam","msg":{"email":"Maya.Okafor@example.com","_id":"m1","metadata":{"tidings_customer_id":"6100000001"}},"_id":"e1","ts":1795000000}]"#
+            let events =
+                #"[{"event":"spam","msg":{"email":"Maya.Okafor@example.com","_id":"m1","metadata":{"tidings_customer_id":"6100000001"}},"_id":"e1","ts":1795000000}]"#
             let body = "mandrill_events=\(PercentEncoding.encode(events))"
             let signature = MandrillWebhook.signature(
                 url: Self.mandrillURL, fields: ["mandrill_events": events], key: Array(Self.mandrillKey.utf8))
             let headers = ["content-type": "application/x-www-form-urlencoded", "x-mandrill-signature": signature]
 
             // Mandrill's check when the webhook is added.
-            let probe = try run(try envelope("HEAD", path: "/feedback/mandrill", headers: [:], body: ""), data: data, scratch: scratch)
+            let probe = try run(
+                try envelope("HEAD", path: "/feedback/mandrill", headers: [:], body: ""), data: data, scratch: scratch)
             #expect(probe.status == 200)
             // Signed with another key: refused.
             var wrong = headers
@@ -151,7 +164,9 @@ struct FeedbackTests {
                 scratch: scratch, extra: configured)
             #expect(refused.status == 403)
             #expect(refused.exit == ExitStatus.unauthenticated.rawValue)
-            #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(
+                !FileManager.default.fileExists(
+                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
 
             let accepted = try run(
                 try envelope("POST", path: "/feedback/mandrill", headers: headers, body: body), data: data,
@@ -176,11 +191,14 @@ struct FeedbackTests {
                     body: try signedBounce(to: Self.address)), data: data, scratch: scratch)
             #expect(answer.status == 403)
             #expect(answer.body.hasPrefix("refused: not_configured"))
-            #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(
+                !FileManager.default.fileExists(
+                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
         }
     }
 
-    @Test("Routes: the feedback paths (stage prefix or trailing slash allowed); every other path is the unsubscribe link")
+    @Test(
+        "Routes: the feedback paths (stage prefix or trailing slash allowed); every other path is the unsubscribe link")
     func routes() {
         #expect(UnsubscribeHandler.Route(path: "/feedback/ses") == .ses)
         #expect(UnsubscribeHandler.Route(path: "/prod/feedback/ses/") == .ses)

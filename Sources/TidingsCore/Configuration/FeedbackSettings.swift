@@ -34,7 +34,8 @@ package struct FeedbackSettings: Sendable {
                 !fields[3].isEmpty, !fields[4].isEmpty, !fields[5].isEmpty
             else {
                 throw ConfigurationError(
-                    key: "TIDINGS_SNS_TOPIC_ARNS", reason: "'\(arn.prefix(80))' is not arn:aws:sns:<region>:<account>:<topic>")
+                    key: "TIDINGS_SNS_TOPIC_ARNS",
+                    reason: "'\(arn.prefix(80))' is not arn:aws:sns:<region>:<account>:<topic>")
             }
             topics.insert(arn)
         }
@@ -46,7 +47,8 @@ package struct FeedbackSettings: Sendable {
         }
         if let url {
             guard key != nil else {
-                throw ConfigurationError(key: "MANDRILL_WEBHOOK_KEY", reason: "MANDRILL_WEBHOOK_URL is set without the key")
+                throw ConfigurationError(
+                    key: "MANDRILL_WEBHOOK_KEY", reason: "MANDRILL_WEBHOOK_URL is set without the key")
             }
             guard let scheme = URLComponents(string: url)?.scheme, scheme == "https" || scheme == "http" else {
                 throw ConfigurationError(key: "MANDRILL_WEBHOOK_URL", reason: "not an http(s) URL")

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// One request to a feedback route, as the HTTP front handed it over.
 package struct FeedbackRequest: Sendable {
@@ -54,9 +55,12 @@ package struct FeedbackEndpoint: Sendable {
 
     /// Answers one SNS POST: a `Notification` adds the SES notification's permanent bounces and
     /// complaints; a `SubscriptionConfirmation` is confirmed with a GET on its SubscribeURL; an
-    /// `UnsubscribeConfirmation` is only logged. 400 for a body that is not an SNS message, 403 for
-    /// one that fails a check, 500 when the certificate or the list is unavailable (SNS retries).
-    package func handleSNS(_ request: FeedbackRequest, correlationID: String) async -> UnsubscribeResponse {
+    /// `UnsubscribeConfirmation` is only logged (to `logger`, at warning: feedback stops arriving).
+    /// 400 for a body that is not an SNS message, 403 for one that fails a check, 500 when the
+    /// certificate or the list is unavailable (SNS retries).
+    package func handleSNS(_ request: FeedbackRequest, correlationID: String, logger: Logger) async
+        -> UnsubscribeResponse
+    {
         guard request.method == "POST" else {
             return Self.text(405, "This address only answers POST from Amazon SNS.", headers: ["allow": "POST"])
         }
@@ -85,6 +89,12 @@ package struct FeedbackEndpoint: Sendable {
         case "SubscriptionConfirmation":
             return await confirm(message, facts: facts, eventID: eventID, correlationID: correlationID, now: now)
         case "UnsubscribeConfirmation":
+            logger.warning(
+                "SNS subscription removed: SES feedback from this topic no longer arrives",
+                metadata: [
+                    "sns.topic_arn": "\(message.topicArn.prefix(256))",
+                    "sns.message_id": "\(message.messageID.prefix(128))",
+                ])
             return Self.text(200, "Unsubscribe confirmation noted.")
         default:
             break
@@ -146,7 +156,8 @@ package struct FeedbackEndpoint: Sendable {
         switch request.method {
         case "HEAD", "GET": return Self.text(200, "Mandrill webhook endpoint.")
         case "POST": break
-        default: return Self.text(405, "This address answers HEAD, GET and POST.", headers: ["allow": "HEAD, GET, POST"])
+        default:
+            return Self.text(405, "This address answers HEAD, GET and POST.", headers: ["allow": "HEAD, GET, POST"])
         }
         let now = clock.now
         let eventID = "feedback:\(correlationID)"
@@ -233,7 +244,8 @@ package struct FeedbackEndpoint: Sendable {
         if refusal.code == .certificateUnreadable {
             let report = OutcomeReport(
                 function: OneClickUnsubscribe.function, eventID: eventID, outcome: .failed,
-                reason: "certificate_unavailable: \(refusal.detail)", code: .failure(.deliveryFailed), retryable: true)
+                reason: "delivery_failed: the signing certificate did not arrive: \(refusal.detail)",
+                code: .failure(.deliveryFailed), retryable: true)
             return Self.failed(conclude(report, facts: facts, eventID: eventID, correlationID: correlationID, now: now))
         }
         let report = OutcomeReport(

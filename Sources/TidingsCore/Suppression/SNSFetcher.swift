@@ -115,7 +115,8 @@ package struct SNSVerifier: Sendable {
             throw FeedbackRefusal(.staleMessage, "Timestamp is not an ISO 8601 time")
         }
         guard sent >= now.addingTimeInterval(-Self.maximumAge), sent <= now.addingTimeInterval(Self.maximumSkew) else {
-            throw FeedbackRefusal(.staleMessage, "Timestamp \(message.timestamp.prefix(40)) is not within the last hour")
+            throw FeedbackRefusal(
+                .staleMessage, "Timestamp \(message.timestamp.prefix(40)) is not within the last hour")
         }
         let certificate = try await fetcher.certificate(at: message.signingCertURL)
         try certificate.verify(message, now: now)

@@ -22,7 +22,8 @@ package struct SNSSigningCertificate: Sendable {
         do {
             let document = try PEMDocument(pemString: pem)
             guard document.discriminator == "CERTIFICATE" else {
-                throw SNSError(field: "SigningCertURL", reason: "the PEM holds a \(document.discriminator), not a certificate")
+                throw SNSError(
+                    field: "SigningCertURL", reason: "the PEM holds a \(document.discriminator), not a certificate")
             }
             der = document.derBytes
         } catch let error as SNSError {
