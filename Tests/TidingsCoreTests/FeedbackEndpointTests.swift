@@ -187,6 +187,22 @@ struct FeedbackEndpointTests {
         }
     }
 
+    @Test("a certificate that does not arrive is a retryable 500 (SNS delivers again), suppressing nothing")
+    func certificateUnavailable() async throws {
+        try await withTemporaryDirectory { directory in
+            let audit = InMemoryAuditLog()
+            let endpoint = endpoint(directory, audit: audit, sns: InMemorySNS(certificates: [:]))
+            let response = await endpoint.handleSNS(
+                try post("bounce-v2.json"), correlationID: "req-4", logger: Self.logger)
+            #expect(response.status == 500)
+            #expect(response.report?.retryable == true)
+            #expect(response.report?.code == .failure(.deliveryFailed))
+            #expect(!response.html.contains("amazonaws"))
+            #expect(audit.entries.map(\.outcome) == [.failed])
+            #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)
+        }
+    }
+
     @Test("a SubscriptionConfirmation is verified, then its SubscribeURL is fetched once; the answer is audited")
     func subscriptionConfirmation() async throws {
         try await withTemporaryDirectory { directory in

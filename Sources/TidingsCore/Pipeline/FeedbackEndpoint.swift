@@ -280,7 +280,8 @@ package struct FeedbackEndpoint: Sendable {
     }
 
     static func failed(_ report: OutcomeReport) -> UnsubscribeResponse {
-        text(500, "Not recorded; please retry. \(report.reason ?? "")", report: report)
+        // The reason (a file path, a transport error) goes to the audit and the log, not to the caller.
+        text(500, "Not recorded; please retry.", report: report)
     }
 
     /// A plain-text answer.
