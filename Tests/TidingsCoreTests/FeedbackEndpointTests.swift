@@ -187,6 +187,44 @@ struct FeedbackEndpointTests {
         }
     }
 
+    @Test(
+        "each kind of forged SNS message POSTed to the route is a 403 and suppresses nothing",
+        arguments: [
+            "altered Message", "wrong key", "wrong certificate URL host", "SignatureVersion 3", "expired certificate",
+            "wrong topic", "stale Timestamp",
+        ])
+    func forgeriesSuppressNothing(_ forgery: String) async throws {
+        try await withTemporaryDirectory { directory in
+            var message = try SNSSignatureTests.message("bounce-v1.json")
+            var certificate = "signing-cert.pem"
+            switch forgery {
+            case "altered Message":
+                message.message = message.message.replacingOccurrences(of: "jane@", with: "ceo@")
+            case "wrong key":
+                message = try SNSSigner(pem: try SNSSignatureTests.text("other-key.pem"))
+                    .sign(message, version: "1", certificateURL: SNSSignatureTests.certificateURL)
+            case "wrong certificate URL host":
+                message.signingCertURL = "https://sns.us-east-1.amazonaws.com.evil.example/cert.pem"
+            case "SignatureVersion 3": message.signatureVersion = "3"
+            case "expired certificate": certificate = "expired-cert.pem"
+            case "wrong topic": message.topicArn = "arn:aws:sns:us-east-1:999999999999:someone-elses"
+            default: message.timestamp = "2026-11-21T17:00:00.000Z"
+            }
+            let sns = InMemorySNS(certificates: [
+                SNSSignatureTests.certificateURL: try SNSSignatureTests.text(certificate)
+            ])
+            let audit = InMemoryAuditLog()
+            let request = FeedbackRequest(
+                method: "POST", headers: ["x-amz-sns-message-type": "Notification"], body: SNSSigner.body(message))
+            let response = await endpoint(directory, audit: audit, sns: sns)
+                .handleSNS(request, correlationID: "forged", logger: Self.logger)
+            #expect(response.status == 403, "\(forgery): \(response.html)")
+            #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)
+            #expect(audit.entries.map(\.outcome) == [.unauthenticated])
+            #expect(audit.entries.allSatisfy { $0.stage == "outcome" })
+        }
+    }
+
     @Test("a certificate that does not arrive is a retryable 500 (SNS delivers again), suppressing nothing")
     func certificateUnavailable() async throws {
         try await withTemporaryDirectory { directory in
