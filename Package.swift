@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Already in the graph through swift-crypto's _CryptoExtras; named here because TidingsCore
+        // reads X.509 certificates with it (SNS signatures, docs/decisions/suppression.md).
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -32,6 +35,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
@@ -57,7 +62,9 @@ let package = Package(
         // (.ci/check-handler-symbols.sh checks the release binaries; docs/decisions/devkit.md).
         .target(
             name: "TidingsDevKit",
-            dependencies: ["TidingsCore", "TidingsRuntime"]
+            dependencies: [
+                "TidingsCore", "TidingsRuntime", .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "tidings",

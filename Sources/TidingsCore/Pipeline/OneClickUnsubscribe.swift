@@ -29,6 +29,8 @@ package struct UnsubscribeResponse: Sendable {
     package var report: OutcomeReport?
     /// Extra response headers (`Allow` on a 405).
     package var headers: [String: String] = [:]
+    /// The body's media type: the pages are HTML, the feedback routes answer plain text.
+    package var contentType = "text/html; charset=utf-8"
 }
 
 /// The one-click unsubscribe endpoint (RFC 8058) as values in, a response out: a signed link's POST

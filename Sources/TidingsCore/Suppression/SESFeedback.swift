@@ -2,8 +2,8 @@ import Foundation
 
 /// An SNS HTTP(S) message as SNS POSTs it (`Notification`, `SubscriptionConfirmation`,
 /// `UnsubscribeConfirmation`), with the checks that need no network: the string SNS signs and
-/// where its signing certificate and subscribe link may point. Verifying the RSA signature itself
-/// is not done yet (docs/decisions/suppression.md, "SES bounces and complaints").
+/// where its signing certificate and subscribe link may point. The RSA signature is checked by
+/// `SNSVerifier` with the fetched `SNSSigningCertificate` (docs/decisions/suppression.md).
 package struct SNSMessage: Sendable, Hashable {
     package var type: String
     package var messageID: String
@@ -101,7 +101,7 @@ package struct SNSMessage: Sendable, Hashable {
     }
 }
 
-/// A bad SNS message or SES notification, naming the field.
+/// A bad feedback message (an SNS message, an SES notification, a Mandrill webhook), naming the field.
 package struct SNSError: Error, Sendable, Hashable, CustomStringConvertible {
     package var field: String
     package var reason: String

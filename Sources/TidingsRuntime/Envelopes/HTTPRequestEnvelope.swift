@@ -8,6 +8,9 @@ import TidingsCore
 package struct HTTPRequestEnvelope: Sendable {
     /// The method, upper-cased.
     package var method: String
+    /// The request path ("/", "/feedback/ses"): `rawPath` (v2, function URLs), else
+    /// `requestContext.http.path`, else `path` (v1); "/" when none is given.
+    package var path: String = "/"
     /// The query parameters, decoded; the first of a repeated name.
     package var query: [String: String]
     /// The headers, names lower-cased.
@@ -57,8 +60,18 @@ package struct HTTPRequestEnvelope: Sendable {
                 root["body"], base64: root["isBase64Encoded"] == .bool(true), path: "$.body")
         }
         query = query.filter { !$0.key.isEmpty }
+        var path = "/"
+        if case .string(let raw)? = root["rawPath"] {
+            path = raw
+        } else if case .object(let context)? = root["requestContext"], case .object(let http)? = context["http"],
+            case .string(let raw)? = http["path"]
+        {
+            path = raw
+        } else if case .string(let raw)? = root["path"] {
+            path = raw
+        }
         return HTTPRequestEnvelope(
-            method: method.uppercased(), query: query,
+            method: method.uppercased(), path: path.isEmpty ? "/" : path, query: query,
             headers: Dictionary(
                 headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first }),
             body: body)

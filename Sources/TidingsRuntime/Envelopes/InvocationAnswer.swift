@@ -74,12 +74,12 @@ package struct InvocationAnswer: Sendable {
         }
     }
 
-    /// The unsubscribe endpoint's answer, HTTP-shaped (the function URL / API Gateway response).
+    /// The unsubscribe function's answer (a page, or a feedback route's text), HTTP-shaped (the function URL / API Gateway response).
     /// Its exit status in stdin mode: 0 for a page or an unsubscription, 65 for a bad request, 77
     /// for a refused token, 75 when the list or audit could not be written.
     package init(unsubscribe response: UnsubscribeResponse) {
         var headers = response.headers
-        headers["content-type"] = "text/html; charset=utf-8"
+        headers["content-type"] = response.contentType
         headers["cache-control"] = "no-store"
         body = Self.encode(GatewayResponse(statusCode: response.status, headers: headers, body: response.html))
         error = nil
