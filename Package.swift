@@ -33,8 +33,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                "CSQLite",
             ]
         ),
+        // SQLite (libsqlite3-dev's header), loaded with dlopen by the first SQLiteStateStore, like
+        // CCurl, so a handler whose state is in DynamoDB never loads it (docs/decisions/state-store.md).
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
         // libcurl (libcurl4-openssl-dev's headers), loaded with dlopen by the first transport and
         // called through typed wrappers of its variadic calls (docs/decisions/http-transport.md).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
