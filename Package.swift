@@ -68,6 +68,7 @@ let package = Package(
             dependencies: [
                 "TidingsCore",
                 "TidingsRuntime",
+                "TidingsHTTP",
                 "TidingsDevKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -36,7 +36,7 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
         do {
             let database = try SQLiteDatabase(path: path, busyTimeout: busyTimeout)
             try database.execute("PRAGMA journal_mode=WAL")
-            try database.execute("PRAGMA synchronous=FULL")
+            try database.execute("PRAGMA synchronous=NORMAL")
             try database.execute(Self.schema)
             self.database = database
         } catch {

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import TidingsCore
+
+/// SQLite across processes: `tidings state claim` in separate processes against one
+/// `state.sqlite3`, started together, so the file's locks (not a mutex inside one process) decide.
+@Suite("SQLite state store across processes")
+struct SQLiteStateProcessTests {
+    /// Starts `tidings state claim` once per argument list, all before waiting for any, and returns
+    /// each one's stdout lines. Records an issue for a process that does not exit 0.
+    func claims(_ runs: [[String]], data: URL) throws -> [[String]] {
+        let binary = try #require(RuntimeTestSupport.builtBinary("tidings"), "build the package first (swift build)")
+        var started: [(Process, Pipe, Pipe)] = []
+        for arguments in runs {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["state", "claim", "--data-dir", data.path] + arguments
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            started.append((process, output, errors))
+        }
+        return started.map { process, output, errors in
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(problem)")
+            return text.split(separator: "\n").map(String.init)
+        }
+    }
+
+    @Test("8 processes claiming one key at once: exactly one claims, seven see it held or completed")
+    func eightProcesses() async throws {
+        try await withScratch { data in
+            let lines = try claims((0..<8).map { ["--owner", "p\($0)", "event:shopify:race"] }, data: data).flatMap { $0 }
+            #expect(lines.count == 8)
+            let claimed = lines.filter { $0 == "event:shopify:race claimed" }
+            #expect(claimed.count == 1, "\(lines)")
+            let others = lines.filter { $0.contains(" held-by p") || $0.contains(" completed p") }
+            #expect(others.count == 7, "\(lines)")
+            #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("state.sqlite3").path))
+        }
+    }
+
+    @Test("8 processes x 60 keys x 3 rounds: every key claimed exactly once")
+    func eightWorkers() async throws {
+        try await withScratch { data in
+            let keys = (0..<60).map { "event:load:\($0)" }
+            let runs = (0..<8).map { worker in
+                ["--owner", "p\(worker)", "--rounds", "3"] + (worker % 2 == 0 ? keys : keys.reversed())
+            }
+            let lines = try claims(runs, data: data).flatMap { $0 }
+            #expect(lines.count == 8 * 60 * 3)
+            let claimed = lines.filter { $0.hasSuffix(" claimed") }.map { String($0.dropLast(" claimed".count)) }
+            #expect(claimed.count == 60, "claimed \(claimed.count) times")
+            #expect(Set(claimed) == Set(keys))
+        }
+    }
+
+    @Test("a held claim outlives its process; after the lease another process takes it over")
+    func takeoverAcrossProcesses() async throws {
+        try await withScratch { data in
+            let first = try claims([["--owner", "crashed", "--no-complete", "--lease-seconds", "0.3", "event:k"]], data: data)
+            #expect(first == [["event:k claimed"]])
+            let during = try claims([["--owner", "second", "event:k"]], data: data)
+            #expect(during.first?.first?.hasPrefix("event:k held-by crashed") == true || during == [["event:k claimed took-over-from crashed"]])
+            try await Task.sleep(nanoseconds: 400_000_000)
+            let after = try claims([["--owner", "third", "event:k"]], data: data)
+            // Whoever took it over first completed it; a later claim reads that result.
+            #expect(after == [["event:k claimed took-over-from crashed"]] || after == [["event:k completed second"]])
+        }
+    }
+}
