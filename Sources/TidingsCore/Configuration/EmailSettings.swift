@@ -77,7 +77,8 @@ package struct EmailSettings: Sendable {
             }
         }
         settings.ses = SES(
-            region: aws.region, endpoint: aws.endpoint, credentials: aws.credentials, configurationSet: configurationSet)
+            region: aws.region, endpoint: aws.endpoint, credentials: aws.credentials, configurationSet: configurationSet
+        )
         return settings
     }
 }

@@ -44,7 +44,8 @@ package struct StateSettings: Sendable {
             guard let backend = Backend(rawValue: text.lowercased()) else {
                 throw ConfigurationError(
                     key: "TIDINGS_STATE",
-                    reason: "'\(text.prefix(40))' is not one of " + Backend.allCases.map(\.rawValue).joined(separator: ", "))
+                    reason: "'\(text.prefix(40))' is not one of "
+                        + Backend.allCases.map(\.rawValue).joined(separator: ", "))
             }
             settings.backend = backend
         }

@@ -193,7 +193,8 @@ package struct DynamoDBStateStore: StateStore {
             }
             return .counted(total: total)
         case .conditionFailed(let old):
-            guard let item = try await Self.or(old, read: { () throws(StateStoreError) in try await read(stored) }) else {
+            guard let item = try await Self.or(old, read: { () throws(StateStoreError) in try await read(stored) })
+            else {
                 throw StateStoreError(code: .busy, key: stored, reason: "the counter changed under the increment")
             }
             guard Self.string(item, "kind") == "counter" else {
@@ -221,7 +222,8 @@ package struct DynamoDBStateStore: StateStore {
         let keys = SQLiteStateStore.suppressionKeys(entry)
         guard !keys.isEmpty else {
             throw StateStoreError(
-                code: .invalidKey, key: "suppression", reason: "the entry has neither a customer id nor an address hash")
+                code: .invalidKey, key: "suppression", reason: "the entry has neither a customer id nor an address hash"
+            )
         }
         for key in keys {
             try StateKey.validate(key)
@@ -238,7 +240,9 @@ package struct DynamoDBStateStore: StateStore {
     package func suppression(customerID: String?, addressHash: String?) async throws(StateStoreError)
         -> SuppressionEntry?
     {
-        let keys = [customerID.map(StateKey.suppression(customerID:)), addressHash.map(StateKey.suppression(addressHash:))]
+        let keys = [
+            customerID.map(StateKey.suppression(customerID:)), addressHash.map(StateKey.suppression(addressHash:)),
+        ]
         for case let key? in keys {
             try StateKey.validate(key)
             guard let item = try await read(key), Self.string(item, "kind") == "suppression" else { continue }
@@ -359,7 +363,8 @@ package struct DynamoDBStateStore: StateStore {
         guard let item else { return nil }
         guard string(item, "kind") == "tombstone", let time = number(item, "time") else {
             throw StateStoreError(
-                code: .corrupt, key: key, reason: "the key holds a \(string(item, "kind") ?? "kindless") item, not a tombstone")
+                code: .corrupt, key: key,
+                reason: "the key holds a \(string(item, "kind") ?? "kindless") item, not a tombstone")
         }
         return Date(timeIntervalSince1970: Double(time) / 1000)
     }

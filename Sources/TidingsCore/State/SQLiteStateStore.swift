@@ -88,7 +88,8 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     if until > Self.milliseconds(now) {
                         return .heldBy(owner: holder, until: Date(timeIntervalSince1970: Double(until) / 1000))
                     }
-                    try database.query("UPDATE state SET owner = ?, lease_until = ?, expires_at = ? WHERE key = ?", lease)
+                    try database.query(
+                        "UPDATE state SET owner = ?, lease_until = ?, expires_at = ? WHERE key = ?", lease)
                     return .claimed(tookOverFrom: holder)
                 default:
                     throw SQLiteError(
@@ -187,7 +188,8 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
         let keys = Self.suppressionKeys(entry)
         guard let first = keys.first else {
             throw StateStoreError(
-                code: .invalidKey, key: "suppression", reason: "the entry has neither a customer id nor an address hash")
+                code: .invalidKey, key: "suppression", reason: "the entry has neither a customer id nor an address hash"
+            )
         }
         for key in keys { try StateKey.validate(key) }
         try run(first) { database throws(SQLiteError) in
@@ -207,7 +209,9 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
     package func suppression(customerID: String?, addressHash: String?) async throws(StateStoreError)
         -> SuppressionEntry?
     {
-        let keys = [customerID.map(StateKey.suppression(customerID:)), addressHash.map(StateKey.suppression(addressHash:))]
+        let keys = [
+            customerID.map(StateKey.suppression(customerID:)), addressHash.map(StateKey.suppression(addressHash:)),
+        ]
         for case let key? in keys {
             try StateKey.validate(key)
             let value = try run(key) { database throws(SQLiteError) in
@@ -221,8 +225,11 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
 
     /// The keys an entry is stored under: its customer's, then its address hash's.
     static func suppressionKeys(_ entry: SuppressionEntry) -> [String] {
-        [entry.customerID.map(StateKey.suppression(customerID:)), entry.addressHash.map(StateKey.suppression(addressHash:))]
-            .compactMap { $0 }
+        [
+            entry.customerID.map(StateKey.suppression(customerID:)),
+            entry.addressHash.map(StateKey.suppression(addressHash:)),
+        ]
+        .compactMap { $0 }
     }
 
     // MARK: - Helpers

@@ -10,7 +10,7 @@ struct DynamoDBWireTests {
     let store = DynamoDBStateStore(
         table: "tidings-state", endpoint: "https://dynamodb.eu-west-1.amazonaws.com/", region: "eu-west-1",
         credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: Secret("secret")),
-        transport: RecordingTransport(), clock: FixedClock(Date(timeIntervalSince1970: 1_795_000_000)))
+        transport: CannedDynamoDBTransport(), clock: FixedClock(Date(timeIntervalSince1970: 1_795_000_000)))
 
     @Test("PutItem's request: POST /, X-Amz-Target, JSON 1.0, SigV4 for dynamodb, sorted body")
     func putItemRequest() throws {
@@ -26,12 +26,13 @@ struct DynamoDBWireTests {
 
     @Test("a claim sends one conditional PutItem that returns the old item either way")
     func claimBody() async throws {
-        let transport = RecordingTransport(status: 200, body: "{}")
+        let transport = CannedDynamoDBTransport(status: 200, body: "{}")
         let store = DynamoDBStateStore(
             table: "t-1", endpoint: "http://127.0.0.1:1", region: "eu-west-1",
             credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: Secret("s")), transport: transport)
         let now = Date(timeIntervalSince1970: 1_795_000_000)
-        #expect(try await store.claim("event:a", owner: "o", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+        #expect(
+            try await store.claim("event:a", owner: "o", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
         let sent = try #require(transport.requests.first)
         #expect(transport.requests.count == 1)
         #expect(
@@ -44,9 +45,11 @@ struct DynamoDBWireTests {
 
     @Test("ConditionalCheckFailedException with the old item answers who holds the key")
     func conditionFailed() async throws {
-        let transport = RecordingTransport(
+        let transport = CannedDynamoDBTransport(
             status: 400,
-            body: #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"pk":{"S":"event:a"},"kind":{"S":"claimed"},"owner":{"S":"other"},"lease_until":{"N":"1795000030000"}}}"#)
+            body:
+                #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"pk":{"S":"event:a"},"kind":{"S":"claimed"},"owner":{"S":"other"},"lease_until":{"N":"1795000030000"}}}"#
+        )
         let store = DynamoDBStateStore(
             table: "t-1", endpoint: "http://127.0.0.1:1", region: "eu-west-1",
             credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: Secret("s")), transport: transport)
@@ -57,11 +60,37 @@ struct DynamoDBWireTests {
         #expect(transport.requests.count == 1)
     }
 
+    @Test("a condition failure without the item reads it; our own lease there means the claim was ours")
+    func lostAnswer() async throws {
+        let failed = #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"no"}"#
+        func item(owner: String) -> String {
+            #"{"Item":{"pk":{"S":"event:a"},"kind":{"S":"claimed"},"owner":{"S":""#
+                + owner + #""},"lease_until":{"N":"1795000030000"}}}"#
+        }
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        for (holder, expected) in [
+            ("o", ClaimOutcome.claimed(tookOverFrom: nil)), ("other", .heldBy(owner: "other", until: now + 30)),
+        ] {
+            let transport = CannedDynamoDBTransport([(400, failed), (200, item(owner: holder))])
+            let store = DynamoDBStateStore(
+                table: "t-1", endpoint: "http://127.0.0.1:1", region: "eu-west-1",
+                credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: Secret("s")), transport: transport)
+            #expect(try await store.claim("event:a", owner: "o", leaseUntil: now + 30, now: now) == expected)
+            #expect(
+                transport.requests.map { $0.headers["X-Amz-Target"] } == [
+                    "DynamoDB_20120810.PutItem", "DynamoDB_20120810.GetItem",
+                ])
+            #expect(String(decoding: transport.requests[1].body, as: UTF8.self).contains(#""ConsistentRead":true"#))
+        }
+    }
+
     @Test("throttling is retried then busy; a missing table fails and is not retried")
     func errors() async throws {
-        let throttled = RecordingTransport(
+        let throttled = CannedDynamoDBTransport(
             status: 400,
-            body: #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#)
+            body:
+                #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow down"}"#
+        )
         let store = DynamoDBStateStore(
             table: "t-1", endpoint: "http://127.0.0.1:1", region: "eu-west-1",
             credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: Secret("s")), transport: throttled,
@@ -76,9 +105,11 @@ struct DynamoDBWireTests {
         }
         #expect(throttled.requests.count == 3)
 
-        let missing = RecordingTransport(
+        let missing = CannedDynamoDBTransport(
             status: 400,
-            body: #"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#)
+            body:
+                #"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#
+        )
         let other = DynamoDBStateStore(
             table: "t-1", endpoint: "http://127.0.0.1:1", region: "eu-west-1",
             credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: Secret("s")), transport: missing)
@@ -110,7 +141,9 @@ struct DynamoDBWireTests {
             #expect(error.key == "TIDINGS_DYNAMODB_TABLE")
         }
         do {
-            _ = try StateSettings.load(environment: ["TIDINGS_STATE": "dynamodb", "TIDINGS_DYNAMODB_TABLE": "tidings-state"])
+            _ = try StateSettings.load(environment: [
+                "TIDINGS_STATE": "dynamodb", "TIDINGS_DYNAMODB_TABLE": "tidings-state",
+            ])
             Issue.record("dynamodb without a region was accepted")
         } catch {
             #expect(error.key == "AWS_REGION")
@@ -123,31 +156,37 @@ struct DynamoDBWireTests {
         let settings = try StateSettings.load(environment: aws)
         #expect(settings.dynamoDB?.aws.endpoint == "https://dynamodb.eu-west-1.amazonaws.com")
         #expect(settings.dynamoDB?.table == "tidings-state")
-        let generic = try StateSettings.load(environment: aws.merging(["AWS_ENDPOINT_URL": "http://127.0.0.1:5000"]) { $1 })
+        let generic = try StateSettings.load(
+            environment: aws.merging(["AWS_ENDPOINT_URL": "http://127.0.0.1:5000"]) { $1 })
         #expect(generic.dynamoDB?.aws.endpoint == "http://127.0.0.1:5000")
         let specific = try StateSettings.load(
-            environment: aws.merging(["AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:6000/"]) { $1 })
+            environment: aws.merging([
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:6000/",
+            ]) { $1 })
         #expect(specific.dynamoDB?.aws.endpoint == "http://127.0.0.1:6000")
     }
 }
 
-/// Answers every request with one canned response and keeps what was sent.
-final class RecordingTransport: HTTPTransport, @unchecked Sendable {
-    let status: Int
-    let body: String
+/// Answers requests with canned responses, in order (the last one again when they run out), and
+/// keeps what was sent.
+final class CannedDynamoDBTransport: HTTPTransport, @unchecked Sendable {
+    let responses: [(status: Int, body: String)]
     private let lock = NSLock()
     private var sent: [TransportRequest] = []
 
-    init(status: Int = 200, body: String = "{}") {
-        self.status = status
-        self.body = body
-    }
+    init(status: Int = 200, body: String = "{}") { self.responses = [(status, body)] }
+
+    init(_ responses: [(status: Int, body: String)]) { self.responses = responses }
 
     var requests: [TransportRequest] { lock.withLock { sent } }
 
     func send(_ request: TransportRequest) async throws -> TransportResponse {
-        lock.withLock { sent.append(request) }
-        return TransportResponse(status: status, headers: [:], body: Array(body.utf8))
+        let index = lock.withLock {
+            sent.append(request)
+            return sent.count - 1
+        }
+        let response = responses[min(index, responses.count - 1)]
+        return TransportResponse(status: response.status, headers: [:], body: Array(response.body.utf8))
     }
 }
 
@@ -169,7 +208,9 @@ struct DynamoDBModelTests {
         #expect(metadata["endpointPrefix"]?.stringValue == "dynamodb")
         #expect(metadata["protocol"]?.stringValue == "json")
         let shapes = try #require(model.objectValue?["shapes"]?.objectValue)
-        func members(_ shape: String) -> Set<String> { Set(shapes[shape]?.objectValue?["members"]?.objectValue?.keys ?? [:].keys) }
+        func members(_ shape: String) -> Set<String> {
+            Set(shapes[shape]?.objectValue?["members"]?.objectValue?.keys ?? [:].keys)
+        }
         let used: [String: Set<String>] = [
             "PutItemInput": [
                 "TableName", "Item", "ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues",

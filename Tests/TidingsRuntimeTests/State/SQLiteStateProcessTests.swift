@@ -35,7 +35,9 @@ struct SQLiteStateProcessTests {
     @Test("8 processes claiming one key at once: exactly one claims, seven see it held or completed")
     func eightProcesses() async throws {
         try await withScratch { data in
-            let lines = try claims((0..<8).map { ["--owner", "p\($0)", "event:shopify:race"] }, data: data).flatMap { $0 }
+            let lines = try claims((0..<8).map { ["--owner", "p\($0)", "event:shopify:race"] }, data: data).flatMap {
+                $0
+            }
             #expect(lines.count == 8)
             let claimed = lines.filter { $0 == "event:shopify:race claimed" }
             #expect(claimed.count == 1, "\(lines)")
@@ -63,10 +65,13 @@ struct SQLiteStateProcessTests {
     @Test("a held claim outlives its process; after the lease another process takes it over")
     func takeoverAcrossProcesses() async throws {
         try await withScratch { data in
-            let first = try claims([["--owner", "crashed", "--no-complete", "--lease-seconds", "0.3", "event:k"]], data: data)
+            let first = try claims(
+                [["--owner", "crashed", "--no-complete", "--lease-seconds", "0.3", "event:k"]], data: data)
             #expect(first == [["event:k claimed"]])
             let during = try claims([["--owner", "second", "event:k"]], data: data)
-            #expect(during.first?.first?.hasPrefix("event:k held-by crashed") == true || during == [["event:k claimed took-over-from crashed"]])
+            #expect(
+                during.first?.first?.hasPrefix("event:k held-by crashed") == true
+                    || during == [["event:k claimed took-over-from crashed"]])
             try await Task.sleep(nanoseconds: 400_000_000)
             let after = try claims([["--owner", "third", "event:k"]], data: data)
             // Whoever took it over first completed it; a later claim reads that result.

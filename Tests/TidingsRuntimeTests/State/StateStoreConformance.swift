@@ -55,10 +55,15 @@ struct StateStoreConformanceTests {
     func claims(_ backend: StateBackend) async throws {
         try await backend.withStore { store in
             let key = StateKey.event(flow: "cartAbandoned", id: "evt-1")
-            #expect(try await store.claim(key, owner: "a", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+            #expect(
+                try await store.claim(key, owner: "a", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
             // A second claim inside the lease, by another owner and by the holder itself, is refused.
-            #expect(try await store.claim(key, owner: "b", leaseUntil: now + 30, now: now + 1) == .heldBy(owner: "a", until: now + 30))
-            #expect(try await store.claim(key, owner: "a", leaseUntil: now + 60, now: now + 1) == .heldBy(owner: "a", until: now + 30))
+            #expect(
+                try await store.claim(key, owner: "b", leaseUntil: now + 30, now: now + 1)
+                    == .heldBy(owner: "a", until: now + 30))
+            #expect(
+                try await store.claim(key, owner: "a", leaseUntil: now + 60, now: now + 1)
+                    == .heldBy(owner: "a", until: now + 30))
             #expect(try await store.completedResult(key) == nil)
             // Only the holder completes.
             await #expect(throws: StateStoreError.self) {
@@ -67,7 +72,9 @@ struct StateStoreConformanceTests {
             try await store.complete(key, owner: "a", result: #"{"outcome":"sent"}"#, expiresAt: now + 86_400)
             #expect(try await store.completedResult(key) == #"{"outcome":"sent"}"#)
             // A duplicate, even long after any lease, answers with the first one's result.
-            #expect(try await store.claim(key, owner: "c", leaseUntil: now + 7_200, now: now + 3_600) == .completed(result: #"{"outcome":"sent"}"#))
+            #expect(
+                try await store.claim(key, owner: "c", leaseUntil: now + 7_200, now: now + 3_600)
+                    == .completed(result: #"{"outcome":"sent"}"#))
             // A completed key cannot be completed again or released.
             do {
                 try await store.release(key, owner: "a")
@@ -78,9 +85,11 @@ struct StateStoreConformanceTests {
 
             // Release: the next claim gets the key.
             let other = StateKey.event(flow: "cartAbandoned", id: "evt-2")
-            #expect(try await store.claim(other, owner: "a", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+            #expect(
+                try await store.claim(other, owner: "a", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
             try await store.release(other, owner: "a")
-            #expect(try await store.claim(other, owner: "b", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+            #expect(
+                try await store.claim(other, owner: "b", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
             do {
                 try await store.complete("event:never-claimed", owner: "a", result: "sent", expiresAt: now + 60)
                 Issue.record("a never-claimed key was completed")
@@ -91,14 +100,22 @@ struct StateStoreConformanceTests {
         }
     }
 
-    @Test("a claim whose lease expired is taken over, and the old holder can no longer complete", arguments: StateBackend.allCases)
+    @Test(
+        "a claim whose lease expired is taken over, and the old holder can no longer complete",
+        arguments: StateBackend.allCases)
     func takeover(_ backend: StateBackend) async throws {
         try await backend.withStore { store in
             let key = StateKey.event(flow: "orderCreated", id: "evt-9")
-            #expect(try await store.claim(key, owner: "crashed", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+            #expect(
+                try await store.claim(key, owner: "crashed", leaseUntil: now + 30, now: now)
+                    == .claimed(tookOverFrom: nil))
             // One millisecond before the lease ends it is still held; at its end it is free.
-            #expect(try await store.claim(key, owner: "b", leaseUntil: now + 60, now: now + 29.999) == .heldBy(owner: "crashed", until: now + 30))
-            #expect(try await store.claim(key, owner: "b", leaseUntil: now + 90, now: now + 30) == .claimed(tookOverFrom: "crashed"))
+            #expect(
+                try await store.claim(key, owner: "b", leaseUntil: now + 60, now: now + 29.999)
+                    == .heldBy(owner: "crashed", until: now + 30))
+            #expect(
+                try await store.claim(key, owner: "b", leaseUntil: now + 90, now: now + 30)
+                    == .claimed(tookOverFrom: "crashed"))
             do {
                 try await store.complete(key, owner: "crashed", result: "sent", expiresAt: now + 86_400)
                 Issue.record("the holder whose lease was taken over completed the key")
@@ -132,7 +149,9 @@ struct StateStoreConformanceTests {
         }
     }
 
-    @Test("windowed counters: increments add up, a cap refuses the step past it, windows start at 0", arguments: StateBackend.allCases)
+    @Test(
+        "windowed counters: increments add up, a cap refuses the step past it, windows start at 0",
+        arguments: StateBackend.allCases)
     func counters(_ backend: StateBackend) async throws {
         try await backend.withStore { store in
             let day = CounterWindow.day(containing: now)
@@ -146,9 +165,13 @@ struct StateStoreConformanceTests {
             // Spend in micro-dollars: a step that would pass the cap is refused whole.
             let spend = "spend:cartAbandoned"
             #expect(try await store.increment(spend, by: 700_000, in: day, cap: 1_000_000) == .counted(total: 700_000))
-            #expect(try await store.increment(spend, by: 400_000, in: day, cap: 1_000_000) == .capReached(total: 700_000))
-            #expect(try await store.increment(spend, by: 300_000, in: day, cap: 1_000_000) == .counted(total: 1_000_000))
-            #expect(try await store.increment(spend, by: 2_000_000, in: day, cap: 1_000_000) == .capReached(total: 1_000_000))
+            #expect(
+                try await store.increment(spend, by: 400_000, in: day, cap: 1_000_000) == .capReached(total: 700_000))
+            #expect(
+                try await store.increment(spend, by: 300_000, in: day, cap: 1_000_000) == .counted(total: 1_000_000))
+            #expect(
+                try await store.increment(spend, by: 2_000_000, in: day, cap: 1_000_000)
+                    == .capReached(total: 1_000_000))
             // Without a cap it only counts.
             #expect(try await store.increment(spend, by: 5, in: day, cap: nil) == .counted(total: 1_000_005))
             // The next day's window is a new counter.
@@ -168,11 +191,14 @@ struct StateStoreConformanceTests {
         try await backend.withStore { store in
             let hash = SuppressionKeys.addressHash("Ada@Example.com ")
             let entry = SuppressionEntry(
-                customerID: "shopify:207119551", addressHash: hash, reason: .unsubscribe, source: "one_click", time: now)
+                customerID: "shopify:207119551", addressHash: hash, reason: .unsubscribe, source: "one_click", time: now
+            )
             #expect(try await store.suppression(customerID: "shopify:207119551", addressHash: nil) == nil)
             try await store.addSuppression(entry)
             #expect(try await store.suppression(customerID: "shopify:207119551", addressHash: nil) == entry)
-            #expect(try await store.suppression(customerID: nil, addressHash: SuppressionKeys.addressHash("ada@example.com")) == entry)
+            #expect(
+                try await store.suppression(
+                    customerID: nil, addressHash: SuppressionKeys.addressHash("ada@example.com")) == entry)
             #expect(try await store.suppression(customerID: "shopify:other", addressHash: "00") == nil)
             let bounce = SuppressionEntry(
                 customerID: nil, addressHash: SuppressionKeys.addressHash("b@example.com"), reason: .hardBounce,
@@ -220,9 +246,12 @@ struct StateStoreConformanceTests {
                         for _ in 0..<(backend == .sqlite ? 3 : 2) {
                             for key in keys.shuffled() {
                                 let now = Date()
-                                if case .claimed = try await store.claim(key, owner: "w\(worker)", leaseUntil: now + 30, now: now) {
+                                if case .claimed = try await store.claim(
+                                    key, owner: "w\(worker)", leaseUntil: now + 30, now: now)
+                                {
                                     mine.append(key)
-                                    try await store.complete(key, owner: "w\(worker)", result: "w\(worker)", expiresAt: now + 600)
+                                    try await store.complete(
+                                        key, owner: "w\(worker)", result: "w\(worker)", expiresAt: now + 600)
                                 }
                             }
                         }
