@@ -7,10 +7,32 @@ import TidingsCore
 @Suite("SQLite state store across processes")
 struct SQLiteStateProcessTests {
     /// Starts `tidings state claim` once per argument list, all before waiting for any, and returns
-    /// each one's stdout lines. Records an issue for a process that does not exit 0.
-    func claims(_ runs: [[String]], data: URL) throws -> [[String]] {
+    /// each one's stdout lines. Records an issue for a process that does not exit 0. The waiting
+    /// happens on a thread of its own: a cooperative thread blocked for seconds would stall every
+    /// other test running meanwhile.
+    func claims(_ runs: [[String]], data: URL) async throws -> [[String]] {
         let binary = try #require(RuntimeTestSupport.builtBinary("tidings"), "build the package first (swift build)")
+        let results = await withCheckedContinuation { (continuation: CheckedContinuation<[Run], Never>) in
+            Thread { continuation.resume(returning: Self.run(binary, runs, data: data)) }.start()
+        }
+        return try results.map { run in
+            if let failure = run.failure { throw failure }
+            #expect(run.status == 0, "\(run.errors)")
+            return run.lines
+        }
+    }
+
+    /// What one process printed and how it ended.
+    struct Run: Sendable {
+        var lines: [String] = []
+        var errors = ""
+        var status: Int32 = -1
+        var failure: CocoaError?
+    }
+
+    static func run(_ binary: URL, _ runs: [[String]], data: URL) -> [Run] {
         var started: [(Process, Pipe, Pipe)] = []
+        var results: [Run] = []
         for arguments in runs {
             let process = Process()
             process.executableURL = binary
@@ -20,24 +42,33 @@ struct SQLiteStateProcessTests {
             let errors = Pipe()
             process.standardOutput = output
             process.standardError = errors
-            try process.run()
+            do {
+                try process.run()
+            } catch {
+                results.append(Run(failure: CocoaError(.executableLoad, userInfo: [NSUnderlyingErrorKey: error])))
+                continue
+            }
             started.append((process, output, errors))
         }
-        return started.map { process, output, errors in
+        for (process, output, errors) in started {
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(problem)")
-            return text.split(separator: "\n").map(String.init)
+            results.append(
+                Run(
+                    lines: text.split(separator: "\n").map(String.init), errors: problem,
+                    status: process.terminationStatus))
         }
+        return results
     }
 
     @Test("8 processes claiming one key at once: exactly one claims, seven see it held or completed")
     func eightProcesses() async throws {
         try await withScratch { data in
-            let lines = try claims((0..<8).map { ["--owner", "p\($0)", "event:shopify:race"] }, data: data).flatMap {
-                $0
-            }
+            let lines = try await claims((0..<8).map { ["--owner", "p\($0)", "event:shopify:race"] }, data: data)
+                .flatMap {
+                    $0
+                }
             #expect(lines.count == 8)
             let claimed = lines.filter { $0 == "event:shopify:race claimed" }
             #expect(claimed.count == 1, "\(lines)")
@@ -54,7 +85,7 @@ struct SQLiteStateProcessTests {
             let runs = (0..<8).map { worker in
                 ["--owner", "p\(worker)", "--rounds", "3"] + (worker % 2 == 0 ? keys : keys.reversed())
             }
-            let lines = try claims(runs, data: data).flatMap { $0 }
+            let lines = try await claims(runs, data: data).flatMap { $0 }
             #expect(lines.count == 8 * 60 * 3)
             let claimed = lines.filter { $0.hasSuffix(" claimed") }.map { String($0.dropLast(" claimed".count)) }
             #expect(claimed.count == 60, "claimed \(claimed.count) times")
@@ -65,15 +96,15 @@ struct SQLiteStateProcessTests {
     @Test("a held claim outlives its process; after the lease another process takes it over")
     func takeoverAcrossProcesses() async throws {
         try await withScratch { data in
-            let first = try claims(
+            let first = try await claims(
                 [["--owner", "crashed", "--no-complete", "--lease-seconds", "0.3", "event:k"]], data: data)
             #expect(first == [["event:k claimed"]])
-            let during = try claims([["--owner", "second", "event:k"]], data: data)
+            let during = try await claims([["--owner", "second", "event:k"]], data: data)
             #expect(
                 during.first?.first?.hasPrefix("event:k held-by crashed") == true
                     || during == [["event:k claimed took-over-from crashed"]])
             try await Task.sleep(nanoseconds: 400_000_000)
-            let after = try claims([["--owner", "third", "event:k"]], data: data)
+            let after = try await claims([["--owner", "third", "event:k"]], data: data)
             // Whoever took it over first completed it; a later claim reads that result.
             #expect(after == [["event:k claimed took-over-from crashed"]] || after == [["event:k completed second"]])
         }
