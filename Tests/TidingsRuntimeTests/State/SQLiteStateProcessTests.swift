@@ -109,4 +109,66 @@ struct SQLiteStateProcessTests {
             #expect(after == [["event:k claimed took-over-from crashed"]] || after == [["event:k completed second"]])
         }
     }
+
+    @Test(
+        "processes killed with SIGKILL mid-run: after the lease their claims are taken over, every key ends completed")
+    func killed() async throws {
+        try await withScratch { data in
+            let binary = try #require(
+                RuntimeTestSupport.builtBinary("tidings"), "build the package first (swift build)")
+            let keys = (0..<1_000).map { "event:kill:\($0)" }
+            // Each holding process claims a key of its own first, so it holds at least one when killed.
+            let all = keys + ["event:kill:held:k2", "event:kill:held:k3"]
+            // Four processes over the same keys, each killed at a random moment after its first claim;
+            // two of them hold what they claim (a crash between claim and completion, every time).
+            let killed = await withCheckedContinuation { (continuation: CheckedContinuation<Set<Int>, Never>) in
+                Thread {
+                    var processes: [(Int, Process, Pipe)] = []
+                    for worker in 0..<4 {
+                        let process = Process()
+                        process.executableURL = binary
+                        process.arguments =
+                            [
+                                "state", "claim", "--data-dir", data.path, "--owner", "k\(worker)", "--lease-seconds",
+                                "1",
+                            ]
+                            + (worker >= 2 ? ["--no-complete", "event:kill:held:k\(worker)"] : [])
+                            + (worker % 2 == 0 ? keys : keys.reversed())
+                        process.environment = ["PATH": "/usr/bin:/bin"]
+                        let output = Pipe()
+                        process.standardOutput = output
+                        process.standardError = FileHandle.nullDevice
+                        if (try? process.run()) != nil { processes.append((worker, process, output)) }
+                    }
+                    for (_, process, output) in processes {
+                        _ = output.fileHandleForReading.availableData
+                        Thread.sleep(forTimeInterval: Double.random(in: 0...0.05))
+                        kill(process.processIdentifier, SIGKILL)
+                    }
+                    var killed: Set<Int> = []
+                    for (worker, process, _) in processes {
+                        process.waitUntilExit()
+                        if process.terminationReason == .uncaughtSignal { killed.insert(worker) }
+                    }
+                    continuation.resume(returning: killed)
+                }.start()
+            }
+            // The test means something only when runs were cut short.
+            #expect(!killed.isDisjoint(with: [2, 3]), "killed: \(killed.sorted())")
+            try await Task.sleep(nanoseconds: 1_100_000_000)
+            let after = try await claims([["--owner", "after"] + all], data: data).flatMap { $0 }
+            #expect(after.count == all.count)
+            for worker in killed.intersection([2, 3]) {
+                #expect(after.contains("event:kill:held:k\(worker) claimed took-over-from k\(worker)"), "\(worker)")
+            }
+            // Nothing is left held: every key now reads as completed by exactly one owner.
+            let check = try await claims([["--owner", "check"] + all], data: data).flatMap { $0 }
+            #expect(check.count == all.count)
+            #expect(
+                check.allSatisfy {
+                    $0.contains(" completed k0") || $0.contains(" completed k1") || $0.hasSuffix(" completed after")
+                },
+                "\(check.prefix(5))")
+        }
+    }
 }
