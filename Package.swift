@@ -38,8 +38,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                "CSQLite",
             ]
         ),
+        // SQLite (libsqlite3-dev's header), loaded with dlopen by the first SQLiteStateStore, like
+        // CCurl, so a handler whose state is in DynamoDB never loads it (docs/decisions/state-store.md).
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
         // libcurl (libcurl4-openssl-dev's headers), loaded with dlopen by the first transport and
         // called through typed wrappers of its variadic calls (docs/decisions/http-transport.md).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
@@ -71,6 +75,7 @@ let package = Package(
             dependencies: [
                 "TidingsCore",
                 "TidingsRuntime",
+                "TidingsHTTP",
                 "TidingsDevKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -17,7 +17,7 @@ fi
 
 # The module, and every type it holds, so that a type moved back into TidingsCore or
 # TidingsRuntime is caught as well as a handler that links the module itself.
-devkit_types='TidingsDevKit|RecordedShopGenerator|GeneratedShop|SyntheticShop|LifetimeSampler|RecordedJSON|ShopTime|Cents|RuntimeAPIEmulator|Emulation|Replayer|AuditBenchmark|RecordingEmailService|RecordingReviewQueue|InMemoryAuditLog'
+devkit_types='TidingsDevKit|RecordedShopGenerator|GeneratedShop|SyntheticShop|LifetimeSampler|RecordedJSON|ShopTime|Cents|RuntimeAPIEmulator|Emulation|Replayer|AuditBenchmark|StateStoreBenchmark|RecordingEmailService|RecordingReviewQueue|InMemoryAuditLog'
 pattern="\\b(Tidings(Core|Runtime|DevKit)\\.($devkit_types)\\b|TidingsDevKit\\b)"
 
 status=0

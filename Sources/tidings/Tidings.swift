@@ -10,7 +10,7 @@ struct Tidings: AsyncParsableCommand {
         abstract: "Tidings: AI-written lifecycle email for eCommerce, run locally.",
         subcommands: [
             ReplayCommand.self, EmulateCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self,
-            ShopCommand.self, ModelCommand.self, SynthCommand.self, DispatchCommand.self,
+            ShopCommand.self, ModelCommand.self, SynthCommand.self, DispatchCommand.self, StateCommand.self,
         ])
 
     /// Parses and runs like ArgumentParser's own `main`, with the one difference that errors a

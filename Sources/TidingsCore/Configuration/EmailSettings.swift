@@ -90,34 +90,9 @@ package struct EmailSettings: Sendable {
         }
         guard settings.service == .ses else { return settings }
 
-        let regionKey = value("AWS_REGION") != nil ? "AWS_REGION" : "AWS_DEFAULT_REGION"
-        guard let region = value(regionKey) else {
-            throw ConfigurationError(key: "AWS_REGION", reason: "required when TIDINGS_ESP=ses (or AWS_DEFAULT_REGION)")
-        }
-        guard isRegion(region) else {
-            throw ConfigurationError(
-                key: regionKey, reason: "'\(region.prefix(40))' is not a region name such as eu-west-1")
-        }
-        guard let accessKeyID = value("AWS_ACCESS_KEY_ID") else {
-            throw ConfigurationError(key: "AWS_ACCESS_KEY_ID", reason: "required when TIDINGS_ESP=ses")
-        }
-        guard accessKeyID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            // Not echoed: a secret pasted into the wrong variable must not reach the logs.
-            throw ConfigurationError(key: "AWS_ACCESS_KEY_ID", reason: "must be letters and digits only")
-        }
-        guard let secret = try Configuration.readSecret("AWS_SECRET_ACCESS_KEY", environment: environment) else {
-            throw ConfigurationError(
-                key: "AWS_SECRET_ACCESS_KEY", reason: "required when TIDINGS_ESP=ses (or AWS_SECRET_ACCESS_KEY_FILE)")
-        }
-        let token = value("AWS_SESSION_TOKEN").map(Secret.init)
-
-        var endpoint = "https://email.\(region).amazonaws.com"
-        for key in ["AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL"] {
-            if let text = value(key) {
-                endpoint = try Configuration.baseURL(text, key: key, example: "http://127.0.0.1:5000")
-                break
-            }
-        }
+        let aws = try AWSSettings.load(
+            environment: environment, endpointKey: "AWS_ENDPOINT_URL_SESV2",
+            defaultEndpoint: { "https://email.\($0).amazonaws.com" }, requiredBy: "TIDINGS_ESP=ses")
         let configurationSet = value("TIDINGS_SES_CONFIGURATION_SET")
         if let configurationSet {
             guard configurationSet.count <= 64,
@@ -129,19 +104,8 @@ package struct EmailSettings: Sendable {
             }
         }
         settings.ses = SES(
-            region: region, endpoint: endpoint,
-            credentials: AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret, sessionToken: token),
-            configurationSet: configurationSet)
+            region: aws.region, endpoint: aws.endpoint, credentials: aws.credentials, configurationSet: configurationSet
+        )
         return settings
-    }
-
-    /// Whether `text` looks like an AWS region: lower-case letters and digits in dash-separated
-    /// parts ("us-east-1", "us-gov-west-1"), at least three parts.
-    static func isRegion(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.count >= 3 && text.count <= 32
-            && parts.allSatisfy { part in
-                !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
-            }
     }
 }

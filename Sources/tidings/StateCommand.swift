@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import TidingsCore
+import TidingsDevKit
+import TidingsHTTP
+
+/// `tidings state ...` (hidden, for tests and benchmarks): claims on the state store the functions
+/// would use (`TIDINGS_STATE`, docs/decisions/state-store.md), from a process of its own, so tests
+/// can race real processes against one SQLite file.
+struct StateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state", abstract: "Claim keys on the state store, or time claims (for tests).",
+        shouldDisplay: false, subcommands: [Claim.self, Bench.self])
+
+    /// The store `TIDINGS_STATE` names, SQLite under `dataDir`.
+    static func store(dataDir: String?) throws -> any StateStore {
+        let environment = ProcessInfo.processInfo.environment
+        let folder = URL(fileURLWithPath: dataDir ?? environment["TIDINGS_DATA_DIR"] ?? ".tidings")
+        return try StateSettings.load(environment: environment).makeStore(dataFolder: folder) {
+            CurlTransport(CurlTransport.Configuration(name: "dynamodb"))
+        }
+    }
+
+    /// `tidings state claim KEY...`: claims each key (for `--rounds` rounds), completing each one
+    /// it claims with the owner as the result unless `--no-complete`; prints one line per attempt:
+    /// `KEY claimed`, `KEY claimed took-over-from OWNER`, `KEY held-by OWNER` or `KEY completed RESULT`.
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Claim keys and print what each claim found.")
+
+        @Argument(help: "The keys.")
+        var keys: [String]
+
+        @Option(help: "Who claims (default: pid-<process id>).")
+        var owner: String?
+
+        @Option(help: "Seconds the lease lasts.")
+        var leaseSeconds: Double = 30
+
+        @Option(help: "How many times to go over the keys.")
+        var rounds: Int = 1
+
+        @Flag(help: "Hold the claims: do not complete them.")
+        var noComplete = false
+
+        @Option(help: "The data folder (default: $TIDINGS_DATA_DIR or .tidings).")
+        var dataDir: String?
+
+        func run() async throws {
+            let store = try StateCommand.store(dataDir: dataDir)
+            let owner = self.owner ?? "pid-\(getpid())"
+            for _ in 0..<max(1, rounds) {
+                for key in keys {
+                    let now = Date()
+                    let line: String
+                    switch try await store.claim(key, owner: owner, leaseUntil: now + leaseSeconds, now: now) {
+                    case .claimed(let previous):
+                        if !noComplete {
+                            try await store.complete(key, owner: owner, result: owner, expiresAt: now + 86_400)
+                        }
+                        line = previous.map { "claimed took-over-from \($0)" } ?? "claimed"
+                    case .heldBy(let holder, _): line = "held-by \(holder)"
+                    case .completed(let result): line = "completed \(result)"
+                    }
+                    print("\(key) \(line)")
+                }
+            }
+        }
+    }
+
+    /// `tidings state bench`: times claim + complete on fresh keys and prints median and p99.
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time claim + complete on the state store.")
+
+        @Option(help: "How many keys to claim and complete.")
+        var count: Int = 2_000
+
+        @Option(help: "The data folder (default: $TIDINGS_DATA_DIR or .tidings).")
+        var dataDir: String?
+
+        func run() async throws {
+            let store = try StateCommand.store(dataDir: dataDir)
+            let report = try await StateStoreBenchmark.run(store, count: max(1, count), prefix: "bench:\(UUID())")
+            print(
+                String(
+                    format: "%d claim+complete: median %.1f µs, p99 %.1f µs, max %.1f µs", report.count, report.median,
+                    report.p99, report.max))
+        }
+    }
+}
