@@ -26,7 +26,18 @@ package enum FunctionEnvironment {
             audit: audit,
             content: FolderContentStore(directory: FolderContentStore.directory(auditRoot: auditRoot)),
             deadLetters: FolderDeadLetterStore(directory: data.appendingPathComponent("dead-letter")),
-            clock: clock, suppression: suppressionList(configuration))
+            clock: clock, suppression: suppressionList(configuration), state: stateStore(configuration))
+    }
+
+    /// The state store `TIDINGS_STATE` names: `<data>/state.sqlite3`, opened on first use (a folder
+    /// it cannot use fails the event, retryably, like the audit), or the DynamoDB table over
+    /// libcurl (DynamoDBStateStore retries throttling itself).
+    package static func stateStore(_ configuration: Configuration) -> any StateStore {
+        let settings = configuration.state
+        let data = configuration.dataDirectory
+        return StateStoreOnFirstUse { () throws(StateStoreError) in
+            try settings.makeStore(dataFolder: data) { CurlTransport(CurlTransport.Configuration(name: "dynamodb")) }
+        }
     }
 
     /// The suppression list under the data folder, `<data>/suppression/suppression.jsonl`.

@@ -59,6 +59,14 @@ extension Configuration {
         }
         configuration.writer = try ModelSettings.load(environment: environment)
         configuration.email = try EmailSettings.load(environment: environment)
+        configuration.state = try StateSettings.load(environment: environment)
+        if let text = environment["TIDINGS_CLAIM_LEASE_SECONDS"], !text.isEmpty {
+            guard let seconds = Int(text), (1...86_400).contains(seconds) else {
+                throw ConfigurationError(
+                    key: "TIDINGS_CLAIM_LEASE_SECONDS", reason: "'\(text.prefix(40))' is not a whole number from 1 to 86400")
+            }
+            configuration.claimLease = TimeInterval(seconds)
+        }
         if let problem = writableFolderProblem(configuration.dataDirectory) {
             throw ConfigurationError(key: "TIDINGS_DATA_DIR", reason: problem)
         }

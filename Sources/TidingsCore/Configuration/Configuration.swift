@@ -43,6 +43,14 @@ package struct Configuration: Sendable {
     package var writer = ModelSettings()
     /// Where finished email goes (`TIDINGS_ESP` and the service's variables); the outbox by default.
     package var email = EmailSettings()
+    /// Where the state that spans events lives (`TIDINGS_STATE`): claims, tombstones, counters,
+    /// suppression. SQLite under the data folder by default (docs/decisions/state-store.md).
+    package var state = StateSettings()
+    /// How long a claim on an event holds when the invocation has no deadline (a stdin run, a
+    /// replay): `TIDINGS_CLAIM_LEASE_SECONDS`, default 300. Under the Runtime API the lease ends
+    /// a little after the invocation's deadline instead. A crashed holder's claim is taken over
+    /// after it (docs/decisions/exactly-once.md).
+    package var claimLease: TimeInterval = 300
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

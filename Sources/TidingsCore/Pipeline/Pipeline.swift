@@ -41,11 +41,16 @@ package struct Pipeline: Sendable {
         var run = Run(
             pipeline: self, eventID: EventDecoder.fallbackEventID(for: delivery.raw.body), correlationID: correlationID,
             now: stages.clock.now, logger: logger)
+        let report: OutcomeReport
         do {
-            return try await run.execute(delivery)
+            report = try await run.execute(delivery)
         } catch {
-            return run.fail(error)
+            report = run.fail(error)
         }
+        if let claim = run.heldClaim {
+            await run.conclude(claim, with: report)
+        }
+        return report
     }
 }
 
@@ -74,6 +79,10 @@ package enum FailureCode: String, Sendable, Hashable, CaseIterable {
     case scanFailed = "scan_failed"
     case scanUnsupported = "scan_unsupported"
     case seriesCancelFailed = "series_cancel_failed"
+    /// Another handling of the same event held its claim until this invocation's deadline.
+    case claimHeld = "claim_held"
+    /// The state store (claims, tombstones) could not be read or written.
+    case stateUnavailable = "state_unavailable"
     /// The suppression list could not be read or written: no marketing goes out without knowing it.
     case suppressionUnavailable = "suppression_unavailable"
     case unsupportedSubject = "unsupported_subject"
@@ -110,6 +119,9 @@ struct Run: Sendable {
     let correlationID: String
     let now: Date
     var logger: Logger
+    /// The claim this run holds on its event once it has one (`Pipeline+Claim.swift`), so the
+    /// terminal outcome can complete or release it.
+    var heldClaim: EventClaim?
 
     var function: String { pipeline.flow.kind.rawValue }
     var stages: PipelineStages { pipeline.stages }
@@ -142,6 +154,13 @@ struct Run: Sendable {
         let planner = pipeline.flow.planner
         let settings = pipeline.flow.settings
         var facts = FlowFacts(now: now, settings: settings, configuration: configuration)
+        // The claim first: a delivery of an event another process is handling waits for its
+        // outcome here, so no two handlings of one event id ever run past this point at once.
+        switch try await claimEvent(event) {
+        case .handle(let held): heldClaim = held
+        case .alreadyHandled(let first): return try stop(Self.alreadyHandledVerdict(event.id, first: first))
+        }
+        // Events handled before the state store kept their claims are still remembered by the audit.
         let seen = try remembersEvent(event.id, since: now - (settings.window + settings.delay + 86_400))
         if let verdict = Guards.checkDuplicate(event.id, remembered: seen) {
             return try stop(verdict)

@@ -23,12 +23,15 @@ package struct PipelineStages: Sendable {
     package var clock: any TimeSource
     /// Who must not be sent marketing (unsubscribed, hard-bounced, complained); the guards read it.
     package var suppression: any SuppressionList
+    /// The state every instance shares: the claim that makes an event's handling happen once, the
+    /// tombstone of a cancelled order (docs/decisions/exactly-once.md).
+    package var state: any StateStore
 
     /// Creates the stages from one implementation per boundary.
     package init(
         platforms: [EventPlatform: any CommercePlatform], model: any LanguageModel, email: any EmailService,
         review: any ReviewQueue, audit: any AuditLog, content: any ContentStore, deadLetters: any DeadLetterStore,
-        clock: any TimeSource, suppression: any SuppressionList
+        clock: any TimeSource, suppression: any SuppressionList, state: any StateStore
     ) {
         self.platforms = platforms
         self.model = model
@@ -39,6 +42,7 @@ package struct PipelineStages: Sendable {
         self.deadLetters = deadLetters
         self.clock = clock
         self.suppression = suppression
+        self.state = state
     }
 
     /// The platform that knows an event's customer.
