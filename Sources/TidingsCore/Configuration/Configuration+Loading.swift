@@ -63,7 +63,8 @@ extension Configuration {
         if let text = environment["TIDINGS_CLAIM_LEASE_SECONDS"], !text.isEmpty {
             guard let seconds = Int(text), (1...86_400).contains(seconds) else {
                 throw ConfigurationError(
-                    key: "TIDINGS_CLAIM_LEASE_SECONDS", reason: "'\(text.prefix(40))' is not a whole number from 1 to 86400")
+                    key: "TIDINGS_CLAIM_LEASE_SECONDS",
+                    reason: "'\(text.prefix(40))' is not a whole number from 1 to 86400")
             }
             configuration.claimLease = TimeInterval(seconds)
         }

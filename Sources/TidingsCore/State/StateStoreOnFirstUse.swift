@@ -35,8 +35,7 @@ package final class StateStoreOnFirstUse: StateStore {
         try await store().claim(key, owner: owner, leaseUntil: leaseUntil, now: now)
     }
 
-    package func complete(_ key: String, owner: String, result: String, expiresAt: Date) async throws(StateStoreError)
-    {
+    package func complete(_ key: String, owner: String, result: String, expiresAt: Date) async throws(StateStoreError) {
         try await store().complete(key, owner: owner, result: result, expiresAt: expiresAt)
     }
 
