@@ -176,7 +176,7 @@ struct Run: Sendable {
                 ])
         }
         facts.remembered = try lookUp(needs.remembered)
-        facts.suppression = try suppression(customerID: event.customer.id, address: event.customer.email)
+        facts.suppression = try await suppression(customerID: event.customer.id, address: event.customer.email)
         if let verdict = planner.precheck(event, facts: facts) {
             return try stop(verdict)
         }
@@ -214,11 +214,11 @@ struct Run: Sendable {
             return try stop(verdict)
         case .write(let message):
             // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
-            let screened = try screenSuppressed([message])
+            let screened = try await screenSuppressed([message])
             if let verdict = screened.verdict { return try stop(verdict) }
             return finish([try await compose(message)])
         case .writeSeries(let messages):
-            let screened = try screenSuppressed(messages)
+            let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
             return finish(try await composeSeries(screened.kept))
         case .fanOut(let scan):
