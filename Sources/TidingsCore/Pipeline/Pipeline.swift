@@ -47,7 +47,7 @@ package struct Pipeline: Sendable {
         } catch {
             report = run.fail(error)
         }
-        if let claim = run.heldClaim {
+        for claim in run.heldClaims.reversed() {
             await run.conclude(claim, with: report)
         }
         return report
@@ -119,9 +119,9 @@ struct Run: Sendable {
     let correlationID: String
     let now: Date
     var logger: Logger
-    /// The claim this run holds on its event once it has one (`Pipeline+Claim.swift`), so the
-    /// terminal outcome can complete or release it.
-    var heldClaim: EventClaim?
+    /// The claims this run holds (its event's, its subject's; `Pipeline+Claim.swift`), so the
+    /// terminal outcome can complete or release them.
+    var heldClaims: [HeldClaim] = []
 
     var function: String { pipeline.flow.kind.rawValue }
     var stages: PipelineStages { pipeline.stages }
@@ -157,7 +157,7 @@ struct Run: Sendable {
         // The claim first: a delivery of an event another process is handling waits for its
         // outcome here, so no two handlings of one event id ever run past this point at once.
         switch try await claimEvent(event) {
-        case .handle(let held): heldClaim = held
+        case .handle(let held): heldClaims.append(held)
         case .alreadyHandled(let first): return try stop(Self.alreadyHandledVerdict(event.id, first: first))
         }
         // Events handled before the state store kept their claims are still remembered by the audit.
@@ -178,6 +178,11 @@ struct Run: Sendable {
         facts.remembered = try lookUp(needs.remembered)
         facts.suppression = try await suppression(customerID: event.customer.id, address: event.customer.email)
         if let verdict = planner.precheck(event, facts: facts) {
+            return try stop(verdict)
+        }
+        // The subject (a cart) once the prechecks passed: another event about it that is being
+        // handled right now is waited for, and one that already wrote to the customer stops this.
+        if let subject = needs.subject, let verdict = try await claimSubject(subject) {
             return try stop(verdict)
         }
 
