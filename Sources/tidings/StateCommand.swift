@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TidingsCore
 import TidingsDevKit
 import TidingsHTTP
+import TidingsRuntime
 
 /// `tidings state ...` (hidden, for tests and benchmarks): claims on the state store the functions
 /// would use (`TIDINGS_STATE`, docs/decisions/state-store.md), from a process of its own, so tests
@@ -77,13 +79,67 @@ struct StateCommand: AsyncParsableCommand {
         @Option(help: "The data folder (default: $TIDINGS_DATA_DIR or .tidings).")
         var dataDir: String?
 
+        @Option(
+            help: """
+                Instead, handle this many distinct cart events (sends) through the cartAbandoned \
+                pipeline in this process, on the embedded stages and the store TIDINGS_STATE names, \
+                and print what the claim adds per event next to the event's whole time.
+                """)
+        var pipeline: Int?
+
         func run() async throws {
+            if let pipeline {
+                return try await runPipeline(count: max(1, pipeline))
+            }
             let store = try StateCommand.store(dataDir: dataDir)
             let report = try await StateStoreBenchmark.run(store, count: max(1, count), prefix: "bench:\(UUID())")
             print(
                 String(
                     format: "%d claim+complete: median %.1f µs, p99 %.1f µs, max %.1f µs", report.count, report.median,
                     report.p99, report.max))
+        }
+
+        /// The recorded cart each pipeline event is a copy of (with its own event and cart id).
+        static let event = "Events/cartAbandoned/canonical-returning-customer.json"
+
+        func runPipeline(count: Int) async throws {
+            var environment = ProcessInfo.processInfo.environment
+            environment["TIDINGS_DATA_DIR"] = dataDir ?? environment["TIDINGS_DATA_DIR"] ?? ".tidings"
+            let configuration = try Configuration.load(environment: environment)
+            let kind = FlowKind.cartAbandoned
+            guard let flow = Flow.named(kind, configuration) else {
+                throw ValidationError("cartAbandoned is not implemented in this build")
+            }
+            let body = Array(try Data(contentsOf: URL(fileURLWithPath: Self.event)))
+            var logger = Logger(label: "bench")
+            logger.logLevel = .critical
+            let due = Replayer(configuration: configuration, logger: logger)
+                .replayTime(body, delay: configuration.settings(for: kind).delay)
+            var stages = try FunctionEnvironment.embeddedStages(
+                function: kind, configuration: configuration, clock: FixedClock(due))
+            let timing = ClaimTimingStore(stages.state)
+            stages.state = timing
+            let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
+            // Each delivery is its own event about its own cart, so each one is claimed fresh and sent.
+            let event = try EventDecoder().decode(InboundDelivery(body: body))
+            let text = String(decoding: body, as: UTF8.self)
+            let run = UUID().uuidString.prefix(8)
+            let deliveries = (0...count).map { index in
+                let unique = text.replacingOccurrences(
+                    of: "\"\(event.subject.id)\"", with: "\"\(event.subject.id)-\(run)-\(index)\""
+                ).replacingOccurrences(of: "\"\(event.id)\"", with: "\"\(event.id)-\(run)-\(index)\"")
+                return InboundDelivery(body: Array(unique.utf8))
+            }
+            // The first event opens the store and warms the caches: not timed.
+            _ = await pipeline.handle(deliveries[0], correlationID: "warmup", logger: logger)
+            let report = await StateStoreBenchmark.pipeline(
+                pipeline, timing: timing, deliveries: Array(deliveries.dropFirst()), logger: logger)
+            let outcomes = report.outcomes.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            print(
+                String(
+                    format:
+                        "%d events (%@): claim median %.1f µs, p99 %.1f µs; whole event median %.1f µs, p99 %.1f µs",
+                    report.count, outcomes, report.claimMedian, report.claimP99, report.eventMedian, report.eventP99))
         }
     }
 }

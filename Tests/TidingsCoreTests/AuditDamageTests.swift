@@ -242,6 +242,36 @@ struct AuditDamageTests {
     }
 
     @Test(
+        "empty head of a file not yet listed (a writer SIGKILLed between creating its head and writing it): a warning",
+        arguments: [false, true])
+    func emptyHeadOfUnlistedFile(keyed: Bool) throws {
+        try withTemporaryAuditRoot { root in
+            let file = try log(root, keyed: keyed)
+            // writer-c wrote its first record and created its head, and was killed before the
+            // head's first write and the manifest line that follows it.
+            try writeAuditLines([try auditLines(root, file)[0]], root, "2026-11-20/writer-c.jsonl")
+            try Data().write(to: root.appendingPathComponent("2026-11-20/writer-c.head"))
+            let report = try verify(root, keyed: keyed)
+            #expect(report.passed, "\(report.problems)")
+            let torn = try #require(report.warnings.first { $0.file == "2026-11-20/writer-c.head" })
+            #expect(torn.kind == .torn)
+            #expect(torn.detail == "the head is empty (a writer killed between creating it and writing it)")
+        }
+    }
+
+    @Test("emptied head of a listed file: manifest", arguments: [false, true])
+    func emptiedHeadOfListedFile(keyed: Bool) throws {
+        try withTemporaryAuditRoot { root in
+            try log(root, keyed: keyed)
+            try Data().write(to: root.appendingPathComponent("2026-11-20/writer-a.head"))
+            let problem = try #require(try verify(root, keyed: keyed).problems.first)
+            #expect(problem.kind == .manifest)
+            #expect(problem.file == "2026-11-20/writer-a.head")
+            #expect(problem.detail == "not a head line")
+        }
+    }
+
+    @Test(
         "deleted manifest: a warning without the key (heads still checked), damage with it", arguments: [false, true])
     func deletedManifest(keyed: Bool) throws {
         try withTemporaryAuditRoot { root in

@@ -375,8 +375,19 @@ package struct AuditVerifier: Sendable {
             scan.result.problem = AuditProblem(kind: kind, file: path, line: line, detail: detail)
             scan.openTail = nil
         }
-        guard AuditFile.size(atPath: root.path + "/" + headFile) != nil else {
+        guard let headSize = AuditFile.size(atPath: root.path + "/" + headFile) else {
             if listed { fail(.manifest, headFile, 0, "the head of \(name) is gone: it was deleted") }
+            return
+        }
+        // A writer killed between creating its head and the head's first `pwrite` leaves it empty,
+        // and it lists its file in the manifest only after that write: an empty head of an
+        // unlisted file is that crash, and vouches for nothing, as no head would. Emptied once
+        // listed, it is damage (below: not a head line).
+        if headSize == 0, !listed {
+            scan.result.warnings.append(
+                AuditProblem(
+                    kind: .torn, file: headFile, line: 1,
+                    detail: "the head is empty (a writer killed between creating it and writing it)"))
             return
         }
         guard let head = try readHead(headFile) else {
@@ -669,8 +680,8 @@ package struct AuditProblem: Sendable, Hashable, CustomStringConvertible {
         case missing
         /// Seq goes backwards, or jumps forward to records that come later: lines were moved.
         case reordered
-        /// Warning: the last line is cut off (no newline, or not a complete record): a crash
-        /// mid-write.
+        /// Warning: the last line is cut off (no newline, or not a complete record), or a head of a
+        /// file not yet in the manifest is empty: a crash mid-write.
         case torn
         /// A line that is not a record, with more lines after it, or a record whose event fields
         /// are not where the format puts them.

@@ -143,7 +143,9 @@ struct SQLiteStateProcessTests {
                         process.standardError = FileHandle.nullDevice
                         if (try? process.run()) != nil { processes.append((worker, process, output)) }
                     }
-                    for (_, process, output) in processes {
+                    // The holders first: waiting for the others' first output could outlast the
+                    // holders' whole run on a loaded machine, and then nothing they held was cut short.
+                    for (_, process, output) in processes.sorted(by: { $0.0 >= 2 && $1.0 < 2 }) {
                         _ = output.fileHandleForReading.availableData
                         Thread.sleep(forTimeInterval: Double.random(in: 0...0.05))
                         kill(process.processIdentifier, SIGKILL)
