@@ -82,7 +82,7 @@ extension Run {
                 // This handling's own claim: a write whose answer was lost (a DynamoDB 5xx "may or
                 // may not have succeeded") and that the store sent again. No one else holds this
                 // owner name, so the claim is ours; waiting for it would wait for our own lease.
-                return .handle(EventClaim(key: key, owner: owner, retention: retention))
+                return .handle(HeldClaim(key: key, owner: owner, retention: retention))
             case .heldBy(let holder, let until):
                 // Waiting past the deadline would lose this delivery's answer: end retryable, and
                 // the redelivery finds the first handling's result.

@@ -4,14 +4,15 @@ import TidingsCore
 
 @testable import TidingsRuntime
 
-/// A DynamoDB table that applies a claim's first PutItem and answers it 500
+/// A DynamoDB table that applies each key's first claim PutItem and answers it 500
 /// (`InternalServerError`, which DynamoDB documents as "may or may not have succeeded"), so the
 /// store sends it again; the condition then fails on the handling's own item, which the failure
 /// returns (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), as DynamoDB does. Every other call
 /// (the completion) succeeds.
 final class LostClaimAnswerTable: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
-    private var claimItem: JSONValue?
+    /// The items the first PutItems wrote, by their `pk` (the event's claim, the cart's).
+    private var claimItems: [String: JSONValue] = [:]
     private var sent: [String] = []
 
     /// The operations asked for, in order.
@@ -24,8 +25,9 @@ final class LostClaimAnswerTable: HTTPTransport, @unchecked Sendable {
         let answer: (Int, JSONValue) = lock.withLock {
             sent.append(operation)
             guard operation == "PutItem" else { return (200, [:]) }
-            guard let item = claimItem else {
-                claimItem = members["Item"]
+            let key = members["Item"]?.objectValue?["pk"]?.objectValue?["S"]?.stringValue ?? ""
+            guard let item = claimItems[key] else {
+                claimItems[key] = members["Item"]
                 return (500, ["__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "retry"])
             }
             return (
@@ -65,9 +67,10 @@ struct ClaimLostAnswerTests {
                 correlationID: "lost-answer", logger: RuntimeTestSupport.quietLogger)
             let report = try #require(answer.reports.first)
             #expect(report.outcome == .sent, "\(report.reason ?? "")")
-            #expect(table.operations.prefix(2) == ["PutItem", "PutItem"], "\(table.operations)")
-            // The claim is completed with the outcome, by the owner that wrote it.
-            #expect(table.operations.contains("UpdateItem"), "\(table.operations)")
+            // The event's claim and the cart's, each written, its answer lost, and sent again.
+            #expect(table.operations.prefix(4) == ["PutItem", "PutItem", "PutItem", "PutItem"], "\(table.operations)")
+            // Both claims are completed with the outcome, by the owners that wrote them.
+            #expect(table.operations.filter { $0 == "UpdateItem" }.count == 2, "\(table.operations)")
         }
     }
 }
