@@ -11,7 +11,7 @@ struct PlannerPurityTests {
     /// Every I/O boundary's protocol or helper, and the old run handle.
     static let forbidden = [
         "CommercePlatform", "CustomerBaseStreaming", "AuditLog", "EmailService", "ReviewQueue", "LanguageModel",
-        "TimeSource", "DeadLetterStore", "HTTPTransport", "PipelineStages", "FlowContext", "Run", "FileManager",
+        "TimeSource", "DeadLetterStore", "StateStore", "HTTPTransport", "PipelineStages", "FlowContext", "Run", "FileManager",
         "async", "await",
     ]
 
