@@ -34,10 +34,10 @@ struct OrderRaceProcessTests {
     func race(_ backend: StateBackend) async throws {
         switch backend {
         case .sqlite:
-            try await runAll { _ in [:] }
+            try await runAll(backend) { _ in [:] }
         case .dynamodb:
             try await MotoServer.with { moto in
-                try await runAll { index in
+                try await runAll(backend) { index in
                     let table = "tidings-race-\(index)"
                     _ = try await moto.stateTable(table)
                     return [
@@ -50,9 +50,9 @@ struct OrderRaceProcessTests {
         }
     }
 
-    /// Runs the race `runs` times with each run's extra environment, checks every run, and
-    /// checks that each ended in one of the three interleavings.
-    func runAll(_ environment: (Int) async throws -> [String: String]) async throws {
+    /// Runs the race `runs` times with each run's extra environment and checks every run. With
+    /// `TIDINGS_RACE_TALLY` set, prints how many runs took each interleaving (docs/decisions/exactly-once.md).
+    func runAll(_ backend: StateBackend, _ environment: (Int) async throws -> [String: String]) async throws {
         let created = try #require(RuntimeTestSupport.builtBinary("orderCreated"), "build the package first")
         let cancelled = try #require(RuntimeTestSupport.builtBinary("orderCancelled"), "build the package first")
         let tidings = try #require(RuntimeTestSupport.builtBinary("tidings"), "build the package first")
@@ -79,10 +79,9 @@ struct OrderRaceProcessTests {
             }
             tally[interleaving, default: 0] += 1
         }
-        #expect(tally.values.reduce(0, +) == Self.runs)
         if ProcessInfo.processInfo.environment["TIDINGS_RACE_TALLY"] != nil {
             print(
-                "order race: \(Interleaving.allCases.map { "\($0.rawValue) \(tally[$0] ?? 0)" }.joined(separator: ", "))"
+                "order race, \(backend.rawValue): \(Interleaving.allCases.map { "\($0.rawValue) \(tally[$0] ?? 0)" }.joined(separator: ", "))"
             )
         }
     }
@@ -104,7 +103,8 @@ struct OrderRaceProcessTests {
         let stopped = try OrderRaceTests.seriesFiles(outbox.appendingPathComponent("cancelled"))
         let now = try #require(Timestamp.parse(Self.now))
         // The point of it all: nothing of the order's series still waits to be sent.
-        #expect(waiting.allSatisfy { $0.sendAt <= now }, "run \(index): still scheduled: \(waiting.map(\.step))")
+        let scheduled = waiting.filter { $0.sendAt > now }
+        #expect(scheduled.isEmpty, "run \(index): still scheduled: \(scheduled.map(\.step))")
 
         let outcome = created["outcome"] as? String
         let reason = created["reason"] as? String
