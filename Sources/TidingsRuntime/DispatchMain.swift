@@ -39,7 +39,8 @@ package enum DispatchMain {
         return OutboxDispatcher(
             directory: configuration.dataDirectory.appendingPathComponent("outbox"), service: service, audit: audit,
             clock: clock, owner: owner, lease: lease,
-            suppression: FunctionEnvironment.suppressionList(configuration))
+            suppression: FunctionEnvironment.suppressionList(
+                configuration, state: FunctionEnvironment.stateStore(configuration)))
     }
 
     /// The most messages one invocation of the function claims (`TIDINGS_DISPATCH_LIMIT`, default

@@ -18,6 +18,7 @@ package enum FunctionEnvironment {
             root: auditRoot,
             writerID: JSONLAuditLog.makeWriterID(function: function.rawValue),
             key: configuration.auditKey.map(AuditKey.init))
+        let state = stateStore(configuration)
         return PipelineStages(
             platforms: function == .winBack ? winBackShop(configuration) : recordedShop(configuration),
             model: OfflineCopywriter(),
@@ -26,7 +27,7 @@ package enum FunctionEnvironment {
             audit: audit,
             content: FolderContentStore(directory: FolderContentStore.directory(auditRoot: auditRoot)),
             deadLetters: FolderDeadLetterStore(directory: data.appendingPathComponent("dead-letter")),
-            clock: clock, suppression: suppressionList(configuration), state: stateStore(configuration))
+            clock: clock, suppression: suppressionList(configuration, state: state), state: state)
     }
 
     /// The state store `TIDINGS_STATE` names: `<data>/state.sqlite3`, opened on first use (a folder
@@ -40,8 +41,14 @@ package enum FunctionEnvironment {
         }
     }
 
-    /// The suppression list under the data folder, `<data>/suppression/suppression.jsonl`.
-    package static func suppressionList(_ configuration: Configuration) -> JSONLSuppressionList {
+    /// The suppression list in the state store `TIDINGS_STATE` names, with the JSON Lines list a
+    /// data folder kept before the store (`<data>/suppression/suppression.jsonl`) read on a miss.
+    package static func suppressionList(_ configuration: Configuration, state: any StateStore) -> StateSuppressionList {
+        StateSuppressionList(store: state, legacy: legacySuppressionList(configuration))
+    }
+
+    /// The JSON Lines list under the data folder, as it was before the state store.
+    package static func legacySuppressionList(_ configuration: Configuration) -> JSONLSuppressionList {
         JSONLSuppressionList(directory: configuration.dataDirectory.appendingPathComponent("suppression"))
     }
 

@@ -79,7 +79,8 @@ package struct UnsubscribeHandler: InvocationHandling {
             root: configuration.dataDirectory.appendingPathComponent("audit"),
             writerID: JSONLAuditLog.makeWriterID(function: OneClickUnsubscribe.function),
             key: configuration.auditKey.map(AuditKey.init))
-        let suppression = FunctionEnvironment.suppressionList(configuration)
+        let suppression = FunctionEnvironment.suppressionList(
+            configuration, state: FunctionEnvironment.stateStore(configuration))
         return UnsubscribeHandler(
             endpoint: OneClickUnsubscribe(
                 key: SymmetricKey(data: configuration.unsubscribeKey.bytes),
@@ -119,9 +120,9 @@ package struct UnsubscribeHandler: InvocationHandling {
             case .ses:
                 response = await feedback.handleSNS(feedbackRequest, correlationID: correlationID, logger: logger)
             case .mandrill:
-                response = feedback.handleMandrill(feedbackRequest, correlationID: correlationID)
+                response = await feedback.handleMandrill(feedbackRequest, correlationID: correlationID)
             case .unsubscribe:
-                response = endpoint.handle(
+                response = await endpoint.handle(
                     UnsubscribeRequest(method: request.method, query: request.query, body: request.body),
                     correlationID: correlationID)
             }

@@ -35,6 +35,9 @@ struct DispatchBenchCommand: AsyncParsableCommand {
     @Option(help: "Entries in the suppression list every marketing message is checked against.")
     var suppressed = 1000
 
+    @Flag(help: "Keep the suppression entries in the data folder's JSON Lines list (as before the state store).")
+    var legacySuppression = false
+
     @Option(
         help: """
             simulated: the service only waits; ses: the production SES service (SendEmail body, base64 of \
@@ -86,9 +89,13 @@ struct DispatchBenchCommand: AsyncParsableCommand {
         for index in 0..<messages {
             _ = try await queue.deliver(Self.email(index, sendAt: start.addingTimeInterval(Double(index % 600))))
         }
-        let suppression = JSONLSuppressionList(directory: root.appendingPathComponent("suppression"))
+        // The list the functions use: entries in the state store (SQLite here), the data folder's
+        // JSON Lines list only read on a miss (`--legacy-suppression` puts the entries there).
+        let legacy = JSONLSuppressionList(directory: root.appendingPathComponent("suppression"))
+        let stored = StateSuppressionList(store: try SQLiteStateStore(folder: root), legacy: legacy)
+        let suppression: any SuppressionList = legacySuppression ? legacy : stored
         for index in 0..<suppressed {
-            try suppression.add(
+            try await suppression.add(
                 SuppressionEntry(
                     customerID: "gid-\(index)-x", addressHash: SuppressionKeys.addressHash("gone\(index)@example.net"),
                     reason: .unsubscribe, source: "bench", time: start))
@@ -105,7 +112,7 @@ struct DispatchBenchCommand: AsyncParsableCommand {
         let dispatcher = OutboxDispatcher(
             directory: outbox, service: sender,
             audit: JSONLAuditLog(root: root.appendingPathComponent("audit"), writerID: "bench-dispatch"),
-            clock: FixedClock(start.addingTimeInterval(3600)), owner: "bench", suppression: suppression)
+            clock: FixedClock(start.addingTimeInterval(3600)), owner: "bench", suppression: stored)
         let began = Date()
         let summary = try await dispatcher.run(
             pacing: DispatchPacing(concurrency: concurrency, ratePerSecond: rate > 0 ? rate : nil),

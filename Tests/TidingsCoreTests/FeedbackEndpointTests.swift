@@ -273,19 +273,22 @@ struct FeedbackEndpointTests {
             let audit = InMemoryAuditLog()
             let endpoint = endpoint(directory, audit: audit, sns: try sns())
             #expect(
-                endpoint.handleMandrill(FeedbackRequest(method: "HEAD", headers: [:], body: []), correlationID: "p")
-                    .status == 200)
+                await endpoint.handleMandrill(
+                    FeedbackRequest(method: "HEAD", headers: [:], body: []), correlationID: "p"
+                )
+                .status == 200)
             #expect(audit.entries.isEmpty)
             let events = try Self.hardBounce(customerID: "6100000001")
             let signature = MandrillWebhook.signature(
                 url: Self.mandrillURL, fields: ["mandrill_events": events], key: Array(Self.mandrillKey.utf8))
 
-            let forged = endpoint.handleMandrill(mandrillPost(events, signature: "AAAA"), correlationID: "m-1")
+            let forged = await endpoint.handleMandrill(mandrillPost(events, signature: "AAAA"), correlationID: "m-1")
             #expect(forged.status == 403)
             #expect(try JSONLSuppressionList(directory: directory).entries().isEmpty)
             #expect(audit.entries.last?.outcome == .unauthenticated)
 
-            let response = endpoint.handleMandrill(mandrillPost(events, signature: signature), correlationID: "m-2")
+            let response = await endpoint.handleMandrill(
+                mandrillPost(events, signature: signature), correlationID: "m-2")
             #expect(response.status == 200, "\(response.html)")
             let list = JSONLSuppressionList(directory: directory)
             #expect(try list.entry(customerID: "6100000001", address: nil)?.reason == .hardBounce)
@@ -306,9 +309,11 @@ struct FeedbackEndpointTests {
             let audit = InMemoryAuditLog()
             let endpoint = endpoint(directory, audit: audit, sns: try sns(), mandrill: false)
             #expect(
-                endpoint.handleMandrill(FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "p")
-                    .status == 200)
-            let response = endpoint.handleMandrill(
+                await endpoint.handleMandrill(
+                    FeedbackRequest(method: "GET", headers: [:], body: []), correlationID: "p"
+                )
+                .status == 200)
+            let response = await endpoint.handleMandrill(
                 mandrillPost(try Self.hardBounce(), signature: "x"), correlationID: "m")
             #expect(response.status == 403)
             #expect(response.report?.reason?.hasPrefix("not_configured") == true)

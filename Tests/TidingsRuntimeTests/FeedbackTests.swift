@@ -95,9 +95,7 @@ struct FeedbackTests {
                         body: forged)), deadline: nil, correlationID: "sns-0", logger: logger)
             #expect(answer(refused.body).status == 403)
             #expect(refused.exitStatus == .unauthenticated)
-            #expect(
-                !FileManager.default.fileExists(
-                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(RuntimeTestSupport.storedSuppressions(data).isEmpty)
 
             let accepted = await handler.handle(
                 Array(
@@ -107,6 +105,10 @@ struct FeedbackTests {
                 logger: logger)
             #expect(answer(accepted.body).status == 200, "\(answer(accepted.body))")
             #expect(accepted.reports.first?.outcome == .suppressed)
+            // Kept in the state store, under the address hash (and no address in the clear).
+            let stored = RuntimeTestSupport.storedSuppressions(data)
+            #expect(stored.count == 1 && stored.allSatisfy { $0.contains("\"reason\":\"hard_bounce\"") }, "\(stored)")
+            #expect(stored.allSatisfy { !$0.contains("@") })
 
             let cart = try cartOutcome(data)
             #expect(cart["outcome"] == "suppressed", "\(cart)")
@@ -164,15 +166,15 @@ struct FeedbackTests {
                 scratch: scratch, extra: configured)
             #expect(refused.status == 403)
             #expect(refused.exit == ExitStatus.unauthenticated.rawValue)
-            #expect(
-                !FileManager.default.fileExists(
-                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(RuntimeTestSupport.storedSuppressions(data).isEmpty)
 
             let accepted = try run(
                 try envelope("POST", path: "/feedback/mandrill", headers: headers, body: body), data: data,
                 scratch: scratch, extra: configured)
             #expect(accepted.status == 200, "\(accepted)")
             #expect(accepted.exit == 0)
+            let stored = RuntimeTestSupport.storedSuppressions(data)
+            #expect(stored.count == 1 && stored.allSatisfy { $0.contains("\"reason\":\"complaint\"") }, "\(stored)")
             let cart = try cartOutcome(data)
             #expect(cart["outcome"] == "suppressed", "\(cart)")
             #expect(cart["reason"]?.stringValue?.hasPrefix("complaint: ") == true, "\(cart)")
@@ -191,9 +193,7 @@ struct FeedbackTests {
                     body: try signedBounce(to: Self.address)), data: data, scratch: scratch)
             #expect(answer.status == 403)
             #expect(answer.body.hasPrefix("refused: not_configured"))
-            #expect(
-                !FileManager.default.fileExists(
-                    atPath: data.appendingPathComponent("suppression/suppression.jsonl").path))
+            #expect(RuntimeTestSupport.storedSuppressions(data).isEmpty)
         }
     }
 

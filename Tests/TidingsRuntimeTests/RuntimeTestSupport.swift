@@ -39,6 +39,20 @@ enum RuntimeTestSupport {
     }
 
     /// The handler binary built next to the test bundle (swift test builds every product).
+    /// The suppression entries the state store (`<data>/state.sqlite3`, the default
+    /// `TIDINGS_STATE`) holds, one JSON text per entry (an entry kept under its customer and its
+    /// address key counts once), oldest first. Also expects that the data folder's JSON Lines list
+    /// stayed unwritten: with a state store, additions go there no more.
+    static func storedSuppressions(_ data: URL) -> [String] {
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("suppression").path))
+        let path = data.appendingPathComponent("state.sqlite3").path
+        guard FileManager.default.fileExists(atPath: path), let database = try? SQLiteDatabase(path: path) else {
+            return []
+        }
+        let sql = "SELECT DISTINCT result FROM state WHERE kind = 'suppression' ORDER BY time"
+        return ((try? database.query(sql)) ?? []).compactMap { $0.first?.text }
+    }
+
     static func builtBinary(_ name: String) -> URL? {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {

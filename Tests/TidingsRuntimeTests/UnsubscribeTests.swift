@@ -68,11 +68,7 @@ struct UnsubscribeTests {
         return try ReplayGoldenTests.auditLines(data).map { try JSONParser.parse($0).objectValue ?? [:] }
     }
 
-    func suppressionLines(_ data: URL) -> [String] {
-        let file = data.appendingPathComponent("suppression/suppression.jsonl")
-        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").map(String.init)
-    }
+    func suppressionLines(_ data: URL) -> [String] { RuntimeTestSupport.storedSuppressions(data) }
 
     func cartOutcome(_ data: URL) throws -> [String: JSONValue] {
         let run = try RuntimeTestSupport.execute(

@@ -9,7 +9,12 @@ struct CartAbandonedPlanner: FlowPlanner {
 
     /// Whether this cart already had its email within the window.
     func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
-        FlowNeeds(remembered: [RememberedKey(Self.cartKey(event), since: facts.now - facts.settings.window)])
+        let key = Self.cartKey(event)
+        return FlowNeeds(
+            remembered: [RememberedKey(key, since: facts.now - facts.settings.window)],
+            subject: SubjectKey(
+                key: key, memory: facts.settings.window,
+                handledVerdict: Guards(settings: facts.settings).cartHandled(event.subject.id)))
     }
 
     /// A suppressed customer, the cart already handled; a cart the payload carries is timed and

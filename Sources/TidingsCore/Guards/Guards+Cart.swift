@@ -4,8 +4,13 @@ extension Guards {
     /// An earlier event about the same cart already got its email (Shopify sends many
     /// checkouts/update webhooks for one checkout).
     package func checkCartHandled(_ cartID: String, remembered: Bool) -> GuardVerdict? {
-        guard remembered else { return nil }
-        return GuardVerdict(
+        remembered ? cartHandled(cartID) : nil
+    }
+
+    /// The verdict of a cart that already had its email, whether the audit remembers it or the
+    /// state store's claim on the cart answers.
+    package func cartHandled(_ cartID: String) -> GuardVerdict {
+        GuardVerdict(
             .cartAlreadyHandled,
             "cart \(cartID) already had its email within the last \(Self.describe(settings.window))")
     }

@@ -111,7 +111,7 @@ package struct FeedbackEndpoint: Sendable {
             guard written.outcome == .rejectedInput else { return Self.failed(written) }
             return Self.text(400, "\(error)", report: written)
         }
-        return add(
+        return await add(
             entries.map { ($0, message.messageID) }, idKey: "sns.message_id", facts: facts, eventID: eventID,
             correlationID: correlationID, now: now)
     }
@@ -152,7 +152,7 @@ package struct FeedbackEndpoint: Sendable {
     /// `MANDRILL_WEBHOOK_URL` and its form fields, and its `hard_bounce`, `spam` and `unsub`
     /// events are added. 400 for a body without `mandrill_events`, 403 for a bad signature or an
     /// unconfigured key, 500 when the list or audit is unavailable (Mandrill retries).
-    package func handleMandrill(_ request: FeedbackRequest, correlationID: String) -> UnsubscribeResponse {
+    package func handleMandrill(_ request: FeedbackRequest, correlationID: String) async -> UnsubscribeResponse {
         switch request.method {
         case "HEAD", "GET": return Self.text(200, "Mandrill webhook endpoint.")
         case "POST": break
@@ -184,7 +184,7 @@ package struct FeedbackEndpoint: Sendable {
         } catch {
             return Self.text(400, "\(error)")
         }
-        return add(
+        return await add(
             additions.map { ($0.entry, $0.eventID) }, idKey: "mandrill.event_id", facts: facts, eventID: eventID,
             correlationID: correlationID, now: now)
     }
@@ -197,11 +197,11 @@ package struct FeedbackEndpoint: Sendable {
     func add(
         _ entries: [(SuppressionEntry, String?)], idKey: String, facts: [String: JSONValue], eventID: String,
         correlationID: String, now: Date
-    ) -> UnsubscribeResponse {
+    ) async -> UnsubscribeResponse {
         guard let first = entries.first?.0 else { return Self.text(200, "Nothing to add.") }
         for (entry, senderID) in entries {
             do {
-                try suppression.add(entry)
+                try await suppression.add(entry)
             } catch {
                 return Self.failed(
                     OutcomeReport(

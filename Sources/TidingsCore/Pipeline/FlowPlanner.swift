@@ -52,19 +52,43 @@ package struct FlowNeeds: Sendable {
     package var writeTombstone: TombstoneWrite?
     /// A series whose unsent messages are stopped before any guard decides (`series` record).
     package var stopSeries: String?
+    /// The subject only one event at a time may write about (a cart), claimed in the state store
+    /// once the prechecks pass.
+    package var subject: SubjectKey?
 
     /// Nothing to look up, nothing to stop.
     package static let nothing = FlowNeeds()
 
-    /// Keys and tombstones to look up, a tombstone to write and a series to stop first.
+    /// Keys and tombstones to look up, a tombstone to write and a series to stop first, a subject
+    /// to claim.
     package init(
         remembered: [RememberedKey] = [], tombstones: [String] = [], writeTombstone: TombstoneWrite? = nil,
-        stopSeries: String? = nil
+        stopSeries: String? = nil, subject: SubjectKey? = nil
     ) {
         self.remembered = remembered
         self.tombstones = tombstones
         self.writeTombstone = writeTombstone
         self.stopSeries = stopSeries
+        self.subject = subject
+    }
+}
+
+/// A subject one event at a time may write about, across every process and instance: the audit's
+/// memory of it (`RememberedKey`) answers events that come after, the claim answers events that
+/// come at the same moment (docs/decisions/exactly-once.md).
+package struct SubjectKey: Sendable {
+    /// The dedupe key the terminal record lists ("cartAbandoned:shopify:cart:42").
+    package var key: String
+    /// How long, once an email about it went out, other events about it are stopped.
+    package var memory: TimeInterval
+    /// The verdict they stop with: the one the audit's memory would give.
+    package var handledVerdict: GuardVerdict
+
+    /// A subject, its memory and its verdict.
+    package init(key: String, memory: TimeInterval, handledVerdict: GuardVerdict) {
+        self.key = key
+        self.memory = memory
+        self.handledVerdict = handledVerdict
     }
 }
 

@@ -69,7 +69,7 @@ package struct OneClickUnsubscribe: Sendable {
 
     /// Answers one request. Never throws: a list or audit that cannot be written is a 500, which
     /// the mail client (or the person) may retry.
-    package func handle(_ request: UnsubscribeRequest, correlationID: String) -> UnsubscribeResponse {
+    package func handle(_ request: UnsubscribeRequest, correlationID: String) async -> UnsubscribeResponse {
         guard request.method == "GET" || request.method == "POST" else {
             return UnsubscribeResponse(
                 status: 405, html: Self.page("Not allowed", "This address only answers GET and POST."),
@@ -108,16 +108,17 @@ package struct OneClickUnsubscribe: Sendable {
         guard fields["List-Unsubscribe"] == "One-Click" else {
             return Self.badRequest("List-Unsubscribe", "a one-click POST carries List-Unsubscribe=One-Click (RFC 8058)")
         }
-        return suppress(customerID, eventID: eventID, correlationID: correlationID, now: now)
+        return await suppress(customerID, eventID: eventID, correlationID: correlationID, now: now)
     }
 
     /// Adds the customer (once) and records it.
-    func suppress(_ customerID: String, eventID: String, correlationID: String, now: Date) -> UnsubscribeResponse {
+    func suppress(_ customerID: String, eventID: String, correlationID: String, now: Date) async -> UnsubscribeResponse
+    {
         let existing: SuppressionEntry?
         do {
-            existing = try suppression.entry(customerID: customerID, address: nil)
+            existing = try await suppression.entry(customerID: customerID, address: nil)
             if existing == nil {
-                try suppression.add(
+                try await suppression.add(
                     SuppressionEntry(
                         customerID: customerID, addressHash: nil, reason: .unsubscribe, source: Self.source, time: now))
             }

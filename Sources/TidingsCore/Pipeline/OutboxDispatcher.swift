@@ -194,7 +194,8 @@ package struct OutboxDispatcher: Sendable {
         }
         if let suppression, !message.isTransactional {
             do {
-                if let entry = try suppression.entry(customerID: message.customerID, address: message.email.to.address)
+                if let entry = try await suppression.entry(
+                    customerID: message.customerID, address: message.email.to.address)
                 {
                     result.state = .suppressed
                     result.reason =

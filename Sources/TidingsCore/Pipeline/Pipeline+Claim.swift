@@ -1,24 +1,36 @@
 import Foundation
 import Logging
 
-/// The claim that makes an event's handling happen once across processes and instances
-/// (docs/decisions/exactly-once.md): before any guard reads the audit, the run claims
-/// `event:<flow>:<id>` in the state store; a second delivery of the same event finds the claim and
-/// waits for the first handling's outcome instead of handling it again.
-struct EventClaim: Sendable {
-    /// `StateKey.event(flow:id:)`.
+/// A claim this run holds in the state store (docs/decisions/exactly-once.md): on its event id,
+/// so a second delivery of the same event waits for the first handling's outcome instead of
+/// handling it again, and on its subject when the flow names one (a cart: one email per cart,
+/// however many events about it arrive at once).
+struct HeldClaim: Sendable {
+    /// When the claim is completed (and then answers later claims until its retention ends)
+    /// rather than released.
+    enum Completion: Sendable {
+        /// On every outcome that is not retryable: the event reached its final outcome.
+        case finalOutcome
+        /// Only when the outcome wrote to the customer (`sent`, `queued_for_review`): a subject
+        /// nothing was sent about stays free for the next event about it.
+        case wroteToCustomer
+    }
+
+    /// The key (`StateKey.event(flow:id:)`, `subject:<dedupe key>`).
     let key: String
     /// Who holds it: this handling, unique among every process and instance.
     let owner: String
-    /// How long the completed result is kept, so a late redelivery still finds it.
+    /// How long the completed result answers, so a late delivery still finds it.
     let retention: TimeInterval
+    /// When it is completed rather than released.
+    var completion: Completion = .finalOutcome
 }
 
-/// What claiming an event found.
+/// What claiming a key found.
 enum ClaimDecision: Sendable {
-    /// This run holds the event: handle it, then complete or release the claim.
-    case handle(EventClaim)
-    /// Another handling finished the event; `first` is its recorded result.
+    /// This run holds the key: go on, then complete or release the claim.
+    case handle(HeldClaim)
+    /// Another handling completed the key; `first` is its recorded result.
     case alreadyHandled(first: String)
 }
 
@@ -33,12 +45,18 @@ extension Run {
     /// make a crashed holder's lease last for ever. Throws `Failure` (`state_unavailable`, or
     /// `claim_held` when the invocation's deadline comes first), both retryable.
     func claimEvent(_ event: LifecycleEvent) async throws -> ClaimDecision {
-        let key = StateKey.event(flow: function, id: event.id)
-        let owner = "\(ProcessInfo.processInfo.processIdentifier)/\(correlationID)/\(UInt32.random(in: .min ... .max))"
         let settings = pipeline.flow.settings
         // As long as the audit's duplicate guard remembers the event, and at least two days
         // (platforms redeliver webhooks for 48 hours).
-        let retention = max(settings.window + settings.delay + 86_400, 2 * 86_400)
+        return try await claim(
+            StateKey.event(flow: function, id: event.id),
+            retention: max(settings.window + settings.delay + 86_400, 2 * 86_400))
+    }
+
+    /// Claims `key` for this handling (the event's key, or its subject's), waiting while another
+    /// live handling holds it; see `claimEvent`. `retention` is how long a completion answers.
+    func claim(_ key: String, retention: TimeInterval) async throws -> ClaimDecision {
+        let owner = "\(ProcessInfo.processInfo.processIdentifier)/\(correlationID)/\(UInt32.random(in: .min ... .max))"
         let deadline = InvocationDeadline.current
         var wait: TimeInterval = 0.02
         while true {
@@ -57,7 +75,7 @@ extension Run {
                 if let previous {
                     logger.notice("claim taken over after its lease", metadata: ["previous_owner": "\(previous)"])
                 }
-                return .handle(EventClaim(key: key, owner: owner, retention: retention))
+                return .handle(HeldClaim(key: key, owner: owner, retention: retention))
             case .completed(let result):
                 return .alreadyHandled(first: result)
             case .heldBy(let holder, let until):
@@ -75,23 +93,44 @@ extension Run {
         }
     }
 
-    /// Ends this run's claim once its terminal outcome is known: a retryable outcome releases it
-    /// (the redelivery handles the event), any other completes it with the outcome, which a later
-    /// duplicate answers with. A store that fails here changes nothing that happened: the claim
-    /// lapses at its lease, and the audit's duplicate guard still remembers a final outcome.
-    func conclude(_ claim: EventClaim, with report: OutcomeReport) async {
+    /// Ends a claim of this run once its terminal outcome is known: completed when its rule says
+    /// (a later claim answers with the outcome), released otherwise (a retryable outcome's
+    /// redelivery handles the event; a subject nothing was sent about stays free). A store that
+    /// fails here changes nothing that happened: the claim lapses at its lease, and the audit's
+    /// guards still remember a final outcome.
+    func conclude(_ claim: HeldClaim, with report: OutcomeReport) async {
+        let complete: Bool
+        switch claim.completion {
+        case .finalOutcome: complete = report.retryable != true
+        case .wroteToCustomer: complete = report.outcome == .sent || report.outcome == .queuedForReview
+        }
         do {
-            if report.retryable == true {
-                try await stages.state.release(claim.key, owner: claim.owner)
-            } else {
+            if complete {
                 try await stages.state.complete(
                     claim.key, owner: claim.owner, result: Self.claimResult(report, correlationID: correlationID),
                     expiresAt: Date().addingTimeInterval(claim.retention))
+            } else {
+                try await stages.state.release(claim.key, owner: claim.owner)
             }
         } catch {
             logger.error(
-                "the event's claim could not be concluded; it lapses at its lease",
+                "a claim could not be concluded; it lapses at its lease",
                 metadata: ["key": "\(claim.key)", "error": "\(error)"])
+        }
+    }
+
+    /// Claims the subject the planner names (`FlowNeeds.subject`), once the prechecks passed: a
+    /// concurrent event about the same subject waits here for the first one's outcome. Returns
+    /// the planner's verdict when another event's handling already wrote to the customer about
+    /// it; nil to go on (this run then holds the subject).
+    mutating func claimSubject(_ subject: SubjectKey) async throws -> GuardVerdict? {
+        switch try await claim("subject:\(subject.key)", retention: subject.memory) {
+        case .handle(var held):
+            held.completion = .wroteToCustomer
+            heldClaims.append(held)
+            return nil
+        case .alreadyHandled:
+            return subject.handledVerdict
         }
     }
 

@@ -56,7 +56,7 @@ extension Run {
                 ])
             let message = try plan.planner.message(
                 for: target, eventID: child.eventID, catalog: catalog, facts: facts)
-            if let verdict = try child.screenSuppressed([message]).verdict {
+            if let verdict = try await child.screenSuppressed([message]).verdict {
                 return try child.stop(verdict).outcome.rawValue
             }
             return child.finish([try await child.compose(message)]).outcome.rawValue

@@ -5,9 +5,9 @@ import Foundation
 extension Run {
     /// The entry covering this customer id or address; a list that cannot be read fails the event,
     /// retryably, since marketing must not go out to someone who may have opted out.
-    func suppression(customerID: String?, address: String?) throws -> SuppressionEntry? {
+    func suppression(customerID: String?, address: String?) async throws -> SuppressionEntry? {
         do {
-            return try stages.suppression.entry(customerID: customerID, address: address)
+            return try await stages.suppression.entry(customerID: customerID, address: address)
         } catch {
             throw Failure(.suppressionUnavailable, "\(error)", retryable: true)
         }
@@ -16,10 +16,11 @@ extension Run {
     /// `messages` less the marketing ones to a suppressed recipient (by the unsubscribe identity the
     /// message carries, or its address). When some are dropped and others stay (an order's
     /// thank-you goes, its marketing steps do not), a `suppression` record names the dropped steps.
-    func screenSuppressed(_ messages: [PlannedMessage]) throws -> (kept: [PlannedMessage], verdict: GuardVerdict?) {
+    func screenSuppressed(_ messages: [PlannedMessage]) async throws -> (kept: [PlannedMessage], verdict: GuardVerdict?)
+    {
         var entries: [Int: SuppressionEntry] = [:]
         for (index, message) in messages.enumerated() where !message.isTransactional {
-            entries[index] = try suppression(customerID: message.customerID, address: message.recipient.address)
+            entries[index] = try await suppression(customerID: message.customerID, address: message.recipient.address)
         }
         let screened = Guards.screenSuppressed(messages, entries: entries)
         if screened.verdict == nil, let first = screened.dropped.first {

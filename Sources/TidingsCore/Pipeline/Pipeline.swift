@@ -47,7 +47,7 @@ package struct Pipeline: Sendable {
         } catch {
             report = run.fail(error)
         }
-        if let claim = run.heldClaim {
+        for claim in run.heldClaims.reversed() {
             await run.conclude(claim, with: report)
         }
         return report
@@ -119,9 +119,9 @@ struct Run: Sendable {
     let correlationID: String
     let now: Date
     var logger: Logger
-    /// The claim this run holds on its event once it has one (`Pipeline+Claim.swift`), so the
-    /// terminal outcome can complete or release it.
-    var heldClaim: EventClaim?
+    /// The claims this run holds (its event's, its subject's; `Pipeline+Claim.swift`), so the
+    /// terminal outcome can complete or release them.
+    var heldClaims: [HeldClaim] = []
 
     var function: String { pipeline.flow.kind.rawValue }
     var stages: PipelineStages { pipeline.stages }
@@ -150,14 +150,15 @@ struct Run: Sendable {
         try record("normalize", Self.normalizeFacts(event))
 
         // Guards: the duplicate event (the same for every flow), then the flow's own guards on the
-        // event and on what the audit remembers. A cancellation stops its series before they decide.
+        // event and on what the audit remembers. A cancellation marks its order and stops its series
+        // before they decide.
         let planner = pipeline.flow.planner
         let settings = pipeline.flow.settings
         var facts = FlowFacts(now: now, settings: settings, configuration: configuration)
         // The claim first: a delivery of an event another process is handling waits for its
         // outcome here, so no two handlings of one event id ever run past this point at once.
         switch try await claimEvent(event) {
-        case .handle(let held): heldClaim = held
+        case .handle(let held): heldClaims.append(held)
         case .alreadyHandled(let first): return try stop(Self.alreadyHandledVerdict(event.id, first: first))
         }
         // Events handled before the state store kept their claims are still remembered by the audit.
@@ -189,8 +190,13 @@ struct Run: Sendable {
         }
         facts.remembered = try lookUp(needs.remembered)
         facts.tombstones = try await readTombstones(needs.tombstones)
-        facts.suppression = try suppression(customerID: event.customer.id, address: event.customer.email)
+        facts.suppression = try await suppression(customerID: event.customer.id, address: event.customer.email)
         if let verdict = planner.precheck(event, facts: facts) {
+            return try stop(verdict)
+        }
+        // The subject (a cart) once the prechecks passed: another event about it that is being
+        // handled right now is waited for, and one that already wrote to the customer stops this.
+        if let subject = needs.subject, let verdict = try await claimSubject(subject) {
             return try stop(verdict)
         }
 
@@ -227,11 +233,11 @@ struct Run: Sendable {
             return try stop(verdict)
         case .write(let message):
             // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
-            let screened = try screenSuppressed([message])
+            let screened = try await screenSuppressed([message])
             if let verdict = screened.verdict { return try stop(verdict) }
             return finish([try await compose(message)])
         case .writeSeries(let messages):
-            let screened = try screenSuppressed(messages)
+            let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
             let composed = try await composeSeries(screened.kept)
             // Handed over; a cancellation that began meanwhile left its tombstone: withdraw.

@@ -57,9 +57,16 @@ package struct DynamoDBStateStore: StateStore {
                 "pk": .s(key), "kind": .s("claimed"), "owner": .s(owner), "lease_until": .n(lease),
                 "expires_at": .n(SQLiteStateStore.claimExpiry(leaseUntil)),
             ],
-            "ConditionExpression": "attribute_not_exists(pk) OR (#kind = :claimed AND #lease_until <= :now)",
-            "ExpressionAttributeNames": ["#kind": "kind", "#lease_until": "lease_until"],
-            "ExpressionAttributeValues": [":claimed": .s("claimed"), ":now": .n(SQLiteStateStore.milliseconds(now))],
+            // Free, a lease run out, or a result kept past its expiry (TTL deletes such items only
+            // eventually, up to days later).
+            "ConditionExpression": .string(
+                "attribute_not_exists(pk) OR (#kind = :claimed AND #lease_until <= :now)"
+                    + " OR (#kind = :completed AND #expires_at <= :now_seconds)"),
+            "ExpressionAttributeNames": ["#kind": "kind", "#lease_until": "lease_until", "#expires_at": "expires_at"],
+            "ExpressionAttributeValues": [
+                ":claimed": .s("claimed"), ":completed": .s("completed"),
+                ":now": .n(SQLiteStateStore.milliseconds(now)), ":now_seconds": .n(SQLiteStateStore.wholeSeconds(now)),
+            ],
             "ReturnValues": "ALL_OLD",
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         ]
@@ -67,8 +74,11 @@ package struct DynamoDBStateStore: StateStore {
         for _ in 0..<3 {
             switch try await send("PutItem", key: key, request) {
             case .success(let answer):
-                let previous = answer["Attributes"]?.objectValue
-                return .claimed(tookOverFrom: previous.flatMap { Self.string($0, "owner") })
+                // Only a lease taken over names its holder; an expired result had none left.
+                let previous = answer["Attributes"]?.objectValue.flatMap {
+                    Self.string($0, "kind") == "claimed" ? Self.string($0, "owner") : nil
+                }
+                return .claimed(tookOverFrom: previous)
             case .conditionFailed(let old):
                 guard let item = try await Self.or(old, read: { () throws(StateStoreError) in try await read(key) })
                 else { continue }

@@ -68,7 +68,7 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
         return try run(key) { database throws(SQLiteError) in
             try database.immediateTransaction { () throws(SQLiteError) -> ClaimOutcome in
                 let rows = try database.query(
-                    "SELECT kind, owner, lease_until, result FROM state WHERE key = ?", [.text(key)])
+                    "SELECT kind, owner, lease_until, result, expires_at FROM state WHERE key = ?", [.text(key)])
                 let lease: [SQLiteDatabase.Value] = [
                     .text(owner), .integer(Self.milliseconds(leaseUntil)), .integer(Self.claimExpiry(leaseUntil)),
                     .text(key),
@@ -82,6 +82,15 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 let holder = row[1].text ?? ""
                 switch row[0].text {
                 case "completed":
+                    // A result kept past its expiry no longer answers: the key is free again.
+                    if let expires = row[4].integer, expires <= Self.wholeSeconds(now) {
+                        try database.query(
+                            """
+                            UPDATE state SET kind = 'claimed', result = NULL, owner = ?, lease_until = ?, expires_at = ?
+                            WHERE key = ?
+                            """, lease)
+                        return .claimed(tookOverFrom: nil)
+                    }
                     return .completed(result: row[3].text ?? "")
                 case "claimed":
                     let until = row[2].integer ?? 0
@@ -287,5 +296,8 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.up)) }
 
     /// When an abandoned claim may be forgotten: a day after its lease.
+    /// `date` in whole Unix seconds, rounded down: "has this expiry passed by now".
+    static func wholeSeconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+
     static func claimExpiry(_ leaseUntil: Date) -> Int64 { seconds(leaseUntil) + 86_400 }
 }

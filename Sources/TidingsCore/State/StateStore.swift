@@ -18,7 +18,8 @@ package protocol StateStore: Sendable {
     /// the key was free or its holder's lease had expired by `now` (a crashed holder's claim is
     /// taken over; `tookOverFrom` names it), `.heldBy` when another live claim holds it (the same
     /// owner claiming again also gets `.heldBy`, so a claim is never granted twice), and
-    /// `.completed` with the first handling's result when the key is done.
+    /// `.completed` with the first handling's result when the key is done. A result whose
+    /// `expiresAt` (of `complete`) has passed by `now` no longer answers: the key is claimed afresh.
     func claim(_ key: String, owner: String, leaseUntil: Date, now: Date) async throws(StateStoreError) -> ClaimOutcome
 
     /// Marks `key` done with `result`, kept until `expiresAt`. Throws `.notHolder` when `owner`

@@ -85,7 +85,7 @@ package struct SuppressionError: Error, Sendable, CustomStringConvertible {
 /// store later (docs/decisions/suppression.md).
 package protocol SuppressionList: Sendable {
     /// Adds an entry. Throws `SuppressionError` when it could not be stored.
-    func add(_ entry: SuppressionEntry) throws(SuppressionError)
+    func add(_ entry: SuppressionEntry) async throws(SuppressionError)
     /// The first entry that covers this customer or this address (plain, hashed here), or nil.
-    func entry(customerID: String?, address: String?) throws(SuppressionError) -> SuppressionEntry?
+    func entry(customerID: String?, address: String?) async throws(SuppressionError) -> SuppressionEntry?
 }

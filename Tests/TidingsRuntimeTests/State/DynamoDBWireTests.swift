@@ -37,8 +37,11 @@ struct DynamoDBWireTests {
         #expect(transport.requests.count == 1)
         #expect(
             String(decoding: sent.body, as: UTF8.self)
-                == ##"{"ConditionExpression":"attribute_not_exists(pk) OR (#kind = :claimed AND #lease_until <= :now)","##
-                + ##""ExpressionAttributeNames":{"#kind":"kind","#lease_until":"lease_until"},"ExpressionAttributeValues":{":claimed":{"S":"claimed"},":now":{"N":"1795000000000"}},"##
+                == ##"{"ConditionExpression":"attribute_not_exists(pk) OR (#kind = :claimed AND #lease_until <= :now)"##
+                + ##" OR (#kind = :completed AND #expires_at <= :now_seconds)","##
+                + ##""ExpressionAttributeNames":{"#expires_at":"expires_at","#kind":"kind","#lease_until":"lease_until"},"##
+                + ##""ExpressionAttributeValues":{":claimed":{"S":"claimed"},":completed":{"S":"completed"},"##
+                + ##"":now":{"N":"1795000000000"},":now_seconds":{"N":"1795000000"}},"##
                 + ##""Item":{"expires_at":{"N":"1795086430"},"kind":{"S":"claimed"},"lease_until":{"N":"1795000030000"},"owner":{"S":"o"},"pk":{"S":"event:a"}},"##
                 + ##""ReturnValues":"ALL_OLD","ReturnValuesOnConditionCheckFailure":"ALL_OLD","TableName":"t-1"}"##)
     }

@@ -132,7 +132,10 @@ struct SQLiteStateProcessTests {
                                 "state", "claim", "--data-dir", data.path, "--owner", "k\(worker)", "--lease-seconds",
                                 "1",
                             ]
-                            + (worker >= 2 ? ["--no-complete", "event:kill:held:k\(worker)"] : [])
+                            // The holders go over the keys again and again, so they are still
+                            // running when the kill comes however fast the machine is.
+                            + (worker >= 2
+                                ? ["--no-complete", "--rounds", "1000", "event:kill:held:k\(worker)"] : [])
                             + (worker % 2 == 0 ? keys : keys.reversed())
                         process.environment = ["PATH": "/usr/bin:/bin"]
                         let output = Pipe()

@@ -101,6 +101,32 @@ struct StateStoreConformanceTests {
     }
 
     @Test(
+        "a completed result answers until its expiry; after it, the key is claimed afresh",
+        arguments: StateBackend.allCases)
+    func completedResultsExpire(_ backend: StateBackend) async throws {
+        try await backend.withStore { store in
+            let key = "subject:cartAbandoned:shopify:cart:42"
+            #expect(
+                try await store.claim(key, owner: "a", leaseUntil: now + 30, now: now) == .claimed(tookOverFrom: nil))
+            try await store.complete(key, owner: "a", result: "sent a", expiresAt: now + 3_600)
+            #expect(
+                try await store.claim(key, owner: "b", leaseUntil: now + 3_630, now: now + 3_599)
+                    == .completed(result: "sent a"))
+            // Past the expiry: a new claim, naming no holder (the result's owner is long gone).
+            #expect(
+                try await store.claim(key, owner: "b", leaseUntil: now + 3_630, now: now + 3_600)
+                    == .claimed(tookOverFrom: nil))
+            #expect(
+                try await store.claim(key, owner: "c", leaseUntil: now + 3_700, now: now + 3_601)
+                    == .heldBy(owner: "b", until: now + 3_630))
+            try await store.complete(key, owner: "b", result: "sent b", expiresAt: now + 7_200)
+            #expect(
+                try await store.claim(key, owner: "c", leaseUntil: now + 3_700, now: now + 3_650)
+                    == .completed(result: "sent b"))
+        }
+    }
+
+    @Test(
         "a claim whose lease expired is taken over, and the old holder can no longer complete",
         arguments: StateBackend.allCases)
     func takeover(_ backend: StateBackend) async throws {
