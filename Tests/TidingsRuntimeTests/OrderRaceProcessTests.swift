@@ -11,7 +11,7 @@ import TidingsCore
 /// the two processes together. Whichever way a run interleaves, no follow-up of the order is left
 /// scheduled in `outbox/`; the ones stopped are in `outbox/cancelled/`. Nothing here depends on
 /// timing: each run is checked for what it left, not for how fast.
-@Suite("The order race across processes")
+@Suite("The order race across processes", .serialized)
 struct OrderRaceProcessTests {
     static let runs = 20
     static let now = "2026-11-25T13:31:00Z"
