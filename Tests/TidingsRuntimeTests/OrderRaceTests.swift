@@ -159,6 +159,102 @@ struct OrderRaceTests {
     }
 }
 
+extension OrderRaceTests {
+    @Test("A re-check the store cannot answer is noted on the outcome, never turned into a retry that hands over again")
+    func recheckUnreadable() async throws {
+        try await withScratch { data in
+            let audit = InMemoryAuditLog()
+            var pipeline = try Self.pipeline(.orderCreated, data: data, audit: audit)
+            // The guards' read answers; the one after the hand-over does not.
+            pipeline.stages.state = FailingStateStore(pipeline.stages.state, tombstoneReadsAnswered: 1)
+            let report = try await Self.handle(pipeline, Self.created)
+            #expect(report.outcome == .sent && report.retryable == nil)
+            #expect(report.messages?.count == 4)
+            let terminal = try #require(audit.entries.last)
+            #expect(terminal.facts["recheck_failed"]?.stringValue?.hasPrefix("state_unavailable: ") == true)
+            #expect(!audit.entries.contains { $0.stage == "withdraw" })
+        }
+    }
+
+    @Test("A cancellation whose tombstone cannot be written fails retryably before it stops or writes anything")
+    func tombstoneUnwritable() async throws {
+        try await withScratch { data in
+            let audit = InMemoryAuditLog()
+            var pipeline = try Self.pipeline(.orderCancelled, data: data, audit: audit)
+            pipeline.stages.state = FailingStateStore(pipeline.stages.state, tombstoneWrites: false)
+            let report = try await Self.handle(pipeline, Self.cancelled)
+            #expect(report.outcome == .failed && report.retryable == true)
+            #expect(report.code == .failure(.stateUnavailable))
+            #expect(audit.entries.map(\.stage) == ["normalize", "outcome"])
+        }
+    }
+}
+
+/// A state store that forwards to another but refuses tombstone writes, or answers only the
+/// first `tombstoneReadsAnswered` tombstone reads, as an unreachable store would.
+struct FailingStateStore: StateStore {
+    let inner: any StateStore
+    let tombstoneWrites: Bool
+    let tombstoneReadsAnswered: Int
+    private let reads = Shared<Int>()
+
+    init(_ inner: any StateStore, tombstoneWrites: Bool = true, tombstoneReadsAnswered: Int = .max) {
+        self.inner = inner
+        self.tombstoneWrites = tombstoneWrites
+        self.tombstoneReadsAnswered = tombstoneReadsAnswered
+    }
+
+    static func unreachable(_ key: String) -> StateStoreError {
+        StateStoreError(code: .unavailable, key: key, reason: "connection refused")
+    }
+
+    func claim(_ key: String, owner: String, leaseUntil: Date, now: Date) async throws(StateStoreError)
+        -> ClaimOutcome
+    {
+        try await inner.claim(key, owner: owner, leaseUntil: leaseUntil, now: now)
+    }
+
+    func complete(_ key: String, owner: String, result: String, expiresAt: Date) async throws(StateStoreError) {
+        try await inner.complete(key, owner: owner, result: result, expiresAt: expiresAt)
+    }
+
+    func release(_ key: String, owner: String) async throws(StateStoreError) {
+        try await inner.release(key, owner: owner)
+    }
+
+    func completedResult(_ key: String) async throws(StateStoreError) -> String? {
+        try await inner.completedResult(key)
+    }
+
+    func writeTombstone(_ key: String, time: Date, expiresAt: Date) async throws(StateStoreError) -> Date {
+        guard tombstoneWrites else { throw Self.unreachable(key) }
+        return try await inner.writeTombstone(key, time: time, expiresAt: expiresAt)
+    }
+
+    func tombstone(_ key: String) async throws(StateStoreError) -> Date? {
+        guard await reads.increment() <= tombstoneReadsAnswered else { throw Self.unreachable(key) }
+        return try await inner.tombstone(key)
+    }
+
+    func increment(_ key: String, by amount: Int64, in window: CounterWindow, cap: Int64?)
+        async throws(StateStoreError) -> CounterOutcome
+    {
+        try await inner.increment(key, by: amount, in: window, cap: cap)
+    }
+
+    func count(_ key: String, in window: CounterWindow) async throws(StateStoreError) -> Int64 {
+        try await inner.count(key, in: window)
+    }
+
+    func addSuppression(_ entry: SuppressionEntry) async throws(StateStoreError) {
+        try await inner.addSuppression(entry)
+    }
+
+    func suppression(customerID: String?, addressHash: String?) async throws(StateStoreError) -> SuppressionEntry? {
+        try await inner.suppression(customerID: customerID, addressHash: addressHash)
+    }
+}
+
 /// An email service that runs `interject` once, right after its `after`-th hand-over returns.
 struct InterjectingEmailService: EmailService {
     let inner: any EmailService
