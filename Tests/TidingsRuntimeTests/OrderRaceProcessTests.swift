@@ -134,12 +134,16 @@ struct Launch: Sendable {
 
     /// What a process printed and how it ended.
     struct Result: Sendable {
+        /// The exit status; -1 when a signal ended it.
         var status: Int32
         var stdout: String
     }
 
     /// Starts every launch, all before waiting for any, and returns their results in order. The
-    /// waiting happens on a thread of its own, so no cooperative thread blocks meanwhile.
+    /// processes are spawned and reaped here (posix_spawn, waitpid on their own ids), not through
+    /// Foundation's Process, on a thread of its own: the race starts 120 processes a suite run, and
+    /// Foundation's shared child monitor, busy with every other test's servers, once missed an
+    /// exit and left a test blocked on it.
     static func together(_ launches: [Launch]) async throws -> [Result] {
         let outcome = await withCheckedContinuation {
             (continuation: CheckedContinuation<Swift.Result<[Result], any Error>, Never>) in
@@ -151,24 +155,43 @@ struct Launch: Sendable {
     }
 
     private static func run(_ launches: [Launch]) throws -> [Result] {
-        var started: [(Process, Pipe)] = []
-        for launch in launches {
-            let process = Process()
-            process.executableURL = launch.binary
-            process.arguments = launch.arguments
-            process.currentDirectoryURL = RuntimeTestSupport.root
-            process.environment = launch.environment
-            process.standardInput = try launch.input.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            started.append((process, output))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tidings-launch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var started: [(pid: pid_t, output: URL)] = []
+        for (index, launch) in launches.enumerated() {
+            let output = folder.appendingPathComponent("\(index).out")
+            started.append((try spawn(launch, output: output), output))
         }
-        return started.map { process, output in
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: text)
+        return started.map { pid, output in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            // WIFEXITED / WEXITSTATUS, which Swift does not import.
+            let exited = status & 0x7f == 0
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            return Result(status: exited ? (status >> 8) & 0xff : -1, stdout: text)
         }
+    }
+
+    /// Spawns the launch with stdin from its input (or /dev/null), stdout to `output`, stderr
+    /// discarded; the working directory is this process's (the package root under `swift test`).
+    private static func spawn(_ launch: Launch, output: URL) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, launch.input?.path ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([launch.binary.path] + launch.arguments).map { strdup($0) } + [nil]
+        let envp = launch.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, launch.binary.path, &actions, nil, argv, envp)
+        guard code == 0 else {
+            throw CocoaError(
+                .executableLoad, userInfo: [NSLocalizedDescriptionKey: "posix_spawn \(launch.binary.path): \(code)"])
+        }
+        return pid
     }
 }
