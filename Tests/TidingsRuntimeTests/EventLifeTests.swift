@@ -63,7 +63,7 @@ struct EventLifeTests {
     }
 
     @Test(
-        "A cancellation stops its series first, even when a guard then stops it; a status that is not one stops nothing"
+        "A cancellation marks its order and stops its series before any guard; a status that is not one does neither"
     )
     func cancellationStopsSeriesFirst() async throws {
         let life = try await stages([
@@ -73,10 +73,10 @@ struct EventLifeTests {
         #expect(life.count == 4)
         #expect(
             life[1] == [
-                "normalize", "series", "enrich", "insights", "prompt", "generate", "validate", "render", "review",
-                "outcome",
+                "normalize", "tombstone", "series", "enrich", "insights", "prompt", "generate", "validate", "render",
+                "review", "outcome",
             ])
-        #expect(life[2] == ["normalize", "series", "guards", "outcome"])
+        #expect(life[2] == ["normalize", "tombstone", "series", "guards", "outcome"])
         #expect(life[3] == ["normalize", "guards", "outcome"])
     }
 }

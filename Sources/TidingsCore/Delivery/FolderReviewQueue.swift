@@ -60,14 +60,19 @@ package struct FolderReviewQueue: ReviewQueue {
                     record.series == series
                 else { continue }
                 try FileManager.default.createDirectory(at: withdrawn, withIntermediateDirectories: true)
+                // rename(2) replaces a file already there in one step; a source gone meanwhile was
+                // moved by another withdrawal of the same series running at once (the order race).
+                var gone = false
                 for file in [record.emailFile, name] {
-                    let target = withdrawn.appendingPathComponent(file)
-                    if FileManager.default.fileExists(atPath: target.path) {
-                        try FileManager.default.removeItem(at: target)
+                    let source = directory.appendingPathComponent(file).path
+                    if rename(source, withdrawn.appendingPathComponent(file).path) != 0 {
+                        guard errno == ENOENT else {
+                            throw FileWriteError(path: source, operation: "move to withdrawn/", errno: errno)
+                        }
+                        gone = true
                     }
-                    try FileManager.default.moveItem(at: directory.appendingPathComponent(file), to: target)
                 }
-                moved.append(withdrawn.appendingPathComponent(name).path)
+                if !gone { moved.append(withdrawn.appendingPathComponent(name).path) }
             }
         } catch {
             throw DeliveryError(service: "review", reason: "cannot withdraw series items: \(error)", isRetryable: true)

@@ -70,9 +70,9 @@ package struct OutboxEmailService: EmailService {
             do {
                 try FileManager.default.createDirectory(at: cancelledFolder, withIntermediateDirectories: true)
                 let target = cancelledFolder.appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: target.path) {
-                    try FileManager.default.removeItem(at: target)
-                }
+                // rename(2) replaces a file already there in one step. Removing it first lost a
+                // message when two cancellations of one series ran at once (the order race): the
+                // second removed the file the first had just moved, then found no source to move.
                 guard rename(source.path, target.path) == 0 else {
                     // Gone meanwhile: a dispatcher claimed it (and checks the mark) or it was sent.
                     if errno == ENOENT { continue }

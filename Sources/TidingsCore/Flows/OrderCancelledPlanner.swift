@@ -37,8 +37,8 @@ struct OrderCancelledPlanner: FlowPlanner {
         (order.cancelledAt ?? event.occurredAt, order.cancelReason ?? inferReason(order, event: event))
     }
 
-    /// A cancellation stops the order's unsent series before any guard decides; a status update
-    /// that is not a cancellation stops nothing.
+    /// A cancellation writes the order's tombstone, then stops the order's unsent series, before
+    /// any guard decides; a status update that is not a cancellation does neither.
     func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
         if Guards(settings: facts.settings).checkIsCancellation(event) != nil { return .nothing }
         return FlowNeeds(
@@ -46,7 +46,17 @@ struct OrderCancelledPlanner: FlowPlanner {
                 RememberedKey(
                     OrderSituation.key(.orderCancelled, event), since: facts.now - facts.settings.window - 86_400)
             ],
+            writeTombstone: TombstoneWrite(
+                key: OrderSituation.cancelledKey(event), lifetime: Self.tombstoneLifetime(facts.configuration)),
             stopSeries: OrderSituation.seriesKey(event))
+    }
+
+    /// How long an order's tombstone is kept: while an order-created event for the order can still
+    /// be handled (its flow's window) and any message of its series could still be waiting (the
+    /// series' span), and a day more. 26 days with the defaults.
+    static func tombstoneLifetime(_ configuration: Configuration) -> TimeInterval {
+        let created = configuration.settings(for: .orderCreated)
+        return created.window + OrderCreatedPlanner.seriesSpan(created) + 86_400
     }
 
     /// Not a cancellation, or one already answered.

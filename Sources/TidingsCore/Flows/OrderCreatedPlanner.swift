@@ -8,21 +8,33 @@ struct OrderCreatedPlanner: FlowPlanner {
     /// The lookback for an order's remembered keys: the flow's window and a day.
     static func lookback(_ facts: FlowFacts) -> Date { facts.now - facts.settings.window - 86_400 }
 
-    /// Whether the series was planned, or the order's cancellation handled, already.
+    /// Whether the series was planned, or the order's cancellation handled, already: in the audit,
+    /// and the order's tombstone in the state store, which a cancellation writes before it stops
+    /// the series (so one running at this very moment is seen too).
     func needs(_ event: LifecycleEvent, facts: FlowFacts) -> FlowNeeds {
         let since = Self.lookback(facts)
-        return FlowNeeds(remembered: [
-            RememberedKey(OrderSituation.key(.orderCreated, event), since: since),
-            RememberedKey(OrderSituation.cancelledKey(event), since: since),
-        ])
+        return FlowNeeds(
+            remembered: [
+                RememberedKey(OrderSituation.key(.orderCreated, event), since: since),
+                RememberedKey(OrderSituation.cancelledKey(event), since: since),
+            ],
+            tombstones: [OrderSituation.cancelledKey(event)])
     }
 
     /// The series already planned; a cancellation handled before this event (a late or retried
-    /// order-created) wins.
+    /// order-created), or under way now (its tombstone), wins.
     func precheck(_ event: LifecycleEvent, facts: FlowFacts) -> GuardVerdict? {
         Guards(settings: facts.settings).checkOrderRemembered(
             event.subject.id, seriesPlanned: facts.remembers(OrderSituation.key(.orderCreated, event)),
-            cancellationHandled: facts.remembers(OrderSituation.cancelledKey(event)))
+            cancellationHandled: facts.remembers(OrderSituation.cancelledKey(event)),
+            cancelledAt: facts.tombstones[OrderSituation.cancelledKey(event)])
+    }
+
+    /// The longest an order's series runs from the order's time: the slowest delivery (7 days),
+    /// the review request's days after it, the recommendations a week later, and a day for the
+    /// local morning.
+    static func seriesSpan(_ settings: FlowSettings) -> TimeInterval {
+        TimeInterval(7 + settings.reviewRequestDays + 7 + 1) * 86_400
     }
 
     /// The order (missing, incomplete, cancelled, timing), then its customer.
@@ -122,7 +134,12 @@ struct OrderCreatedPlanner: FlowPlanner {
             message.dedupeKeys = [OrderSituation.key(.orderCreated, event)]
             return message
         }
-        return FlowPlan(note: note, action: .writeSeries(messages))
+        // A cancellation that starts while the series is handed over is read again after it.
+        return FlowPlan(
+            note: note, action: .writeSeries(messages),
+            recheck: TombstoneRecheck(
+                tombstone: OrderSituation.cancelledKey(event), series: OrderSituation.seriesKey(event),
+                orderID: event.subject.id))
     }
 
     /// The hour of the local day that follow-ups are sent at.

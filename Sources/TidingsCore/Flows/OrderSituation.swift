@@ -29,8 +29,10 @@ struct OrderSituation {
 
     /// The key every handled cancellation of the order leaves, whatever the answer (fraud too), so
     /// an order-created event that arrives late or is retried plans no series for it.
+    /// The same string is the order's tombstone in the state store (`StateKey.orderCancelled`),
+    /// which a create running at the same moment as the cancellation reads.
     static func cancelledKey(_ event: LifecycleEvent) -> String {
-        "order:\(event.source.platform.rawValue):\(event.subject.id):cancelled"
+        StateKey.orderCancelled(platform: event.source.platform.rawValue, orderID: event.subject.id)
     }
 
     /// The key that ties the messages of an order's post-purchase series together (X-Tidings-Series).

@@ -4,17 +4,34 @@ extension Guards {
     // MARK: orderCreated
 
     /// The order's series was already planned, or its cancellation already handled (a late or
-    /// retried order-created event plans nothing for a cancelled order).
-    package func checkOrderRemembered(_ orderID: String, seriesPlanned: Bool, cancellationHandled: Bool)
-        -> GuardVerdict?
-    {
+    /// retried order-created event plans nothing for a cancelled order) or under way: `tombstone`
+    /// is when a cancellation marked the order in the state store, nil when none did.
+    package func checkOrderRemembered(
+        _ orderID: String, seriesPlanned: Bool, cancellationHandled: Bool, cancelledAt tombstone: Date? = nil
+    ) -> GuardVerdict? {
         if seriesPlanned {
             return GuardVerdict(.orderAlreadyHandled, "the series for order \(orderID) was already planned")
+        }
+        if let tombstone {
+            return GuardVerdict(
+                .orderCancelled, "order \(orderID) was cancelled at \(Timestamp.format(tombstone)) (its tombstone)")
         }
         if cancellationHandled {
             return GuardVerdict(.orderCancelled, "the cancellation of order \(orderID) was already handled")
         }
         return nil
+    }
+
+    /// A series handed over while its order was being cancelled (the tombstone appeared before the
+    /// re-check): what was withdrawn, and what had gone out already (due at once, like a thank-you).
+    package static func cancelledDuringHandOver(
+        _ orderID: String, cancelledAt: Date, withdrawn: [String], kept: [String]
+    ) -> GuardVerdict {
+        var detail =
+            "order \(orderID) was cancelled at \(Timestamp.format(cancelledAt)) while its series was handed over; "
+            + (withdrawn.isEmpty ? "nothing was left to withdraw" : "withdrew \(withdrawn.joined(separator: ", "))")
+        if !kept.isEmpty { detail += "; \(kept.joined(separator: ", ")) had gone out already" }
+        return GuardVerdict(.orderCancelled, detail)
     }
 
     /// An order the platform does not have. `remembered` are the keys a cancellation leaves even so.

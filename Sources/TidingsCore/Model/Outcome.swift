@@ -70,6 +70,8 @@ package struct OutcomeReport: Sendable, Codable, Hashable {
 /// enum of the part that decided; `rawValue` is the code the report's `reason` opens with.
 package enum OutcomeCode: Sendable, Hashable {
     /// A guard stopped the event (`suppressed` or `duplicate`); a stale delivery is `.guarded(.stale)`.
+    /// On a `sent` outcome, `.guarded(.orderCancelled)`: the order was cancelled while its series
+    /// was handed over, and the messages not due yet were withdrawn (the rest had gone out).
     case guarded(GuardVerdict.Code)
     /// The input was refused (`rejected_input`).
     case input(InputError.Code)

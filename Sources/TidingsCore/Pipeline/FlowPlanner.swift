@@ -5,8 +5,9 @@ import Foundation
 /// given those facts it returns what should happen. `Pipeline`'s `Run.execute` asks it four times,
 /// in this order, and performs everything in between (docs/decisions/flow-planner.md):
 ///
-/// 1. `needs`: which remembered keys to look up in the audit, and which series to stop before any
-///    guard decides (a cancellation stops the unsent series whatever happens next).
+/// 1. `needs`: which remembered keys to look up in the audit and which tombstones in the state
+///    store, and which tombstone to write and series to stop before any guard decides (a
+///    cancellation marks its order, then stops the unsent series, whatever happens next).
 /// 2. `precheck`: guards on the event and the looked-up keys, before the platform is asked.
 /// 3. `screen`: guards on the resolved subject (a thin payload's cart or order, read from the
 ///    platform), and what to enrich.
@@ -42,6 +43,13 @@ package struct RememberedKey: Sendable, Hashable {
 package struct FlowNeeds: Sendable {
     /// Keys whose memory the guards read.
     package var remembered: [RememberedKey]
+    /// Tombstones (`StateKey.orderCancelled`) the guards read from the state store
+    /// (`FlowFacts.tombstones`).
+    package var tombstones: [String]
+    /// A tombstone written to the state store before the series is stopped (`tombstone` record):
+    /// a cancellation marks its order first, so a create running at the same moment either finds
+    /// the mark or handed its series over before it (docs/decisions/exactly-once.md, "The order race").
+    package var writeTombstone: TombstoneWrite?
     /// A series whose unsent messages are stopped before any guard decides (`series` record).
     package var stopSeries: String?
     /// The subject only one event at a time may write about (a cart), claimed in the state store
@@ -51,9 +59,15 @@ package struct FlowNeeds: Sendable {
     /// Nothing to look up, nothing to stop.
     package static let nothing = FlowNeeds()
 
-    /// Keys to look up, a series to stop first, a subject to claim.
-    package init(remembered: [RememberedKey] = [], stopSeries: String? = nil, subject: SubjectKey? = nil) {
+    /// Keys and tombstones to look up, a tombstone to write and a series to stop first, a subject
+    /// to claim.
+    package init(
+        remembered: [RememberedKey] = [], tombstones: [String] = [], writeTombstone: TombstoneWrite? = nil,
+        stopSeries: String? = nil, subject: SubjectKey? = nil
+    ) {
         self.remembered = remembered
+        self.tombstones = tombstones
+        self.writeTombstone = writeTombstone
         self.stopSeries = stopSeries
         self.subject = subject
     }
@@ -75,6 +89,41 @@ package struct SubjectKey: Sendable {
         self.key = key
         self.memory = memory
         self.handledVerdict = handledVerdict
+    }
+}
+
+/// A tombstone to write: its key, and how long the store keeps it.
+package struct TombstoneWrite: Sendable, Hashable {
+    /// `StateKey.orderCancelled(platform:orderID:)`.
+    package var key: String
+    /// Seconds of wall-clock time from the write until the store may forget it (like a claim's
+    /// retention, never the pinned business clock: a replay of old events must not write a
+    /// tombstone that is already expired).
+    package var lifetime: TimeInterval
+
+    /// A tombstone for `key`, kept `lifetime` seconds.
+    package init(key: String, lifetime: TimeInterval) {
+        self.key = key
+        self.lifetime = lifetime
+    }
+}
+
+/// A tombstone read again once a series is handed over: when it appeared meanwhile, the series'
+/// messages not sent yet are withdrawn (`EmailService.cancelScheduled`, `ReviewQueue.withdraw`)
+/// and the outcome says what was withdrawn.
+package struct TombstoneRecheck: Sendable, Hashable {
+    /// The tombstone to read (`StateKey.orderCancelled`).
+    package var tombstone: String
+    /// The series to withdraw (`X-Tidings-Series`).
+    package var series: String
+    /// The order the series is for, named in the outcome's reason.
+    package var orderID: String
+
+    /// A re-check of `tombstone` that withdraws `series` of `orderID`.
+    package init(tombstone: String, series: String, orderID: String) {
+        self.tombstone = tombstone
+        self.series = series
+        self.orderID = orderID
     }
 }
 
@@ -133,12 +182,15 @@ package struct FlowFacts: Sendable {
     /// The suppression entry for the event's own customer id or address, read before any guard;
     /// nil when neither is on the list. Marketing-only flows stop on it in `precheck`.
     package var suppression: SuppressionEntry?
+    /// The tombstones found among those the planner asked for (`FlowNeeds.tombstones`), by key,
+    /// with the time each was written; a key without one is absent.
+    package var tombstones: [String: Date]
 
     /// Facts at `now` with nothing looked up yet.
     package init(
         now: Date, settings: FlowSettings, configuration: Configuration, remembered: [String: Bool] = [:],
         resolved: ResolvedSubject? = nil, enrichment: EnrichedCustomer? = nil, history: CustomerReading? = nil,
-        suppression: SuppressionEntry? = nil
+        suppression: SuppressionEntry? = nil, tombstones: [String: Date] = [:]
     ) {
         self.now = now
         self.settings = settings
@@ -148,6 +200,7 @@ package struct FlowFacts: Sendable {
         self.enrichment = enrichment
         self.history = history
         self.suppression = suppression
+        self.tombstones = tombstones
     }
 
     /// Whether a final outcome remembered `key` within the lookback the planner asked for. A key
@@ -240,14 +293,18 @@ package struct FlowPlan: Sendable {
     package var note: Note?
     /// What to do.
     package var action: Action
+    /// For a series: the tombstone read again once it is handed over (an order cancelled
+    /// meanwhile withdraws it); nil when nothing can cancel it.
+    package var recheck: TombstoneRecheck?
 
     /// A plan that only stops, without a note.
     package static func stop(_ verdict: GuardVerdict) -> FlowPlan { FlowPlan(note: nil, action: .stop(verdict)) }
 
-    /// A plan from its note and action.
-    package init(note: Note?, action: Action) {
+    /// A plan from its note, action and re-check.
+    package init(note: Note?, action: Action, recheck: TombstoneRecheck? = nil) {
         self.note = note
         self.action = action
+        self.recheck = recheck
     }
 }
 

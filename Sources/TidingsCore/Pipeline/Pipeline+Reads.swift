@@ -36,6 +36,30 @@ extension Run {
         }
     }
 
+    /// Writes a tombstone at this run's instant; returns the time of the one that stands (an
+    /// earlier write's, when one was there). A store that fails fails the event, retryably.
+    func writeTombstone(_ tombstone: TombstoneWrite) async throws -> Date {
+        do {
+            return try await stages.state.writeTombstone(
+                tombstone.key, time: now, expiresAt: Date().addingTimeInterval(tombstone.lifetime))
+        } catch {
+            throw Failure(.stateUnavailable, "\(error)", retryable: true)
+        }
+    }
+
+    /// The tombstones among `keys` that exist, by key, with their times.
+    func readTombstones(_ keys: [String]) async throws -> [String: Date] {
+        var found: [String: Date] = [:]
+        for key in keys {
+            do {
+                found[key] = try await stages.state.tombstone(key)
+            } catch {
+                throw Failure(.stateUnavailable, "\(error)", retryable: true)
+            }
+        }
+        return found
+    }
+
     /// Stops a series: its messages that are not due yet (`EmailService.cancelScheduled`) and its
     /// items waiting for a person (`ReviewQueue.withdraw`). A service that cannot say fails the
     /// event, retryably when it says so.

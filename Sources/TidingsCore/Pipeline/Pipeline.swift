@@ -150,7 +150,8 @@ struct Run: Sendable {
         try record("normalize", Self.normalizeFacts(event))
 
         // Guards: the duplicate event (the same for every flow), then the flow's own guards on the
-        // event and on what the audit remembers. A cancellation stops its series before they decide.
+        // event and on what the audit remembers. A cancellation marks its order and stops its series
+        // before they decide.
         let planner = pipeline.flow.planner
         let settings = pipeline.flow.settings
         var facts = FlowFacts(now: now, settings: settings, configuration: configuration)
@@ -166,6 +167,18 @@ struct Run: Sendable {
             return try stop(verdict)
         }
         let needs = planner.needs(event, facts: facts)
+        // A cancellation marks its order in the state store before it stops the series: a create
+        // at the same moment either finds the mark or handed its series over before it, and then
+        // the stop below finds its messages (docs/decisions/exactly-once.md, "The order race").
+        if let tombstone = needs.writeTombstone {
+            let standing = try await writeTombstone(tombstone)
+            try record(
+                "tombstone",
+                [
+                    "key": .string(tombstone.key), "time": .string(Timestamp.format(standing)),
+                    "first": .bool(standing == now),
+                ])
+        }
         if let series = needs.stopSeries {
             let (stopped, withdrawn) = try await stopSeries(series)
             try record(
@@ -176,6 +189,7 @@ struct Run: Sendable {
                 ])
         }
         facts.remembered = try lookUp(needs.remembered)
+        facts.tombstones = try await readTombstones(needs.tombstones)
         facts.suppression = try await suppression(customerID: event.customer.id, address: event.customer.email)
         if let verdict = planner.precheck(event, facts: facts) {
             return try stop(verdict)
@@ -225,7 +239,12 @@ struct Run: Sendable {
         case .writeSeries(let messages):
             let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
-            return finish(try await composeSeries(screened.kept))
+            let composed = try await composeSeries(screened.kept)
+            // Handed over; a cancellation that began meanwhile left its tombstone: withdraw.
+            if let recheck = plan.recheck {
+                return try await withdrawIfCancelled(composed, recheck)
+            }
+            return finish(composed)
         case .fanOut(let scan):
             let summary = try await runScan(scan, of: event, facts: facts)
             let (outcome, reason) = WinBackPlanner.conclusion(of: summary)
@@ -332,10 +351,11 @@ extension Run {
 
     /// The terminal outcome of composed messages: sent when every message went to the email
     /// service, queued for review when any waits for a human (the others are out already).
-    func finish(_ messages: [ComposedMessage]) -> OutcomeReport {
+    /// `extra` adds facts to the terminal record.
+    func finish(_ messages: [ComposedMessage], extra: [String: JSONValue] = [:]) -> OutcomeReport {
         let reviewed = messages.filter { $0.outcome == .queuedForReview }
         let keys = messages.flatMap(\.dedupeKeys)
-        var facts: [String: JSONValue] = [:]
+        var facts = extra
         if !keys.isEmpty { facts[AuditEntry.dedupeKeysFact] = .array(Array(Set(keys)).sorted().map(JSONValue.string)) }
         if messages.count > 1 {
             facts["steps"] = .array(
@@ -358,6 +378,60 @@ extension Run {
                 reviewed.isEmpty ? .sent : .queuedForReview, reason: reason, code: reviewed.isEmpty ? nil : .review,
                 subject: messages.first?.subject,
                 messages: messages.map(\.reference)),
+            facts: facts, delivered: true)
+    }
+
+    /// The end of a handed-over series whose order may have been cancelled meanwhile
+    /// (docs/decisions/exactly-once.md, "The order race"). The tombstone is read again: without
+    /// one the series ends as composed. With one, the series' messages not sent yet (due later, or
+    /// waiting for a person) are withdrawn, the `withdraw` record lists them, and the outcome opens
+    /// with `order_cancelled`: `sent` for what had gone out already (a thank-you is due at once),
+    /// `suppressed` when nothing had. Messages have left by now, so a store that cannot be read is
+    /// noted on the outcome, never turned into a retry that would hand them over a second time.
+    func withdrawIfCancelled(_ composed: [ComposedMessage], _ recheck: TombstoneRecheck) async throws
+        -> OutcomeReport
+    {
+        let cancelledAt: Date?
+        do {
+            cancelledAt = try await readTombstones([recheck.tombstone])[recheck.tombstone]
+        } catch let failure as Failure {
+            logger.error(
+                "the order's tombstone could not be read again after its series was handed over",
+                metadata: ["key": "\(recheck.tombstone)", "error": "\(failure.reason)"])
+            return finish(composed, extra: ["recheck_failed": .string(failure.reason)])
+        }
+        guard let cancelledAt else { return finish(composed) }
+        let (stopped, withdrawn) = try await stopSeries(recheck.series)
+        // The services stop every message of the series due after now (this call or the
+        // cancellation's own may have moved it) and the review queue gives back every waiting one:
+        // what stays out is what was due already.
+        let gone = composed.filter { $0.outcome == .sent && $0.sendAt <= now }
+        let taken = composed.filter { !($0.outcome == .sent && $0.sendAt <= now) }
+        try? record(
+            "withdraw",
+            [
+                "series": .string(recheck.series), "cancelled_at": .string(Timestamp.format(cancelledAt)),
+                "steps": .array(taken.map { .string($0.step) }), "stopped": .array(stopped.map(JSONValue.string)),
+                "withdrawn": .array(withdrawn.map(JSONValue.string)),
+            ])
+        let verdict = Guards.cancelledDuringHandOver(
+            recheck.orderID, cancelledAt: cancelledAt, withdrawn: taken.map(\.step), kept: gone.map(\.step))
+        var facts: [String: JSONValue] = [
+            "steps": .array(
+                composed.map { message in
+                    .object([
+                        "step": .string(message.step),
+                        "outcome": .string(gone.contains(message) ? message.outcome.rawValue : "withdrawn"),
+                        "send_at": .string(Timestamp.format(message.sendAt)), "reference": .string(message.reference),
+                    ])
+                })
+        ]
+        let keys = Set(gone.flatMap(\.dedupeKeys))
+        if !keys.isEmpty { facts[AuditEntry.dedupeKeysFact] = .array(keys.sorted().map(JSONValue.string)) }
+        return finish(
+            report(
+                gone.isEmpty ? .suppressed : .sent, reason: verdict.reason, code: .guarded(verdict.code),
+                subject: gone.first?.subject, messages: gone.isEmpty ? nil : gone.map(\.reference)),
             facts: facts, delivered: true)
     }
 

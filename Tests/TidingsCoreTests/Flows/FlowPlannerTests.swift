@@ -132,6 +132,40 @@ struct FlowPlannerTests {
         #expect(verdict?.code == .orderCancelled)
     }
 
+    @Test("Order created: reads the order's tombstone; one there stops it before anything is read, naming its time")
+    func orderCreatedTombstone() {
+        let planner = OrderCreatedPlanner()
+        let event = Self.orderEvent(.orderCreated, .complete(Self.order()))
+        let needs = planner.needs(event, facts: facts(.orderCreated))
+        #expect(needs.tombstones == ["order:shopify:o-9:cancelled"])
+        #expect(needs.writeTombstone == nil && needs.stopSeries == nil)
+        var found = facts(
+            .orderCreated, remembered: Dictionary(uniqueKeysWithValues: needs.remembered.map { ($0.key, false) }))
+        #expect(planner.precheck(event, facts: found) == nil)
+        found.tombstones["order:shopify:o-9:cancelled"] = S.now - 5
+        let verdict = planner.precheck(event, facts: found)
+        #expect(verdict?.code == .orderCancelled)
+        #expect(verdict?.detail == "order o-9 was cancelled at \(Timestamp.format(S.now - 5)) (its tombstone)")
+        #expect(verdict?.isRetryable == false)
+    }
+
+    @Test("Order created: the series' plan asks for the tombstone to be read again once it is handed over")
+    func orderCreatedRecheck() throws {
+        let event = Self.orderEvent(.orderCreated, .complete(Self.order()))
+        var ready = facts(.orderCreated)
+        ready.enrichment = enrichment()
+        let plan = try OrderCreatedPlanner().plan(event, facts: ready)
+        #expect(
+            plan.recheck
+                == TombstoneRecheck(
+                    tombstone: "order:shopify:o-9:cancelled", series: "order:shopify:o-9", orderID: "o-9"))
+        // What the outcome says when the re-check withdrew part of the series.
+        let verdict = Guards.cancelledDuringHandOver(
+            "o-9", cancelledAt: S.now, withdrawn: ["getting_started", "review_request"], kept: ["thank_you"])
+        #expect(verdict.code == .orderCancelled)
+        #expect(verdict.reason.hasSuffix("withdrew getting_started, review_request; thank_you had gone out already"))
+    }
+
     @Test("Order created: an incomplete order stops retryably before enrichment")
     func orderCreatedIncomplete() throws {
         let event = Self.orderEvent(.orderCreated, .complete(Self.order(complete: false)))
@@ -169,13 +203,16 @@ struct FlowPlannerTests {
         let needs = planner.needs(cancelled, facts: facts(.orderCancelled))
         #expect(needs.stopSeries == "order:shopify:o-9")
         #expect(needs.remembered.map(\.key) == ["orderCancelled:shopify:order:o-9"])
+        // The tombstone, written before the stop, outlives any series and any late order-created
+        // event: the created flow's window (3 days), the longest series (7 + 7 + 7 + 1 days) and a day.
+        #expect(needs.writeTombstone == TombstoneWrite(key: "order:shopify:o-9:cancelled", lifetime: 26 * 86_400))
 
         let shipped = Self.orderEvent(
             .orderCancelled,
             .reference(orderID: "o-9", statusChange: OrderStatusChange(previousStatusID: 11, newStatusID: 2)),
             platform: .bigcommerce)
         let none = planner.needs(shipped, facts: facts(.orderCancelled))
-        #expect(none.stopSeries == nil)
+        #expect(none.stopSeries == nil && none.writeTombstone == nil)
         #expect(none.remembered.isEmpty)
         #expect(planner.precheck(shipped, facts: facts(.orderCancelled))?.code == .notCancelled)
     }

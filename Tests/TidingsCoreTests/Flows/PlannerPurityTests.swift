@@ -11,8 +11,8 @@ struct PlannerPurityTests {
     /// Every I/O boundary's protocol or helper, and the old run handle.
     static let forbidden = [
         "CommercePlatform", "CustomerBaseStreaming", "AuditLog", "EmailService", "ReviewQueue", "LanguageModel",
-        "TimeSource", "DeadLetterStore", "HTTPTransport", "PipelineStages", "FlowContext", "Run", "FileManager",
-        "async", "await",
+        "TimeSource", "DeadLetterStore", "StateStore", "HTTPTransport", "PipelineStages", "FlowContext", "Run",
+        "FileManager", "async", "await",
     ]
 
     static func flowSources() throws -> [(name: String, text: String)] {
