@@ -85,11 +85,18 @@ enum TestPython {
         await prepare()
         let process = process(arguments)
         let output = Pipe()
-        let errors = Pipe()
+        // stderr goes to a file, not a pipe: a server that logs each request (werkzeug does)
+        // into a pipe nobody reads blocks once its 64 KiB are full, and with it every test using
+        // the server (a full suite hung on moto that way).
+        let errorsPath = NSTemporaryDirectory() + "tidings-server-\(UUID().uuidString).err"
+        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        try? errors.close()
         defer {
+            try? FileManager.default.removeItem(atPath: errorsPath)
             // SIGKILL: the test runner's blocked SIGTERM would be inherited by a careless server.
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             // Not waitUntilExit: with many children at once Foundation's child monitor has missed
@@ -110,11 +117,16 @@ enum TestPython {
         }
         guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.waitUntilExit()
-            let reason = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let reason = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
             Issue.record(
                 "\(what) did not start on \(interpreter): \(explain(reason) ?? String(reason.suffix(600)))")
             throw CancellationError()
         }
+        // Whatever the server prints after its port is read and dropped, on a thread of its own,
+        // so stdout can never fill up either.
+        Thread {
+            while !output.fileHandleForReading.availableData.isEmpty {}
+        }.start()
         return try await body(port)
     }
 }

@@ -11,6 +11,7 @@ exactly-once tests saw it: 8 processes claiming one event at once, two claims gr
 around each request makes moto's conditional writes atomic, as DynamoDB's are; the clients still
 race each other for it.
 """
+import logging
 import threading
 import time
 
@@ -28,6 +29,9 @@ def _serialized(self, environ, start_response):
 
 
 werkzeug_app.DomainDispatcherApplication.__call__ = _serialized
+
+# No line per request on stderr: thousands of requests a test, and nobody reads them.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
