@@ -21,7 +21,7 @@ public enum ExitStatus: Int32, Sendable {
     /// The exit status for an outcome.
     package init(_ report: OutcomeReport) {
         switch report.outcome {
-        case .sent, .queuedForReview, .suppressed, .duplicate: self = .handled
+        case .sent, .queuedForReview, .heldOut, .suppressed, .duplicate: self = .handled
         case .rejectedInput: self = .badInput
         case .unauthenticated: self = .unauthenticated
         case .failed: self = report.retryable == true ? .retryable : .failed

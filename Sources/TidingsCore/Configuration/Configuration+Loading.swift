@@ -220,7 +220,7 @@ extension Configuration {
     mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
         do throws(InputError) {
             let root = try JSONObjectReader(document)
-            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows", "models"])
+            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows", "models", "experiments"])
             try Self.refuseUnknownKeys(
                 root.optionalObject("brand"),
                 allowed: [
@@ -287,6 +287,9 @@ extension Configuration {
                     try review.optionalBool("cancellation_win_backs") ?? self.review.cancellationWinBacks
             }
             if let models = try root.optionalObject("models") { self.models = try Self.modelGovernance(models) }
+            if let experiments = root.value("experiments") {
+                self.experiments = try ExperimentSettings.parse(experiments, path: root.path(of: "experiments"))
+            }
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {
                     guard let kind = FlowKind(rawValue: key) else {

@@ -51,6 +51,9 @@ package struct Configuration: Sendable {
     /// a little after the invocation's deadline instead. A crashed holder's claim is taken over
     /// after it (docs/decisions/exactly-once.md).
     package var claimLease: TimeInterval = 300
+    /// Experiments per flow: arms, holdout, minimum sample (the config file's `experiments`
+    /// array; none by default, so every customer gets the writer's draft and its first subject).
+    package var experiments = ExperimentSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

@@ -124,8 +124,9 @@ package struct WinBackPlanner: FlowPlanner {
     package static func conclusion(of summary: WinBackScanSummary) -> (outcome: Outcome, reason: String) {
         let written = (summary.outcomes["sent"] ?? 0) + (summary.outcomes["queued_for_review"] ?? 0)
         let failed = summary.outcomes["failed"] ?? 0
+        let heldOut = summary.outcomes[Outcome.heldOut.rawValue] ?? 0
         return (
-            written > 0 ? .sent : failed > 0 ? .failed : .suppressed,
+            written > 0 ? .sent : failed > 0 ? .failed : heldOut > 0 ? .heldOut : .suppressed,
             "scanned \(summary.scanned), selected \(summary.selected)"
                 + summary.outcomes.sorted { $0.key < $1.key }.map { ", \($0.key) \($0.value)" }.joined()
                 + "; skipped "

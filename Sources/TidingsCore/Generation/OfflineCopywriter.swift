@@ -23,13 +23,19 @@ package struct OfflineCopywriter: LanguageModel {
     /// abandoned-cart email.
     package func write(_ masked: PromptContext) -> Draft {
         let context = Self.customerFacing(masked)
+        let draft: Draft
         if let winBack = context.winBack {
-            return writeWinBack(context, winBack: winBack)
+            draft = writeWinBack(context, winBack: winBack)
+        } else if let order = context.order {
+            draft = writeOrderMessage(context, order: order)
+        } else {
+            draft = writeCartRecovery(context)
         }
-        if let order = context.order {
-            return writeOrderMessage(context, order: order)
+        // An experiment arm's strategy leads the subject and the opening (OfflineCopywriter+Experiments).
+        guard let strategy = context.experiment.flatMap({ ExperimentStrategy(rawValue: $0.strategy) }) else {
+            return draft
         }
-        return writeCartRecovery(context)
+        return following(strategy, draft: draft, context: context)
     }
 
     /// The context with the prompt's personal-data mask taken out of every text the copy quotes:

@@ -5,6 +5,9 @@ package enum Outcome: String, Sendable, Codable, CaseIterable {
     case sent
     case queuedForReview = "queued_for_review"
     case suppressed
+    /// An experiment's holdout with `no_email`: the customer was deliberately not written to, so
+    /// the report can measure what the email adds. Final: the event and its keys are consumed.
+    case heldOut = "held_out"
     case duplicate
     case rejectedInput = "rejected_input"
     /// A webhook whose signature (or shared-secret header) is missing or wrong where a secret is
@@ -59,7 +62,7 @@ package struct OutcomeReport: Sendable, Codable, Hashable {
     /// duplicate. Retryable suppressions and failures do not: the retry must be handled.
     package var isFinal: Bool {
         switch outcome {
-        case .sent, .queuedForReview: return true
+        case .sent, .queuedForReview, .heldOut: return true
         case .suppressed: return retryable != true
         case .duplicate, .rejectedInput, .unauthenticated, .failed: return false
         }
@@ -83,6 +86,8 @@ package enum OutcomeCode: Sendable, Hashable {
     case review
     /// A win-back scan that ended without failing: its reason is the scan's summary.
     case scan
+    /// An experiment held the customer out (`held_out`).
+    case heldOut
 
     /// The code as text ("too_soon", "delivery_failed"): the suffix of `Tidings.<code>` Runtime API
     /// error types.
@@ -94,6 +99,7 @@ package enum OutcomeCode: Sendable, Hashable {
         case .unauthenticated: return "unauthenticated"
         case .review: return "review"
         case .scan: return "scan"
+        case .heldOut: return "held_out"
         }
     }
 }

@@ -343,6 +343,10 @@ package struct PlannedMessage: Sendable {
     /// A key shared by the messages of one series, written to X-Tidings-Series, so that a later
     /// event can stop the ones not sent yet; nil for a single message.
     package var seriesKey: String?
+    /// The customer's experiment group, set by the pipeline (`Run.assignExperiment`), never by a
+    /// planner: it decides the writer (a `control_email` holdout gets the offline copywriter) and
+    /// the subject rule. Nil outside an experiment.
+    package var experiment: ExperimentAssignment?
 
     /// Creates a planned message; see the properties for what each part means.
     package init(

@@ -60,6 +60,8 @@ extension Run {
         // goes on; each rejected one is recorded before the next writer starts, the last one after.
         var writers: [any LanguageModel] = [stages.model]
         if stages.model.name != pipeline.fallbackWriter.name { writers.append(pipeline.fallbackWriter) }
+        // A holdout's control email is the offline copywriter's, whatever model is configured.
+        if message.experiment?.holdout == .controlEmail { writers = [pipeline.fallbackWriter] }
         if message.isTransactional { writers.append(TransactionalNotice()) }
         var chosen: Validated?
         var rejected: Validated?
@@ -116,8 +118,9 @@ extension Run {
         }
         let (draft, findings, decision) = (validated.draft, validated.findings, validated.decision)
 
-        // Render.
-        let subject = draft.subjects[0]
+        // Render, with the subject the experiment arm's rule picks (the first without one).
+        let subject = (message.experiment?.arm?.subjectRule ?? .first).choose(
+            draft.subjects, firstName: message.context.customer.firstName)
         var products: [String: Product] = [:]
         for id in draft.productPicks + draft.blocks.compactMap(\.productID) {
             products[id] = message.checks.catalog[id]

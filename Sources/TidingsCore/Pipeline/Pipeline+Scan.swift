@@ -59,7 +59,11 @@ extension Run {
             if let verdict = try await child.screenSuppressed([message]).verdict {
                 return try child.stop(verdict).outcome.rawValue
             }
-            return child.finish([try await child.compose(message)]).outcome.rawValue
+            let assigned = try child.assignExperiment([message])
+            guard let assignedMessage = assigned.kept.first else {
+                return child.finishHeldOut(assigned.heldOut, experimentID: experimentID).outcome.rawValue
+            }
+            return child.finish([try await child.compose(assignedMessage)]).outcome.rawValue
         } catch {
             return child.fail(error).outcome.rawValue
         }

@@ -124,6 +124,8 @@ struct Run: Sendable {
     var heldClaims: [HeldClaim] = []
 
     var function: String { pipeline.flow.kind.rawValue }
+    /// The id of the experiment on this run's flow, for a held-out outcome's reason.
+    var experimentID: String { configuration.experiments.experiment(for: pipeline.flow.kind)?.id ?? "" }
     var stages: PipelineStages { pipeline.stages }
     var configuration: Configuration { pipeline.configuration }
 
@@ -235,11 +237,18 @@ struct Run: Sendable {
             // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
             let screened = try await screenSuppressed([message])
             if let verdict = screened.verdict { return try stop(verdict) }
-            return finish([try await compose(message)])
+            // Experiment: the customer's arm or holdout (`Pipeline+Experiment`).
+            let assigned = try assignExperiment([message])
+            guard let assignedMessage = assigned.kept.first else {
+                return finishHeldOut(assigned.heldOut, experimentID: experimentID)
+            }
+            return finish([try await compose(assignedMessage)])
         case .writeSeries(let messages):
             let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
-            let composed = try await composeSeries(screened.kept)
+            let assigned = try assignExperiment(screened.kept)
+            if assigned.kept.isEmpty { return finishHeldOut(assigned.heldOut, experimentID: experimentID) }
+            let composed = try await composeSeries(assigned.kept)
             // Handed over; a cancellation that began meanwhile left its tombstone: withdraw.
             if let recheck = plan.recheck {
                 return try await withdrawIfCancelled(composed, recheck)

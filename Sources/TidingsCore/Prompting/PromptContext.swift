@@ -117,6 +117,24 @@ package struct PromptContext: Sendable, Codable, Hashable {
     package var order: OrderFacts?
     /// Why a lapsed customer left and what they bought; nil outside win-back (PromptContext+WinBack.swift).
     package var winBack: WinBackFacts?
+    /// The approach an experiment arm asks of the writer; nil outside an arm with a strategy, so
+    /// an ordinary context (and its prompt) reads as before.
+    package var experiment: ExperimentBrief?
+
+    /// What the writer is told about its experiment arm: the strategy and how to follow it. The
+    /// arm's name and the experiment's id are not given: the copy should not depend on them.
+    package struct ExperimentBrief: Sendable, Codable, Hashable {
+        /// The `ExperimentStrategy` raw value ("urgency").
+        package var strategy: String
+        /// The strategy's instruction (`ExperimentStrategy.instruction`).
+        package var instruction: String
+
+        /// The brief for a strategy.
+        package init(_ strategy: ExperimentStrategy) {
+            self.strategy = strategy.rawValue
+            instruction = strategy.instruction
+        }
+    }
 
     /// An order as the writer sees it: no address, no payment details.
     package struct OrderFacts: Sendable, Codable, Hashable {

@@ -19,7 +19,7 @@ package struct InvocationAnswer: Sendable {
     package static func wantsRetry(_ report: OutcomeReport) -> Bool {
         switch report.outcome {
         case .failed, .suppressed: return report.retryable == true
-        case .sent, .queuedForReview, .duplicate, .rejectedInput, .unauthenticated: return false
+        case .sent, .queuedForReview, .heldOut, .duplicate, .rejectedInput, .unauthenticated: return false
         }
     }
 
@@ -30,7 +30,7 @@ package struct InvocationAnswer: Sendable {
         switch report.outcome {
         case .rejectedInput: return 400
         case .unauthenticated: return 401
-        case .sent, .queuedForReview, .duplicate, .suppressed, .failed: return 200
+        case .sent, .queuedForReview, .heldOut, .duplicate, .suppressed, .failed: return 200
         }
     }
 
