@@ -52,6 +52,10 @@ struct ExperimentReportTests {
         #expect(ExperimentStatistics.sampleSizePerGroup(0.2, 0.5) == 39)
         #expect(ExperimentStatistics.sampleSizePerGroup(0.1, 0.2) == 199)
         #expect(ExperimentStatistics.sampleSizePerGroup(0.2, 0.2) == nil)
+        // One recipient has no sample variance: the revenue interval is unbounded, p is 1.
+        let single = ExperimentStatistics.meanDifference(
+            mean1: 49.9, variance1: 0, n1: 1, mean0: 0, variance0: 0, n0: 1)
+        #expect(single.lower == -.infinity && single.upper == .infinity && single.p == 1)
     }
 
     @Test("The small fixture's report gives the hand-computed rates, lifts and intervals")

@@ -53,12 +53,14 @@ package enum ExperimentStatistics {
     }
 
     /// The difference of two means (mean1 − mean0) with its Welch normal 95 % interval and
-    /// two-sided p-value; variances are sample variances (n − 1).
+    /// two-sided p-value; variances are sample variances (n − 1). With fewer than two values in a
+    /// group the interval is unbounded and p is 1.
     package static func meanDifference(
         mean1: Double, variance1: Double, n1: Int, mean0: Double, variance0: Double, n0: Int
     ) -> (difference: Double, lower: Double, upper: Double, z: Double, p: Double) {
         let d = mean1 - mean0
-        guard n1 > 0, n0 > 0 else { return (d, -.infinity, .infinity, 0, 1) }
+        // A sample variance needs two values: with fewer the spread is unknown, not zero.
+        guard n1 > 1, n0 > 1 else { return (d, -.infinity, .infinity, 0, 1) }
         let se = (variance1 / Double(n1) + variance0 / Double(n0)).squareRoot()
         guard se > 0 else { return (d, d, d, 0, d == 0 ? 1 : 0) }
         let z = d / se

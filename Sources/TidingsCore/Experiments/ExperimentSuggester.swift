@@ -55,7 +55,8 @@ package enum ExperimentSuggester {
                     needed > experiment.minimumRecipientsPerArm
                     ? "; consider raising min_recipients_per_arm to \(needed)." : "."
             } else {
-                rationale += " There are no \(rateMetric.rawValue)s in the control yet to size the test from."
+                rationale += " The control's \(rateMetric.rawValue) rate of \(ExperimentReport.percent(p0)) "
+                    + "gives nothing to size the test from yet."
             }
             return [ExperimentSuggestion(title: "Keep \(experiment.id) running", rationale: rationale)]
         case .winner(let name) where name != report.control:
