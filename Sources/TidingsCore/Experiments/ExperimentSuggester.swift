@@ -55,8 +55,9 @@ package enum ExperimentSuggester {
                     needed > experiment.minimumRecipientsPerArm
                     ? "; consider raising min_recipients_per_arm to \(needed)." : "."
             } else {
-                rationale += " The control's \(rateMetric.rawValue) rate of \(ExperimentReport.percent(p0)) "
-                    + "gives nothing to size the test from yet."
+                let rate = ExperimentReport.percent(p0)
+                rationale +=
+                    " The control's \(rateMetric.rawValue) rate of \(rate) gives nothing to size a test from yet."
             }
             return [ExperimentSuggestion(title: "Keep \(experiment.id) running", rationale: rationale)]
         case .winner(let name) where name != report.control:
