@@ -163,6 +163,36 @@ struct ExperimentReportTests {
         return (exposures, events)
     }
 
+    /// A model that answers one fixed text and keeps the prompt it was given.
+    final class FixedModel: LanguageModel, @unchecked Sendable {
+        let name = "fixed-test-model"
+        let text: String
+        var prompts: [Prompt] = []
+        init(_ text: String) { self.text = text }
+        func respond(to request: DraftRequest) async throws -> ModelAnswer {
+            prompts.append(request.prompt)
+            return ModelAnswer(text: text)
+        }
+    }
+
+    @Test("With a model, suggestions are its answer to the report's aggregates; a bad answer throws")
+    func modelSuggestions() async throws {
+        let report = try ExperimentReport.build(
+            experiment: Self.experiment(minimum: 5), exposures: Self.exposures,
+            events: try Self.events("engagement-small.jsonl"))
+        let model = FixedModel(#"{"suggestions": [{"title": "Test benefit subjects", "rationale": "p = 0.16"}]}"#)
+        let suggestions = try await ExperimentSuggester.suggest(from: report, model: model, brand: .northwind)
+        #expect(suggestions.map(\.title) == ["Test benefit subjects"])
+        let prompt = try #require(model.prompts.first)
+        #expect(prompt.reference == "experiment_suggest@1")
+        #expect(prompt.user.contains("\"recipients\":10"))
+        // Aggregates only: no customer id of the experiment reaches the model.
+        #expect(!prompt.user.contains("\"u1\"") && !prompt.user.contains("evt-b5"))
+        await #expect(throws: (any Error).self) {
+            _ = try await ExperimentSuggester.suggest(from: report, model: FixedModel("{}"), brand: .northwind)
+        }
+    }
+
     @Test("Mailchimp Transactional webhooks: open and click join by msg._id; bounces are skipped")
     func mandrillShapes() throws {
         let specs = TestPaths.specs.appendingPathComponent("mailchimp-transactional/webhook-examples")
