@@ -92,6 +92,8 @@ struct ExperimentReplayTests {
                 #expect(result.report.messages == nil && result.report.subject == nil)
                 #expect(result.report.reason?.hasPrefix("held_out: experiment cart-subjects-1") == true)
                 #expect(ExitStatus(result.report) == .handled)
+                #expect(InvocationAnswer.httpStatus(result.report) == 200)
+                #expect(!InvocationAnswer.wantsRetry(result.report))
             }
             // The first-time buyer's redelivery finds its event handled, held out or not.
             let redelivery = results.first { $0.file.lastPathComponent == "shopify-first-time-buyer.redelivery.json" }
