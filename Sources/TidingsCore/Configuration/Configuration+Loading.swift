@@ -220,7 +220,8 @@ extension Configuration {
     mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
         do throws(InputError) {
             let root = try JSONObjectReader(document)
-            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows", "models"])
+            try Self.refuseUnknownKeys(
+                root, allowed: ["brand", "policy", "review", "flows", "models", "frequency", "quiet_hours"])
             try Self.refuseUnknownKeys(
                 root.optionalObject("brand"),
                 allowed: [
@@ -287,6 +288,7 @@ extension Configuration {
                     try review.optionalBool("cancellation_win_backs") ?? self.review.cancellationWinBacks
             }
             if let models = try root.optionalObject("models") { self.models = try Self.modelGovernance(models) }
+            self.contact = try ContactSettings.load(root)
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {
                     guard let kind = FlowKind(rawValue: key) else {

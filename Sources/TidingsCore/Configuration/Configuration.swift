@@ -51,6 +51,9 @@ package struct Configuration: Sendable {
     /// a little after the invocation's deadline instead. A crashed holder's claim is taken over
     /// after it (docs/decisions/exactly-once.md).
     package var claimLease: TimeInterval = 300
+    /// The frequency cap on marketing and the quiet hours, across every flow (the config file's
+    /// `frequency` and `quiet_hours`); both off by default (docs/decisions/frequency-and-quiet-hours.md).
+    package var contact = ContactSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

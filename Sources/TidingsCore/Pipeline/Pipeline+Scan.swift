@@ -59,7 +59,16 @@ extension Run {
             if let verdict = try await child.screenSuppressed([message]).verdict {
                 return try child.stop(verdict).outcome.rawValue
             }
-            return child.finish([try await child.compose(message)]).outcome.rawValue
+            let contact = try await child.screenContact(
+                [message], zone: child.contactZone(record: target.customer, reference: nil))
+            if let verdict = contact.verdict { return try child.stop(verdict).outcome.rawValue }
+            return child.finish([try await child.compose(contact.kept[0])]).outcome.rawValue
+        } catch let capped as FrequencyCapReached {
+            do {
+                return try child.stop(capped.verdict).outcome.rawValue
+            } catch {
+                return child.fail(error).outcome.rawValue
+            }
         } catch {
             return child.fail(error).outcome.rawValue
         }

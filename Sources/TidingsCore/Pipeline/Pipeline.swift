@@ -228,18 +228,29 @@ struct Run: Sendable {
 
         // Prompt, generate, validate, route, render, deliver: per message (`Pipeline+Compose`), or
         // per selected customer as a child event (`Pipeline+Scan`); then the one terminal record.
+        // Quiet hours are in the customer's own zone (nil when none are configured).
+        let zone = contactZone(record: facts.enrichment?.record ?? facts.history?.record, reference: event.customer)
         switch plan.action {
         case .stop(let verdict):
             return try stop(verdict)
         case .write(let message):
-            // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
+            // The recipient as planned (a thin cart's customer, a guest's key) is checked again;
+            // then quiet hours and the frequency cap, before any writer is paid for.
             let screened = try await screenSuppressed([message])
             if let verdict = screened.verdict { return try stop(verdict) }
-            return finish([try await compose(message)])
+            let contact = try await screenContact(screened.kept, zone: zone)
+            if let verdict = contact.verdict { return try stop(verdict) }
+            do {
+                return finish([try await compose(contact.kept[0])])
+            } catch let capped as FrequencyCapReached {
+                return try stop(capped.verdict)
+            }
         case .writeSeries(let messages):
             let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
-            let composed = try await composeSeries(screened.kept)
+            let contact = try await screenContact(screened.kept, zone: zone)
+            if let verdict = contact.verdict { return try stop(verdict) }
+            let composed = try await composeSeries(contact.kept)
             // Handed over; a cancellation that began meanwhile left its tombstone: withdraw.
             if let recheck = plan.recheck {
                 return try await withdrawIfCancelled(composed, recheck)
