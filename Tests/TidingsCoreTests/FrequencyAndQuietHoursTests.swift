@@ -86,7 +86,7 @@ struct FrequencyAndQuietHoursTests {
         #expect(lunch.window == "12:00-13:30")
     }
 
-    @Test("DST: the night of spring-forward and of fall-back ends at 08:00 local, 7 and 9 hours later")
+    @Test("DST: the night of spring-forward and of fall-back ends at 08:00 local, 8 and 10 hours later")
     func daylightSaving() throws {
         // 2027-03-14: Los Angeles goes from PST (-08) to PDT (-07) at 02:00.
         let spring = Self.time("2027-03-13T23:00:00-08:00")
