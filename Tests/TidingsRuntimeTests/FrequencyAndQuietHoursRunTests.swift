@@ -126,6 +126,38 @@ struct FrequencyAndQuietHoursRunTests {
         }
     }
 
+    @Test("A guest is counted under the hash of their address, which never reaches the state store in plain")
+    func guestCountedByHash() async throws {
+        let guest = RuntimeTestSupport.root.appendingPathComponent("Events/cartAbandoned/shopify-guest-checkout.json")
+        let sendAt = Timestamp.parse("2026-11-21T16:40:00Z")!
+        let contact = ContactSettings(frequency: Self.capOfOne)
+        let key = try await withScratch { data in
+            let first = await Self.handle(
+                try Self.pipeline(.cartAbandoned, data: data, now: sendAt, contact: contact, audit: InMemoryAuditLog()),
+                try Self.body(guest))
+            #expect(first.outcome == .sent)
+            let database = try SQLiteDatabase(path: data.appendingPathComponent("state.sqlite3").path)
+            let keys = try database.query("SELECT key FROM state").compactMap { $0.first?.text }
+            #expect(!keys.contains { $0.lowercased().contains("river") || $0.contains("@example") })
+            // frequency:marketing:guest:<32 hex digits>@<day start>
+            let counter = try #require(keys.first { $0.hasPrefix("frequency:marketing:") })
+            let customer = String(counter.dropFirst("frequency:marketing:".count).prefix { $0 != "@" })
+            #expect(customer.hasPrefix("guest:"))
+            #expect(customer.dropFirst(6).count == 32 && customer.dropFirst(6).allSatisfy(\.isHexDigit))
+            #expect(try await Self.counted(data, customer: customer, sendAt: sendAt) == 1)
+            return customer
+        }
+        // At the cap, the same guest's cart is not written to.
+        try await withScratch { data in
+            try await Self.fill(data, customer: key, sendAt: sendAt, count: 1)
+            let capped = await Self.handle(
+                try Self.pipeline(.cartAbandoned, data: data, now: sendAt, contact: contact, audit: InMemoryAuditLog()),
+                try Self.body(guest))
+            #expect(capped.outcome == .suppressed)
+            #expect(capped.code == .guarded(.frequencyCap))
+        }
+    }
+
     @Test("At the cap, an order's transactional messages still go; only its marketing step is dropped")
     func transactionalNotCapped() async throws {
         let contact = ContactSettings(frequency: Self.capOfOne)
