@@ -158,6 +158,47 @@ struct FrequencyAndQuietHoursRunTests {
         }
     }
 
+    @Test("A win-back scan's child at the cap is suppressed with frequency_cap; the scan's other children go")
+    func scanChildAtTheCap() async throws {
+        let scan = WinBackReplayTests.events.appendingPathComponent("eventbridge-scheduled-scan.json")
+        func replay(_ data: URL) async throws -> (report: OutcomeReport, lines: [[String: JSONValue]]) {
+            var configuration = try RuntimeTestSupport.configuration(dataDirectory: data)
+            configuration.contact = ContactSettings(frequency: Self.capOfOne)
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay([scan])
+            let report = try #require(results.first?.report)
+            return (report, try ReplayGoldenTests.auditLines(data).map { try JSONParser.parse($0).objectValue ?? [:] })
+        }
+        // Nothing counted: every selected customer is written to and counted once.
+        let (customer, day, counted) = try await withScratch { data in
+            let (report, lines) = try await replay(data)
+            #expect(report.outcome == .sent)
+            let counts = lines.filter { $0["stage"] == "frequency" }
+            #expect(!counts.isEmpty)
+            // Every selected customer's email (sent, or queued for review) was counted.
+            #expect(report.reason?.contains("selected \(counts.count),") == true, "\(report.reason ?? "")")
+            let first = try #require(counts.first)
+            let childID = try #require(first["event_id"]?.stringValue)
+            let day = try #require(first["facts"]?.objectValue?["day"]?.stringValue)
+            return (String(childID.split(separator: "/").last ?? ""), day, counts.count)
+        }
+        // One of them already had a marketing email that day: only that child is capped.
+        try await withScratch { data in
+            try await Self.fill(data, customer: customer, sendAt: Timestamp.parse(day + "T12:00:00Z")!, count: 1)
+            let (report, lines) = try await replay(data)
+            #expect(report.outcome == .sent)
+            #expect(lines.filter { $0["stage"] == "frequency" }.count == counted - 1)
+            #expect(report.reason?.contains("failed") == false, "\(report.reason ?? "")")
+            #expect(report.reason?.contains("suppressed 1") == true, "\(report.reason ?? "")")
+            let terminal = try #require(
+                lines.first {
+                    $0["event_id"]?.stringValue?.hasSuffix("/customer/\(customer)") == true && $0["stage"] == "outcome"
+                })
+            #expect(terminal["outcome"] == "suppressed")
+            #expect(terminal["facts"]?.objectValue?["reason"]?.stringValue?.hasPrefix("frequency_cap:") == true)
+        }
+    }
+
     @Test("At the cap, an order's transactional messages still go; only its marketing step is dropped")
     func transactionalNotCapped() async throws {
         let contact = ContactSettings(frequency: Self.capOfOne)
