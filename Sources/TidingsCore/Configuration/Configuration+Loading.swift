@@ -220,7 +220,9 @@ extension Configuration {
     mutating func apply(_ document: JSONValue) throws(ConfigurationError) {
         do throws(InputError) {
             let root = try JSONObjectReader(document)
-            try Self.refuseUnknownKeys(root, allowed: ["brand", "policy", "review", "flows", "models", "experiments"])
+            try Self.refuseUnknownKeys(
+                root,
+                allowed: ["brand", "policy", "review", "flows", "models", "experiments", "frequency", "quiet_hours"])
             try Self.refuseUnknownKeys(
                 root.optionalObject("brand"),
                 allowed: [
@@ -290,6 +292,7 @@ extension Configuration {
             if let experiments = root.value("experiments") {
                 self.experiments = try ExperimentSettings.parse(experiments, path: root.path(of: "experiments"))
             }
+            self.contact = try ContactSettings.load(root)
             if let flows = try root.optionalObject("flows") {
                 for key in flows.members.keys.sorted() {
                     guard let kind = FlowKind(rawValue: key) else {

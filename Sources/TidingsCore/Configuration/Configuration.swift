@@ -54,6 +54,9 @@ package struct Configuration: Sendable {
     /// Experiments per flow: arms, holdout, minimum sample (the config file's `experiments`
     /// array; none by default, so every customer gets the writer's draft and its first subject).
     package var experiments = ExperimentSettings()
+    /// The frequency cap on marketing and the quiet hours, across every flow (the config file's
+    /// `frequency` and `quiet_hours`); both off by default (docs/decisions/frequency-and-quiet-hours.md).
+    package var contact = ContactSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

@@ -135,11 +135,20 @@ enum CanonicalEventDecoder {
         } else if let accepts = try customerReader.optionalBool("accepts_marketing") {
             consent = accepts ? .subscribed : .notSubscribed
         }
-        return CustomerReference(
+        var reference = CustomerReference(
             id: try customerReader.id("id"), email: try customerReader.optionalEmail("email"),
             firstName: try customerReader.optionalString("first_name"),
             lastName: try customerReader.optionalString("last_name"), consent: consent,
             tier: try customerReader.optionalString("loyalty_tier")?.lowercased(),
             statedOrderCount: try customerReader.optionalInt("total_orders"))
+        if let zone = try customerReader.optionalString("time_zone") {
+            guard TimeZone(identifier: zone) != nil else {
+                throw InputError(
+                    .invalidField, path: customerReader.path(of: "time_zone"),
+                    reason: "'\(zone.prefix(60))' is not an IANA time zone such as America/Chicago")
+            }
+            reference.timeZone = zone
+        }
+        return reference
     }
 }

@@ -75,9 +75,11 @@ enum ShopifyCheckoutDecoder {
                     .missingField, path: body.path(of: "customer"),
                     reason: "a checkout needs a customer or at least an email to write to")
             }
-            return CustomerReference(
+            var guest = CustomerReference(
                 id: nil, email: email, firstName: try billing?.optionalString("first_name"),
                 lastName: try billing?.optionalString("last_name"), consent: checkoutConsent)
+            guest.region = try region(body)
+            return guest
         }
         var consent = checkoutConsent
         if let state = try customer.optionalObject("email_marketing_consent")?.optionalString("state") {
@@ -85,9 +87,27 @@ enum ShopifyCheckoutDecoder {
         }
         let checkoutEmail = try body.optionalEmail("email")
         let billingFirstName = try billing?.optionalString("first_name")
-        return CustomerReference(
+        var reference = CustomerReference(
             id: try customer.id("id"), email: try customer.optionalEmail("email") ?? checkoutEmail,
             firstName: try customer.optionalString("first_name") ?? billingFirstName,
             lastName: try customer.optionalString("last_name"), consent: consent)
+        reference.region = try region(body)
+        return reference
+    }
+
+    /// The customer's country and province, for their time zone: the shipping address's, else the
+    /// billing address's, else the customer's default address (Shopify's `country_code` and
+    /// `province_code`); nil when none names a country.
+    static func region(_ body: JSONObjectReader) throws(InputError) -> CustomerRegion? {
+        let addresses = [
+            try body.optionalObject("shipping_address"), try body.optionalObject("billing_address"),
+            try body.optionalObject("customer")?.optionalObject("default_address"),
+        ]
+        for case let address? in addresses {
+            guard let country = try address.optionalString("country_code"), !country.isEmpty else { continue }
+            let province = try address.optionalString("province_code")
+            return CustomerRegion(countryCode: country, provinceCode: province?.isEmpty == true ? nil : province)
+        }
+        return nil
     }
 }

@@ -39,6 +39,9 @@ package struct GuardVerdict: Sendable, Hashable {
         case hardBounce = "hard_bounce"
         /// The recipient marked a message as spam: no marketing.
         case complaint
+        /// The customer already had as many marketing messages in the window as the frequency
+        /// cap allows (`FrequencyCap`); transactional messages are never capped.
+        case frequencyCap = "frequency_cap"
     }
 
     /// Which guard stopped the event.

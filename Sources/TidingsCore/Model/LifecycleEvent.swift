@@ -142,6 +142,11 @@ package struct CustomerReference: Sendable {
     package var tier: String?
     /// An order count the payload states (canonical events); the platform's history wins.
     package var statedOrderCount: Int?
+    /// Where the payload's address puts the customer (a checkout's or order's shipping address,
+    /// else its billing address), for their time zone; nil when it has none.
+    package var region: CustomerRegion? = nil
+    /// An IANA time zone the payload states for the customer (canonical events); nil otherwise.
+    package var timeZone: String? = nil
 
     /// Creates a reference; a nil `id` means a guest checkout.
     package init(

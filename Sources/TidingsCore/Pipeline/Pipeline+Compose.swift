@@ -31,7 +31,13 @@ extension Run {
         }
         var composed: [ComposedMessage] = []
         for message in prepared {
-            composed.append(try await handOver(message))
+            do {
+                composed.append(try await handOver(message))
+            } catch let capped as FrequencyCapReached {
+                // Another handling took the customer's last marketing slot since the guard.
+                try record(
+                    "dropped", ["step": .string(message.message.step), "reason": .string(capped.verdict.reason)])
+            }
         }
         return composed
     }
@@ -157,16 +163,22 @@ extension Run {
     }
 
     /// The second part: hands a prepared message to the email service, or to the review queue.
+    /// A marketing message is first counted against its customer's frequency cap (throwing
+    /// `FrequencyCapReached` when the cap was filled meanwhile); a hand-over that fails takes the
+    /// count back.
     func handOver(_ prepared: PreparedMessage) async throws -> ComposedMessage {
         let message = prepared.message
         let stepFacts: [String: JSONValue] = ["step": .string(message.step)]
         let (draft, rendered, subject) = (prepared.draft, prepared.rendered, prepared.rendered.subject)
         switch prepared.decision {
         case .send:
+            let counted = try await countFrequency(message)
             let receipt: DeliveryReceipt
             do {
                 receipt = try await stages.email.deliver(rendered)
-            } catch let error as DeliveryError {
+            } catch {
+                await uncount(counted)
+                guard let error = error as? DeliveryError else { throw error }
                 throw Failure(.deliveryFailed, "\(error)", retryable: error.isRetryable)
             }
             // The recipient appears in the audit only here, where the hand-over needs it. The email
@@ -181,6 +193,8 @@ extension Run {
                 step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],
                 sendAt: message.sendAt, dedupeKeys: message.rememberedKeys)
         case .review(let reasons):
+            // A message waiting for a person counts: it is meant to go out.
+            let counted = try await countFrequency(message)
             let reference: String
             do {
                 reference = try await stages.review.enqueue(
@@ -189,6 +203,7 @@ extension Run {
                         draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
                         seriesKey: message.seriesKey))
             } catch {
+                await uncount(counted)
                 throw Failure(.reviewQueueFailed, "\(error)", retryable: true)
             }
             try? record(

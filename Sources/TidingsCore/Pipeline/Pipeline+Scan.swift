@@ -59,11 +59,20 @@ extension Run {
             if let verdict = try await child.screenSuppressed([message]).verdict {
                 return try child.stop(verdict).outcome.rawValue
             }
-            let assigned = try child.assignExperiment([message])
+            let contact = try await child.screenContact(
+                [message], zone: child.contactZone(record: target.customer, reference: nil))
+            if let verdict = contact.verdict { return try child.stop(verdict).outcome.rawValue }
+            let assigned = try child.assignExperiment(contact.kept)
             guard let assignedMessage = assigned.kept.first else {
                 return child.finishHeldOut(assigned.heldOut, experimentID: experimentID).outcome.rawValue
             }
             return child.finish([try await child.compose(assignedMessage)]).outcome.rawValue
+        } catch let capped as FrequencyCapReached {
+            do {
+                return try child.stop(capped.verdict).outcome.rawValue
+            } catch {
+                return child.fail(error).outcome.rawValue
+            }
         } catch {
             return child.fail(error).outcome.rawValue
         }

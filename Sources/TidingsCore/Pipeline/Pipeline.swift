@@ -230,23 +230,34 @@ struct Run: Sendable {
 
         // Prompt, generate, validate, route, render, deliver: per message (`Pipeline+Compose`), or
         // per selected customer as a child event (`Pipeline+Scan`); then the one terminal record.
+        // Quiet hours are in the customer's own zone (nil when none are configured).
+        let zone = contactZone(record: facts.enrichment?.record ?? facts.history?.record, reference: event.customer)
         switch plan.action {
         case .stop(let verdict):
             return try stop(verdict)
         case .write(let message):
-            // The recipient as planned (a thin cart's customer, a guest's key) is checked again.
+            // The recipient as planned (a thin cart's customer, a guest's key) is checked again;
+            // then quiet hours and the frequency cap, before any writer is paid for.
             let screened = try await screenSuppressed([message])
             if let verdict = screened.verdict { return try stop(verdict) }
+            let contact = try await screenContact(screened.kept, zone: zone)
+            if let verdict = contact.verdict { return try stop(verdict) }
             // Experiment: the customer's arm or holdout (`Pipeline+Experiment`).
-            let assigned = try assignExperiment([message])
+            let assigned = try assignExperiment(contact.kept)
             guard let assignedMessage = assigned.kept.first else {
                 return finishHeldOut(assigned.heldOut, experimentID: experimentID)
             }
-            return finish([try await compose(assignedMessage)])
+            do {
+                return finish([try await compose(assignedMessage)])
+            } catch let capped as FrequencyCapReached {
+                return try stop(capped.verdict)
+            }
         case .writeSeries(let messages):
             let screened = try await screenSuppressed(messages)
             if let verdict = screened.verdict { return try stop(verdict) }
-            let assigned = try assignExperiment(screened.kept)
+            let contact = try await screenContact(screened.kept, zone: zone)
+            if let verdict = contact.verdict { return try stop(verdict) }
+            let assigned = try assignExperiment(contact.kept)
             if assigned.kept.isEmpty { return finishHeldOut(assigned.heldOut, experimentID: experimentID) }
             let composed = try await composeSeries(assigned.kept)
             // Handed over; a cancellation that began meanwhile left its tombstone: withdraw.

@@ -173,8 +173,9 @@ package struct DynamoDBStateStore: StateStore {
         async throws(StateStoreError) -> CounterOutcome
     {
         try StateKey.validate(key)
-        guard amount > 0 else {
-            throw StateStoreError(code: .invalidKey, key: key, reason: "the amount \(amount) is not positive")
+        guard amount > 0 || (amount < 0 && cap == nil) else {
+            throw StateStoreError(
+                code: .invalidKey, key: key, reason: "the amount \(amount) is not positive (or negative without a cap)")
         }
         let stored = window.storageKey(key)
         if let cap, amount > cap { return .capReached(total: try await count(key, in: window)) }
@@ -183,7 +184,11 @@ package struct DynamoDBStateStore: StateStore {
             ":expires": .n(SQLiteStateStore.seconds(window.end) + 86_400),
         ]
         var condition = "attribute_not_exists(pk) OR #kind = :counter"
-        if let cap {
+        if amount < 0 {
+            // Taking back: only a counter that holds at least the amount (never below 0).
+            condition = "#kind = :counter AND #amount >= :floor"
+            values[":floor"] = .n(-amount)
+        } else if let cap {
             condition = "attribute_not_exists(pk) OR (#kind = :counter AND #amount <= :limit)"
             values[":limit"] = .n(cap - amount)
         }
@@ -203,8 +208,12 @@ package struct DynamoDBStateStore: StateStore {
             }
             return .counted(total: total)
         case .conditionFailed(let old):
-            guard let item = try await Self.or(old, read: { () throws(StateStoreError) in try await read(stored) })
-            else {
+            let item = try await Self.or(old, read: { () throws(StateStoreError) in try await read(stored) })
+            if amount < 0, item == nil || item.flatMap({ Self.string($0, "kind") }) == "counter" {
+                // Nothing (or less than the amount) to take back: the counter stays as it is.
+                return .counted(total: item.flatMap { Self.number($0, "amount") } ?? 0)
+            }
+            guard let item else {
                 throw StateStoreError(code: .busy, key: stored, reason: "the counter changed under the increment")
             }
             guard Self.string(item, "kind") == "counter" else {

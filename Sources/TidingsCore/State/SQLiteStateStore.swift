@@ -168,8 +168,9 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
         async throws(StateStoreError) -> CounterOutcome
     {
         try StateKey.validate(key)
-        guard amount > 0 else {
-            throw StateStoreError(code: .invalidKey, key: key, reason: "the amount \(amount) is not positive")
+        guard amount > 0 || (amount < 0 && cap == nil) else {
+            throw StateStoreError(
+                code: .invalidKey, key: key, reason: "the amount \(amount) is not positive (or negative without a cap)")
         }
         let stored = window.storageKey(key)
         return try run(key) { database throws(SQLiteError) in
@@ -177,6 +178,8 @@ package final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 let current = try counter(database, stored)
                 let total = current.addingReportingOverflow(amount)
                 if let cap, total.overflow || total.partialValue > cap { return .capReached(total: current) }
+                // A take-back of more than the counter holds changes nothing (as DynamoDB's condition).
+                if amount < 0, total.partialValue < 0 { return .counted(total: current) }
                 try database.query(
                     """
                     INSERT INTO state (key, kind, amount, expires_at) VALUES (?, 'counter', ?, ?)

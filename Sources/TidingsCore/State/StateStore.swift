@@ -45,6 +45,9 @@ package protocol StateStore: Sendable {
     /// Adds `amount` (> 0) to the counter `key` in `window`, in one atomic step, and reads the new
     /// total. With a `cap`, the addition happens only when the total stays at or below it;
     /// otherwise nothing changes and the answer is `.capReached` with the total as it is.
+    /// A negative `amount` without a cap takes back an earlier increment (a hand-over that failed
+    /// after it was counted); one larger than the total changes nothing, so the total never goes
+    /// below 0. A zero amount, or a negative one with a cap, is refused (`.invalidKey`).
     func increment(_ key: String, by amount: Int64, in window: CounterWindow, cap: Int64?)
         async throws(StateStoreError) -> CounterOutcome
 

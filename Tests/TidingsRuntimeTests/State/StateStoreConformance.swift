@@ -212,6 +212,32 @@ struct StateStoreConformanceTests {
         }
     }
 
+    @Test(
+        "windowed counters: a negative amount takes back, never below 0, and only without a cap",
+        arguments: StateBackend.allCases)
+    func takeBack(_ backend: StateBackend) async throws {
+        try await backend.withStore { store in
+            let day = CounterWindow.day(containing: now)
+            let key = "frequency:marketing:6100000001"
+            #expect(try await store.increment(key, by: 1, in: day, cap: 1) == .counted(total: 1))
+            #expect(try await store.increment(key, by: 1, in: day, cap: 1) == .capReached(total: 1))
+            #expect(try await store.increment(key, by: -1, in: day, cap: nil) == .counted(total: 0))
+            #expect(try await store.count(key, in: day) == 0)
+            // The slot is free again; taking back more than there is leaves 0.
+            #expect(try await store.increment(key, by: 1, in: day, cap: 1) == .counted(total: 1))
+            #expect(try await store.increment(key, by: -5, in: day, cap: nil) == .counted(total: 1))
+            #expect(try await store.count(key, in: day) == 1)
+            #expect(
+                try await store.increment("frequency:never-counted", by: -1, in: day, cap: nil) == .counted(total: 0))
+            do {
+                _ = try await store.increment(key, by: -1, in: day, cap: 3)
+                Issue.record("a negative increment with a cap was accepted")
+            } catch let error as StateStoreError {
+                #expect(error.code == .invalidKey)
+            }
+        }
+    }
+
     @Test("suppression entries are found by customer id and by address hash", arguments: StateBackend.allCases)
     func suppression(_ backend: StateBackend) async throws {
         try await backend.withStore { store in
