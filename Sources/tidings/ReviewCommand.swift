@@ -108,7 +108,7 @@ struct ReviewCommand: ParsableCommand {
                 if let escalated = record?.escalatedAt { Swift.print("  escalated at \(Timestamp.format(escalated))") }
                 Swift.print("  email:   \(item.emailPath)")
             }
-            if shown == 0 { Swift.print("Nothing is waiting for review.") }
+            if shown == 0 { Swift.print("Review queue in \(desk.store.location): nothing is waiting.") }
         }
     }
 

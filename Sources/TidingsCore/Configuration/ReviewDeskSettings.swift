@@ -56,6 +56,11 @@ package struct ReviewDeskSettings: Sendable {
                 }
                 let entry = try reviewers.object(name)
                 try Configuration.refuseUnknownKeys(entry, allowed: ["flows", "tiers"])
+                for key in ["flows", "tiers"] where entry.value(key) == nil {
+                    throw InputError(
+                        .invalidField, path: entry.path(of: key),
+                        reason: "is required: a list of names, or [\"*\"] for all")
+                }
                 var flows: Set<FlowKind>? = []
                 for (index, flow) in try entry.strings("flows").enumerated() {
                     if flow == "*" {

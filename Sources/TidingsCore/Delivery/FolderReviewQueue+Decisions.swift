@@ -4,6 +4,8 @@ import Foundation
 /// `tidings review` and the dashboard) works on. An item is named by its review id, the file name
 /// of its JSON without `.json` (`ReviewSummary.id`).
 package protocol ReviewStore: ReviewQueue {
+    /// Where the queue is, for messages (a folder's path).
+    var location: String { get }
     /// The items waiting, by send time then event id.
     func pending() throws -> [ReviewSummary]
     /// The item named `id` while it waits; nil when there is none (decided, withdrawn, unknown).
@@ -53,6 +55,9 @@ extension ReviewSummary {
 }
 
 extension FolderReviewQueue: ReviewStore {
+    /// The folder's path.
+    package var location: String { directory.path }
+
     /// The item named `id`, or nil. Throws `ReviewQueueError` for an id that cannot name an item
     /// (a path, a hidden name) or a file that cannot be read.
     package func load(id: String) throws -> ReviewRecord? {

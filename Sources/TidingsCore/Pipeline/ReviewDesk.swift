@@ -8,7 +8,8 @@ import Logging
 /// audited (who, when, what; an edit's draft before and after by content address), and ends with
 /// one terminal record that states the event's standing after it: `queued_for_review` while any
 /// item of the event still waits, then `sent` when anything of the event was delivered, else
-/// `suppressed` (rejected or expired). docs/decisions/review.md.
+/// `suppressed` (rejected or expired). It lives with the pipeline, as the outbox dispatcher does,
+/// because it writes the last records of an event's life. docs/decisions/review.md.
 package struct ReviewDesk: Sendable {
     /// The queue the items wait in.
     package var store: any ReviewStore
