@@ -338,6 +338,40 @@ struct ReviewDeskTests {
         }
     }
 
+    @Test(
+        "A series step approved before its time is scheduled as the pipeline would: the outbox holds it, the sending service gets nothing yet"
+    )
+    func seriesStepIsScheduled() async throws {
+        try await withScratch { scratch in
+            let configuration = try Self.configuration(scratch)
+            let order = RuntimeTestSupport.root.appendingPathComponent(
+                "Events/orderCreated/shopify-vip-tenth-plus-order.json")
+            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                .replay([order])
+            let report = try #require(results.first?.report)
+            #expect(report.outcome == .queuedForReview)
+            let queue = FolderReviewQueue(directory: configuration.dataDirectory.appendingPathComponent("review"))
+            let item = try #require(try queue.pending().first)
+            let decision = Timestamp.parse("2026-11-25T10:00:00Z")!
+            #expect(item.sendAt > decision.addingTimeInterval(3600), "a later step of the series")
+            let outbox = configuration.dataDirectory.appendingPathComponent("outbox")
+            let before = Set(try FileManager.default.contentsOfDirectory(atPath: outbox.path))
+            let sending = RecordingEmailService()
+            var desk = try Self.desk(configuration, at: decision)
+            desk.email = SchedulingEmailService(
+                now: sending, queue: OutboxEmailService(directory: outbox), clock: FixedClock(decision))
+            let approved = try await desk.approve(item.id, reviewer: "ana")
+            #expect(approved.outcome == .sent)
+            #expect(await sending.delivered.isEmpty, "not due yet: it waits for dispatch")
+            let added = Set(try FileManager.default.contentsOfDirectory(atPath: outbox.path)).subtracting(before)
+            let file = try #require(added.first { $0.hasSuffix(".eml") })
+            let text = try String(contentsOf: outbox.appendingPathComponent(file), encoding: .utf8)
+            #expect(try queue.pending().isEmpty)
+            #expect(text.contains("X-Tidings-Series: "))
+            #expect(try Self.outcomes(configuration, report.eventID) == ["queued_for_review", "sent"])
+        }
+    }
+
     /// A model that writes what the offline copywriter writes, under another name.
     struct RenamedWriter: LanguageModel {
         let name: String
