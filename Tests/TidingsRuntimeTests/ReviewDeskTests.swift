@@ -87,7 +87,7 @@ struct ReviewDeskTests {
     func vipApprovedThroughTheCommandLine() async throws {
         try await withScratch { scratch in
             let environment = try Self.environment(scratch)
-            let handled = try RuntimeTestSupport.execute(
+            let handled = try await SchedulingESPTests.execute(
                 "cartAbandoned", event: Self.vipEvent, environment: environment)
             let result = try JSONSerialization.jsonObject(with: handled.stdout) as? [String: Any]
             #expect(result?["outcome"] as? String == "queued_for_review", "\(handled.stderr)")
@@ -98,20 +98,20 @@ struct ReviewDeskTests {
                 try FolderReviewQueue(directory: configuration.dataDirectory.appendingPathComponent("review")).pending()
                     .first?.id)
 
-            let listed = try tidings(["review", "list"], environment)
+            let listed = try await tidings(["review", "list"], environment)
             #expect(listed.status == 0)
             #expect(listed.output.contains(id) && listed.output.contains("tier vip"), "\(listed.output)")
 
             let later = environment.merging(["TIDINGS_NOW": "2026-11-21T20:05:00Z"]) { $1 }
-            let tom = try tidings(["review", "approve", id, "--reviewer", "tom"], later)
+            let tom = try await tidings(["review", "approve", id, "--reviewer", "tom"], later)
             #expect(tom.status != 0)
             #expect(tom.error.contains("not_permitted") && tom.error.contains("vip"), "\(tom.error)")
-            let stranger = try tidings(["review", "approve", id, "--reviewer", "mallory"], later)
+            let stranger = try await tidings(["review", "approve", id, "--reviewer", "mallory"], later)
             #expect(stranger.status != 0)
             #expect(stranger.error.contains("unknown reviewer 'mallory'"), "\(stranger.error)")
             #expect(Self.outbox(configuration).isEmpty, "a refused approval sends nothing")
 
-            let maria = try tidings(["review", "approve", id, "--reviewer", "maria"], later)
+            let maria = try await tidings(["review", "approve", id, "--reviewer", "maria"], later)
             #expect(maria.status == 0, "\(maria.error)")
             #expect(maria.output.contains("is now sent"), "\(maria.output)")
             let sent = try #require(Self.outbox(configuration).first)
@@ -134,7 +134,7 @@ struct ReviewDeskTests {
                     .isEmpty)
 
             // A second approval finds nothing: the event has one send.
-            let again = try tidings(["review", "approve", id, "--reviewer", "ana"], later)
+            let again = try await tidings(["review", "approve", id, "--reviewer", "ana"], later)
             #expect(again.status != 0 && again.error.contains("not_found"), "\(again.error)")
             let verified = try AuditVerifier(root: configuration.dataDirectory.appendingPathComponent("audit")).verify()
             #expect(verified.passed, "\(verified.problems)")
@@ -427,7 +427,14 @@ struct ReviewDeskTests {
         }
     }
 
-    func tidings(_ arguments: [String], _ environment: [String: String]) throws -> CommandLineTests.Run {
-        try CommandLineTests().tidings(arguments, environment: environment)
+    /// The `tidings` binary, waited for on a thread of its own: a child process must not hold one
+    /// of the few cooperative threads that other tests (a Runtime API loop) need meanwhile.
+    func tidings(_ arguments: [String], _ environment: [String: String]) async throws -> CommandLineTests.Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result { try CommandLineTests().tidings(arguments, environment: environment) })
+            }.start()
+        }
     }
 }
