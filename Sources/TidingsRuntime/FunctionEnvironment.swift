@@ -87,6 +87,8 @@ package enum FunctionEnvironment {
             // Mandrill, Braze). The transport is made once per process.
             stages.email = SchedulingEmailService(now: service, queue: stages.email, clock: stages.clock)
         }
+        // A queued item is announced on Slack when SLACK_WEBHOOK_URL is set (never failing the event).
+        stages.review = ReviewDeskEnvironment.announcing(stages.review, configuration, logger: logger)
         let pipeline = try Pipeline(flow: flow, configuration: configuration, stages: stages)
         return InvocationHandler(pipeline: pipeline)
     }

@@ -118,6 +118,15 @@ package struct AuditStory: Sendable {
             case "review":
                 went = true
                 out += "queued for review: \(record.facts["reference"]?.stringValue ?? "?")\n"
+            case "review_approve", "review_reject", "review_edit", "review_expire", "review_escalate":
+                // A reviewer's decision (docs/decisions/review.md): who, when, and on what.
+                let who = record.facts["reviewer"]?.stringValue.map { " by \($0)" } ?? ""
+                let why = record.facts["reason"]?.stringValue.map { ": \($0)" } ?? ""
+                out += "\(record.stage.dropFirst("review_".count))\(who) at \(record.time)\(why)\n"
+                if record.stage == "review_edit" {
+                    out += section("draft before the edit", record, .draftBefore) { Self.pretty($0) }
+                    out += section("draft after the edit", record, .draft) { Self.pretty($0) }
+                }
             case "outcome":
                 let reason = record.facts["reason"]?.stringValue.map { " (\($0))" } ?? ""
                 out += "outcome: \(record.outcome ?? "?")\(reason)\n"

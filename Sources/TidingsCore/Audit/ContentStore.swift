@@ -39,6 +39,8 @@ package enum ContentReference: String, Sendable, CaseIterable {
     case draft = "draft_sha256"
     /// The validator's findings, score and decision, as canonical JSON.
     case findings = "findings_sha256"
+    /// The draft before a reviewer's edit, as canonical JSON (`draft_sha256` of that record is after).
+    case draftBefore = "draft_before_sha256"
 
     /// Whether `text` looks like a content address (64 lowercase hex digits).
     package static func isAddress(_ text: some StringProtocol) -> Bool {

@@ -39,6 +39,7 @@ extension Configuration {
             shopify: try readSecret("SHOPIFY_WEBHOOK_SECRET", environment: environment),
             bigcommerce: try readSecret("BIGCOMMERCE_WEBHOOK_SECRET", environment: environment))
         configuration.auditKey = try readSecret("TIDINGS_AUDIT_KEY", environment: environment)
+        configuration.reviewDesk.slackWebhook = try ReviewDeskSettings.slackWebhook(environment)
         if let text = environment["TIDINGS_MODEL_RESERVE_MS"], !text.isEmpty {
             guard let value = Int(text), value >= 0 else {
                 throw ConfigurationError(
@@ -237,7 +238,10 @@ extension Configuration {
                 ])
             try Self.refuseUnknownKeys(
                 root.optionalObject("review"),
-                allowed: ["tiers", "below_score", "offer_percent_at_least", "cancellation_win_backs"])
+                allowed: [
+                    "tiers", "below_score", "offer_percent_at_least", "cancellation_win_backs", "approved_prompts",
+                    "approved_models", "reviewers", "expire_after", "escalate_after",
+                ])
             if let brand = try root.optionalObject("brand") {
                 self.brand.name = try brand.optionalString("name") ?? self.brand.name
                 self.brand.fromAddress = try brand.optionalString("from_address") ?? self.brand.fromAddress
@@ -287,6 +291,13 @@ extension Configuration {
                     try review.optionalInt("offer_percent_at_least") ?? self.review.offerPercentAtLeast
                 self.review.cancellationWinBacks =
                     try review.optionalBool("cancellation_win_backs") ?? self.review.cancellationWinBacks
+                if review.value("approved_prompts") != nil {
+                    self.review.approvedPrompts = Set(try review.strings("approved_prompts"))
+                }
+                if review.value("approved_models") != nil {
+                    self.review.approvedModels = Set(try review.strings("approved_models"))
+                }
+                try self.reviewDesk.apply(review)
             }
             if let models = try root.optionalObject("models") { self.models = try Self.modelGovernance(models) }
             if let experiments = root.value("experiments") {

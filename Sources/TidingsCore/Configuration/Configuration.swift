@@ -38,6 +38,10 @@ package struct Configuration: Sendable {
     package var modelReserve: TimeInterval = 15
     /// Prices, rate limits and budgets of model calls (the config file's `models` object).
     package var models = ModelGovernanceSettings()
+    /// Who may decide review items, when they expire or escalate, and where the Slack notice goes
+    /// (the config file's `review.reviewers`, `review.expire_after`, `review.escalate_after`, and
+    /// `SLACK_WEBHOOK_URL`); docs/decisions/review.md.
+    package var reviewDesk = ReviewDeskSettings()
     /// Which writer drafts the email and how to reach it (`TIDINGS_MODEL` and the provider's
     /// variables); the offline copywriter by default.
     package var writer = ModelSettings()
@@ -175,6 +179,15 @@ package struct ReviewRules: Sendable {
     /// always goes to review (`review.cancellation_win_backs`, default true): a cancelled order is
     /// a sensitive moment.
     package var cancellationWinBacks: Bool = true
+    /// Prompt versions ("cart_abandoned@3") whose drafts may go out unread
+    /// (`review.approved_prompts`); a draft from any other version waits for a person. Nil (the
+    /// default) turns the rule off.
+    package var approvedPrompts: Set<String>?
+    /// Models ("openai:gpt-5-mini", as the `generate` record names the writer) whose drafts may go
+    /// out unread (`review.approved_models`); a draft from any other model waits for a person. The
+    /// offline copywriter and the fixed transactional notice are built in and always approved. Nil
+    /// (the default) turns the rule off.
+    package var approvedModels: Set<String>?
 
     /// Creates review rules; defaults send vip email, scores below 80 and offers of 20 % or more to review.
     package init(tiers: Set<String> = ["vip"], belowScore: Int = 80, offerPercentAtLeast: Int = 20) {

@@ -102,12 +102,16 @@ package struct ReviewItem: Sendable {
     package var step: String?
     /// The series it belongs to, so a cancellation can withdraw it; nil for a single message.
     package var seriesKey: String?
+    /// What a reviewer's decision needs to validate and render the draft again (tier, prompt,
+    /// writer, the validator's facts); nil only for items made without an event (tests).
+    package var context: ReviewContext?
 
     /// Creates a review item; `score` is the validator's 0-to-100 score.
     package init(
         eventID: String, flow: FlowKind, reasons: [String], score: Int, draft: Draft, email: RenderedEmail,
-        step: String? = nil, seriesKey: String? = nil
+        step: String? = nil, seriesKey: String? = nil, context: ReviewContext? = nil
     ) {
+        self.context = context
         self.step = step
         self.seriesKey = seriesKey
         self.eventID = eventID

@@ -28,7 +28,7 @@ package struct FolderReviewQueue: ReviewQueue {
             draft: item.draft,
             subject: item.email.subject, to: item.email.to.address, sendAt: item.email.sendAt,
             renderedAt: item.email.date, messageID: item.email.messageID, emailFile: base + ".eml",
-            step: item.step, series: item.seriesKey)
+            step: item.step, series: item.seriesKey, context: item.context)
         let json: Data
         do {
             json = try Self.encoder().encode(record)
@@ -193,30 +193,53 @@ package struct ReviewQueueError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The JSON layout of a review item file. Field names are snake_case like every other file we write.
-struct ReviewRecord: Codable, Sendable {
-    var eventID: String
-    var flow: FlowKind
-    var reasons: [String]
-    var score: Int
-    var draft: Draft
-    var subject: String
-    var to: String
-    var sendAt: Date
-    var renderedAt: Date
-    var messageID: String
+package struct ReviewRecord: Codable, Sendable, Hashable {
+    /// The event the draft was written for.
+    package var eventID: String
+    /// The flow that wrote it.
+    package var flow: FlowKind
+    /// Why it waits for a person.
+    package var reasons: [String]
+    /// The validator's score, 0 to 100.
+    package var score: Int
+    /// The draft as it stands (edited, once a reviewer edited it).
+    package var draft: Draft
+    /// The subject line of the rendered email.
+    package var subject: String
+    /// The recipient's address.
+    package var to: String
+    /// When the email is due.
+    package var sendAt: Date
+    /// When the email was rendered: when the item was queued, or last edited.
+    package var renderedAt: Date
+    /// The rendered email's Message-ID.
+    package var messageID: String
     /// The `.eml` file's name, relative to the JSON file's folder.
-    var emailFile: String
+    package var emailFile: String
     /// The message's step in its series; nil for a single message.
-    var step: String?
+    package var step: String?
     /// The series key; nil for a single message.
-    var series: String?
+    package var series: String?
+    /// What a decision needs to validate and render the draft again; nil for items queued before
+    /// it was kept, which can be rejected but not approved or edited.
+    package var context: ReviewContext?
+    /// When the item was escalated for waiting too long; nil while it was not.
+    package var escalatedAt: Date?
+    /// The reviewers who edited the draft, in order; none of them may approve it.
+    package var editors: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case flow, reasons, score, draft, subject, to, step, series
+        case flow, reasons, score, draft, subject, to, step, series, context, editors
         case eventID = "event_id"
         case sendAt = "send_at"
         case renderedAt = "rendered_at"
         case messageID = "message_id"
         case emailFile = "email_file"
+        case escalatedAt = "escalated_at"
     }
+
+    /// When the item is late from: the message's send time (for a message due at once, when it
+    /// was queued). Expiry and escalation count from here, so a series step planned for next week
+    /// is not late before next week.
+    package var lateFrom: Date { sendAt }
 }

@@ -8,6 +8,8 @@ struct PreparedMessage: Sendable {
     var rendered: RenderedEmail
     var decision: Decision
     var score: Int
+    /// What a reviewer's decision needs to validate and render the draft again.
+    var reviewContext: ReviewContext
 }
 
 extension Run {
@@ -95,7 +97,8 @@ extension Run {
                     let findings = validator.validate(draft, facts: message.checks)
                     let validated = Validated(
                         draft: draft, writer: writer.name, turn: turn, findings: findings,
-                        decision: router.decide(findings: findings, for: message),
+                        decision: router.decide(
+                            findings: findings, for: message, prompt: prompt.reference, writer: writer.name),
                         findingsAddress: try store(Self.findingsDocument(findings)))
                     guard case .reject(let reasons) = validated.decision else {
                         chosen = validated
@@ -159,7 +162,9 @@ extension Run {
             ]) { $1 })
 
         return PreparedMessage(
-            message: message, draft: draft, rendered: rendered, decision: decision, score: findings.score)
+            message: message, draft: draft, rendered: rendered, decision: decision, score: findings.score,
+            reviewContext: ReviewContext(
+                message: message, products: products, prompt: prompt.reference, writer: validated.writer))
     }
 
     /// The second part: hands a prepared message to the email service, or to the review queue.
@@ -201,7 +206,7 @@ extension Run {
                     ReviewItem(
                         eventID: eventID, flow: pipeline.flow.kind, reasons: reasons, score: prepared.score,
                         draft: draft, email: rendered, step: message.seriesKey == nil ? nil : message.step,
-                        seriesKey: message.seriesKey))
+                        seriesKey: message.seriesKey, context: prepared.reviewContext))
             } catch {
                 await uncount(counted)
                 throw Failure(.reviewQueueFailed, "\(error)", retryable: true)

@@ -50,16 +50,37 @@ extension Router {
     /// The decision for one planned message, with the overrides that belong to the message rather
     /// than to the findings: a transactional message ignores the tier rule (an order confirmation
     /// must not wait for a reviewer because the customer is a VIP), and a forced review reason (a
-    /// sensitive moment) is added to whatever the rules decided, short of a rejection.
-    package func decide(findings: Findings, for message: PlannedMessage) -> Decision {
+    /// sensitive moment) is added to whatever the rules decided, short of a rejection. `prompt`
+    /// ("cart_abandoned@3") and `writer` (the model's name) meet the new-writer rules: a version
+    /// or model outside the approved lists waits for a person (`writerReasons`).
+    package func decide(
+        findings: Findings, for message: PlannedMessage, prompt: String? = nil, writer: String? = nil
+    ) -> Decision {
         let decision = decide(
             findings: findings, tier: message.isTransactional ? nil : message.tier, offer: message.offer)
-        guard let forced = message.reviewReason else { return decision }
+        let forced = writerReasons(prompt: prompt, writer: writer) + (message.reviewReason.map { [$0] } ?? [])
+        guard !forced.isEmpty else { return decision }
         switch decision {
-        case .send: return .review(reasons: [forced])
-        case .review(let reasons): return .review(reasons: reasons + [forced])
+        case .send: return .review(reasons: forced)
+        case .review(let reasons): return .review(reasons: reasons + forced)
         case .reject: return decision
         }
+    }
+
+    /// The new-writer rules: a prompt version not in `approvedPrompts`, or a model not in
+    /// `approvedModels`, is read by a person first. The built-in writers (the offline copywriter,
+    /// the fixed transactional notice) are not models and always pass; a rule without a list is off.
+    package func writerReasons(prompt: String?, writer: String?) -> [String] {
+        var reasons: [String] = []
+        if let approved = rules.approvedPrompts, let prompt, !approved.contains(prompt) {
+            reasons.append("prompt \(prompt) is not an approved version")
+        }
+        if let approved = rules.approvedModels, let writer,
+            writer != OfflineCopywriter().name, writer != TransactionalNotice().name, !approved.contains(writer)
+        {
+            reasons.append("model \(writer) is not an approved model")
+        }
+        return reasons
     }
 }
 
