@@ -51,6 +51,9 @@ package struct Configuration: Sendable {
     /// a little after the invocation's deadline instead. A crashed holder's claim is taken over
     /// after it (docs/decisions/exactly-once.md).
     package var claimLease: TimeInterval = 300
+    /// Which commerce platform the handlers read (`TIDINGS_COMMERCE` and the platform's variables);
+    /// the recorded shop by default.
+    package var commerce = CommerceSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(
