@@ -55,9 +55,11 @@ import Testing
             (store.merging(["BIGCOMMERCE_STORE_HASH": "nw4x/../x"]) { $1 }, "BIGCOMMERCE_STORE_HASH"),
             (store.merging(["BIGCOMMERCE_ACCESS_TOKEN": ""]) { $1 }, "BIGCOMMERCE_ACCESS_TOKEN"),
             (store.merging(["BIGCOMMERCE_ACCESS_TOKEN": "bc secret"]) { $1 }, "BIGCOMMERCE_ACCESS_TOKEN"),
-            (store.merging(["BIGCOMMERCE_ACCESS_TOKEN_FILE": "/nonexistent/token"]) { $1 }.filter {
-                $0.key != "BIGCOMMERCE_ACCESS_TOKEN"
-            }, "BIGCOMMERCE_ACCESS_TOKEN_FILE"),
+            (
+                store.merging(["BIGCOMMERCE_ACCESS_TOKEN_FILE": "/nonexistent/token"]) { $1 }.filter {
+                    $0.key != "BIGCOMMERCE_ACCESS_TOKEN"
+                }, "BIGCOMMERCE_ACCESS_TOKEN_FILE"
+            ),
             (store.merging(["BIGCOMMERCE_BASE_URL": "http://api.example.com"]) { $1 }, "BIGCOMMERCE_BASE_URL"),
             (store.merging(["BIGCOMMERCE_BASE_URL": "ftp://127.0.0.1"]) { $1 }, "BIGCOMMERCE_BASE_URL"),
             (store.merging(["BIGCOMMERCE_TIMEOUT_SECONDS": "0"]) { $1 }, "BIGCOMMERCE_TIMEOUT_SECONDS"),

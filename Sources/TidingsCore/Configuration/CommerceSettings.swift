@@ -67,13 +67,15 @@ package struct CommerceSettings: Sendable {
             guard let source = Source(rawValue: text.lowercased()) else {
                 throw ConfigurationError(
                     key: "TIDINGS_COMMERCE",
-                    reason: "'\(text.prefix(40))' is not one of " + Source.allCases.map(\.rawValue).joined(separator: ", "))
+                    reason: "'\(text.prefix(40))' is not one of "
+                        + Source.allCases.map(\.rawValue).joined(separator: ", "))
             }
             settings.source = source
         }
         guard settings.source == .bigcommerce else { return settings }
         guard let hash = value("BIGCOMMERCE_STORE_HASH") else {
-            throw ConfigurationError(key: "BIGCOMMERCE_STORE_HASH", reason: "required when TIDINGS_COMMERCE=bigcommerce")
+            throw ConfigurationError(
+                key: "BIGCOMMERCE_STORE_HASH", reason: "required when TIDINGS_COMMERCE=bigcommerce")
         }
         // Store hashes are short lower-case alphanumerics ("nw4x7k2q"); anything else is a typo.
         guard (1...64).contains(hash.count), hash.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
@@ -94,14 +96,16 @@ package struct CommerceSettings: Sendable {
                 text, key: "BIGCOMMERCE_BASE_URL", example: "https://api.bigcommerce.com")
             guard url.lowercased().hasPrefix("https://") || isLoopback(url) else {
                 throw ConfigurationError(
-                    key: "BIGCOMMERCE_BASE_URL", reason: "plain http is allowed only to a loopback host (127.0.0.1, localhost)")
+                    key: "BIGCOMMERCE_BASE_URL",
+                    reason: "plain http is allowed only to a loopback host (127.0.0.1, localhost)")
             }
             store.baseURL = url
         }
         if let text = value("BIGCOMMERCE_TIMEOUT_SECONDS") {
             guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
                 throw ConfigurationError(
-                    key: "BIGCOMMERCE_TIMEOUT_SECONDS", reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
+                    key: "BIGCOMMERCE_TIMEOUT_SECONDS",
+                    reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
             }
             store.timeout = seconds
         }

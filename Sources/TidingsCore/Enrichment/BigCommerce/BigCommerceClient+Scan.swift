@@ -23,7 +23,8 @@ extension BigCommerceClient: CustomerBaseStreaming {
                     reason: "the customers listing was not found; check BIGCOMMERCE_STORE_HASH", isRetryable: false)
             }
             guard !response.body.isEmpty else { break }
-            let list = try api.decode(BigCommerceWire.List<BigCommerceWire.Customer>.self, from: response.body, url: url)
+            let list = try api.decode(
+                BigCommerceWire.List<BigCommerceWire.Customer>.self, from: response.body, url: url)
             let customers = list.data.map { $0.record() }
             for history in try await histories(of: customers) where !history.orders.isEmpty {
                 try await body(history)

@@ -47,25 +47,30 @@ package struct BigCommerceRateLimiter: HTTPTransport {
                 {
                     throw TransportError(
                         .deadline, host: Self.host(request),
-                        detail: "the rate-limit window resets in \(Int(wait * 1000)) ms, past the invocation's deadline")
+                        detail: "the rate-limit window resets in \(Int(wait * 1000)) ms, past the invocation's deadline"
+                    )
                 }
                 do {
                     try await sleep(wait)
                 } catch {
                     throw TransportError(
-                        .cancelled, host: Self.host(request), detail: "cancelled while waiting for the rate-limit window")
+                        .cancelled, host: Self.host(request),
+                        detail: "cancelled while waiting for the rate-limit window")
                 }
             }
         }
         var response = try await inner.send(request)
         let reset = resetSeconds(response)
-        let left = response.headers["x-rate-limit-requests-left"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let left = response.headers["x-rate-limit-requests-left"].flatMap {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         if let reset, response.status == 429 || left == 0 {
             let until = clock.now.addingTimeInterval(reset)
             window.emptyUntil.withLock { current in
                 if current.map({ $0 < until }) ?? true { current = until }
             }
-            if response.status == 429, response.headers["retry-after-ms"] == nil, response.headers["retry-after"] == nil {
+            if response.status == 429, response.headers["retry-after-ms"] == nil, response.headers["retry-after"] == nil
+            {
                 response.headers["retry-after-ms"] = String(Int((reset * 1000).rounded(.up)))
             }
         }
