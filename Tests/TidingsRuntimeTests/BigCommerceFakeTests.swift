@@ -339,3 +339,22 @@ struct BigCommerceFakeTests {
         }
     }
 }
+
+extension BigCommerceFakeTests {
+    @Test("The fake's validator accepts the client's requests and refuses what the specs do not allow (--self-check)")
+    func fakeRefusesWrongRequests() async throws {
+        await TestPython.prepare()
+        let process = TestPython.process([BigCommerceFake.script.path, "--self-check"])
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("ok   unknown parameter: query parameter customer_id is not declared"), "\(text)")
+        #expect(text.contains("ok   bad sort: parameter sort: 'id:asc' is not one of"), "\(text)")
+        #expect(text.contains("ok   no token: header X-Auth-Token"), "\(text)")
+        #expect(!text.contains("WRONG"), "\(text)")
+    }
+}
