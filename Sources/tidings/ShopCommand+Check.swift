@@ -42,10 +42,16 @@ extension ShopCommand {
                 lines.append("  \(check.resource.padding(toLength: 24, withPad: " ", startingAt: 0))\(verdict)")
             }
             let missing = checks.filter { $0.status == .missingScope }.map(\.scope)
-            lines.append(
-                missing.isEmpty
-                    ? "No scope is missing."
-                    : "Missing scopes: \(missing.joined(separator: ", ")) (grant them read-only to the API account).")
+            let undecided = checks.filter { $0.status != .readable && $0.status != .missingScope }.map(\.resource)
+            if !missing.isEmpty {
+                lines.append(
+                    "Missing scopes: \(missing.joined(separator: ", ")) (grant them read-only to the API account).")
+            }
+            if !undecided.isEmpty {
+                lines.append("Could not tell for: \(undecided.joined(separator: ", ")) (see above).")
+            } else if missing.isEmpty {
+                lines.append("No scope is missing.")
+            }
             return lines.joined(separator: "\n")
         }
     }
