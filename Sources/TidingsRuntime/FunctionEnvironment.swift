@@ -20,7 +20,7 @@ package enum FunctionEnvironment {
             key: configuration.auditKey.map(AuditKey.init))
         let state = stateStore(configuration)
         return PipelineStages(
-            platforms: function == .winBack ? winBackShop(configuration) : recordedShop(configuration),
+            platforms: commercePlatforms(function: function, configuration),
             model: OfflineCopywriter(),
             email: OutboxEmailService(directory: data.appendingPathComponent("outbox")),
             review: FolderReviewQueue(directory: data.appendingPathComponent("review")),

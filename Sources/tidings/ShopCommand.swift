@@ -6,7 +6,8 @@ import TidingsDevKit
 /// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads.
 struct ShopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "shop", abstract: "Work with the recorded shop.", subcommands: [Generate.self, Index.self])
+        commandName: "shop", abstract: "Work with the recorded shop.",
+        subcommands: [Generate.self, Index.self, Check.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(

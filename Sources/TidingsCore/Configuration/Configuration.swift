@@ -61,6 +61,9 @@ package struct Configuration: Sendable {
     /// The frequency cap on marketing and the quiet hours, across every flow (the config file's
     /// `frequency` and `quiet_hours`); both off by default (docs/decisions/frequency-and-quiet-hours.md).
     package var contact = ContactSettings()
+    /// Which commerce platform the handlers read (`TIDINGS_COMMERCE` and the platform's variables);
+    /// the recorded shop by default.
+    package var commerce = CommerceSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

@@ -57,4 +57,8 @@ package enum CoPurchaseSource: Sendable {
     case orderScan
     /// Read an index built earlier: what handlers do.
     case stored(path: String)
+    /// No index has been built for a live shop yet: the catalog carries no co-purchase counts
+    /// (recommendations fall back to the rest of the profile) rather than every cold start
+    /// reading every order.
+    case absent
 }

@@ -15,7 +15,7 @@ extension Run {
         guard let base = platform as? any CustomerBaseStreaming else {
             throw Failure(
                 .scanUnsupported,
-                "the \(scan.platform.rawValue) client cannot stream the customer base yet; scan a Shopify shop",
+                "the \(scan.platform.rawValue) client cannot stream the customer base",
                 retryable: false)
         }
         let catalog = try await fromPlatform { try await platform.catalog() }

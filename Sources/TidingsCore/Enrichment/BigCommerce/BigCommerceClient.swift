@@ -6,7 +6,9 @@ import Foundation
 /// Customers and carts come from V3, orders from V2 (`/v2/orders?customer_id=` plus
 /// `/v2/orders/{id}/products` for the lines), the catalog from V3 `catalog/products?include=variants`
 /// and `catalog/trees/categories`, with co-purchases over all V2 orders. The catalog is loaded
-/// once per client value and its copies; the rest per call.
+/// once per client value and its copies; the rest per call. Every listing stops after `maxPages`
+/// pages with a final `PlatformError`, so a listing that never ends cannot hold an invocation.
+/// Over the network the transport is `BigCommerceRateLimiter` inside `RetryingTransport`.
 package struct BigCommerceClient: CommercePlatform {
     /// Page size for list requests; the APIs' maximum.
     static let pageSize = 250
@@ -15,7 +17,9 @@ package struct BigCommerceClient: CommercePlatform {
     /// Units reported for a product whose inventory is not tracked (it never runs out).
     package static let untrackedInventory = 1_000_000
 
-    /// `https://api.bigcommerce.com/stores/{store_hash}`.
+    /// The most pages any one listing is read to (default 10,000: 2.5 million records at 250 a page).
+    package var maxPages = 10_000
+    /// `https://api.bigcommerce.com/stores/{store_hash}` (or the `apiBaseURL` given).
     package let baseURL: String
     /// The storefront that product paths are resolved against, without a trailing slash.
     package let storefrontURL: String
@@ -27,12 +31,14 @@ package struct BigCommerceClient: CommercePlatform {
     private let catalogCache = CatalogCache()
 
     /// A client for the store `storeHash`; `accessToken` is sent only in the `X-Auth-Token` header.
+    /// `apiBaseURL` replaces `https://api.bigcommerce.com` (a loopback fake), without a trailing slash.
     package init(
         storeHash: String, accessToken: String, storefrontURL: String, currency: String = "USD",
-        coPurchases: CoPurchaseSource = .orderScan, transport: any HTTPTransport
+        coPurchases: CoPurchaseSource = .orderScan, apiBaseURL: String = "https://api.bigcommerce.com",
+        transport: any HTTPTransport
     ) {
         self.coPurchases = coPurchases
-        self.baseURL = "https://api.bigcommerce.com/stores/\(PlatformAPI.pathSegment(storeHash))"
+        self.baseURL = "\(apiBaseURL)/stores/\(PlatformAPI.pathSegment(storeHash))"
         self.storefrontURL = storefrontURL.hasSuffix("/") ? String(storefrontURL.dropLast()) : storefrontURL
         self.currency = currency
         self.api = PlatformAPI(
@@ -98,8 +104,13 @@ package struct BigCommerceClient: CommercePlatform {
                 price: Money(wire.price, currency), inventory: inventory(of: wire),
                 url: storefrontURL + (path.hasPrefix("/") ? path : "/" + path), isActive: wire.isVisible)
         }
-        if case .stored(let path) = coPurchases {
+        switch coPurchases {
+        case .stored(let path):
             return Catalog(products: catalogProducts, coPurchases: try CoPurchaseIndex(contentsOf: path))
+        case .absent:
+            return Catalog(products: catalogProducts, coPurchases: CoPurchaseIndex())
+        case .orderScan:
+            break
         }
         let orders = try await orderPages("\(baseURL)/v2/orders?sort=id:asc")
         let records = try await withThrowingTaskGroup(of: OrderRecord.self) { group in
@@ -127,13 +138,13 @@ package struct BigCommerceClient: CommercePlatform {
         }
     }
 
-    private func products(ofOrder id: String) async throws -> [BigCommerceWire.OrderProduct] {
+    func products(ofOrder id: String) async throws -> [BigCommerceWire.OrderProduct] {
         let url = "\(baseURL)/v2/orders/\(PlatformAPI.pathSegment(id))/products"
         return try await api.getDecoded([BigCommerceWire.OrderProduct].self, url)?.0 ?? []
     }
 
-    /// V2 orders page by `page` until a short page or a 204.
-    private func orderPages(_ first: String) async throws -> [BigCommerceWire.Order] {
+    /// V2 orders page by `page` until a short page or a 204; at most `maxPages` pages.
+    func orderPages(_ first: String) async throws -> [BigCommerceWire.Order] {
         var orders: [BigCommerceWire.Order] = []
         var page = 1
         while true {
@@ -142,8 +153,18 @@ package struct BigCommerceClient: CommercePlatform {
             orders += batch
             if batch.count < BigCommerceClient.pageSize { break }
             page += 1
+            try checkPageBound(page, url)
         }
         return orders
+    }
+
+    /// Throws a final `PlatformError` once `page` passes `maxPages`: a listing that pages for ever
+    /// (a server bug, a cursor that never ends) is an error, not a hang.
+    func checkPageBound(_ page: Int, _ url: String) throws {
+        guard page > maxPages else { return }
+        throw PlatformError(
+            platform: "bigcommerce", path: PlatformAPI.pathAndQuery(of: url), status: nil,
+            reason: "the listing did not end after \(maxPages) pages", isRetryable: false)
     }
 
     /// V3 lists page by `meta.pagination` until the last page.
@@ -160,11 +181,13 @@ package struct BigCommerceClient: CommercePlatform {
                 break
             }
             elements += list.data
-            guard let pagination = list.meta?.pagination, pagination.currentPage < pagination.totalPages
+            guard let pagination = list.meta?.pagination, pagination.currentPage < pagination.totalPages,
+                !list.data.isEmpty
             else {
                 break
             }
             page += 1
+            try checkPageBound(page, url)
         }
         return elements
     }

@@ -107,6 +107,8 @@ package struct ShopifyAdminClient: CommercePlatform {
         case .orderScan:
             let orders = try await allPages(from: "\(baseURL)/orders.json?status=any&limit=250")
             return Catalog(products: products, coPurchases: CoPurchaseIndex(orders: orders.map { $0.record() }))
+        case .absent:
+            return Catalog(products: products, coPurchases: CoPurchaseIndex())
         }
     }
 
