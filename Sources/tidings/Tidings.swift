@@ -11,6 +11,7 @@ struct Tidings: AsyncParsableCommand {
         subcommands: [
             ReplayCommand.self, EmulateCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self,
             ShopCommand.self, ModelCommand.self, SynthCommand.self, DispatchCommand.self, StateCommand.self,
+            PrivacyCommand.self,
         ])
 
     /// Parses and runs like ArgumentParser's own `main`, with the one difference that errors a
