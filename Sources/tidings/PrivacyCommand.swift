@@ -39,7 +39,9 @@ struct PrivacyCommand: AsyncParsableCommand {
             try settings.makeStore(dataFolder: data) { CurlTransport(CurlTransport.Configuration(name: "dynamodb")) }
         }
         let legacy = JSONLSuppressionList(directory: data.appendingPathComponent("suppression"))
-        return try await CustomerData.locate(customerID: customer, folders: PrivacyFolders(dataDirectory: data)) {
+        return try await CustomerData.locate(
+            customerID: customer, folders: PrivacyFolders(dataDirectory: data), now: Date()
+        ) {
             id, hash in
             if let found = try await store.suppression(customerID: id, addressHash: hash) { return found }
             guard let id, FileManager.default.fileExists(atPath: legacy.path) else { return nil }

@@ -62,12 +62,13 @@ package struct CustomerData: Sendable {
         @Sendable (_ customerID: String?, _ addressHash: String?) async throws ->
         SuppressionEntry?
 
-    /// Finds everything under `folders` for `customerID`; `suppression` is asked by the id and by
+    /// Finds everything under `folders` for `customerID`; an outbox message whose send time is
+    /// after `now` is `scheduled`. `suppression` is asked by the id and by
     /// the hash of each address found (in the files, and in the `deliver` records' `to_hash`, which
     /// outlive an erasure). Throws `AuditError` when the audit cannot be read, and what
     /// `suppression` throws.
     package static func locate(
-        customerID: String, folders: PrivacyFolders, suppression: SuppressionLookup
+        customerID: String, folders: PrivacyFolders, now: Date, suppression: SuppressionLookup
     ) async throws -> CustomerData {
         let trail =
             FileManager.default.fileExists(atPath: folders.audit.path)
@@ -94,7 +95,6 @@ package struct CustomerData: Sendable {
             data.reviewItems.append(Item(file: file, companions: companions, state: state))
         }
 
-        let now = Date()
         for file in files(under: folders.outbox) where file.lastPathComponent.contains(".eml") {
             guard !file.lastPathComponent.hasSuffix(".receipt"),
                 let headers = OutboxEmailService.headers(of: file),

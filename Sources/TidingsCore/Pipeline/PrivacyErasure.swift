@@ -1,12 +1,13 @@
 import Foundation
 
-/// Removes one customer's personal data (`tidings privacy erase`): their review items, outbox
-/// messages (scheduled, sent, cancelled, claimed), dead letters, and the content of their events
-/// that no other event's record refers to. The audit records stay as they are (a sealed chain
-/// cannot be edited, and they hold ids, hashes and counts, not contact data); the content they
-/// reference by hash goes, and an `erase` record listing what went keeps `tidings audit verify`
-/// passing. Suppression entries stay: they are what keeps the customer unsubscribed, and hold an
-/// id and an address hash only (docs/decisions/privacy.md).
+/// Removes one customer's personal data (`tidings privacy erase`) and records it, like
+/// `OneClickUnsubscribe` an action that writes its own audit records (so it lives in Pipeline/):
+/// their review items, outbox messages (scheduled, sent, cancelled, claimed), dead letters, and the
+/// content of their events that no other event's record refers to. The audit records stay as they
+/// are (a sealed chain cannot be edited, and they hold ids, hashes and counts, not contact data);
+/// the content they reference by hash goes, and an `erase` record listing what went keeps
+/// `tidings audit verify` passing. Suppression entries stay: they are what keeps the customer
+/// unsubscribed, and hold an id and an address hash only (docs/decisions/privacy.md).
 package struct PrivacyErasure: Sendable {
     /// The fact of the `erase` record that lists the content addresses removed; the verifier reads
     /// it (`AuditVerifier.erasedContent`).
