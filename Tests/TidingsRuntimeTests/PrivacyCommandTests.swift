@@ -33,8 +33,18 @@ struct PrivacyCommandTests {
         return try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
     }
 
-    /// Runs the built `tidings` with the arguments; standard output and standard error apart.
-    static func tidings(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    /// Runs the built `tidings` with the arguments; standard output and standard error apart. The
+    /// wait happens on a Dispatch thread, never on one of the few threads of the test pool that
+    /// loopback servers of other tests need.
+    static func tidings(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try blockingTidings(arguments) })
+            }
+        }
+    }
+
+    static func blockingTidings(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let binary = try #require(RuntimeTestSupport.builtBinary("tidings"), "build the package first (swift build)")
         let process = Process()
         process.executableURL = binary
@@ -66,7 +76,7 @@ struct PrivacyCommandTests {
             let created = try Self.eventID(results, "shopify-repeat-customer.json")
             let cancelled = try Self.eventID(results, "shopify-customer-cancelled-after-series.json")
 
-            let json = try Self.tidings([
+            let json = try await Self.tidings([
                 "audit", "query", "--customer", Self.customer, "--data-dir", data.path, "--json",
             ])
             #expect(json.status == 0, "\(json.errors)")
@@ -95,22 +105,26 @@ struct PrivacyCommandTests {
             #expect(!others.isEmpty)
             #expect(eventIDs.isDisjoint(with: others))
 
-            let text = try Self.tidings(["audit", "query", "--customer", Self.customer, "--data-dir", data.path])
+            let text = try await Self.tidings(["audit", "query", "--customer", Self.customer, "--data-dir", data.path])
             #expect(text.status == 0)
             #expect(
                 text.output.hasPrefix("customer \(Self.customer): \(eventIDs.count) events, \(records.count) records"))
             #expect(text.output.contains("\(cancelled)  orderCancelled  outcome -> "))
 
-            let event = try Self.tidings(["audit", "query", "--event", cancelled, "--data-dir", data.path, "--json"])
+            let event = try await Self.tidings([
+                "audit", "query", "--event", cancelled, "--data-dir", data.path, "--json",
+            ])
             #expect(event.status == 0)
             let eventRecords = try JSONParser.parse(Array(event.output.utf8)).objectValue?["records"]?.items ?? []
             #expect(eventRecords.count == all.filter { $0["event_id"]?.stringValue == cancelled }.count)
             #expect(eventRecords.allSatisfy { $0.objectValue?["event_id"]?.stringValue == cancelled })
 
-            let neither = try Self.tidings(["audit", "query", "--data-dir", data.path])
+            let neither = try await Self.tidings(["audit", "query", "--data-dir", data.path])
             #expect(neither.status == 64)
             #expect(neither.errors.contains("exactly one of --customer ID and --event ID"))
-            let nobody = try Self.tidings(["audit", "query", "--customer", "no-such-customer", "--data-dir", data.path])
+            let nobody = try await Self.tidings([
+                "audit", "query", "--customer", "no-such-customer", "--data-dir", data.path,
+            ])
             #expect(nobody.status == 1)
             #expect(nobody.errors.contains("no records of customer no-such-customer"))
         }
@@ -158,7 +172,7 @@ struct PrivacyCommandTests {
                     source: "one_click", time: Date()))
 
             let before = data.appendingPathComponent("before.json")
-            let exported = try Self.tidings([
+            let exported = try await Self.tidings([
                 "privacy", "export", "--customer", Self.customer, "--data-dir", data.path, "--out", before.path,
             ])
             #expect(exported.status == 0, "\(exported.errors)")
@@ -183,18 +197,22 @@ struct PrivacyCommandTests {
                 .subtracting(outbox.compactMap { $0["file"]?.stringValue })
             #expect(!othersBefore.isEmpty)
 
-            let erased = try Self.tidings(["privacy", "erase", "--customer", Self.customer, "--data-dir", data.path])
+            let erased = try await Self.tidings([
+                "privacy", "erase", "--customer", Self.customer, "--data-dir", data.path,
+            ])
             #expect(erased.status == 0, "\(erased.errors)")
             #expect(
                 erased.output.contains(
                     "customer \(Self.customer): erased \(first["review_items"]?.items?.count ?? -1) review items, \(outbox.count) outbox messages, 1 dead letters"
                 ), "\(erased.output)")
 
-            let verify = try Self.tidings(["audit", "verify", "--data-dir", data.path])
+            let verify = try await Self.tidings(["audit", "verify", "--data-dir", data.path])
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.output.contains("erased on request"), "\(verify.output)")
 
-            let after = try Self.tidings(["privacy", "export", "--customer", Self.customer, "--data-dir", data.path])
+            let after = try await Self.tidings([
+                "privacy", "export", "--customer", Self.customer, "--data-dir", data.path,
+            ])
             #expect(after.status == 0)
             let second = try #require(try JSONParser.parse(Array(after.output.utf8)).objectValue)
             #expect(second["outbox"]?.items == [])
@@ -243,15 +261,15 @@ struct PrivacyCommandTests {
             let other = try #require(
                 try FileManager.default.contentsOfDirectory(atPath: contentFolder.path).first { !$0.hasPrefix(".") })
             try FileManager.default.removeItem(at: contentFolder.appendingPathComponent(other))
-            let damaged = try Self.tidings(["audit", "verify", "--data-dir", data.path])
+            let damaged = try await Self.tidings(["audit", "verify", "--data-dir", data.path])
             #expect(damaged.status == 1)
             #expect(damaged.output.contains("references content/\(other), which is missing"), "\(damaged.output)")
         }
     }
 
     @Test("A customer id that is empty is refused naming --customer")
-    func emptyCustomer() throws {
-        let result = try Self.tidings(["privacy", "export", "--customer", " "])
+    func emptyCustomer() async throws {
+        let result = try await Self.tidings(["privacy", "export", "--customer", " "])
         #expect(result.status == 64)
         #expect(result.errors.contains("--customer: the customer id is empty"))
     }
