@@ -55,3 +55,10 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+/// Runs `body` with a `DedicatedThreadExecutor` of its own as the task executor preference.
+func onOwnThread<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    let executor = DedicatedThreadExecutor(name: name)
+    defer { executor.shutdown() }
+    return try await withTaskExecutorPreference(executor) { try await body() }
+}

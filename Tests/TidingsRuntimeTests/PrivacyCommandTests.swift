@@ -30,7 +30,9 @@ struct PrivacyCommandTests {
                 events.appendingPathComponent("orderCreated").path,
                 events.appendingPathComponent("orderCancelled").path,
             ]) + [refused]
-        return try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+        return try await onOwnThread("privacy-orders") {
+            try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger).replay(files)
+        }
     }
 
     /// Runs the built `tidings` with the arguments; standard output and standard error apart. The
@@ -135,8 +137,10 @@ struct PrivacyCommandTests {
         try await withScratch { data in
             let configuration = try RuntimeTestSupport.configuration(dataDirectory: data)
             let scanFile = Self.events.appendingPathComponent("winBack/eventbridge-scheduled-scan.json")
-            let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
-                .replay([scanFile])
+            let results = try await onOwnThread("privacy-scan") {
+                try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                    .replay([scanFile])
+            }
             let scan = try #require(results.first?.report.eventID)
             let lines = try ReplayGoldenTests.auditLines(data).map { try JSONParser.parse($0).objectValue ?? [:] }
             let child = try #require(
