@@ -14,7 +14,8 @@ package struct AuditEntry: Sendable {
     package var stage: String
     /// The terminal outcome; set on exactly one record per event, the last.
     package var outcome: Outcome?
-    /// What the stage found. Never secrets; never an email address outside delivery facts.
+    /// What the stage found. Never secrets; never an email address (the `deliver` record names the
+    /// recipient by `SuppressionKeys.addressHash`, as `to_hash`).
     package var facts: [String: JSONValue]
 
     /// Makes an entry; `outcome` only on the event's last record.

@@ -18,6 +18,8 @@ package struct AuditStory: Sendable {
         package var function: String
         package var correlationID: String
         package var facts: [String: JSONValue]
+        /// The record's event id (`AuditTrail` mixes events; a story's records are all `eventID`'s).
+        package var eventID: String = ""
     }
 
     /// The event's id.
@@ -50,7 +52,7 @@ package struct AuditStory: Sendable {
                             stage: fields["stage"]?.stringValue ?? "", outcome: fields["outcome"]?.stringValue,
                             function: fields["function"]?.stringValue ?? "",
                             correlationID: fields["correlation_id"]?.stringValue ?? "",
-                            facts: fields["facts"]?.objectValue ?? [:]))
+                            facts: fields["facts"]?.objectValue ?? [:], eventID: eventID))
                 }
             }
         }

@@ -105,10 +105,14 @@ package struct AuditVerifier: Sendable {
     /// `answer_sha256`, `draft_sha256`, `findings_sha256`) is a file under `content/` whose bytes
     /// hash to its name. A file is hashed once however often it is referenced. Reads bytes:
     /// references are found by searching for `_sha256":"`, which in a record can only be a key.
+    /// A missing file that an erasure record lists (`erased_content`, `PrivacyErasure`) was removed
+    /// on purpose: counted in `erasedContent`, not damage. The list is sealed in the chain like any
+    /// fact, so with the key nobody can excuse a deletion after the fact.
     func checkContent(files: [String], report: inout AuditVerificationReport) throws {
         // Address -> where it was first referenced.
         var referenced: [String: (file: String, line: Int)] = [:]
         var order: [String] = []
+        var erased: Set<String> = []
         for file in files {
             try AuditFile.withMappedFile(root.path + "/" + file) { buffer in
                 Self.contentReferences(in: buffer) { address, line in
@@ -117,6 +121,7 @@ package struct AuditVerifier: Sendable {
                         order.append(address)
                     }
                 }
+                Self.erasedContent(in: buffer) { erased.insert($0) }
             }
         }
         let store = FolderContentStore(directory: FolderContentStore.directory(auditRoot: root))
@@ -129,6 +134,10 @@ package struct AuditVerifier: Sendable {
                 throw AuditError(.cannotOpen, path: store.directory.path + "/" + address, reason: "\(error)")
             }
             guard let bytes else {
+                if erased.contains(address) {
+                    report.erasedContent += 1
+                    continue
+                }
                 report.findings.append(
                     AuditProblem(
                         kind: .content, file: file, line: line,
@@ -146,6 +155,29 @@ package struct AuditVerifier: Sendable {
     }
 
     private static let referenceMarker = Array(#"_sha256":""#.utf8)
+    private static let erasedMarker = Array(("\"" + PrivacyErasure.erasedContentFact + "\":[").utf8)
+
+    /// Calls `found` with each address an erasure record lists under `erased_content`: an array of
+    /// 64-hex strings, written by `PrivacyErasure` only.
+    static func erasedContent(in buffer: UnsafeRawBufferPointer, _ found: (String) -> Void) {
+        var position = 0
+        while position < buffer.count,
+            let markerStart = AuditFile.firstOccurrence(of: erasedMarker, in: buffer, from: position)
+        {
+            position = markerStart + erasedMarker.count
+            // ["<64 hex>","<64 hex>",...]: each entry is a quote, 64 digits, a quote, then , or ].
+            while position + 66 <= buffer.count, buffer[position] == UInt8(ascii: "\""),
+                buffer[position + 65] == UInt8(ascii: "\"")
+            {
+                let address = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: buffer[position + 1..<position + 65]), as: UTF8.self)
+                if ContentReference.isAddress(address) { found(address) }
+                position += 66
+                guard position < buffer.count, buffer[position] == UInt8(ascii: ",") else { break }
+                position += 1
+            }
+        }
+    }
 
     /// Calls `found` with each content address referenced in `buffer` and its 1-based line.
     static func contentReferences(in buffer: UnsafeRawBufferPointer, _ found: (String, Int) -> Void) {
@@ -636,6 +668,8 @@ package struct AuditVerificationReport: Sendable {
     package var findings: [AuditProblem] = []
     /// Content files referenced by the records, each checked once.
     package var contentFiles = 0
+    /// Of those, files gone because an erasure record lists them (not damage).
+    package var erasedContent = 0
     /// Warnings beyond single files: a day without manifest, a file not listed in it.
     package var notices: [AuditProblem] = []
 

@@ -186,13 +186,15 @@ extension Run {
                 guard let error = error as? DeliveryError else { throw error }
                 throw Failure(.deliveryFailed, "\(error)", retryable: error.isRetryable)
             }
-            // The recipient appears in the audit only here, where the hand-over needs it. The email
-            // is out: a failed audit write is logged, never turned into a retry that sends again.
+            // The recipient appears in the audit only here, where the hand-over needs it, and only
+            // as the hash the suppression list keys addresses by: an erasure can remove the address
+            // everywhere else, and a sealed record cannot be edited (docs/decisions/privacy.md). The
+            // email is out: a failed audit write is logged, never turned into a retry that sends again.
             try? record(
                 "deliver",
                 stepFacts.merging([
                     "service": .string(receipt.service), "reference": .string(receipt.reference),
-                    "to": .string(message.recipient.address),
+                    "to_hash": .string(SuppressionKeys.addressHash(message.recipient.address)),
                 ]) { $1 })
             return ComposedMessage(
                 step: message.step, outcome: .sent, subject: subject, reference: receipt.reference, reviewReasons: [],

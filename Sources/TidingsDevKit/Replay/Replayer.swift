@@ -22,11 +22,16 @@ package struct Replayer: Sendable {
     /// The configuration every replayed pipeline is built with.
     package let configuration: Configuration
     let logger: Logger
+    /// The writer every replayed pipeline uses instead of the embedded one, when set (a test's
+    /// recording double); nil keeps the embedded stages' writer.
+    package var model: (any LanguageModel)?
 
-    /// Creates a replayer; the logger receives every pipeline's records.
-    package init(configuration: Configuration, logger: Logger) {
+    /// Creates a replayer; the logger receives every pipeline's records. `model`, when given, is
+    /// every pipeline's writer.
+    package init(configuration: Configuration, logger: Logger, model: (any LanguageModel)? = nil) {
         self.configuration = configuration
         self.logger = logger
+        self.model = model
     }
 
     /// Replays the files in order. `now`, when given, is the clock for every event; `function`,
@@ -49,7 +54,8 @@ package struct Replayer: Sendable {
                     key: "function", reason: "\(kind.rawValue) (for \(file.lastPathComponent)) is not implemented yet")
             }
             if handlers[kind] == nil {
-                let stages = try FunctionEnvironment.embeddedStages(function: kind, configuration: configuration)
+                var stages = try FunctionEnvironment.embeddedStages(function: kind, configuration: configuration)
+                if let model { stages.model = model }
                 handlers[kind] = InvocationHandler(
                     pipeline: try Pipeline(flow: flow, configuration: configuration, stages: stages))
             }
