@@ -182,12 +182,12 @@ package struct ReviewDesk: Sendable {
             reference: receipt.reference, findings: Self.lines(findings.items))
         // The email is out: what fails from here is reported and logged, never undone.
         do {
-            // The recipient appears in the audit only here, where the hand-over needs it.
+            // The recipient by hash, as the pipeline's own hand-over names it (docs/decisions/privacy.md).
             try self.record(
                 claimed, "deliver", correlationID, now,
                 stepFacts.merging([
                     "service": .string(receipt.service), "reference": .string(receipt.reference),
-                    "to": .string(claimed.to), "approved_by": .string(reviewer),
+                    "to_hash": .string(SuppressionKeys.addressHash(claimed.to)), "approved_by": .string(reviewer),
                 ]) { $1 })
             try store.close(
                 id: id, record: claimed,
