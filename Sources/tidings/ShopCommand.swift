@@ -2,11 +2,53 @@ import ArgumentParser
 import Foundation
 import TidingsCore
 import TidingsDevKit
+import TidingsRuntime
 
-/// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads.
+/// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads;
+/// `tidings shop check`: tries the configured live shop's credentials.
 struct ShopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "shop", abstract: "Work with the recorded shop.", subcommands: [Generate.self, Index.self])
+        commandName: "shop", abstract: "Work with the recorded shop, or check a live shop's credentials.",
+        subcommands: [Generate.self, Index.self, Check.self])
+
+    /// `tidings shop check`: connects to the shop `TIDINGS_COMMERCE` names with the configured
+    /// credentials and prints what it can read and which access scopes are missing, naming each,
+    /// so a wrong token shows before the first webhook. Exits 1 when any check fails. One case
+    /// per platform.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the configured shop's credentials and access scopes (TIDINGS_COMMERCE).")
+
+        @Option(help: "A customer id to read as well (with their orders).")
+        var customer: String?
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let configuration: Configuration
+            do {
+                configuration = try Configuration.load(environment: environment)
+            } catch {
+                throw CommandFailure("bad configuration: \(error)")
+            }
+            let lines: [ShopifyShopCheck.Line]
+            switch configuration.commerce.source {
+            case .recorded:
+                print(
+                    "TIDINGS_COMMERCE is recorded: the recorded shop under \(configuration.shopDirectory.path) needs no credentials"
+                )
+                return
+            case .shopify:
+                guard let settings = configuration.commerce.shopify else { return }
+                print("shopify \(settings.shop) (API \(settings.apiVersion), \(settings.baseURL))")
+                let client = FunctionEnvironment.shopifyClient(settings, configuration: configuration)
+                lines = await ShopifyShopCheck.run(client, customerID: customer)
+            }
+            for line in lines {
+                print("\(line.passed ? "ok  " : "FAIL") \(line.what): \(line.detail)")
+            }
+            if lines.contains(where: { !$0.passed }) { throw ExitCode(1) }
+        }
+    }
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -60,6 +60,7 @@ extension Configuration {
         configuration.writer = try ModelSettings.load(environment: environment)
         configuration.email = try EmailSettings.load(environment: environment)
         configuration.state = try StateSettings.load(environment: environment)
+        configuration.commerce = try CommerceSettings.load(environment: environment)
         if let text = environment["TIDINGS_CLAIM_LEASE_SECONDS"], !text.isEmpty {
             guard let seconds = Int(text), (1...86_400).contains(seconds) else {
                 throw ConfigurationError(

@@ -51,6 +51,9 @@ package struct Configuration: Sendable {
     /// a little after the invocation's deadline instead. A crashed holder's claim is taken over
     /// after it (docs/decisions/exactly-once.md).
     package var claimLease: TimeInterval = 300
+    /// Which commerce platform enrichment reads (`TIDINGS_COMMERCE`): the recorded shop by default,
+    /// or a live shop with its settings.
+    package var commerce = CommerceSettings()
 
     /// Creates a configuration from values; `Configuration+Loading` reads one from the environment.
     package init(

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Which commerce platform enrichment reads (`TIDINGS_COMMERCE`), read once at start. The
+/// recorded shop under `TIDINGS_SHOP_DIR` is the default; each live platform adds one case to
+/// `Source` and one optional settings value here, loaded from its own variables.
+package struct CommerceSettings: Sendable {
+    /// The value of `TIDINGS_COMMERCE`.
+    package enum Source: String, Sendable, CaseIterable {
+        /// The recorded shop under Events/shop, answered from files (no network).
+        case recorded
+        /// A live Shopify shop over the Admin GraphQL API (`ShopifySettings`).
+        case shopify
+    }
+
+    /// The chosen platform.
+    package var source: Source = .recorded
+    /// The Shopify shop's settings when `source` is `.shopify`; nil otherwise.
+    package var shopify: ShopifySettings?
+
+    /// The recorded shop.
+    package init() {}
+
+    /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
+    /// `TIDINGS_COMMERCE`, or what the chosen platform's `load` refuses.
+    package static func load(environment: [String: String]) throws(ConfigurationError) -> CommerceSettings {
+        var settings = CommerceSettings()
+        if let text = environment["TIDINGS_COMMERCE"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            guard let source = Source(rawValue: text.lowercased()) else {
+                throw ConfigurationError(
+                    key: "TIDINGS_COMMERCE",
+                    reason: "'\(text.prefix(40))' is not one of "
+                        + Source.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            settings.source = source
+        }
+        switch settings.source {
+        case .recorded: break
+        case .shopify: settings.shopify = try ShopifySettings.load(environment: environment)
+        }
+        return settings
+    }
+}
+
+/// How to reach a live Shopify shop (`TIDINGS_COMMERCE=shopify`, docs/decisions/shopify-graphql.md).
+/// The token is never printed.
+package struct ShopifySettings: Sendable {
+    /// `SHOPIFY_SHOP`: the myshopify domain (`northwind-outfitters.myshopify.com`; the handle alone
+    /// gets `.myshopify.com` added).
+    package var shop: String
+    /// `SHOPIFY_ADMIN_TOKEN` (or `SHOPIFY_ADMIN_TOKEN_FILE`): the Admin API access token, sent as
+    /// `X-Shopify-Access-Token`.
+    package var accessToken: Secret
+    /// `SHOPIFY_API_VERSION`, `YYYY-MM`, default `ShopifyGraphQLClient.defaultAPIVersion`.
+    package var apiVersion: String = ShopifyGraphQLClient.defaultAPIVersion
+    /// `SHOPIFY_BASE_URL`, default `https://{SHOPIFY_SHOP}`; plain http only for a loopback address.
+    package var baseURL: String
+    /// `SHOPIFY_CONSENT_WRITEBACK=on`: an unsubscribe or a complaint sets the customer's email
+    /// marketing state to UNSUBSCRIBED in Shopify (needs `write_customers`). Off by default.
+    package var consentWriteBack = false
+    /// `SHOPIFY_TIMEOUT_SECONDS`: the most seconds one HTTP exchange may take (default 20, 1 to 60).
+    package var timeout: TimeInterval = 20
+
+    /// Settings from their parts; `baseURL` defaults to `https://{shop}`.
+    package init(shop: String, accessToken: Secret, baseURL: String? = nil) {
+        self.shop = shop
+        self.accessToken = accessToken
+        self.baseURL = baseURL ?? "https://\(shop)"
+    }
+
+    /// Reads the settings. Throws `ConfigurationError` naming the variable: a missing or malformed
+    /// shop, a missing token (or unreadable token file), a version not `YYYY-MM`, a base URL that is
+    /// not https (or http to a loopback address), a bad switch or timeout.
+    package static func load(environment: [String: String]) throws(ConfigurationError) -> ShopifySettings {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                return nil
+            }
+            return text
+        }
+        guard var shop = value("SHOPIFY_SHOP")?.lowercased() else {
+            throw ConfigurationError(key: "SHOPIFY_SHOP", reason: "required when TIDINGS_COMMERCE=shopify")
+        }
+        if !shop.contains(".") { shop += ".myshopify.com" }
+        guard shop.count <= 255, !shop.hasPrefix("."), !shop.hasPrefix("-"),
+            shop.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "." })
+        else {
+            throw ConfigurationError(
+                key: "SHOPIFY_SHOP", reason: "must be a shop domain such as northwind-outfitters.myshopify.com")
+        }
+        guard let token = try Configuration.readSecret("SHOPIFY_ADMIN_TOKEN", environment: environment) else {
+            throw ConfigurationError(
+                key: "SHOPIFY_ADMIN_TOKEN",
+                reason: "required when TIDINGS_COMMERCE=shopify (or SHOPIFY_ADMIN_TOKEN_FILE)")
+        }
+        // A header cannot carry a line break or a control character; not echoed, it is a secret.
+        guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ConfigurationError(key: "SHOPIFY_ADMIN_TOKEN", reason: "must be printable ASCII without spaces")
+        }
+        var settings = ShopifySettings(shop: shop, accessToken: token)
+        if let version = value("SHOPIFY_API_VERSION") {
+            let parts = version.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+                parts.allSatisfy({ $0.allSatisfy(\.isASCII) && Int($0) != nil })
+            else {
+                throw ConfigurationError(
+                    key: "SHOPIFY_API_VERSION", reason: "'\(version.prefix(20))' is not a version such as 2026-04")
+            }
+            settings.apiVersion = version
+        }
+        if let text = value("SHOPIFY_BASE_URL") {
+            let url = try Configuration.baseURL(text, key: "SHOPIFY_BASE_URL", example: "https://\(shop)")
+            if url.lowercased().hasPrefix("http://") && !isLoopback(url) {
+                throw ConfigurationError(
+                    key: "SHOPIFY_BASE_URL",
+                    reason: "plain http is allowed only for a loopback address (127.0.0.1, ::1, localhost)")
+            }
+            settings.baseURL = url
+        }
+        if let text = value("SHOPIFY_CONSENT_WRITEBACK") {
+            switch text.lowercased() {
+            case "on", "true", "1", "yes": settings.consentWriteBack = true
+            case "off", "false", "0", "no": settings.consentWriteBack = false
+            default:
+                throw ConfigurationError(
+                    key: "SHOPIFY_CONSENT_WRITEBACK", reason: "'\(text.prefix(20))' is not on or off")
+            }
+        }
+        if let text = value("SHOPIFY_TIMEOUT_SECONDS") {
+            guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
+                throw ConfigurationError(
+                    key: "SHOPIFY_TIMEOUT_SECONDS",
+                    reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
+            }
+            settings.timeout = seconds
+        }
+        return settings
+    }
+
+    /// Whether an http(s) URL's host is a loopback address.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The Admin API scopes the flows read, in the order `tidings shop check` reports them.
+    package static let requiredScopes = ["read_customers", "read_orders", "read_products", "read_inventory"]
+}
