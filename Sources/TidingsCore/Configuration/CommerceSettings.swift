@@ -54,7 +54,7 @@ package struct ShopifySettings: Sendable {
     package var apiVersion: String = ShopifyGraphQLClient.defaultAPIVersion
     /// `SHOPIFY_BASE_URL`, default `https://{SHOPIFY_SHOP}`; plain http only for a loopback address.
     package var baseURL: String
-    /// `SHOPIFY_CONSENT_WRITEBACK=on`: an unsubscribe or a complaint sets the customer's email
+    /// `SHOPIFY_CONSENT_WRITEBACK=on`: a one-click unsubscribe also sets the customer's email
     /// marketing state to UNSUBSCRIBED in Shopify (needs `write_customers`). Off by default.
     package var consentWriteBack = false
     /// `SHOPIFY_TIMEOUT_SECONDS`: the most seconds one HTTP exchange may take (default 20, 1 to 60).
