@@ -3,20 +3,6 @@ import TidingsCore
 import TidingsHTTP
 
 extension FunctionEnvironment {
-    /// The commerce platforms a function reads, as `TIDINGS_COMMERCE` says: the recorded shop's
-    /// clients (`recorded`, the default: winBack's customer base for winBack), or the live
-    /// BigCommerce store, which then answers BigCommerce and canonical events alike (a live
-    /// deployment reads one shop; Shopify events get `no_platform`).
-    static func commercePlatforms(function: FlowKind, _ configuration: Configuration) -> [EventPlatform:
-        any CommercePlatform]
-    {
-        if let store = configuration.commerce.bigCommerce {
-            let client = bigCommerceClient(store, configuration: configuration)
-            return [.bigcommerce: client, .canonical: client]
-        }
-        return function == .winBack ? winBackShop(configuration) : recordedShop(configuration)
-    }
-
     /// The BigCommerce client of a live store: libcurl, under `BigCommerceRateLimiter` (the
     /// store's rate-limit headers), under `RetryingTransport` (5xx, timeouts and 429 retried with
     /// backoff, never past the invocation's deadline). The co-purchase index is the file

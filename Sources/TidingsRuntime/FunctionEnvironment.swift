@@ -20,7 +20,7 @@ package enum FunctionEnvironment {
             key: configuration.auditKey.map(AuditKey.init))
         let state = stateStore(configuration)
         return PipelineStages(
-            platforms: commercePlatforms(function: function, configuration),
+            platforms: commercePlatforms(function: function, configuration: configuration),
             model: OfflineCopywriter(),
             email: OutboxEmailService(directory: data.appendingPathComponent("outbox")),
             review: FolderReviewQueue(directory: data.appendingPathComponent("review")),
@@ -171,6 +171,42 @@ package enum FunctionEnvironment {
         ModelGovernance.wrap(
             model, flow: function, configuration: configuration,
             auditRoot: configuration.dataDirectory.appendingPathComponent("audit"), clock: clock)
+    }
+
+    /// The commerce platforms `TIDINGS_COMMERCE` names: the recorded shop (winBack's customer base
+    /// for winBack), or a live shop alone, so that an event from another platform fails as having
+    /// no platform instead of being enriched from recorded data. One case per platform.
+    package static func commercePlatforms(function: FlowKind, configuration: Configuration) -> [EventPlatform:
+        any CommercePlatform]
+    {
+        let commerce = configuration.commerce
+        switch commerce.source {
+        case .recorded:
+            return function == .winBack ? winBackShop(configuration) : recordedShop(configuration)
+        case .shopify:
+            guard let settings = commerce.shopify else { return [:] }
+            return [.shopify: shopifyClient(settings, configuration: configuration)]
+        case .bigcommerce:
+            // A live store answers BigCommerce and canonical events alike (a deployment reads one shop).
+            guard let store = commerce.bigCommerce else { return [:] }
+            let client = bigCommerceClient(store, configuration: configuration)
+            return [.bigcommerce: client, .canonical: client]
+        }
+    }
+
+    /// The live Shopify client over libcurl with the shared bounded retries (5xx, 429 and timeouts
+    /// are tried again within the invocation's deadline). The co-purchase index is the one
+    /// `tidings shop index` wrote under the data folder (`derived/shopify-co-purchases.json`), or
+    /// empty until it has.
+    package static func shopifyClient(
+        _ settings: ShopifySettings, configuration: Configuration, transport: (any HTTPTransport)? = nil
+    ) -> ShopifyGraphQLClient {
+        let index = configuration.dataDirectory.appendingPathComponent(RecordedShop.coPurchasesFile(.shopify)).path
+        return ShopifyGraphQLClient(
+            baseURL: settings.baseURL, apiVersion: settings.apiVersion, accessToken: settings.accessToken,
+            storefrontURL: configuration.brand.storefrontURL,
+            coPurchases: FileManager.default.fileExists(atPath: index) ? .stored(path: index) : nil,
+            transport: transport ?? RetryingTransport(curlTransport(name: "shopify", timeout: settings.timeout)))
     }
 
     /// The recorded shop: the production Shopify and BigCommerce clients, answered from the files

@@ -81,10 +81,14 @@ package struct UnsubscribeHandler: InvocationHandling {
             key: configuration.auditKey.map(AuditKey.init))
         let suppression = FunctionEnvironment.suppressionList(
             configuration, state: FunctionEnvironment.stateStore(configuration))
+        var endpoint = OneClickUnsubscribe(
+            key: SymmetricKey(data: configuration.unsubscribeKey.bytes),
+            storefrontURL: configuration.brand.storefrontURL, suppression: suppression, audit: audit, clock: clock)
+        if let shopify = configuration.commerce.shopify, shopify.consentWriteBack {
+            endpoint.consentWriteBack = FunctionEnvironment.shopifyClient(shopify, configuration: configuration)
+        }
         return UnsubscribeHandler(
-            endpoint: OneClickUnsubscribe(
-                key: SymmetricKey(data: configuration.unsubscribeKey.bytes),
-                storefrontURL: configuration.brand.storefrontURL, suppression: suppression, audit: audit, clock: clock),
+            endpoint: endpoint,
             feedback: FeedbackEndpoint(
                 settings: feedback, fetcher: fetcher, suppression: suppression, audit: audit, clock: clock))
     }

@@ -11,6 +11,9 @@ extension ShopCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check that the configured shop credentials can read what Tidings needs (TIDINGS_COMMERCE).")
 
+        @Option(help: "A customer id to read as well, with their orders (Shopify).")
+        var customer: String?
+
         func run() async throws {
             let configuration = try Configuration.load(environment: ProcessInfo.processInfo.environment)
             switch configuration.commerce.source {
@@ -18,6 +21,15 @@ extension ShopCommand {
                 print(
                     "TIDINGS_COMMERCE=recorded: the recorded shop under \(configuration.shopDirectory.path) answers; "
                         + "nothing to connect to.")
+            case .shopify:
+                guard let settings = configuration.commerce.shopify else { return }
+                print("Shopify \(settings.shop) (API \(settings.apiVersion), \(settings.baseURL)):")
+                let client = FunctionEnvironment.shopifyClient(settings, configuration: configuration)
+                let lines = await ShopifyShopCheck.run(client, customerID: customer)
+                for line in lines {
+                    print("  \(line.passed ? "ok  " : "FAIL") \(line.what): \(line.detail)")
+                }
+                if lines.contains(where: { !$0.passed }) { throw ExitCode(1) }
             case .bigcommerce:
                 guard let store = configuration.commerce.bigCommerce else { return }
                 let client = FunctionEnvironment.bigCommerceClient(store, configuration: configuration)

@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import TidingsCore
 import TidingsDevKit
+import TidingsRuntime
 
-/// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads.
+/// `tidings shop generate`: writes the recorded shop the embedded commerce platform reads;
+/// `tidings shop check`: tries the configured live shop's credentials.
 struct ShopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "shop", abstract: "Work with the recorded shop.",
+        commandName: "shop", abstract: "Work with the recorded shop, or check a live shop's credentials.",
         subcommands: [Generate.self, Index.self, Check.self])
 
     struct Generate: ParsableCommand {

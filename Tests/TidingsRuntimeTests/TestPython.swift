@@ -6,15 +6,16 @@ import Testing
 #endif
 
 /// The Python interpreter the loopback servers of these tests run on (the model fake needs
-/// `jsonschema`, the SES tests `moto[server]`, the SMTP tests `aiosmtpd`), so that `swift test`
+/// `jsonschema`, the SES tests `moto[server]`, the SMTP tests `aiosmtpd`, the Shopify GraphQL fake
+/// `graphql-core`), so that `swift test`
 /// alone works on a fresh machine: `python3` from PATH when it imports all three, else a virtual
 /// environment under `.build` made once on top of the system's packages (pip adds only what is
 /// missing: seconds for aiosmtpd alone, about 100 s for all three) and reused by later runs.
 enum TestPython {
     /// The modules the servers import.
-    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server, aiosmtpd.smtp"
+    static let probe = "import jsonschema, moto.moto_server.threaded_moto_server, aiosmtpd.smtp, graphql"
     /// What pip installs when they are missing.
-    static let packages = ["jsonschema", "moto[server]", "aiosmtpd"]
+    static let packages = ["jsonschema", "moto[server]", "aiosmtpd", "graphql-core"]
     /// Where the environment is kept (.build is outside git and survives between runs).
     static let environment = RuntimeTestSupport.root.appendingPathComponent(".build/test-python")
 

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Which commerce platform the handlers read (`TIDINGS_COMMERCE`), read once at start:
-/// `recorded` (the default) answers every platform from the recorded shop's files; `bigcommerce`
-/// reads the BigCommerce store named by `BIGCOMMERCE_STORE_HASH` over the network. The Shopify
-/// case is added beside it by the Shopify client's work (issue 14).
+/// Which commerce platform enrichment reads (`TIDINGS_COMMERCE`), read once at start: `recorded`
+/// (the default) answers from the recorded shop under `TIDINGS_SHOP_DIR`; `shopify` and
+/// `bigcommerce` read a live shop over the network, each configured by its own variables.
 package struct CommerceSettings: Sendable {
-    /// The values of `TIDINGS_COMMERCE`.
+    /// The value of `TIDINGS_COMMERCE`.
     package enum Source: String, Sendable, CaseIterable {
-        /// The recorded shop under `TIDINGS_SHOP_DIR`, through the production clients.
+        /// The recorded shop under Events/shop, answered from files (no network).
         case recorded
-        /// A live BigCommerce store (`BigCommerce`).
+        /// A live Shopify shop over the Admin GraphQL API (`ShopifySettings`).
+        case shopify
+        /// A live BigCommerce store over its V2/V3 REST APIs (`BigCommerce`).
         case bigcommerce
     }
 
@@ -44,8 +45,10 @@ package struct CommerceSettings: Sendable {
         }
     }
 
-    /// The chosen source.
+    /// The chosen platform.
     package var source: Source = .recorded
+    /// The Shopify shop's settings when `source` is `.shopify`; nil otherwise.
+    package var shopify: ShopifySettings?
     /// The store's settings when `source` is `.bigcommerce`; nil otherwise.
     package var bigCommerce: BigCommerce?
 
@@ -53,17 +56,10 @@ package struct CommerceSettings: Sendable {
     package init() {}
 
     /// Reads the settings. Throws `ConfigurationError` naming the variable: an unknown
-    /// `TIDINGS_COMMERCE`; with `bigcommerce`, a missing or malformed store hash or token, a base
-    /// URL that is not https (or http to a loopback host), a timeout outside 1 to 60 seconds.
+    /// `TIDINGS_COMMERCE`, or what the chosen platform's `load` refuses.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> CommerceSettings {
-        func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                return nil
-            }
-            return text
-        }
         var settings = CommerceSettings()
-        if let text = value("TIDINGS_COMMERCE") {
+        if let text = environment["TIDINGS_COMMERCE"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             guard let source = Source(rawValue: text.lowercased()) else {
                 throw ConfigurationError(
                     key: "TIDINGS_COMMERCE",
@@ -72,7 +68,32 @@ package struct CommerceSettings: Sendable {
             }
             settings.source = source
         }
-        guard settings.source == .bigcommerce else { return settings }
+        switch settings.source {
+        case .recorded: break
+        case .shopify: settings.shopify = try ShopifySettings.load(environment: environment)
+        case .bigcommerce: settings.bigCommerce = try BigCommerce.load(environment: environment)
+        }
+        return settings
+    }
+
+    /// Whether an http(s) URL's host is a loopback address (`127.x.x.x`, `localhost`, `[::1]`).
+    package static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+extension CommerceSettings.BigCommerce {
+    /// Reads a live store's settings. Throws `ConfigurationError` naming the variable: a missing or
+    /// malformed store hash or token, a base URL that is not https (or http to a loopback host), a
+    /// timeout outside 1 to 60 seconds.
+    package static func load(environment: [String: String]) throws(ConfigurationError) -> Self {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                return nil
+            }
+            return text
+        }
         guard let hash = value("BIGCOMMERCE_STORE_HASH") else {
             throw ConfigurationError(
                 key: "BIGCOMMERCE_STORE_HASH", reason: "required when TIDINGS_COMMERCE=bigcommerce")
@@ -90,11 +111,11 @@ package struct CommerceSettings: Sendable {
         guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw ConfigurationError(key: "BIGCOMMERCE_ACCESS_TOKEN", reason: "must be printable ASCII without spaces")
         }
-        var store = BigCommerce(storeHash: hash, accessToken: token)
+        var store = Self(storeHash: hash, accessToken: token)
         if let text = value("BIGCOMMERCE_BASE_URL") {
             let url = try Configuration.baseURL(
                 text, key: "BIGCOMMERCE_BASE_URL", example: "https://api.bigcommerce.com")
-            guard url.lowercased().hasPrefix("https://") || isLoopback(url) else {
+            guard url.lowercased().hasPrefix("https://") || CommerceSettings.isLoopback(url) else {
                 throw ConfigurationError(
                     key: "BIGCOMMERCE_BASE_URL",
                     reason: "plain http is allowed only to a loopback host (127.0.0.1, localhost)")
@@ -110,13 +131,108 @@ package struct CommerceSettings: Sendable {
             store.timeout = seconds
         }
         store.coPurchasesFile = value("BIGCOMMERCE_CO_PURCHASES_FILE")
-        settings.bigCommerce = store
+        return store
+    }
+}
+
+/// How to reach a live Shopify shop (`TIDINGS_COMMERCE=shopify`, docs/decisions/shopify-graphql.md).
+/// The token is never printed.
+package struct ShopifySettings: Sendable {
+    /// `SHOPIFY_SHOP`: the myshopify domain (`northwind-outfitters.myshopify.com`; the handle alone
+    /// gets `.myshopify.com` added).
+    package var shop: String
+    /// `SHOPIFY_ADMIN_TOKEN` (or `SHOPIFY_ADMIN_TOKEN_FILE`): the Admin API access token, sent as
+    /// `X-Shopify-Access-Token`.
+    package var accessToken: Secret
+    /// `SHOPIFY_API_VERSION`, `YYYY-MM`, default `ShopifyGraphQLClient.defaultAPIVersion`.
+    package var apiVersion: String = ShopifyGraphQLClient.defaultAPIVersion
+    /// `SHOPIFY_BASE_URL`, default `https://{SHOPIFY_SHOP}`; plain http only for a loopback address.
+    package var baseURL: String
+    /// `SHOPIFY_CONSENT_WRITEBACK=on`: a one-click unsubscribe also sets the customer's email
+    /// marketing state to UNSUBSCRIBED in Shopify (needs `write_customers`). Off by default.
+    package var consentWriteBack = false
+    /// `SHOPIFY_TIMEOUT_SECONDS`: the most seconds one HTTP exchange may take (default 20, 1 to 60).
+    package var timeout: TimeInterval = 20
+
+    /// Settings from their parts; `baseURL` defaults to `https://{shop}`.
+    package init(shop: String, accessToken: Secret, baseURL: String? = nil) {
+        self.shop = shop
+        self.accessToken = accessToken
+        self.baseURL = baseURL ?? "https://\(shop)"
+    }
+
+    /// Reads the settings. Throws `ConfigurationError` naming the variable: a missing or malformed
+    /// shop, a missing token (or unreadable token file), a version not `YYYY-MM`, a base URL that is
+    /// not https (or http to a loopback address), a bad switch or timeout.
+    package static func load(environment: [String: String]) throws(ConfigurationError) -> ShopifySettings {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                return nil
+            }
+            return text
+        }
+        guard var shop = value("SHOPIFY_SHOP")?.lowercased() else {
+            throw ConfigurationError(key: "SHOPIFY_SHOP", reason: "required when TIDINGS_COMMERCE=shopify")
+        }
+        if !shop.contains(".") { shop += ".myshopify.com" }
+        guard shop.count <= 255, !shop.hasPrefix("."), !shop.hasPrefix("-"),
+            shop.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" || $0 == "." })
+        else {
+            throw ConfigurationError(
+                key: "SHOPIFY_SHOP", reason: "must be a shop domain such as northwind-outfitters.myshopify.com")
+        }
+        guard let token = try Configuration.readSecret("SHOPIFY_ADMIN_TOKEN", environment: environment) else {
+            throw ConfigurationError(
+                key: "SHOPIFY_ADMIN_TOKEN",
+                reason: "required when TIDINGS_COMMERCE=shopify (or SHOPIFY_ADMIN_TOKEN_FILE)")
+        }
+        // A header cannot carry a line break or a control character; not echoed, it is a secret.
+        guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ConfigurationError(key: "SHOPIFY_ADMIN_TOKEN", reason: "must be printable ASCII without spaces")
+        }
+        var settings = ShopifySettings(shop: shop, accessToken: token)
+        if let version = value("SHOPIFY_API_VERSION") {
+            let parts = version.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+                parts.allSatisfy({ $0.allSatisfy(\.isASCII) && Int($0) != nil })
+            else {
+                throw ConfigurationError(
+                    key: "SHOPIFY_API_VERSION", reason: "'\(version.prefix(20))' is not a version such as 2026-04")
+            }
+            settings.apiVersion = version
+        }
+        if let text = value("SHOPIFY_BASE_URL") {
+            let url = try Configuration.baseURL(text, key: "SHOPIFY_BASE_URL", example: "https://\(shop)")
+            if url.lowercased().hasPrefix("http://") && !isLoopback(url) {
+                throw ConfigurationError(
+                    key: "SHOPIFY_BASE_URL",
+                    reason: "plain http is allowed only for a loopback address (127.0.0.1, ::1, localhost)")
+            }
+            settings.baseURL = url
+        }
+        if let text = value("SHOPIFY_CONSENT_WRITEBACK") {
+            switch text.lowercased() {
+            case "on", "true", "1", "yes": settings.consentWriteBack = true
+            case "off", "false", "0", "no": settings.consentWriteBack = false
+            default:
+                throw ConfigurationError(
+                    key: "SHOPIFY_CONSENT_WRITEBACK", reason: "'\(text.prefix(20))' is not on or off")
+            }
+        }
+        if let text = value("SHOPIFY_TIMEOUT_SECONDS") {
+            guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
+                throw ConfigurationError(
+                    key: "SHOPIFY_TIMEOUT_SECONDS",
+                    reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
+            }
+            settings.timeout = seconds
+        }
         return settings
     }
 
-    /// Whether an http(s) URL's host is a loopback address (`127.x.x.x`, `localhost`, `[::1]`).
-    package static func isLoopback(_ url: String) -> Bool {
-        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
+    /// Whether an http(s) URL's host is a loopback address.
+    static func isLoopback(_ url: String) -> Bool { CommerceSettings.isLoopback(url) }
+
+    /// The Admin API scopes the flows read, in the order `tidings shop check` reports them.
+    package static let requiredScopes = ["read_customers", "read_orders", "read_products", "read_inventory"]
 }

@@ -21,10 +21,22 @@ package struct PlatformAPI: Sendable {
     /// GETs a full URL. Returns nil for 404, the response for any 2xx, and throws a `PlatformError`
     /// for everything else: retryable for no answer, 408, 429 and 5xx, final otherwise.
     package func get(_ url: String) async throws -> TransportResponse? {
-        let path = PlatformAPI.pathAndQuery(of: url)
+        try await send(TransportRequest(method: "GET", url: url, headers: headers))
+    }
+
+    /// POSTs `body` (JSON) to a full URL, with the statuses mapped as for `get`: nil for 404, the
+    /// response for any 2xx, a `PlatformError` otherwise (Shopify's GraphQL endpoint).
+    package func post(_ url: String, json body: [UInt8]) async throws -> TransportResponse? {
+        var headers = headers
+        headers["Content-Type"] = "application/json"
+        return try await send(TransportRequest(method: "POST", url: url, headers: headers, body: body))
+    }
+
+    private func send(_ request: TransportRequest) async throws -> TransportResponse? {
+        let path = PlatformAPI.pathAndQuery(of: request.url)
         let response: TransportResponse
         do {
-            response = try await transport.send(TransportRequest(method: "GET", url: url, headers: headers))
+            response = try await transport.send(request)
         } catch {
             throw PlatformError(
                 platform: platform, path: path, status: nil, reason: "no response: \(error)",

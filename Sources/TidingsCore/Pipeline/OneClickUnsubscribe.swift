@@ -53,6 +53,9 @@ package struct OneClickUnsubscribe: Sendable {
     let suppression: any SuppressionList
     let audit: any AuditLog
     let clock: any TimeSource
+    /// When set (`SHOPIFY_CONSENT_WRITEBACK=on`), a new unsubscribe is also written to the platform;
+    /// its result is a fact of the terminal record (`platform_consent`) and never fails the request.
+    package var consentWriteBack: (any ConsentWriteBack)?
 
     /// The endpoint over `suppression` and `audit`; `key` and `storefrontURL` must be the ones the
     /// renderer signs links with (`TIDINGS_UNSUBSCRIBE_SECRET`, `brand.storefront_url`).
@@ -145,6 +148,9 @@ package struct OneClickUnsubscribe: Sendable {
             } catch {
                 return Self.failed(auditFailure(error, eventID: eventID))
             }
+            if let consentWriteBack {
+                facts["platform_consent"] = .string(await Self.writeBack(consentWriteBack, customerID, now: now))
+            }
         }
         let report = OutcomeReport(
             function: Self.function, eventID: eventID, outcome: .suppressed,
@@ -157,6 +163,19 @@ package struct OneClickUnsubscribe: Sendable {
             status: 200,
             html: Self.page("You are unsubscribed", "You will not get marketing email from us any more."),
             report: written)
+    }
+
+    /// The platform's answer to the consent write-back, as an audit fact: "shopify: updated",
+    /// "shopify: unknown customer" or "shopify: failed (retryable): ...".
+    static func writeBack(_ platform: any ConsentWriteBack, _ customerID: String, now: Date) async -> String {
+        do {
+            let known = try await platform.withdrawEmailConsent(customerID: customerID, at: now)
+            return "\(platform.platformName): \(known ? "updated" : "unknown customer")"
+        } catch let error as PlatformError {
+            return "\(platform.platformName): failed\(error.isRetryable ? " (retryable)" : ""): \(error.reason)"
+        } catch {
+            return "\(platform.platformName): failed: \(error)"
+        }
     }
 
     /// Writes the terminal record; the report of an audit failure when it cannot.

@@ -5,7 +5,7 @@ import Testing
 
 /// `TIDINGS_COMMERCE` and the BigCommerce variables: what loads, and each refusal naming its key
 /// without echoing the token.
-@Suite struct CommerceSettingsTests {
+@Suite struct BigCommerceSettingsTests {
     let store = [
         "TIDINGS_COMMERCE": "bigcommerce", "BIGCOMMERCE_STORE_HASH": "nw4x7k2q",
         "BIGCOMMERCE_ACCESS_TOKEN": "bc_secret_token_123",

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""A loopback fake of the Shopify Admin GraphQL API, sharing no code with the Swift client.
+
+Every request is validated against the official 2026-04 introspection schema
+(Tests/Fixtures/specs/shopify/graphql-admin/admin_2026-04.json.gz, see PROVENANCE.md) with
+graphql-core, and then EXECUTED by graphql-core against that schema: the answer's shape, nullability,
+enums and scalars are the schema's, the data comes from the recorded shop's REST files
+(--shop, default Events/shop/shopify/admin/api/2026-07), converted to the GraphQL types.
+
+  POST /admin/api/<version>/graphql.json  the API; needs `X-Shopify-Access-Token` (--token,
+                            default shpat_tidings_test) and `Content-Type: application/json`;
+                            <version> must be --version (default 2026-04), else 404
+  GET  /_requests           every request: operationName, variables, problems, fault
+  POST /_faults             {"script": ["throttled", "502", "hang", ...]} answers the next
+                            requests with those faults in order, then clean;
+                            {"endless": true} makes every connection page for ever;
+                            {"deleted": ["6100000001"]} deletes customers;
+                            {"scopes": ["read_orders"]} sets the granted access scopes;
+                            {"restore": 50, "available": 40} sets the bucket a throttle reports;
+                            {} turns faults off
+  POST /_reset              forgets requests and faults
+
+Every answer carries `extensions.cost` (requestedQueryCost, actualQueryCost, throttleStatus with
+maximumAvailable 1000, restoreRate --restore). A query that does not validate gets HTTP 200 with
+`errors` (as Shopify answers), and its problems are recorded so the test fails loudly.
+
+Faults: throttled (HTTP 200, errors[0].extensions.code THROTTLED, actualQueryCost null, the bucket
+below the requested cost), 502 and 503 (HTML body), hang (no answer for --hang seconds, default 30,
+then the connection is closed).
+
+Usage: shopify-graphql-fake.py [--root REPO_ROOT] [--shop DIR] [--token T] [--version V]
+[--restore R] [--hang S]. Prints its port on one line, serves on 127.0.0.1 until killed.
+  shopify-graphql-fake.py --validate < documents.json: validates a JSON array of
+  {"name", "document", "variables"} and prints a JSON array of problem lists, one per document.
+"""
+import base64, glob, gzip, json, os, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from graphql import build_client_schema, graphql_sync, parse, validate
+from graphql.error import GraphQLError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def arg(name, default):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
+
+ROOT = arg("--root", os.path.abspath(os.path.join(HERE, "..", "..", "..")))
+SCHEMA_FILE = os.path.join(ROOT, "Tests/Fixtures/specs/shopify/graphql-admin/admin_2026-04.json.gz")
+
+
+def load_schema():
+    with gzip.open(SCHEMA_FILE) as handle:
+        document = json.load(handle)
+    return build_client_schema(document.get("data", document))
+
+
+SCHEMA = load_schema()
+
+
+def problems_of(document, variables, coerce=True):
+    """The schema's verdict on one request: syntax, validation, then (with `coerce`) whether the
+    variables coerce to their declared types."""
+    try:
+        ast = parse(document)
+    except GraphQLError as error:
+        return ["syntax: " + error.message]
+    found = [error.message for error in validate(SCHEMA, ast)]
+    if found or not coerce:
+        return found
+    # Coercion of the variables is checked by executing against an empty root.
+    result = graphql_sync(SCHEMA, document, root_value={}, variable_values=variables)
+    return [error.message for error in result.errors or [] if "Variable" in error.message]
+
+
+# --- the data: the recorded shop's REST files as GraphQL objects --------------------------------
+
+
+def gid(kind, number):
+    return "gid://shopify/%s/%s" % (kind, number)
+
+
+def legacy(value):
+    return str(value).rsplit("/", 1)[-1]
+
+
+def money(amount, currency):
+    bag = {"amount": amount, "currencyCode": currency}
+    return {"shopMoney": bag, "presentmentMoney": dict(bag)}
+
+
+def connection(items, first=None, after=None, endless=False):
+    start = int(base64.b64decode(after).decode()) if after else 0
+    size = first if first is not None else len(items)
+    page = items[start : start + size]
+    end = start + len(page)
+    more = end < len(items)
+    if endless:
+        more, end = True, end + 1
+    return {
+        "nodes": page,
+        "edges": [{"node": node, "cursor": base64.b64encode(str(start + i + 1).encode()).decode()} for i, node in enumerate(page)],
+        "pageInfo": {
+            "hasNextPage": more,
+            "hasPreviousPage": start > 0,
+            "endCursor": base64.b64encode(str(end).encode()).decode() if (page or endless) else None,
+            "startCursor": base64.b64encode(str(start).encode()).decode() if page else None,
+        },
+    }
+
+
+class Shop:
+    def __init__(self, folder):
+        self.products = {}
+        self.customers = {}
+        self.orders = {}
+        self.customer_orders = {}
+        listing = os.path.join(folder, "products__limit=250.json")
+        if os.path.exists(listing):
+            for product in json.load(open(listing))["products"]:
+                self.products[str(product["id"])] = product
+        for path in sorted(glob.glob(os.path.join(folder, "customers", "*.json"))):
+            customer = json.load(open(path))["customer"]
+            key = str(customer["id"])
+            self.customers[key] = customer
+            orders_file = os.path.join(folder, "customers", key, "orders__limit=250&status=any.json")
+            orders = json.load(open(orders_file))["orders"] if os.path.exists(orders_file) else []
+            self.customer_orders[key] = orders
+            for order in orders:
+                self.orders[str(order["id"])] = order
+        listing = os.path.join(folder, "orders__limit=250&status=any.json")
+        if os.path.exists(listing):
+            for order in json.load(open(listing))["orders"]:
+                self.orders.setdefault(str(order["id"]), order)
+
+    def product_node(self, product, faults):
+        def variants(info, first=None, after=None, **_):
+            nodes = [{"price": v["price"], "inventoryQuantity": v.get("inventory_quantity")} for v in product["variants"]]
+            return connection(nodes, first, after)
+
+        return {
+            "id": gid("Product", product["id"]),
+            "title": product["title"],
+            "handle": product["handle"],
+            "productType": product.get("product_type") or "",
+            "status": product["status"].upper(),
+            "variants": variants,
+        }
+
+    def order_node(self, order):
+        currency = order["currency"]
+        refunded = "0.00"
+        if order.get("financial_status") == "refunded":
+            refunded = order["total_price"]
+        refunds = []
+        for refund in order.get("refunds") or []:
+            amount = sum(float(t.get("amount", "0")) for t in refund.get("transactions", []))
+            refunds.append({"createdAt": refund.get("created_at"), "totalRefundedSet": money("%.2f" % amount, currency)})
+        if refunds:
+            refunded = "%.2f" % sum(float(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in refunds)
+
+        def line_items(info, first=None, after=None, **_):
+            nodes = []
+            for item in order["line_items"]:
+                product_id = item.get("product_id")
+                product = self.products.get(str(product_id)) if product_id is not None else None
+                nodes.append(
+                    {
+                        "title": item["title"],
+                        "quantity": item["quantity"],
+                        "variantTitle": item.get("variant_title"),
+                        "product": (
+                            {"id": gid("Product", product_id), "productType": (product or {}).get("product_type") or ""}
+                            if product_id is not None
+                            else None
+                        ),
+                        "variant": {"id": gid("ProductVariant", item["variant_id"])} if item.get("variant_id") else None,
+                        "originalUnitPriceSet": money(item["price"], currency),
+                    }
+                )
+            return connection(nodes, first, after)
+
+        shipping = (order.get("shipping_lines") or [None])[0]
+        customer = order.get("customer")
+        return {
+            "id": gid("Order", order["id"]),
+            "name": order.get("name") or "#%s" % order["id"],
+            "createdAt": order["created_at"],
+            "cancelledAt": order.get("cancelled_at"),
+            "cancelReason": (order.get("cancel_reason") or "").upper() or None,
+            "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
+            "currencyCode": currency,
+            "presentmentCurrencyCode": order.get("presentment_currency") or currency,
+            "discountCodes": [code["code"] for code in order.get("discount_codes") or []],
+            "statusPageUrl": order.get("order_status_url") or "https://northwind.example/orders/%s" % order["id"],
+            "customer": {"id": gid("Customer", customer["id"])} if customer else None,
+            "shippingLine": {"title": shipping["title"]} if shipping else None,
+            "subtotalPriceSet": money(order.get("subtotal_price") or order["total_price"], currency),
+            "totalPriceSet": money(order["total_price"], currency),
+            "totalRefundedSet": money(refunded, currency),
+            "refunds": lambda info, first=None, **_: refunds[: first or len(refunds)],
+            "lineItems": line_items,
+        }
+
+    def customer_node(self, customer, faults):
+        key = str(customer["id"])
+        consent = (customer.get("email_marketing_consent") or {}).get("state") or "not_subscribed"
+        state = consent.upper()
+        if state not in ("INVALID", "NOT_SUBSCRIBED", "PENDING", "SUBSCRIBED", "UNSUBSCRIBED"):
+            state = "NOT_SUBSCRIBED"
+        email = customer.get("email")
+
+        def orders(info, first=None, after=None, sortKey=None, **_):
+            listed = sorted(self.customer_orders.get(key, []), key=lambda o: (o["created_at"], o["id"]))
+            return connection([self.order_node(o) for o in listed], first, after, faults.get("endless", False))
+
+        return {
+            "id": gid("Customer", customer["id"]),
+            "firstName": customer.get("first_name"),
+            "lastName": customer.get("last_name"),
+            "tags": [t.strip() for t in (customer.get("tags") or "").split(",") if t.strip()],
+            "createdAt": customer.get("created_at"),
+            "defaultEmailAddress": {"emailAddress": email, "marketingState": state} if email else None,
+            "amountSpent": {"amount": customer.get("total_spent") or "0.00", "currencyCode": customer.get("currency") or "USD"},
+            "numberOfOrders": str(customer.get("orders_count") or 0),
+            "orders": orders,
+        }
+
+    def root(self, faults, consent_writes):
+        def customer(info, id):
+            key = legacy(id)
+            if key in faults.get("deleted", []) or key not in self.customers:
+                return None
+            return self.customer_node(self.customers[key], faults)
+
+        def order(info, id):
+            found = self.orders.get(legacy(id))
+            return self.order_node(found) if found else None
+
+        def orders(info, first=None, after=None, **_):
+            listed = sorted(self.orders.values(), key=lambda o: (o["created_at"], o["id"]))
+            return connection([self.order_node(o) for o in listed], first, after, faults.get("endless", False))
+
+        def products(info, first=None, after=None, **_):
+            listed = [self.product_node(p, faults) for _, p in sorted(self.products.items())]
+            return connection(listed, first, after, faults.get("endless", False))
+
+        def consent_update(info, input):
+            key = legacy(input["customerId"])
+            if key not in self.customers or key in faults.get("deleted", []):
+                return {"customer": None, "userErrors": [{"field": ["customerId"], "message": "Customer not found"}]}
+            consent_writes.append({"customer": key, **input["emailMarketingConsent"]})
+            return {"customer": {"id": gid("Customer", key)}, "userErrors": []}
+
+        scopes = faults.get("scopes", ["read_customers", "read_orders", "read_products", "read_inventory"])
+        return {
+            "customer": customer,
+            "order": order,
+            "orders": orders,
+            "products": products,
+            "currentAppInstallation": {"accessScopes": [{"handle": s, "description": s} for s in scopes]},
+            "customerEmailMarketingConsentUpdate": consent_update,
+        }
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+TOKEN = arg("--token", "shpat_tidings_test")
+VERSION = arg("--version", "2026-04")
+RESTORE = float(arg("--restore", "50"))
+HANG = float(arg("--hang", "30"))
+LOCK = threading.Lock()
+STATE = {"requests": [], "faults": {}, "script": [], "consent": []}
+
+
+def requested_cost(document, variables):
+    """A stand-in for Shopify's calculation: 2 per selection set, times the page size asked for."""
+    first = variables.get("first") if isinstance(variables.get("first"), int) else 1
+    return min(1000, 2 * document.count("{") * max(1, first) // 4 + 2)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, content_type="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self):
+        if self.path.startswith("/_requests"):
+            with LOCK:
+                return self.reply(200, STATE["requests"])
+        if self.path.startswith("/_consent"):
+            with LOCK:
+                return self.reply(200, STATE["consent"])
+        self.reply(404, {"errors": "Not Found"})
+
+    def do_POST(self):
+        raw = self.read_body()
+        if self.path == "/_faults":
+            faults = json.loads(raw or b"{}")
+            with LOCK:
+                STATE["script"] = list(faults.pop("script", []))
+                STATE["faults"] = faults
+            return self.reply(200, {})
+        if self.path == "/_reset":
+            with LOCK:
+                STATE.update({"requests": [], "faults": {}, "script": [], "consent": []})
+            return self.reply(200, {})
+        expected = "/admin/api/%s/graphql.json" % VERSION
+        if self.path != expected:
+            return self.reply(404, {"errors": "Not Found"})
+        problems = []
+        if self.headers.get("X-Shopify-Access-Token") != TOKEN:
+            return self.reply(401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            problems.append("Content-Type is not application/json")
+        try:
+            body = json.loads(raw)
+            document, variables = body["query"], body.get("variables") or {}
+            name = body.get("operationName")
+        except (ValueError, KeyError, TypeError) as error:
+            problems.append("body: %s" % error)
+            body, document, variables, name = {}, "", {}, None
+        if document:
+            problems += problems_of(document, variables)
+        with LOCK:
+            fault = STATE["script"].pop(0) if STATE["script"] else None
+            faults = dict(STATE["faults"])
+            STATE["requests"].append({"operationName": name, "variables": variables, "problems": problems, "fault": fault})
+        cost = requested_cost(document, variables if isinstance(variables, dict) else {})
+        bucket = {"maximumAvailable": 1000.0, "currentlyAvailable": 1000.0 - cost, "restoreRate": RESTORE}
+        if fault == "hang":
+            time.sleep(HANG)
+            self.close_connection = True
+            return
+        if fault in ("502", "503"):
+            return self.reply(int(fault), b"<html><body>Bad gateway</body></html>", "text/html")
+        if fault == "throttled":
+            bucket["currentlyAvailable"] = min(float(faults.get("available", 0)), cost - 1.0)
+            bucket["restoreRate"] = float(faults.get("restore", RESTORE))
+            return self.reply(
+                200,
+                {
+                    "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                    "extensions": {"cost": {"requestedQueryCost": cost, "actualQueryCost": None, "throttleStatus": bucket}},
+                },
+            )
+        if problems:
+            return self.reply(200, {"errors": [{"message": p} for p in problems]})
+        result = graphql_sync(SCHEMA, document, root_value=SHOP.root(faults, STATE["consent"]), variable_values=variables, operation_name=name)
+        answer = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [{"message": error.message, "path": error.path} for error in result.errors]
+            with LOCK:
+                STATE["requests"][-1]["problems"] += ["execution: " + error.message for error in result.errors]
+        answer["extensions"] = {"cost": {"requestedQueryCost": cost, "actualQueryCost": cost // 2, "throttleStatus": bucket}}
+        self.reply(200, answer)
+
+
+def validate_mode():
+    requests = json.load(sys.stdin)
+    print(json.dumps([problems_of(r["document"], r.get("variables") or {}, "variables" in r) for r in requests]))
+
+
+if __name__ == "__main__":
+    if "--validate" in sys.argv:
+        validate_mode()
+        sys.exit(0)
+    SHOP = Shop(arg("--shop", os.path.join(ROOT, "Events/shop/shopify/admin/api/2026-07")))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
