@@ -8,13 +8,16 @@ import Foundation
 /// (a replay of every recorded event) runs there, with `withTaskExecutorPreference`, instead of
 /// holding the few threads of the shared pool that other tests' loopback servers and deadlines
 /// wait for. On Linux the thread runs under SCHED_IDLE, so on a busy machine the
-/// tests that time things are served first. The thread ends with `shutdown()`.
+/// tests that time things are served first (`idle: false` keeps the normal priority, for a test that
+/// times itself). The thread ends with `shutdown()`.
 final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
+    private let idle: Bool
 
-    init(name: String) {
+    init(name: String, idle: Bool = true) {
+        self.idle = idle
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
@@ -37,10 +40,12 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
 
     private func run() {
         #if canImport(Glibc)
-            var parameters = sched_param()
-            parameters.sched_priority = 0
-            // SCHED_IDLE is 5 on Linux (sched.h defines it only under _GNU_SOURCE).
-            _ = pthread_setschedparam(pthread_self(), 5, &parameters)
+            if idle {
+                var parameters = sched_param()
+                parameters.sched_priority = 0
+                // SCHED_IDLE is 5 on Linux (sched.h defines it only under _GNU_SOURCE).
+                _ = pthread_setschedparam(pthread_self(), 5, &parameters)
+            }
         #endif
         while true {
             condition.lock()

@@ -45,12 +45,18 @@ struct RuntimeLoopTests {
     }
 
     /// Runs the loop until `posts` answers arrived, then takes the API away; returns the loop's
-    /// exit status (the API vanishing is a lost connection) and the posts.
+    /// exit status (the API vanishing is a lost connection) and the posts. The loop waits for its
+    /// next invocation in a blocking poll, as it does alone in a Lambda process; here it runs on a
+    /// thread of its own, so it never holds one of the shared pool's (two, on a 2-core machine)
+    /// threads that this test's own wait and the other suites need (a full run under load stalled
+    /// for the whole 60 s limit with no post).
     func runLoop(
         _ handler: InvocationHandler, api: RuntimeAPIEmulator, posts count: Int
     ) async throws -> (TidingsRuntime.ExitStatus, [RuntimeAPIEmulator.Post]) {
         let address = api.address
-        let task = Task {
+        let executor = DedicatedThreadExecutor(name: "runtime-loop", idle: false)
+        defer { executor.shutdown() }
+        let task = Task(executorPreference: executor) {
             let client = try SocketRuntimeAPI(address: address)
             return await RuntimeLoop(api: client, logger: RuntimeTestSupport.quietLogger).run(handler)
         }
@@ -156,7 +162,9 @@ struct RuntimeLoopTests {
             api.enqueue(.init(body: try event("bigcommerce-no-consent.json"), requestID: "never"))
             let address = api.address
             let handler = try handler(dataDirectory: scratch)
-            let status = await Task {
+            let executor = DedicatedThreadExecutor(name: "runtime-loop", idle: false)
+            defer { executor.shutdown() }
+            let status = await Task(executorPreference: executor) {
                 guard let client = try? SocketRuntimeAPI(address: address) else {
                     return TidingsRuntime.ExitStatus.handled
                 }
