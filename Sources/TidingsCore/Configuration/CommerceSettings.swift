@@ -76,6 +76,35 @@ package struct CommerceSettings: Sendable {
         return settings
     }
 
+    /// A variable's value without surrounding spaces; empty counts as unset.
+    static func value(_ name: String, in environment: [String: String]) -> String? {
+        guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// A live platform's access token from `name` or `name_FILE`, required with that platform. It
+    /// travels in a header, so a line break or a control character is refused; never echoed.
+    static func token(_ name: String, source: String, environment: [String: String]) throws(ConfigurationError)
+        -> Secret
+    {
+        guard let token = try Configuration.readSecret(name, environment: environment) else {
+            throw ConfigurationError(key: name, reason: "required when TIDINGS_COMMERCE=\(source) (or \(name)_FILE)")
+        }
+        guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ConfigurationError(key: name, reason: "must be printable ASCII without spaces")
+        }
+        return token
+    }
+
+    /// The most seconds one HTTP exchange may take, from `name` (1 to 60); nil when unset.
+    static func timeout(_ name: String, environment: [String: String]) throws(ConfigurationError) -> TimeInterval? {
+        guard let text = value(name, in: environment) else { return nil }
+        guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
+            throw ConfigurationError(key: name, reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
+        }
+        return seconds
+    }
+
     /// Whether an http(s) URL's host is a loopback address (`127.x.x.x`, `localhost`, `[::1]`).
     package static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
@@ -88,12 +117,7 @@ extension CommerceSettings.BigCommerce {
     /// malformed store hash or token, a base URL that is not https (or http to a loopback host), a
     /// timeout outside 1 to 60 seconds.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> Self {
-        func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                return nil
-            }
-            return text
-        }
+        func value(_ name: String) -> String? { CommerceSettings.value(name, in: environment) }
         guard let hash = value("BIGCOMMERCE_STORE_HASH") else {
             throw ConfigurationError(
                 key: "BIGCOMMERCE_STORE_HASH", reason: "required when TIDINGS_COMMERCE=bigcommerce")
@@ -102,15 +126,8 @@ extension CommerceSettings.BigCommerce {
         guard (1...64).contains(hash.count), hash.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
             throw ConfigurationError(key: "BIGCOMMERCE_STORE_HASH", reason: "must be 1 to 64 ASCII letters and digits")
         }
-        guard let token = try Configuration.readSecret("BIGCOMMERCE_ACCESS_TOKEN", environment: environment) else {
-            throw ConfigurationError(
-                key: "BIGCOMMERCE_ACCESS_TOKEN",
-                reason: "required when TIDINGS_COMMERCE=bigcommerce (or BIGCOMMERCE_ACCESS_TOKEN_FILE)")
-        }
-        // A header cannot carry a line break or a control character; not echoed, it is a secret.
-        guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ConfigurationError(key: "BIGCOMMERCE_ACCESS_TOKEN", reason: "must be printable ASCII without spaces")
-        }
+        let token = try CommerceSettings.token(
+            "BIGCOMMERCE_ACCESS_TOKEN", source: "bigcommerce", environment: environment)
         var store = Self(storeHash: hash, accessToken: token)
         if let text = value("BIGCOMMERCE_BASE_URL") {
             let url = try Configuration.baseURL(
@@ -122,12 +139,7 @@ extension CommerceSettings.BigCommerce {
             }
             store.baseURL = url
         }
-        if let text = value("BIGCOMMERCE_TIMEOUT_SECONDS") {
-            guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
-                throw ConfigurationError(
-                    key: "BIGCOMMERCE_TIMEOUT_SECONDS",
-                    reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
-            }
+        if let seconds = try CommerceSettings.timeout("BIGCOMMERCE_TIMEOUT_SECONDS", environment: environment) {
             store.timeout = seconds
         }
         store.coPurchasesFile = value("BIGCOMMERCE_CO_PURCHASES_FILE")
@@ -165,12 +177,7 @@ package struct ShopifySettings: Sendable {
     /// shop, a missing token (or unreadable token file), a version not `YYYY-MM`, a base URL that is
     /// not https (or http to a loopback address), a bad switch or timeout.
     package static func load(environment: [String: String]) throws(ConfigurationError) -> ShopifySettings {
-        func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-                return nil
-            }
-            return text
-        }
+        func value(_ name: String) -> String? { CommerceSettings.value(name, in: environment) }
         guard var shop = value("SHOPIFY_SHOP")?.lowercased() else {
             throw ConfigurationError(key: "SHOPIFY_SHOP", reason: "required when TIDINGS_COMMERCE=shopify")
         }
@@ -181,15 +188,7 @@ package struct ShopifySettings: Sendable {
             throw ConfigurationError(
                 key: "SHOPIFY_SHOP", reason: "must be a shop domain such as northwind-outfitters.myshopify.com")
         }
-        guard let token = try Configuration.readSecret("SHOPIFY_ADMIN_TOKEN", environment: environment) else {
-            throw ConfigurationError(
-                key: "SHOPIFY_ADMIN_TOKEN",
-                reason: "required when TIDINGS_COMMERCE=shopify (or SHOPIFY_ADMIN_TOKEN_FILE)")
-        }
-        // A header cannot carry a line break or a control character; not echoed, it is a secret.
-        guard token.bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ConfigurationError(key: "SHOPIFY_ADMIN_TOKEN", reason: "must be printable ASCII without spaces")
-        }
+        let token = try CommerceSettings.token("SHOPIFY_ADMIN_TOKEN", source: "shopify", environment: environment)
         var settings = ShopifySettings(shop: shop, accessToken: token)
         if let version = value("SHOPIFY_API_VERSION") {
             let parts = version.split(separator: "-", omittingEmptySubsequences: false)
@@ -219,12 +218,7 @@ package struct ShopifySettings: Sendable {
                     key: "SHOPIFY_CONSENT_WRITEBACK", reason: "'\(text.prefix(20))' is not on or off")
             }
         }
-        if let text = value("SHOPIFY_TIMEOUT_SECONDS") {
-            guard let seconds = Double(text), seconds >= 1, seconds <= 60 else {
-                throw ConfigurationError(
-                    key: "SHOPIFY_TIMEOUT_SECONDS",
-                    reason: "'\(text.prefix(20))' is not a number of seconds from 1 to 60")
-            }
+        if let seconds = try CommerceSettings.timeout("SHOPIFY_TIMEOUT_SECONDS", environment: environment) {
             settings.timeout = seconds
         }
         return settings
