@@ -40,7 +40,7 @@ package enum ShopifyBulkJSONLWriter {
                 let created = Date(timeIntervalSince1970: Double(base - (index * 7919 + order * 86_400 * 97) % 63_000_000))
                 let money = #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
                 buffer += Array(
-                    (#"{"id":"gid://shopify/Order/\#(orderID)","name":"#\#(orderID)","#
+                    (##"{"id":"gid://shopify/Order/\##(orderID)","name":"#\##(orderID)","##
                         + #""createdAt":"\#(Timestamp.format(created, milliseconds: false))","cancelledAt":null,"#
                         + #""cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","#
                         + #""presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"#

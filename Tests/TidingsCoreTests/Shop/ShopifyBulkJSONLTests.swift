@@ -28,7 +28,7 @@ struct ShopifyBulkJSONLTests {
         #"{"id":"gid://shopify/Customer/1","firstName":"A","lastName":"B","tags":["VIP"],"createdAt":"2024-01-02T03:04:05Z","defaultEmailAddress":{"emailAddress":"a@mail.example.com","marketingState":"SUBSCRIBED"},"amountSpent":{"amount":"40.00","currencyCode":"USD"},"numberOfOrders":"2"}"#
     static func order(_ id: Int, parent: Int = 1, created: String = "2025-01-02T03:04:05Z") -> String {
         let money = #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
-        return #"{"id":"gid://shopify/Order/\#(id)","name":"#\#(id)","createdAt":"\#(created)","cancelledAt":null,"cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"customer":{"id":"gid://shopify/Customer/\#(parent)"},"totalPriceSet":\#(money),"totalRefundedSet":\#(money),"__parentId":"gid://shopify/Customer/\#(parent)"}"#
+        return ##"{"id":"gid://shopify/Order/\##(id)","name":"#\##(id)","createdAt":"\##(created)","cancelledAt":null,"cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"customer":{"id":"gid://shopify/Customer/\##(parent)"},"totalPriceSet":\##(money),"totalRefundedSet":\##(money),"__parentId":"gid://shopify/Customer/\##(parent)"}"##
     }
 
     @Test("A generated file groups every customer's orders; customers without orders are left out; any chunk size reads the same")

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TidingsCore
 import TidingsDevKit
@@ -13,8 +12,8 @@ extension ShopifyGraphQLClientTests {
     @Test("The bulk export streams the same customers and orders the REST scan reads from the recorded shop")
     func bulkScanMatchesREST() async throws {
         try await ShopifyFake.with { fake in
-            let sleeps = Mutex<[TimeInterval]>([])
-            let client = fake.client(sleep: { seconds in sleeps.withLock { $0.append(seconds) } })
+            let sleeps = SleepLog()
+            let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
             var bulk: [CustomerHistory] = []
             try await client.forEachCustomerHistory { bulk.append($0) }
             var rest: [CustomerHistory] = []
@@ -33,7 +32,7 @@ extension ShopifyGraphQLClientTests {
             let names = try await fake.received().compactMap(\.operationName)
             #expect(names == ["TidingsBulkRun", "TidingsBulkPoll", "TidingsBulkPoll"])
             // One wait between the RUNNING poll and the COMPLETED one.
-            #expect(sleeps.withLock { $0 } == [ShopifyGraphQLClient.bulkPollInterval])
+            #expect(sleeps.values == [ShopifyGraphQLClient.bulkPollInterval])
             // The bulk query validated against the schema, and the download carried no token.
             try await fake.expectAllValid()
         }
@@ -56,8 +55,8 @@ extension ShopifyGraphQLClientTests {
     @Test("A bulk operation still running at the invocation's deadline ends retryable, without sleeping past it")
     func bulkDeadline() async throws {
         try await ShopifyFake.with { fake in
-            let sleeps = Mutex(0)
-            let client = fake.client(sleep: { _ in sleeps.withLock { $0 += 1 } })
+            let sleeps = SleepLog()
+            let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
             do {
                 try await InvocationDeadline.$current.withValue(Date().addingTimeInterval(1.5)) {
                     try await client.forEachCustomerHistory { _ in }
@@ -67,7 +66,7 @@ extension ShopifyGraphQLClientTests {
                 #expect(error.reason.contains("still RUNNING at the invocation's deadline"), "\(error.reason)")
                 #expect(error.isRetryable)
             }
-            #expect(sleeps.withLock { $0 } == 0)
+            #expect(sleeps.values.isEmpty)
         }
     }
 
@@ -102,3 +101,4 @@ extension ShopifyGraphQLClientTests {
         }
     }
 }
+

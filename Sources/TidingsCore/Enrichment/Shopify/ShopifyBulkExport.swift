@@ -151,12 +151,15 @@ package enum ShopifyBulkJSONL {
                 throw failure("reading \(file.lastPathComponent): \(error)")
             }
             if chunk.isEmpty { break }
+            // Only the new bytes can hold the next newline: the carried-over tail has none.
+            var searchFrom = pending.count
             pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
+            var start = 0
+            while let newline = pending[searchFrom...].firstIndex(of: 0x0A) {
                 lineNumber += 1
                 if let done = try grouper.line(pending[start..<newline], number: lineNumber) { try await body(done) }
-                start = pending.index(after: newline)
+                start = newline + 1
+                searchFrom = start
             }
             pending = Data(pending[start...])
         }
@@ -171,7 +174,7 @@ package enum ShopifyBulkJSONL {
     package struct Grouper {
         private var open: (gid: String, customer: CustomerRecord, orders: [OrderRecord])?
         private let decoder = JSONDecoder()
-        private static let parentKey = Array("\"__parentId\"".utf8)
+        private static let parentKey = Data("\"__parentId\"".utf8)
 
         /// A grouper with no customer open.
         package init() {}
@@ -180,7 +183,7 @@ package enum ShopifyBulkJSONL {
         /// line opens the next customer and the previous one had orders. Blank lines are skipped.
         package mutating func line(_ bytes: Data, number: Int) throws -> CustomerHistory? {
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) else { return nil }
-            if bytes.range(of: Data(Self.parentKey)) != nil {
+            if bytes.range(of: Self.parentKey) != nil {
                 let order: ShopifyGraphQLWire.BulkOrderLine
                 do {
                     order = try decoder.decode(ShopifyGraphQLWire.BulkOrderLine.self, from: bytes)
