@@ -9,7 +9,8 @@ import TidingsDevKit
 struct ShopifyBulkBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shopify-bulk",
-        abstract: "Measure the Shopify bulk-export reader: customers read a second and peak memory at 100k and at the end.",
+        abstract:
+            "Measure the Shopify bulk-export reader: customers read a second and peak memory at 100k and at the end.",
         discussion: """
             Writes a bulk JSONL of --customers customers (a quarter without orders, the others with 1 to 3) \
             as bulkOperationRunQuery(groupObjects: true) writes it, then: 1. reads it through ShopifyBulkJSONL \
@@ -28,7 +29,9 @@ struct ShopifyBulkBenchCommand: AsyncParsableCommand {
     var readOnly = false
 
     func run() async throws {
-        let path = file.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let path =
+            file.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("tidings-bulk-bench-\(UUID().uuidString).jsonl")
         defer { if file == nil { try? FileManager.default.removeItem(at: path) } }
         let writeStart = Date()

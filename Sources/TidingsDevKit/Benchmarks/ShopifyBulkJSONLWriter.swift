@@ -37,8 +37,10 @@ package enum ShopifyBulkJSONLWriter {
                     + "\n").utf8)
             for order in 0..<(index % 4) {
                 let orderID = 9_000_000_000 + index * 4 + order
-                let created = Date(timeIntervalSince1970: Double(base - (index * 7919 + order * 86_400 * 97) % 63_000_000))
-                let money = #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
+                let created = Date(
+                    timeIntervalSince1970: Double(base - (index * 7919 + order * 86_400 * 97) % 63_000_000))
+                let money =
+                    #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
                 buffer += Array(
                     (##"{"id":"gid://shopify/Order/\##(orderID)","name":"#\##(orderID)","##
                         + #""createdAt":"\#(Timestamp.format(created, milliseconds: false))","cancelledAt":null,"#

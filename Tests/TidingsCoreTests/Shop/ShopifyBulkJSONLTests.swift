@@ -27,11 +27,15 @@ struct ShopifyBulkJSONLTests {
     static let customer =
         #"{"id":"gid://shopify/Customer/1","firstName":"A","lastName":"B","tags":["VIP"],"createdAt":"2024-01-02T03:04:05Z","defaultEmailAddress":{"emailAddress":"a@mail.example.com","marketingState":"SUBSCRIBED"},"amountSpent":{"amount":"40.00","currencyCode":"USD"},"numberOfOrders":"2"}"#
     static func order(_ id: Int, parent: Int = 1, created: String = "2025-01-02T03:04:05Z") -> String {
-        let money = #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
-        return ##"{"id":"gid://shopify/Order/\##(id)","name":"#\##(id)","createdAt":"\##(created)","cancelledAt":null,"cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"customer":{"id":"gid://shopify/Customer/\##(parent)"},"totalPriceSet":\##(money),"totalRefundedSet":\##(money),"__parentId":"gid://shopify/Customer/\##(parent)"}"##
+        let money =
+            #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
+        return
+            ##"{"id":"gid://shopify/Order/\##(id)","name":"#\##(id)","createdAt":"\##(created)","cancelledAt":null,"cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"customer":{"id":"gid://shopify/Customer/\##(parent)"},"totalPriceSet":\##(money),"totalRefundedSet":\##(money),"__parentId":"gid://shopify/Customer/\##(parent)"}"##
     }
 
-    @Test("A generated file groups every customer's orders; customers without orders are left out; any chunk size reads the same")
+    @Test(
+        "A generated file groups every customer's orders; customers without orders are left out; any chunk size reads the same"
+    )
     func generatedFile() async throws {
         let file = Self.temporaryFile("generated")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -53,10 +57,13 @@ struct ShopifyBulkJSONLTests {
         #expect(small.map { $0.orders.map(\.id) } == histories.map { $0.orders.map(\.id) })
     }
 
-    @Test("A customer's record and orders map as the GraphQL client maps them: legacy ids, consent, tags, money; orders oldest first")
+    @Test(
+        "A customer's record and orders map as the GraphQL client maps them: legacy ids, consent, tags, money; orders oldest first"
+    )
     func mapping() async throws {
         let file = try Self.write([
-            Self.customer, Self.order(12, created: "2025-06-01T00:00:00Z"), Self.order(11, created: "2025-01-01T00:00:00Z"),
+            Self.customer, Self.order(12, created: "2025-06-01T00:00:00Z"),
+            Self.order(11, created: "2025-01-01T00:00:00Z"),
             "",
         ])
         defer { try? FileManager.default.removeItem(at: file) }
@@ -71,12 +78,20 @@ struct ShopifyBulkJSONLTests {
         #expect(history.orders.allSatisfy { $0.lines.isEmpty })
     }
 
-    @Test("Malformed and misplaced lines fail naming the line: bad JSON, an order before its parent, an order of another customer, a non-customer id")
+    @Test(
+        "Malformed and misplaced lines fail naming the line: bad JSON, an order before its parent, an order of another customer, a non-customer id"
+    )
     func malformed() async throws {
         let cases: [(lines: [String], expected: String)] = [
             ([Self.customer, "{not json"], "line 2: not a customer line"),
-            ([Self.order(11), Self.customer], "line 1: order gid://shopify/Order/11 has __parentId gid://shopify/Customer/1, before any customer line"),
-            ([Self.customer, Self.order(11, parent: 2)], "line 2: order gid://shopify/Order/11 has __parentId gid://shopify/Customer/2, but the open customer is gid://shopify/Customer/1"),
+            (
+                [Self.order(11), Self.customer],
+                "line 1: order gid://shopify/Order/11 has __parentId gid://shopify/Customer/1, before any customer line"
+            ),
+            (
+                [Self.customer, Self.order(11, parent: 2)],
+                "line 2: order gid://shopify/Order/11 has __parentId gid://shopify/Customer/2, but the open customer is gid://shopify/Customer/1"
+            ),
             ([Self.customer, #"{"id":"gid://shopify/Customer/1","__parentId":"x"}"#], "line 2: not an order line"),
             ([#"{"id":"gid://shopify/Product/5","tags":[]}"#], "line 1: id gid://shopify/Product/5 is not a customer"),
         ]

@@ -69,7 +69,9 @@ extension ShopifyGraphQLClientTests {
         }
     }
 
-    @Test("A winBack scan with TIDINGS_COMMERCE=shopify streams the shop through a bulk export instead of scan_unsupported")
+    @Test(
+        "A winBack scan with TIDINGS_COMMERCE=shopify streams the shop through a bulk export instead of scan_unsupported"
+    )
     func winBackScanOverShopify() async throws {
         try await ShopifyFake.with { fake in
             try await withScratch { scratch in
@@ -86,8 +88,9 @@ extension ShopifyGraphQLClientTests {
                         "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
                         "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
                     ]) { _, new in new })
+                // 2026-11-23T07:00:00Z
                 let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
-                    .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)  // 2026-11-23T07:00:00Z
+                    .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
                 let report = try #require(results.first?.report)
                 #expect(report.outcome != .failed, "\(report.reason ?? "")")
                 let withOrders = try Self.recordedCustomersWithOrders().count

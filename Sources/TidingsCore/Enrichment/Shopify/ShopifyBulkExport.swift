@@ -53,7 +53,8 @@ extension ShopifyGraphQLClient: CustomerBaseStreaming {
         let begun = clock.now
         var interval = Self.bulkPollInterval
         while true {
-            let root = try await execute(ShopifyGraphQL.bulkPoll, ["id": .string(id)], as: ShopifyGraphQLWire.BulkPollRoot.self)
+            let root = try await execute(
+                ShopifyGraphQL.bulkPoll, ["id": .string(id)], as: ShopifyGraphQLWire.BulkPollRoot.self)
             guard let operation = root.node else {
                 throw bulkError("bulk operation \(id) is not found", retryable: false)
             }

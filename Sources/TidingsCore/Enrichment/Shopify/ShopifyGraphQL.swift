@@ -223,7 +223,8 @@ package enum ShopifyGraphQL {
 
     /// Every operation the client can send, for the schema validation test.
     package static let all: [Operation] = [
-        customer, customerOrders, order, shopOrders, products, accessScopes, consentUpdate, bulkRun, bulkPoll, bulkCustomers,
+        customer, customerOrders, order, shopOrders, products, accessScopes, consentUpdate, bulkRun, bulkPoll,
+        bulkCustomers,
     ]
 
     /// `gid://shopify/<type>/<id>` for a numeric id (REST and webhook ids); a gid is kept as it is.
