@@ -17,6 +17,9 @@ final class CurlTransfer: @unchecked Sendable {
     private var headers: [String: String] = [:]
     private var headerBytes = 0
     private var tooLarge = false
+    /// Where the body goes instead of memory (`CurlTransport.download`); nil keeps it in `body`.
+    var sink: FileHandle?
+    private var sunk = 0
     private var closed = false
 
     /// Sets up the easy handle. Throws `.other` naming the header when a header name or value
@@ -122,6 +125,19 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// The write callback's work: keeps the bytes, or refuses them past the bound.
     fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if let sink {
+            guard sunk + bytes.count <= limit else {
+                tooLarge = true
+                return 0
+            }
+            do {
+                try sink.write(contentsOf: Data(bytes))
+            } catch {
+                return 0  // a write error: libcurl ends the transfer with CURLE_WRITE_ERROR
+            }
+            sunk += bytes.count
+            return bytes.count
+        }
         guard body.count + bytes.count <= limit else {
             tooLarge = true
             return 0

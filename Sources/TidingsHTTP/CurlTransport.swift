@@ -62,6 +62,15 @@ package final class CurlTransport: HTTPTransport {
     /// `.cancelled` when the awaiting task is cancelled (the transfer is removed), and the code
     /// libcurl's failure maps to otherwise (`CurlTransport.code(for:tooLarge:)`).
     package func send(_ request: TransportRequest) async throws -> TransportResponse {
+        try await perform(request, limit: configuration.maxResponseBytes, sink: nil)
+    }
+
+    /// Largest body `download` writes to a file (64 GiB).
+    package static let maxDownloadBytes = 64 << 30
+
+    private func perform(_ request: TransportRequest, limit: Int, sink: FileHandle?) async throws
+        -> TransportResponse
+    {
         let host = URLComponents(string: request.url)?.host ?? "unknown host"
         var total = configuration.totalTimeout
         if let deadline = InvocationDeadline.current {
@@ -72,8 +81,9 @@ package final class CurlTransport: HTTPTransport {
             total = min(total, remaining)
         }
         let transfer = try CurlTransfer(
-            request, host: host, limit: configuration.maxResponseBytes,
+            request, host: host, limit: limit,
             connectTimeout: configuration.connectTimeout, totalTimeout: total)
+        transfer.sink = sink
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 transfer.continuation = continuation
@@ -122,5 +132,34 @@ enum CurlGlobal {
         if let failure = ccurl_load() {
             preconditionFailure("the HTTP transport needs libcurl: \(String(cString: failure))")
         }
+    }
+}
+
+extension CurlTransport: HTTPFileDownloading {
+    /// Sends like `send`, writing the body to `file` as it arrives (up to `maxDownloadBytes`), so a
+    /// download of any size costs libcurl's buffer. A non-2xx body is read back (its first 64 KiB)
+    /// as the response's body and the file is emptied. The total timeout still applies.
+    package func download(_ request: TransportRequest, to file: URL) async throws -> TransportResponse {
+        let host = URLComponents(string: request.url)?.host ?? "unknown host"
+        guard FileManager.default.createFile(atPath: file.path, contents: nil),
+            let handle = try? FileHandle(forWritingTo: file)
+        else {
+            throw TransportError(.other, host: host, detail: "cannot write the download to \(file.lastPathComponent)")
+        }
+        var response: TransportResponse
+        do {
+            response = try await perform(request, limit: Self.maxDownloadBytes, sink: handle)
+            try? handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        if !(200..<300).contains(response.status) {
+            let reader = try? FileHandle(forReadingFrom: file)
+            response.body = Array((try? reader?.read(upToCount: 64 << 10)) ?? Data())
+            try? reader?.close()
+            try? Data().write(to: file)
+        }
+        return response
     }
 }

@@ -25,11 +25,12 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release --static-swift-stdlib --product hello-baseline
 
             `tidings bench winback` measures the win-back scan; `tidings bench models` a hosted model over HTTP; \
-            `tidings bench dispatch` the outbox dispatcher; `tidings bench esp-faults` an email service under injected faults.
+            `tidings bench dispatch` the outbox dispatcher; `tidings bench esp-faults` an email service under injected faults; \
+            `tidings bench shopify-bulk` the Shopify bulk-export reader.
             """,
         subcommands: [
             WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self, DispatchBenchCommand.self,
-            ESPFaultBenchCommand.self,
+            ESPFaultBenchCommand.self, ShopifyBulkBenchCommand.self,
         ])
 
     @Option(help: "Events for the in-process throughput run.")

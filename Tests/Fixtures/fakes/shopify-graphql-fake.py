@@ -19,6 +19,16 @@ enums and scalars are the schema's, the data comes from the recorded shop's REST
                             {"restore": 50, "available": 40} sets the bucket a throttle reports;
                             {} turns faults off
   POST /_reset              forgets requests and faults
+  GET  /_bulk/<n>.jsonl     a bulk operation's result (the `url` a COMPLETED poll returns; the
+                            signed storage link of the real API): no token needed, and a request
+                            that sends one is recorded as a problem
+
+Bulk operations: `bulkOperationRunQuery` validates its `query` against the schema, executes it
+over the shop (connections unpaged) and writes the JSONL as Shopify documents it: one object per
+line, children of a nested connection with `__parentId`, right after their parent when
+`groupObjects` is true. `node(id:)` on the operation answers RUNNING for the first poll, then
+COMPLETED with `url` and `objectCount`; {"bulk": "FAILED", "bulk_error": "ACCESS_DENIED"} in
+/_faults makes it end FAILED with that errorCode instead.
 
 Every answer carries `extensions.cost` (requestedQueryCost, actualQueryCost, throttleStatus with
 maximumAvailable 1000, restoreRate --restore). A query that does not validate gets HTTP 200 with
@@ -255,6 +265,43 @@ class Shop:
             consent_writes.append({"customer": key, **input["emailMarketingConsent"]})
             return {"customer": {"id": gid("Customer", key)}, "userErrors": []}
 
+        def customers(info, first=None, after=None, **_):
+            listed = [self.customer_node(c, faults) for _, c in sorted(self.customers.items())]
+            return connection(listed, first, after)
+
+        def bulk_run(info, query, groupObjects=False):
+            problems = problems_of(query, {}, coerce=False)
+            if problems:
+                with LOCK:
+                    STATE["requests"][-1]["problems"] += ["bulk query: " + p for p in problems]
+                return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": "; ".join(problems), "code": "INVALID"}]}
+            result = graphql_sync(SCHEMA, query, root_value=self.root(faults, consent_writes))
+            lines = []
+            for edge in result.data["customers"]["edges"]:
+                node = edge["node"]
+                children = node.pop("orders", None)
+                lines.append(json.dumps(node))
+                for child in (children or {}).get("edges", []):
+                    lines.append(json.dumps(dict(child["node"], __parentId=node["id"])))
+            with LOCK:
+                number = len(STATE["bulk"]) + 1
+                STATE["bulk"][str(number)] = {"jsonl": "".join(line + "\n" for line in lines), "polls": 0, "count": len(lines)}
+            return {"bulkOperation": {"id": gid("BulkOperation", number), "status": "CREATED"}, "userErrors": []}
+
+        def node(info, id):
+            with LOCK:
+                operation = STATE["bulk"].get(legacy(id))
+                if operation is None or not id.startswith("gid://shopify/BulkOperation/"):
+                    return None
+                operation["polls"] += 1
+                polls = operation["polls"]
+            found = {"__typename": "BulkOperation", "id": id, "objectCount": "0", "errorCode": None, "url": None, "partialDataUrl": None}
+            if polls == 1:
+                return dict(found, status="RUNNING")
+            if faults.get("bulk") == "FAILED":
+                return dict(found, status="FAILED", errorCode=faults.get("bulk_error", "INTERNAL_SERVER_ERROR"))
+            return dict(found, status="COMPLETED", objectCount=str(operation["count"]), url="%s/_bulk/%s.jsonl" % (BASE[0], legacy(id)))
+
         scopes = faults.get("scopes", ["read_customers", "read_orders", "read_products", "read_inventory"])
         return {
             "customer": customer,
@@ -263,6 +310,9 @@ class Shop:
             "products": products,
             "currentAppInstallation": {"accessScopes": [{"handle": s, "description": s} for s in scopes]},
             "customerEmailMarketingConsentUpdate": consent_update,
+            "customers": customers,
+            "bulkOperationRunQuery": bulk_run,
+            "node": node,
         }
 
 
@@ -273,7 +323,8 @@ VERSION = arg("--version", "2026-04")
 RESTORE = float(arg("--restore", "50"))
 HANG = float(arg("--hang", "30"))
 LOCK = threading.Lock()
-STATE = {"requests": [], "faults": {}, "script": [], "consent": []}
+STATE = {"requests": [], "faults": {}, "script": [], "consent": [], "bulk": {}}
+BASE = ["http://127.0.0.1:0"]
 
 
 def requested_cost(document, variables):
@@ -305,6 +356,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/_requests"):
             with LOCK:
                 return self.reply(200, STATE["requests"])
+        if self.path.startswith("/_bulk/"):
+            number = self.path[len("/_bulk/") :].split(".")[0]
+            with LOCK:
+                operation = STATE["bulk"].get(number)
+                if operation is not None and self.headers.get("X-Shopify-Access-Token"):
+                    STATE["requests"].append({"operationName": "bulk download", "variables": {}, "problems": ["the download sent the access token"], "fault": None})
+            if operation is None:
+                return self.reply(404, b"<Error>NoSuchKey</Error>", "application/xml")
+            return self.reply(200, operation["jsonl"].encode(), "application/jsonl")
         if self.path.startswith("/_consent"):
             with LOCK:
                 return self.reply(200, STATE["consent"])
@@ -320,7 +380,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if self.path == "/_reset":
             with LOCK:
-                STATE.update({"requests": [], "faults": {}, "script": [], "consent": []})
+                STATE.update({"requests": [], "faults": {}, "script": [], "consent": [], "bulk": {}})
             return self.reply(200, {})
         expected = "/admin/api/%s/graphql.json" % VERSION
         if self.path != expected:
@@ -385,6 +445,7 @@ if __name__ == "__main__":
     SHOP = Shop(arg("--shop", os.path.join(ROOT, "Events/shop/shopify/admin/api/2026-07")))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    BASE[0] = "http://127.0.0.1:%d" % server.server_address[1]
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()

@@ -154,9 +154,77 @@ package enum ShopifyGraphQL {
             }
             """)
 
+    /// The bulk query of the win-back scan: every customer and their orders (no line items: a
+    /// bulk query nests at most two connections). Sent as `bulkOperationRunQuery`'s `query`; the
+    /// test suite validates it against the schema like the operations.
+    package static let bulkCustomers = Operation(name: "bulkCustomers", document: bulkCustomersQuery)
+
+    static let bulkCustomersQuery = """
+        {
+          customers {
+            edges {
+              node {
+                id
+                firstName
+                lastName
+                tags
+                createdAt
+                defaultEmailAddress { emailAddress marketingState }
+                amountSpent { amount currencyCode }
+                numberOfOrders
+                orders(sortKey: CREATED_AT) {
+                  edges {
+                    node {
+                      id
+                      name
+                      createdAt
+                      cancelledAt
+                      cancelReason
+                      displayFinancialStatus
+                      currencyCode
+                      presentmentCurrencyCode
+                      discountCodes
+                      statusPageUrl
+                      customer { id }
+                      totalPriceSet { \(money) }
+                      totalRefundedSet { \(money) }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        """
+
+    /// Starts a bulk query with the children of each object written right after it
+    /// (`groupObjects: true`), which is what lets the scan stream the file in flat memory.
+    package static let bulkRun = Operation(
+        name: "TidingsBulkRun",
+        document: """
+            mutation TidingsBulkRun($query: String!) {
+              bulkOperationRunQuery(query: $query, groupObjects: true) {
+                bulkOperation { id status }
+                userErrors { field message code }
+              }
+            }
+            """)
+
+    /// One poll of a bulk operation by id.
+    package static let bulkPoll = Operation(
+        name: "TidingsBulkPoll",
+        document: """
+            query TidingsBulkPoll($id: ID!) {
+              node(id: $id) {
+                ... on BulkOperation { id status errorCode objectCount url partialDataUrl }
+              }
+            }
+            """)
+
     /// Every operation the client can send, for the schema validation test.
     package static let all: [Operation] = [
-        customer, customerOrders, order, shopOrders, products, accessScopes, consentUpdate,
+        customer, customerOrders, order, shopOrders, products, accessScopes, consentUpdate, bulkRun, bulkPoll,
+        bulkCustomers,
     ]
 
     /// `gid://shopify/<type>/<id>` for a numeric id (REST and webhook ids); a gid is kept as it is.

@@ -31,8 +31,8 @@ package struct ShopifyGraphQLClient: CommercePlatform {
     /// The cost bucket; copies of a client share it.
     package let throttle: ShopifyCostThrottle
     let api: PlatformAPI
-    private let clock: any TimeSource
-    private let sleep: @Sendable (TimeInterval) async throws -> Void
+    let clock: any TimeSource
+    let sleep: @Sendable (TimeInterval) async throws -> Void
     private let catalogCache = CatalogCache()
 
     /// A client for the shop at `baseURL` (`https://{shop}.myshopify.com`, or a loopback fake).

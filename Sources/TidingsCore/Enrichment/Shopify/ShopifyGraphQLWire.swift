@@ -183,8 +183,9 @@ package enum ShopifyGraphQLWire {
         package var totalRefundedSet: MoneyBag?
         /// `refunds[]`.
         package var refunds: [Refund]?
-        /// `lineItems`, the first page.
-        package var lineItems: Connection<LineItem>
+        /// `lineItems`, the first page; absent in a bulk export (a bulk query cannot nest a third
+        /// connection under customers and orders), read as no lines.
+        package var lineItems: Connection<LineItem>?
     }
 
     /// Any object read for its `id` only.
@@ -323,7 +324,7 @@ extension ShopifyGraphQLWire.Order {
     /// The order in our model, money in the shop's currency (as the REST client's records). Lines
     /// without a product (custom items) are left out; the total still counts them.
     package func record() -> OrderRecord {
-        let lines = lineItems.nodes.compactMap { item -> OrderLine? in
+        let lines = (lineItems?.nodes ?? []).compactMap { item -> OrderLine? in
             guard let product = item.product else { return nil }
             return OrderLine(
                 productID: ShopifyGraphQL.legacyID(product.id), title: item.title, quantity: item.quantity,
@@ -339,7 +340,7 @@ extension ShopifyGraphQLWire.Order {
     /// cancellation and the amount refunded, all in the shop's currency.
     package func placedOrder() -> PlacedOrder {
         let currency = currencyCode.value
-        let lines = lineItems.nodes.compactMap { item -> CartItem? in
+        let lines = (lineItems?.nodes ?? []).compactMap { item -> CartItem? in
             guard let product = item.product else { return nil }
             return CartItem(
                 productID: ShopifyGraphQL.legacyID(product.id),

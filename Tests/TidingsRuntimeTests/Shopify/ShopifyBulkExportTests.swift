@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TidingsCore
+import TidingsDevKit
+
+@testable import TidingsRuntime
+
+/// The win-back scan's bulk export against the fake (in the serialized GraphQL client suite: one
+/// fake at a time): run, poll, download and group; a FAILED operation and a deadline that comes
+/// first; and a winBack scan with TIDINGS_COMMERCE=shopify end to end.
+extension ShopifyGraphQLClientTests {
+    @Test("The bulk export streams the same customers and orders the REST scan reads from the recorded shop")
+    func bulkScanMatchesREST() async throws {
+        try await ShopifyFake.with { fake in
+            let sleeps = SleepLog()
+            let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
+            var bulk: [CustomerHistory] = []
+            try await client.forEachCustomerHistory { bulk.append($0) }
+            #expect(bulk.count > 10)
+            #expect(bulk.map(\.customer.id).sorted() == (try Self.recordedCustomersWithOrders()))
+            let rest = Self.restClient()
+            for history in bulk {
+                let theirs = try await rest.orders(customerID: history.customer.id)
+                #expect(history.orders.map(\.id) == theirs.map(\.id), "\(history.customer.id)")
+                #expect(history.orders.map(\.createdAt) == theirs.map(\.createdAt))
+                #expect(history.orders.map(\.total) == theirs.map(\.total))
+                let customer = try #require(try await rest.customer(id: history.customer.id))
+                #expect(history.customer.email == customer.email)
+                #expect(history.customer.consent == customer.consent)
+            }
+            let names = try await fake.received().compactMap(\.operationName)
+            #expect(names == ["TidingsBulkRun", "TidingsBulkPoll", "TidingsBulkPoll"])
+            // One wait between the RUNNING poll and the COMPLETED one.
+            #expect(sleeps.values == [ShopifyGraphQLClient.bulkPollInterval])
+            // The bulk query validated against the schema, and the download carried no token.
+            try await fake.expectAllValid()
+        }
+    }
+
+    @Test("A FAILED bulk operation ends the scan with a final error naming its errorCode")
+    func bulkFailed() async throws {
+        try await ShopifyFake.with { fake in
+            try await fake.faults(#"{"bulk": "FAILED", "bulk_error": "ACCESS_DENIED"}"#)
+            do {
+                try await fake.client().forEachCustomerHistory { _ in Issue.record("a customer from a failed export") }
+                Issue.record("a FAILED bulk operation did not throw")
+            } catch let error as PlatformError {
+                #expect(error.reason.contains("ended FAILED (errorCode ACCESS_DENIED)"), "\(error.reason)")
+                #expect(!error.isRetryable)
+            }
+        }
+    }
+
+    @Test("A bulk operation still running at the invocation's deadline ends retryable, without sleeping past it")
+    func bulkDeadline() async throws {
+        try await ShopifyFake.with { fake in
+            let sleeps = SleepLog()
+            let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
+            do {
+                try await InvocationDeadline.$current.withValue(Date().addingTimeInterval(1.5)) {
+                    try await client.forEachCustomerHistory { _ in }
+                }
+                Issue.record("the scan outlived the deadline")
+            } catch let error as PlatformError {
+                #expect(error.reason.contains("still RUNNING at the invocation's deadline"), "\(error.reason)")
+                #expect(error.isRetryable)
+            }
+            #expect(sleeps.values.isEmpty)
+        }
+    }
+
+    @Test(
+        "A winBack scan with TIDINGS_COMMERCE=shopify streams the shop through a bulk export instead of scan_unsupported"
+    )
+    func winBackScanOverShopify() async throws {
+        try await ShopifyFake.with { fake in
+            try await withScratch { scratch in
+                let event = scratch.appendingPathComponent("scan.json")
+                try Data(
+                    #"""
+                    {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:shopify-bulk", "triggered_at": "2026-11-23T06:00:00Z",
+                     "source": "test", "payload": {"criteria": {"platform": "shopify", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
+                    """#.utf8
+                ).write(to: event)
+                let configuration = try RuntimeTestSupport.configuration(
+                    dataDirectory: scratch,
+                    extra: RuntimeTestSupport.webhookSecrets.merging([
+                        "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
+                        "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
+                    ]) { _, new in new })
+                // 2026-11-23T07:00:00Z
+                let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+                    .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
+                let report = try #require(results.first?.report)
+                #expect(report.outcome != .failed, "\(report.reason ?? "")")
+                let withOrders = try Self.recordedCustomersWithOrders().count
+                #expect(report.reason?.hasPrefix("scanned \(withOrders),") == true, "\(report.reason ?? "")")
+                let names = try await fake.received().compactMap(\.operationName)
+                #expect(names.contains("TidingsBulkRun"))
+                try await fake.expectAllValid()
+            }
+        }
+    }
+
+    /// Ids of the recorded Shopify customers with at least one order, sorted.
+    static func recordedCustomersWithOrders() throws -> [String] {
+        let folder = RuntimeTestSupport.root.appendingPathComponent("Events/shop/shopify/admin/api/2026-07/customers")
+        var ids: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where !name.hasSuffix(".json") {
+            let file = folder.appendingPathComponent(name).appendingPathComponent("orders__limit=250&status=any.json")
+            guard let data = try? Data(contentsOf: file),
+                case .array(let orders)? = try JSONParser.parse(Array(data)).objectValue?["orders"], !orders.isEmpty
+            else { continue }
+            ids.append(name)
+        }
+        return ids.sorted()
+    }
+}
