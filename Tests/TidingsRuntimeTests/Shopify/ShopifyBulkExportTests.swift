@@ -55,9 +55,12 @@ extension ShopifyGraphQLClientTests {
     func bulkDeadline() async throws {
         try await ShopifyFake.with { fake in
             let sleeps = SleepLog()
-            let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
+            // The HTTP exchanges get a real 30 s (a loaded machine took over 1.5 s for the run and the
+            // first poll); the client's clock reads 29 s later, so its first wait between polls
+            // (1 s, plus a query's second) is the one that would pass the deadline.
+            let client = fake.client(clock: AheadClock(seconds: 29), sleep: { seconds in sleeps.add(seconds) })
             do {
-                try await InvocationDeadline.$current.withValue(Date().addingTimeInterval(1.5)) {
+                try await InvocationDeadline.$current.withValue(Date().addingTimeInterval(30)) {
                     try await client.forEachCustomerHistory { _ in }
                 }
                 Issue.record("the scan outlived the deadline")
@@ -115,4 +118,11 @@ extension ShopifyGraphQLClientTests {
         }
         return ids.sorted()
     }
+}
+
+/// The wall clock, read `seconds` ahead: a deadline looks near to the client while the transport,
+/// which reads the real time, still has all of it.
+private struct AheadClock: TimeSource {
+    var seconds: TimeInterval
+    var now: Date { Date().addingTimeInterval(seconds) }
 }
