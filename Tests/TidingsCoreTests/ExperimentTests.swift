@@ -15,8 +15,9 @@ struct ExperimentTests {
         ],
         holdout: ExperimentHoldout(share: 0.1, treatment: .controlEmail), minimumRecipientsPerArm: 200)
 
-    static func parse(_ json: String) throws(InputError) -> ExperimentSettings {
-        try ExperimentSettings.parse(try! JSONParser.parse(json))
+    /// A malformed fixture fails its test with a syntax error instead of crashing the test process.
+    static func parse(_ json: String) throws -> ExperimentSettings {
+        try ExperimentSettings.parse(try JSONParser.parse(json))
     }
 
     @Test("A configured experiment reads with every member, and defaults where left out")
