@@ -28,6 +28,12 @@ let package = Package(
         // Already in the graph through swift-crypto's _CryptoExtras; named here because TidingsCore
         // reads X.509 certificates with it (SNS signatures, docs/decisions/suppression.md).
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // `tidings serve` only (the webhook receiver and the review dashboard): the handler
+        // binaries do not link it. No traits: swift-configuration is not needed (docs/decisions/serve.md).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Hummingbird's own dependencies, named because TidingsServe uses their types directly.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -70,10 +76,25 @@ let package = Package(
                 "TidingsCore", "TidingsRuntime", .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // `tidings serve`: the webhook receiver with its durable local queue and the review
+        // dashboard, on Hummingbird. Only the CLI and its tests link it (docs/decisions/serve.md).
+        .target(
+            name: "TidingsServe",
+            dependencies: [
+                "TidingsCore", "TidingsRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "tidings",
             dependencies: [
                 "TidingsCore",
+                "TidingsServe",
                 "TidingsRuntime",
                 "TidingsHTTP",
                 "TidingsDevKit",
@@ -117,6 +138,9 @@ let package = Package(
         .testTarget(
             name: "TidingsRuntimeTests",
             dependencies: ["TidingsRuntime", "TidingsCore", "TidingsDevKit", "TidingsHTTP"]),
+        .testTarget(
+            name: "TidingsServeTests",
+            dependencies: ["TidingsServe", "TidingsRuntime", "TidingsCore", "TidingsDevKit", "TidingsHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,7 +12,7 @@ struct Tidings: AsyncParsableCommand {
             ReplayCommand.self, EmulateCommand.self, AuditCommand.self, ReviewCommand.self, BenchCommand.self,
             ShopCommand.self, ModelCommand.self, SynthCommand.self, DispatchCommand.self, StateCommand.self,
             ExperimentsCommand.self,
-            PrivacyCommand.self,
+            PrivacyCommand.self, ServeCommand.self,
         ])
 
     /// Parses and runs like ArgumentParser's own `main`, with the one difference that errors a
