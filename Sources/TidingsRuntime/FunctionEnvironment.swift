@@ -223,7 +223,7 @@ package enum FunctionEnvironment {
     static func winBackShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
         RecordedShop.clients(
             root: configuration.customerBaseDirectory, storefrontURL: configuration.brand.storefrontURL,
-            readStoredIndex: true, cachesResponses: false)
+            readStoredIndex: true, cachesResponses: false, shopifyREST: true)
     }
 
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result;

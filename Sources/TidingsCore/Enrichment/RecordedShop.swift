@@ -9,6 +9,8 @@ package enum RecordedShop {
     package static let shopifyShop = "northwind-outfitters"
     /// The BigCommerce store hash.
     package static let bigCommerceStoreHash = "nw4x7k2q"
+    /// The Shopify shop's Admin API host, as the production GraphQL client is given it.
+    package static let shopifyBaseURL = "https://\(shopifyShop).myshopify.com"
     /// The storefront both platforms link to.
     package static let storefrontURL = "https://northwind.example"
 
@@ -18,20 +20,26 @@ package enum RecordedShop {
     }
 
     /// The production Shopify and BigCommerce clients over the recorded shop under `root`,
-    /// answered by `FileTransport`. Handlers read the stored co-purchase index
-    /// (`readStoredIndex`); `tidings shop index` scans every order to rebuild it.
+    /// answered by `FileTransport`: the Shopify Admin GraphQL client (its queries answered from
+    /// the recorded exchanges) and the BigCommerce REST client. Handlers read the stored
+    /// co-purchase index (`readStoredIndex`); `tidings shop index` scans every order to rebuild it.
     /// `cachesResponses: false` keeps the Shopify transport from holding every page it served
     /// (the win-back scan streams a whole customer base).
     package static func clients(
-        root: URL, storefrontURL: String, readStoredIndex: Bool, cachesResponses: Bool = true
+        root: URL, storefrontURL: String, readStoredIndex: Bool, cachesResponses: Bool = true, shopifyREST: Bool = false
     ) -> [EventPlatform: any CommercePlatform] {
         func source(_ platform: EventPlatform) -> CoPurchaseSource {
             readStoredIndex ? .stored(path: root.appendingPathComponent(coPurchasesFile(platform)).path) : .orderScan
         }
-        let shopify = ShopifyAdminClient(
-            shop: shopifyShop, accessToken: "recorded", storefrontURL: storefrontURL, coPurchases: source(.shopify),
-            transport: FileTransport(
-                root: root.appendingPathComponent("shopify").path, cachesResponses: cachesResponses))
+        let files = FileTransport(root: root.appendingPathComponent("shopify").path, cachesResponses: cachesResponses)
+        let shopify: any CommercePlatform =
+            shopifyREST
+            ? ShopifyAdminClient(
+                shop: shopifyShop, accessToken: "recorded", storefrontURL: storefrontURL, coPurchases: source(.shopify),
+                transport: files)
+            : ShopifyGraphQLClient(
+                baseURL: shopifyBaseURL, accessToken: Secret("recorded"), storefrontURL: storefrontURL,
+                coPurchases: source(.shopify), transport: files)
         let bigCommerce = BigCommerceClient(
             storeHash: bigCommerceStoreHash, accessToken: "recorded", storefrontURL: storefrontURL,
             coPurchases: source(.bigcommerce),

@@ -41,7 +41,8 @@ then the connection is closed).
 Usage: shopify-graphql-fake.py [--root REPO_ROOT] [--shop DIR] [--token T] [--version V]
 [--restore R] [--hang S]. Prints its port on one line, serves on 127.0.0.1 until killed.
   shopify-graphql-fake.py --validate < documents.json: validates a JSON array of
-  {"name", "document", "variables"} and prints a JSON array of problem lists, one per document.
+  {"name", "document", "variables", "answer"} and prints a JSON array of problem lists, one per
+  document; with an `answer` (a recorded response), also checks it is what the schema completes.
 """
 import base64, glob, gzip, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -433,9 +434,39 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, answer)
 
 
+def answer_problems(document, variables, answer):
+    """Whether a recorded answer is one the schema allows for the request: the document is executed
+    with the answer's own `data` as the root value, so every field is resolved from the answer and
+    completed by the schema (nullability, enums, list shapes); the result must equal the answer."""
+    data = answer.get("data")
+    if not isinstance(data, dict):
+        return ["answer: no data object"]
+
+    def type_of(value, info, abstract):
+        # An interface's object names its type by `__typename`, or by its gid (gid://shopify/<Type>/1).
+        if not isinstance(value, dict):
+            return None
+        gid = str(value.get("id", ""))
+        return value.get("__typename") or (gid.split("/")[-2] if gid.startswith("gid://") else None)
+
+    result = graphql_sync(SCHEMA, document, root_value=data, variable_values=variables, type_resolver=type_of)
+    found = ["answer: " + error.message + " at " + ".".join(str(p) for p in error.path or []) for error in result.errors or []]
+    if not found and result.data != data:
+        found.append("answer: fields beyond the selection or differing from the schema's completion")
+    return found
+
+
 def validate_mode():
+    """Each request: syntax, validation, variable coercion (when it has `variables`), and with an
+    `answer`, that the answer is what the schema completes for it."""
     requests = json.load(sys.stdin)
-    print(json.dumps([problems_of(r["document"], r.get("variables") or {}, "variables" in r) for r in requests]))
+    verdicts = []
+    for r in requests:
+        problems = problems_of(r["document"], r.get("variables") or {}, "variables" in r)
+        if not problems and "answer" in r:
+            problems = answer_problems(r["document"], r.get("variables") or {}, r["answer"])
+        verdicts.append(problems)
+    print(json.dumps(verdicts))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TidingsDevKit
 import TidingsHTTP
 
 @testable import TidingsCore
@@ -34,6 +35,17 @@ struct ShopifyGraphQLClientTests {
             ]))
         requests.append(
             .object(["name": "broken-variable", "document": "query B($id: Int!) { customer(id: $id) { id } }"]))
+        let verdicts = try Self.validate(requests)
+        #expect(verdicts.count == requests.count)
+        for (operation, verdict) in zip(ShopifyGraphQL.all, verdicts) {
+            #expect(verdict == .array([]), "\(operation.name): \(verdict)")
+        }
+        #expect(verdicts.suffix(2).allSatisfy { $0 != .array([]) }, "the validator accepted a broken document")
+    }
+
+    /// The fake's `--validate` verdicts on `requests` (`name`, `document`, optional `variables`
+    /// and `answer`): one problem list per request, empty when it is valid.
+    static func validate(_ requests: [JSONValue]) throws -> [JSONValue] {
         let input = try JSONEncoder().encode(JSONValue.array(requests))
         let process = TestPython.process([
             ShopifyFake.script.path, "--root", RuntimeTestSupport.root.path, "--validate",
@@ -50,13 +62,70 @@ struct ShopifyGraphQLClientTests {
         #expect(process.terminationStatus == 0)
         guard case .array(let verdicts) = try JSONParser.parse(Array(output)) else {
             Issue.record("the validator printed no JSON array: \(String(decoding: output, as: UTF8.self))")
-            return
+            return []
         }
+        return verdicts
+    }
+
+    @Test(
+        "Every recorded Shopify exchange is a request the client sends, valid for the schema, answered as the schema completes it"
+    )
+    func recordedExchangesValidate() throws {
+        let exchanges = RecordedShopGenerator().shopifyGraphQLExchanges()
+        var requests: [JSONValue] = []
+        for exchange in exchanges {
+            #expect(ShopifyGraphQL.all.contains(exchange.operation), "\(exchange.operation.name) is not the client's")
+            requests.append(
+                .object([
+                    "name": .string(exchange.operation.name), "document": .string(exchange.operation.document),
+                    "variables": .object(exchange.variables),
+                    "answer": try JSONParser.parse(Array(exchange.answer.text.utf8)),
+                ]))
+        }
+        #expect(
+            Set(exchanges.map(\.operation.name)).isSuperset(of: [
+                "TidingsCustomer", "TidingsCustomerOrders", "TidingsProducts", "TidingsShopOrders", "TidingsOrder",
+            ]))
+        // The check can fail: an enum value the schema lacks, and a non-null field left out.
+        let customer = try #require(exchanges.first { $0.operation == ShopifyGraphQL.customer && !$0.isFallback })
+        let wrong =
+            exchange(customer, replacing: "\"SUBSCRIBED\"", with: "\"subscribed\"")
+            ?? exchange(customer, replacing: "\"NOT_SUBSCRIBED\"", with: "\"subscribed\"")
+        requests.append(try #require(wrong))
+        requests.append(try #require(exchange(customer, replacing: "\"tags\"", with: "\"tagz\"")))
+        let verdicts = try Self.validate(requests)
         #expect(verdicts.count == requests.count)
-        for (operation, verdict) in zip(ShopifyGraphQL.all, verdicts) {
-            #expect(verdict == .array([]), "\(operation.name): \(verdict)")
+        for (exchange, verdict) in zip(exchanges, verdicts) {
+            #expect(verdict == .array([]), "\(exchange.operation.name) \(exchange.variables): \(verdict)")
         }
-        #expect(verdicts.suffix(2).allSatisfy { $0 != .array([]) }, "the validator accepted a broken document")
+        #expect(verdicts.suffix(2).allSatisfy { $0 != .array([]) }, "the answer check accepted a wrong answer")
+
+        // The documents filed beside the answers are the client's, byte for byte.
+        let folder = RuntimeTestSupport.root.appendingPathComponent(
+            "Events/shop/shopify/admin/api/\(ShopifyGraphQLClient.defaultAPIVersion)/graphql")
+        let documents = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+            $0.hasSuffix(".graphql")
+        }
+        #expect(documents.count == Set(exchanges.map(\.operation.name)).count)
+        for file in documents {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(ShopifyGraphQL.all.contains { $0.name + ".graphql" == file && $0.document == text }, "\(file)")
+        }
+    }
+
+    /// A request for the validator with `exchange`'s answer text changed, or nil when `old` is not in it.
+    private func exchange(_ exchange: GeneratedShop.GraphQLExchange, replacing old: String, with new: String)
+        -> JSONValue?
+    {
+        let text = exchange.answer.text
+        guard text.contains(old) else { return nil }
+        guard let answer = try? JSONParser.parse(Array(text.replacingOccurrences(of: old, with: new).utf8)) else {
+            return nil
+        }
+        return .object([
+            "name": .string(exchange.operation.name), "document": .string(exchange.operation.document),
+            "variables": .object(exchange.variables), "answer": answer,
+        ])
     }
 
     @Test("Customers, orders and the catalog read over GraphQL equal what the REST client reads from the recorded shop")

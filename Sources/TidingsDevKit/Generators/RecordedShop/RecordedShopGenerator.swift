@@ -30,12 +30,18 @@ package struct RecordedShopGenerator: Sendable {
     /// Every file of the shop: path relative to the root, and contents. Sorted by path.
     package func files() -> [(path: String, contents: String)] {
         let shop = GeneratedShop.build(seed: seed, randomCustomers: randomCustomers)
-        var files = shop.shopifyFiles() + shop.bigCommerceFiles()
+        var files = shop.shopifyFiles() + shop.shopifyGraphQLFiles() + shop.bigCommerceFiles()
         files.append(("README.md", shop.readme(seed: seed, randomCustomers: randomCustomers)))
         for platform in [ShopPlatform.shopify, .bigCommerce] {
             files.append((GeneratedShop.coPurchasesPath(platform), shop.coPurchases(on: platform)))
         }
         return files.sorted { $0.path < $1.path }
+    }
+
+    /// The recorded shop's Shopify GraphQL exchanges: each request the client sends (operation
+    /// and variables) and its recorded answer, for the test that validates them against the schema.
+    package func shopifyGraphQLExchanges() -> [GeneratedShop.GraphQLExchange] {
+        GeneratedShop.build(seed: seed, randomCustomers: randomCustomers).shopifyGraphQLExchanges()
     }
 
     /// Writes the shop into `root`, creating folders as needed and replacing files of the same
