@@ -172,7 +172,10 @@ struct BigCommerceFakeTests {
                 #expect(error?.reason == "the listing did not end after 3 pages" && error?.isRetryable == false)
                 #expect(handed == 3 * 74)
                 let pages = try await fake.requests().filter { $0["route"] == "customers" }
-                #expect(pages.compactMap { $0["query"]?.objectValue?["page"]?.stringValue } == ["1", "2", "3"])
+                // The first page without a cursor, each next one after the cursor the last one ended on.
+                let cursors = pages.map { $0["query"]?.objectValue?["after"]?.stringValue }
+                #expect(
+                    cursors.count == 3 && cursors[0] == nil && Set(cursors.dropFirst().compactMap { $0 }).count == 2)
                 #expect(try await fake.problems() == [])
             }
         }
@@ -216,9 +219,13 @@ struct BigCommerceFakeTests {
                         logger: RuntimeTestSupport.quietLogger)
                     let report = try #require(answer.reports.first)
                     #expect(report.outcome == .suppressed, "\(faults): \(report.outcome) \(report.reason ?? "")")
-                    // Without a record the consent BigCommerce keeps is unknown, and the flow needs it:
-                    // nobody the shop no longer knows is written to.
-                    #expect(report.reason == "no_consent: marketing consent is unknown; this flow requires it")
+                    // The store no longer has the customer: a reason of its own, not a consent
+                    // question, and final (retrying cannot bring the customer back).
+                    #expect(
+                        report.reason
+                            == "customer_deleted: bigcommerce has no customer 11 (deleted after the webhook was sent); nothing to write to",
+                        "\(report.reason ?? "")")
+                    #expect(report.retryable != true)
                     #expect(report.messages == nil || report.messages?.isEmpty == true)
                     let lines = try ReplayGoldenTests.auditLines(scratch).map {
                         try JSONParser.parse($0).objectValue ?? [:]
@@ -252,16 +259,40 @@ struct BigCommerceFakeTests {
                 let customersWithOrders = try Self.recordedCustomersWithOrders()
                 #expect(report.reason?.hasPrefix("scanned \(customersWithOrders),") == true, "\(report.reason ?? "")")
                 let requests = try await fake.requests()
-                let pages = requests.filter { $0["route"] == "customers" && $0["query"]?.objectValue?["page"] != nil }
+                let pages = requests.filter { $0["route"] == "customers" && $0["query"]?.objectValue?["id:in"] == nil }
                 // Two passes over the base (the lifetime model's fit on a sample, then the selection),
                 // each one page of customers and one orders listing per customer: nothing read twice
                 // within a pass, nothing held between pages.
                 #expect(pages.count == 2)
                 #expect(requests.filter { $0["route"] == "orders" }.count == 2 * customersWithOrders)
                 for page in pages {
-                    #expect(page["query"]?.objectValue?["limit"] == "250")
-                    #expect(page["query"]?.objectValue?["sort"] == "date_created:asc")
+                    #expect(page["query"]?.objectValue == ["limit": "250"])
                 }
+                #expect(try await fake.problems() == [])
+            }
+        }
+    }
+
+    @Test(
+        "The scan walks the customers with the after cursor: every customer once, in id order, each cursor the fake issued"
+    )
+    func scanPagesWithCursor() async throws {
+        try await BigCommerceFake.with { fake in
+            try await withScratch { scratch in
+                var client = try fake.client(data: scratch)
+                client.scanPageSize = 10
+                var handed: [String] = []
+                try await client.forEachCustomerHistory { handed.append($0.customer.id) }
+                let withOrders = try Self.recordedCustomersWithOrders()
+                #expect(handed.count == withOrders && Set(handed).count == handed.count)
+                #expect(handed == handed.sorted { ($0.count, $0) < ($1.count, $1) })
+                let pages = try await fake.requests().filter {
+                    $0["route"] == "customers" && $0["query"]?.objectValue?["id:in"] == nil
+                }
+                let cursors = pages.map { $0["query"]?.objectValue?["after"]?.stringValue }
+                // 74 customers at 10 a page: 8 pages, the first without a cursor, no page number anywhere.
+                #expect(pages.count == 8 && cursors.first == .some(nil) && cursors.dropFirst().allSatisfy { $0 != nil })
+                #expect(pages.allSatisfy { $0["query"]?.objectValue?["page"] == nil })
                 #expect(try await fake.problems() == [])
             }
         }

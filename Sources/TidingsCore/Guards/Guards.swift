@@ -39,6 +39,10 @@ package struct GuardVerdict: Sendable, Hashable {
         case hardBounce = "hard_bounce"
         /// The recipient marked a message as spam: no marketing.
         case complaint
+        /// The platform has no customer with the event's id (deleted between the webhook and the
+        /// lookup) and the payload states no consent of its own: there is no one to ask, and
+        /// retrying cannot bring the customer back.
+        case customerDeleted = "customer_deleted"
         /// The customer already had as many marketing messages in the window as the frequency
         /// cap allows (`FrequencyCap`); transactional messages are never capped.
         case frequencyCap = "frequency_cap"
@@ -74,6 +78,19 @@ package struct GuardVerdict: Sendable, Hashable {
 package struct Guards: Sendable {
     /// The flow's delay, window and consent rule.
     package var settings: FlowSettings
+
+    /// A customer the event names by id whom the platform no longer has: stops the event when the
+    /// payload carries no consent of its own (BigCommerce's thin webhooks never do), since the
+    /// platform's record was the only source of consent, names and history. A guest (no id) and a
+    /// payload that states consent (Shopify's checkouts) go on as before.
+    package static func checkCustomerFound(
+        _ reference: CustomerReference, record: CustomerRecord?, platform: EventPlatform
+    ) -> GuardVerdict? {
+        guard let id = reference.id, record == nil, reference.consent == .unknown else { return nil }
+        return GuardVerdict(
+            .customerDeleted,
+            "\(platform.rawValue) has no customer \(id) (deleted after the webhook was sent); nothing to write to")
+    }
 
     /// Creates the guards of a flow.
     package init(settings: FlowSettings) {

@@ -216,6 +216,11 @@ struct Run: Sendable {
         case .profile(let reference, let currency):
             let enriched = try await enrich(reference, currency: currency, for: event)
             try record("enrich", Self.enrichFacts(enriched, guest: reference.id == nil))
+            if let verdict = Guards.checkCustomerFound(
+                reference, record: enriched.record, platform: event.source.platform)
+            {
+                return try stop(verdict)
+            }
             facts.enrichment = enriched
         case .history(let customerID):
             facts.history = try await readHistory(customerID, for: event)

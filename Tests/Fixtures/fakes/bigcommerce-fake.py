@@ -5,8 +5,12 @@ sharing no code with the Swift client. Its data is the recorded shop's BigCommer
 (Events/shop/bigcommerce, --shop), loaded once: customers, orders with their products, carts,
 catalog products and categories; it answers any query over them, as the live API does.
 
-  GET /stores/{hash}/v3/customers          id:in, page, limit, sort (date_created:asc), include;
-                                           {"data": [...], "meta": {"pagination": {...}}}
+  GET /stores/{hash}/v3/customers          id:in, page, limit, sort (date_created:asc), include,
+                                           after; {"data": [...], "meta": {"pagination": {...}}},
+                                           the first page also with `cursor_pagination`, a page
+                                           `after` a cursor with only `cursor_pagination` (end_cursor,
+                                           links.next while more follow); an `after` the fake did not
+                                           issue gets 400 with the problem
   GET /stores/{hash}/v2/orders             customer_id, page, limit, sort; a list, 204 when empty (the
                                            recorded listings' orders; later ones only one by one)
   GET /stores/{hash}/v2/orders/{id}        the order or 404
@@ -44,9 +48,9 @@ Faults: 429 (with the rate-limit headers, reset --reset-ms), 429-bare (no header
 Usage: bigcommerce-fake.py [--root REPO_ROOT] [--shop DIR] [--store HASH] [--token T]
        [--reset-ms N] [--hang S] [--self-check]. Prints its port, serves on 127.0.0.1 until killed.
 """
-import glob, json, os, re, signal, socket, sys, threading, time
+import base64, glob, json, os, re, signal, socket, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit, parse_qsl, unquote
+from urllib.parse import urlsplit, parse_qsl, quote, unquote
 
 import yaml
 
@@ -245,6 +249,42 @@ def paged(items, query):
         "total_pages": total_pages, "links": {"current": "?page=%d&limit=%d" % (page, limit)}}}}
 
 
+def cursor_of(customer_id):
+    """BigCommerce's cursor: base64 of {"id": N} (customers.v3.yml's example `eyJpZCI6MjA0fQ`)."""
+    return base64.b64encode(json.dumps({"id": customer_id}, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_meta(chunk, more, limit):
+    end = cursor_of(chunk[-1]["id"]) if chunk else None
+    if state["endless"]:
+        state["endless_page"] = state.get("endless_page", 0) + 1
+        end = cursor_of(10_000_000 + state["endless_page"])
+    meta = {"count": len(chunk), "per_page": limit, "start_cursor": cursor_of(chunk[0]["id"]) if chunk else None, "end_cursor": end, "links": {}}
+    if more:
+        meta["links"]["next"] = "?limit=%d&after=%s" % (limit, quote(end, safe=""))
+    return meta
+
+
+def cursor_paged(alive, query):
+    """A page `after` a cursor: only `cursor_pagination` in `meta`, `links.next` while more follow.
+    A cursor the fake never issued is a problem of the request (400)."""
+    limit = int(float(query.get("limit", "50")))
+    cursor = query.get("after") or query.get("before")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        after_id = int(json.loads(base64.b64decode(padded))["id"])
+    except (ValueError, KeyError, TypeError):
+        with lock:
+            state["requests"][-1]["problems"].append("after: %r is not a cursor this store issued" % cursor)
+        return 400, {"status": 400, "title": "Invalid cursor", "problems": ["after: %r is not a cursor this store issued" % cursor]}
+    if state["endless"]:
+        chunk = alive[:limit]
+        return 200, {"data": chunk, "meta": {"cursor_pagination": cursor_meta(chunk, True, limit)}}
+    rest = [c for c in alive if c["id"] > after_id]
+    chunk = rest[:limit]
+    return 200, {"data": chunk, "meta": {"cursor_pagination": cursor_meta(chunk, len(rest) > limit, limit)}}
+
+
 def answer(route, rest, query):
     """The clean answer: status and JSON body (None for no body)."""
     if route == "customers":
@@ -252,11 +292,19 @@ def answer(route, rest, query):
         if "id:in" in query:
             wanted = set(query["id:in"].split(","))
             alive = [c for c in alive if str(c["id"]) in wanted]
+        if "after" in query or "before" in query:
+            return cursor_paged(sorted(alive, key=lambda c: c["id"]), query)
         if query.get("sort") == "date_created:asc":
             alive.sort(key=lambda c: (c.get("date_created", ""), c["id"]))
         else:
             alive.sort(key=lambda c: c["id"])
-        return 200, paged(alive, query)
+        body = paged(alive, query)
+        if int(float(query.get("page", "1"))) == 1 and "id:in" not in query and alive:
+            # The first page carries both `pagination` and `cursor_pagination` (customers.v3.yml,
+            # _metaCollectionWithCursorPagination).
+            chunk = body["data"]
+            body["meta"]["cursor_pagination"] = cursor_meta(chunk, len(chunk) < len(alive) or state["endless"], body["meta"]["pagination"]["per_page"])
+        return 200, body
     if route == "orders":
         found = list(listed.values())
         if "customer_id" in query:

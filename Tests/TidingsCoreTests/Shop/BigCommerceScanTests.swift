@@ -29,9 +29,12 @@ final class FunctionTransport: HTTPTransport {
         #"{"id": \#(id), "email": "c\#(id)@mail.example.com", "first_name": "C\#(id)", "date_created": "2025-01-0\#(id)T00:00:00Z", "accepts_product_review_abandoned_cart_emails": true}"#
     }
 
-    static func page(_ ids: [Int], current: Int, total: Int) -> TransportResponse {
-        .json(
-            #"{"data": [\#(ids.map(customer).joined(separator: ","))], "meta": {"pagination": {"current_page": \#(current), "total_pages": \#(total)}}}"#
+    /// A cursor page as customers.v3.yml describes it: `cursor_pagination` with `end_cursor`, and
+    /// `links.next` when `next` is given.
+    static func page(_ ids: [Int], end: String, next: Bool) -> TransportResponse {
+        let links = next ? #"{"next": "?limit=250&after=\#(end)"}"# : "{}"
+        return .json(
+            #"{"data": [\#(ids.map(customer).joined(separator: ","))], "meta": {"cursor_pagination": {"count": \#(ids.count), "per_page": 250, "end_cursor": "\#(end)", "links": \#(links)}}}"#
         )
     }
 
@@ -49,9 +52,10 @@ final class FunctionTransport: HTTPTransport {
     @Test func streamsCustomersWithOrdersPageByPageInListingOrder() async throws {
         let base = Self.base
         let transport = FunctionTransport { url in
-            let listing = "\(base)/v3/customers?sort=date_created:asc&limit=250&page="
-            if url == listing + "1" { return Self.page([1, 2, 3], current: 1, total: 2) }
-            if url == listing + "2" { return Self.page([4], current: 2, total: 2) }
+            let listing = "\(base)/v3/customers?limit=250"
+            // The cursor is sent percent-encoded: "eyJpZCI6M30=" (base64 of {"id":3}) keeps no raw "=".
+            if url == listing { return Self.page([1, 2, 3], end: "eyJpZCI6M30=", next: true) }
+            if url == listing + "&after=eyJpZCI6M30%3D" { return Self.page([4], end: "eyJpZCI6NH0=", next: false) }
             if url == "\(base)/v2/orders?customer_id=1&limit=250" {
                 return .json("[\(Self.order(101, customer: 1)), \(Self.order(102, customer: 1))]")
             }
@@ -77,8 +81,8 @@ final class FunctionTransport: HTTPTransport {
     @Test func aListingThatNeverEndsStopsAtTheBoundWithAFinalError() async throws {
         let transport = FunctionTransport { url in
             if url.contains("/v3/customers") {
-                let page = Int(url.split(separator: "=").last ?? "1") ?? 1
-                return Self.page([page], current: page, total: page + 1)
+                let page = (Int(url.split(separator: "=").last ?? "0") ?? 0) + 1
+                return Self.page([page % 9 + 1], end: String(page), next: true)
             }
             return TransportResponse(status: 204)
         }
@@ -98,6 +102,21 @@ final class FunctionTransport: HTTPTransport {
             _ = try await client(orders, maxPages: 2).orders(customerID: "9")
         }
         #expect(ordersError?.reason == "the listing did not end after 2 pages")
+    }
+
+    @Test("A cursor that repeats, or a next page without an end_cursor, is a final error at once")
+    func aRepeatedCursorIsAnError() async throws {
+        for end in ["same", ""] {
+            let transport = FunctionTransport { url in
+                url.contains("/v3/customers") ? Self.page([1], end: end, next: true) : TransportResponse(status: 204)
+            }
+            let error = await #expect(throws: PlatformError.self) {
+                try await client(transport).forEachCustomerHistory { _ in }
+            }
+            #expect(error?.isRetryable == false)
+            #expect(error?.reason.contains(end.isEmpty ? "is missing" : "repeats") == true, "\(error?.reason ?? "")")
+            #expect(transport.urls.filter { $0.contains("/v3/customers") }.count == (end.isEmpty ? 1 : 2))
+        }
     }
 
     @Test func aMissingListingIsAWrongStoreNotAnEmptyBase() async throws {

@@ -4,17 +4,21 @@ extension BigCommerceClient: CustomerBaseStreaming {
     /// Customers whose orders are read at once while a page of customers is scanned.
     static let scanConcurrency = 8
 
-    /// Streams the store's customers page by page (`GET /v3/customers?sort=date_created:asc`,
-    /// 250 a page, at most `maxPages` pages), reads each customer's V2 orders with at most
-    /// `scanConcurrency` customers in flight, and hands over every customer with at least one order
-    /// in the listing's order. Memory holds one page of customers and their orders, whatever the
-    /// size of the base. Throws `PlatformError` when a request fails or the listing is not found
-    /// (404), and what `body` throws.
+    /// Streams the store's customers page by page with the `after` cursor (`GET /v3/customers?limit=250`,
+    /// then `&after=` each page's `meta.cursor_pagination.end_cursor` while `links.next` says
+    /// another page follows; at most `maxPages` pages, a repeated cursor is an error), reads each
+    /// customer's V2 orders with at most `scanConcurrency` customers in flight, and hands over every
+    /// customer with at least one order in the listing's order (by id, the order the cursor walks).
+    /// Memory holds one page of customers and their orders, whatever the size of the base. Throws
+    /// `PlatformError` when a request fails or the listing is not found (404), and what `body` throws.
     package func forEachCustomerHistory(_ body: (CustomerHistory) async throws -> Void) async throws {
+        var after: String?
+        var seen: Set<String> = []
         var page = 1
         while true {
             let url =
-                "\(baseURL)/v3/customers?sort=date_created:asc&limit=\(BigCommerceClient.pageSize)&page=\(page)"
+                "\(baseURL)/v3/customers?limit=\(min(max(1, scanPageSize), BigCommerceClient.pageSize))"
+                + (after.map { "&after=" + PercentEncoding.encode($0) } ?? "")
             // A 404 for the listing itself is a wrong store hash (or a recorded shop without a
             // customers listing), not an empty base: the scan says so instead of selecting no one.
             guard let response = try await api.get(url) else {
@@ -29,9 +33,16 @@ extension BigCommerceClient: CustomerBaseStreaming {
             for history in try await histories(of: customers) where !history.orders.isEmpty {
                 try await body(history)
             }
-            guard let pagination = list.meta?.pagination, pagination.currentPage < pagination.totalPages,
-                !list.data.isEmpty
+            guard let cursor = list.meta?.cursorPagination, cursor.links?.next?.isEmpty == false, !list.data.isEmpty
             else { break }
+            guard let next = cursor.endCursor, !next.isEmpty, seen.insert(next).inserted else {
+                throw PlatformError(
+                    platform: "bigcommerce", path: PlatformAPI.pathAndQuery(of: url), status: nil,
+                    reason:
+                        "meta.cursor_pagination.end_cursor \(cursor.endCursor?.isEmpty != false ? "is missing" : "repeats") while links.next names another page",
+                    isRetryable: false)
+            }
+            after = next
             page += 1
             try checkPageBound(page, url)
         }

@@ -19,6 +19,8 @@ package struct BigCommerceClient: CommercePlatform {
 
     /// The most pages any one listing is read to (default 10,000: 2.5 million records at 250 a page).
     package var maxPages = 10_000
+    /// Customers per page of the win-back scan's cursor listing (default and maximum 250).
+    package var scanPageSize = BigCommerceClient.pageSize
     /// `https://api.bigcommerce.com/stores/{store_hash}` (or the `apiBaseURL` given).
     package let baseURL: String
     /// The storefront that product paths are resolved against, without a trailing slash.

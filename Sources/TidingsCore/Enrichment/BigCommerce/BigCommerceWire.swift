@@ -21,8 +21,35 @@ package enum BigCommerceWire {
 
     /// V3 `meta`.
     package struct Meta: Decodable, Sendable {
-        /// `meta.pagination`; present on paged lists.
+        /// `meta.pagination`; present on paged lists (not on a page asked for with `after`).
         package var pagination: Pagination?
+        /// `meta.cursor_pagination` (`_metaCollectionWithCursorPagination` in customers.v3.yml):
+        /// on the first page and on every page asked for with `before` or `after`.
+        package var cursorPagination: CursorPagination?
+
+        enum CodingKeys: String, CodingKey {
+            case pagination
+            case cursorPagination = "cursor_pagination"
+        }
+    }
+
+    /// V3 `meta.cursor_pagination` (`CursorPagination`).
+    package struct CursorPagination: Decodable, Sendable {
+        /// `end_cursor`: the `after` of the next page.
+        package var endCursor: String?
+        /// `links`; `links.next` is present while another page follows.
+        package var links: Links?
+
+        enum CodingKeys: String, CodingKey {
+            case links
+            case endCursor = "end_cursor"
+        }
+    }
+
+    /// `links` of a cursor page.
+    package struct Links: Decodable, Sendable {
+        /// `links.next` ("?limit=250&after=..."); absent on the last page.
+        package var next: String?
     }
 
     /// V3 `meta.pagination`.
