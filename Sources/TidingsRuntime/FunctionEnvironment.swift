@@ -218,12 +218,12 @@ package enum FunctionEnvironment {
     }
 
     /// winBack's recorded shop: the customer base (`TIDINGS_CUSTOMER_BASE_DIR`, default a synthetic
-    /// base from `tidings synth` at `Events/winBack/shop`), because a scan needs a whole base whose
-    /// orders listing is grouped by customer. Pages are not cached, so a scan's memory stays flat.
+    /// base from `tidings synth` at `Events/winBack/shop`), because a scan needs a whole base: its
+    /// recorded bulk export is grouped by customer. Pages are not cached, so a scan's memory stays flat.
     static func winBackShop(_ configuration: Configuration) -> [EventPlatform: any CommercePlatform] {
         RecordedShop.clients(
             root: configuration.customerBaseDirectory, storefrontURL: configuration.brand.storefrontURL,
-            readStoredIndex: true, cachesResponses: false, shopifyREST: true)
+            readStoredIndex: true, cachesResponses: false)
     }
 
     /// A logger writing to stderr at `TIDINGS_LOG_LEVEL` (default info), so stdout stays the result;

@@ -49,7 +49,7 @@ struct SynthCommand: ParsableCommand {
         let start = Date()
         let written = try shop.write(to: out)
         print(
-            "Wrote \(written.customers) customers, \(written.orders) orders in \(written.pages) pages to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+            "Wrote \(written.customers) customers, \(written.orders) orders (\(written.lines) bulk JSONL lines) to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
         )
     }
 

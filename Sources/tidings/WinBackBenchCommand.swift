@@ -21,7 +21,8 @@ struct WinBackBenchCommand: AsyncParsableCommand {
             1. fit: BG/NBD and Gamma-Gamma on a reservoir sample of the base (as a scan does when the stored \
             parameters are stale), against the truth in synth.json;
 
-            2. scan: every customer streamed through the production Shopify client (FileTransport, no cache), \
+            2. scan: every customer streamed through the production Shopify GraphQL client's bulk export \
+            (FileTransport answers the bulk operation and serves its JSONL, no cache), \
             summarized, scored and selected; selected customers are counted, not written. Prints customers \
             scored a second and the process's peak RSS (getrusage), which must not grow with the base;
 
@@ -55,8 +56,9 @@ struct WinBackBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let root = URL(fileURLWithPath: shop)
-        let client = ShopifyAdminClient(
-            shop: "northwind-outfitters", accessToken: "recorded", storefrontURL: "https://northwind.example",
+        let client = ShopifyGraphQLClient(
+            baseURL: RecordedShop.shopifyBaseURL, accessToken: Secret("recorded"),
+            storefrontURL: RecordedShop.storefrontURL,
             coPurchases: .stored(path: root.appendingPathComponent("derived/shopify-co-purchases.json").path),
             transport: FileTransport(root: root.appendingPathComponent("shopify").path, cachesResponses: false))
         let now = SyntheticShop.observedUntil

@@ -11,7 +11,8 @@ import Synchronization
 /// `A-Z a-z 0-9 . _ - = & ,` replaced by `_`, and `.json` is added:
 /// `/v3/customers?id:in=11` -> `v3/customers__id_in=11.json`,
 /// `/admin/api/2026-07/customers/1/orders.json?status=any&limit=250` ->
-/// `admin/api/2026-07/customers/1/orders__limit=250&status=any.json`.
+/// `admin/api/2026-07/customers/1/orders__limit=250&status=any.json`. A path ending in `.jsonl`
+/// (a bulk export's result) with no query names its file as it is.
 ///
 /// A sidecar `<file>.head.json` (`{"status": 200, "headers": {"link": "..."}}`) can set the status
 /// and headers of a recorded response, for paginated lists.
@@ -28,7 +29,7 @@ import Synchronization
 /// 404 with `notFoundBody`. Files are read once and kept in memory: a handler process usually
 /// answers one event, and the catalog must not be read twice. A scan over a whole customer base
 /// passes `cachesResponses: false`, so that memory does not grow with the pages it reads.
-package struct FileTransport: HTTPTransport {
+package struct FileTransport: HTTPFileDownloading {
     /// The folder the request paths are resolved against.
     package let root: String
     /// The JSON body of a 404, shaped like the platform's own.
@@ -64,6 +65,23 @@ package struct FileTransport: HTTPTransport {
             return notFound
         }
         return cached(relative)
+    }
+
+    /// Copies the file that answers a GET to `file` without holding it in memory (a bulk
+    /// export's JSONL of any size); a missing file answers 404 in memory, as `send` does.
+    package func download(_ request: TransportRequest, to file: URL) async throws -> TransportResponse {
+        guard request.method == "GET", let relative = FileTransport.relativePath(for: request.url) else {
+            return try await send(request)
+        }
+        let source = root + "/" + relative
+        guard FileManager.default.fileExists(atPath: source) else { return notFound }
+        try? FileManager.default.removeItem(at: file)
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: file.path)
+        } catch {
+            throw TransportError(.other, host: "recorded shop", detail: "copying \(relative): \(error)")
+        }
+        return TransportResponse(status: 200, headers: ["content-type": "application/jsonl"], body: [])
     }
 
     /// The file, relative to the root, that answers a GraphQL request to `endpoint` for the
@@ -170,6 +188,8 @@ package struct FileTransport: HTTPTransport {
         let segments = rest.split(separator: "/")
         guard !segments.isEmpty, !segments.contains(where: { $0 == ".." || $0 == "." }) else { return nil }
         var path = segments.joined(separator: "/")
+        // A bulk export's result is served as the file it names.
+        if path.hasSuffix(".jsonl"), query.isEmpty { return path }
         if path.hasSuffix(".json") { path.removeLast(5) }
         let parameters = query.split(separator: "&").map { part in
             String(part).removingPercentEncoding ?? String(part)

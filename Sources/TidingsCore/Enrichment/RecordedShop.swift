@@ -26,20 +26,15 @@ package enum RecordedShop {
     /// `cachesResponses: false` keeps the Shopify transport from holding every page it served
     /// (the win-back scan streams a whole customer base).
     package static func clients(
-        root: URL, storefrontURL: String, readStoredIndex: Bool, cachesResponses: Bool = true, shopifyREST: Bool = false
+        root: URL, storefrontURL: String, readStoredIndex: Bool, cachesResponses: Bool = true
     ) -> [EventPlatform: any CommercePlatform] {
         func source(_ platform: EventPlatform) -> CoPurchaseSource {
             readStoredIndex ? .stored(path: root.appendingPathComponent(coPurchasesFile(platform)).path) : .orderScan
         }
         let files = FileTransport(root: root.appendingPathComponent("shopify").path, cachesResponses: cachesResponses)
-        let shopify: any CommercePlatform =
-            shopifyREST
-            ? ShopifyAdminClient(
-                shop: shopifyShop, accessToken: "recorded", storefrontURL: storefrontURL, coPurchases: source(.shopify),
-                transport: files)
-            : ShopifyGraphQLClient(
-                baseURL: shopifyBaseURL, accessToken: Secret("recorded"), storefrontURL: storefrontURL,
-                coPurchases: source(.shopify), transport: files)
+        let shopify = ShopifyGraphQLClient(
+            baseURL: shopifyBaseURL, accessToken: Secret("recorded"), storefrontURL: storefrontURL,
+            coPurchases: source(.shopify), transport: files)
         let bigCommerce = BigCommerceClient(
             storeHash: bigCommerceStoreHash, accessToken: "recorded", storefrontURL: storefrontURL,
             coPurchases: source(.bigcommerce),

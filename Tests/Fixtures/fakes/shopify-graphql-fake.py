@@ -4,8 +4,9 @@
 Every request is validated against the official 2026-04 introspection schema
 (Tests/Fixtures/specs/shopify/graphql-admin/admin_2026-04.json.gz, see PROVENANCE.md) with
 graphql-core, and then EXECUTED by graphql-core against that schema: the answer's shape, nullability,
-enums and scalars are the schema's, the data comes from the recorded shop's REST files
-(--shop, default Events/shop/shopify/admin/api/2026-07), converted to the GraphQL types.
+enums and scalars are the schema's, the data comes from the recorded shop's GraphQL answers
+(--shop, default Events/shop/shopify/admin/api/2026-04/graphql): its customers, their orders and
+the products, re-paged for whatever page size and cursor a request asks for.
 
   POST /admin/api/<version>/graphql.json  the API; needs `X-Shopify-Access-Token` (--token,
                             default shpat_tidings_test) and `Content-Type: application/json`;
@@ -124,121 +125,52 @@ def connection(items, first=None, after=None, endless=False):
 
 
 class Shop:
+    """The recorded shop's data, read from its GraphQL answers (--shop, the folder of
+    TidingsCustomer__*.json, TidingsCustomerOrders__*.json, TidingsProducts__*.json,
+    TidingsShopOrders__*.json): customers, each customer's orders, every order and the products.
+    Connections are rebuilt from them, so any page size and cursor the client asks for is served."""
+
     def __init__(self, folder):
         self.products = {}
         self.customers = {}
         self.orders = {}
         self.customer_orders = {}
-        listing = os.path.join(folder, "products__limit=250.json")
-        if os.path.exists(listing):
-            for product in json.load(open(listing))["products"]:
-                self.products[str(product["id"])] = product
-        for path in sorted(glob.glob(os.path.join(folder, "customers", "*.json"))):
-            customer = json.load(open(path))["customer"]
-            key = str(customer["id"])
-            self.customers[key] = customer
-            orders_file = os.path.join(folder, "customers", key, "orders__limit=250&status=any.json")
-            orders = json.load(open(orders_file))["orders"] if os.path.exists(orders_file) else []
-            self.customer_orders[key] = orders
-            for order in orders:
-                self.orders[str(order["id"])] = order
-        listing = os.path.join(folder, "orders__limit=250&status=any.json")
-        if os.path.exists(listing):
-            for order in json.load(open(listing))["orders"]:
-                self.orders.setdefault(str(order["id"]), order)
+        for path in sorted(glob.glob(os.path.join(folder, "TidingsProducts__*.json"))):
+            for product in json.load(open(path))["data"]["products"]["nodes"]:
+                self.products[legacy(product["id"])] = product
+        for path in sorted(glob.glob(os.path.join(folder, "TidingsCustomer__*.json"))):
+            customer = json.load(open(path))["data"]["customer"]
+            self.customers[legacy(customer["id"])] = customer
+        for path in sorted(glob.glob(os.path.join(folder, "TidingsCustomerOrders__*.json"))):
+            found = json.load(open(path))["data"]["customer"]
+            for order in found["orders"]["nodes"]:
+                self.customer_orders.setdefault(legacy(found["id"]), []).append(order)
+                self.orders[legacy(order["id"])] = order
+        for path in sorted(glob.glob(os.path.join(folder, "TidingsShopOrders__*.json"))):
+            for order in json.load(open(path))["data"]["orders"]["nodes"]:
+                self.orders.setdefault(legacy(order["id"]), order)
 
     def product_node(self, product, faults):
-        def variants(info, first=None, after=None, **_):
-            nodes = [{"price": v["price"], "inventoryQuantity": v.get("inventory_quantity")} for v in product["variants"]]
-            return connection(nodes, first, after)
-
-        return {
-            "id": gid("Product", product["id"]),
-            "title": product["title"],
-            "handle": product["handle"],
-            "productType": product.get("product_type") or "",
-            "status": product["status"].upper(),
-            "variants": variants,
-        }
+        nodes = product["variants"]["nodes"]
+        return dict(product, variants=lambda info, first=None, after=None, **_: connection(nodes, first, after))
 
     def order_node(self, order):
-        currency = order["currency"]
-        refunded = "0.00"
-        if order.get("financial_status") == "refunded":
-            refunded = order["total_price"]
-        refunds = []
-        for refund in order.get("refunds") or []:
-            amount = sum(float(t.get("amount", "0")) for t in refund.get("transactions", []))
-            refunds.append({"createdAt": refund.get("created_at"), "totalRefundedSet": money("%.2f" % amount, currency)})
-        if refunds:
-            refunded = "%.2f" % sum(float(r["totalRefundedSet"]["shopMoney"]["amount"]) for r in refunds)
-
-        def line_items(info, first=None, after=None, **_):
-            nodes = []
-            for item in order["line_items"]:
-                product_id = item.get("product_id")
-                product = self.products.get(str(product_id)) if product_id is not None else None
-                nodes.append(
-                    {
-                        "title": item["title"],
-                        "quantity": item["quantity"],
-                        "variantTitle": item.get("variant_title"),
-                        "product": (
-                            {"id": gid("Product", product_id), "productType": (product or {}).get("product_type") or ""}
-                            if product_id is not None
-                            else None
-                        ),
-                        "variant": {"id": gid("ProductVariant", item["variant_id"])} if item.get("variant_id") else None,
-                        "originalUnitPriceSet": money(item["price"], currency),
-                    }
-                )
-            return connection(nodes, first, after)
-
-        shipping = (order.get("shipping_lines") or [None])[0]
-        customer = order.get("customer")
-        return {
-            "id": gid("Order", order["id"]),
-            "name": order.get("name") or "#%s" % order["id"],
-            "createdAt": order["created_at"],
-            "cancelledAt": order.get("cancelled_at"),
-            "cancelReason": (order.get("cancel_reason") or "").upper() or None,
-            "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
-            "currencyCode": currency,
-            "presentmentCurrencyCode": order.get("presentment_currency") or currency,
-            "discountCodes": [code["code"] for code in order.get("discount_codes") or []],
-            "statusPageUrl": order.get("order_status_url") or "https://northwind.example/orders/%s" % order["id"],
-            "customer": {"id": gid("Customer", customer["id"])} if customer else None,
-            "shippingLine": {"title": shipping["title"]} if shipping else None,
-            "subtotalPriceSet": money(order.get("subtotal_price") or order["total_price"], currency),
-            "totalPriceSet": money(order["total_price"], currency),
-            "totalRefundedSet": money(refunded, currency),
-            "refunds": lambda info, first=None, **_: refunds[: first or len(refunds)],
-            "lineItems": line_items,
-        }
+        lines = order["lineItems"]["nodes"]
+        refunds = order.get("refunds") or []
+        return dict(
+            order,
+            refunds=lambda info, first=None, **_: refunds[: first or len(refunds)],
+            lineItems=lambda info, first=None, after=None, **_: connection(lines, first, after),
+        )
 
     def customer_node(self, customer, faults):
-        key = str(customer["id"])
-        consent = (customer.get("email_marketing_consent") or {}).get("state") or "not_subscribed"
-        state = consent.upper()
-        if state not in ("INVALID", "NOT_SUBSCRIBED", "PENDING", "SUBSCRIBED", "UNSUBSCRIBED"):
-            state = "NOT_SUBSCRIBED"
-        email = customer.get("email")
+        key = legacy(customer["id"])
 
         def orders(info, first=None, after=None, sortKey=None, **_):
-            listed = sorted(self.customer_orders.get(key, []), key=lambda o: (o["created_at"], o["id"]))
+            listed = sorted(self.customer_orders.get(key, []), key=lambda o: (o["createdAt"], o["id"]))
             return connection([self.order_node(o) for o in listed], first, after, faults.get("endless", False))
 
-        return {
-            "id": gid("Customer", customer["id"]),
-            "firstName": customer.get("first_name"),
-            "lastName": customer.get("last_name"),
-            "tags": [t.strip() for t in (customer.get("tags") or "").split(",") if t.strip()],
-            "createdAt": customer.get("created_at"),
-            "defaultEmailAddress": {"emailAddress": email, "marketingState": state} if email else None,
-            "amountSpent": {"amount": customer.get("total_spent") or "0.00", "currencyCode": customer.get("currency") or "USD"},
-            "numberOfOrders": str(customer.get("orders_count") or 0),
-            "orders": orders,
-        }
+        return dict(customer, orders=orders)
 
     def root(self, faults, consent_writes):
         def customer(info, id):
@@ -252,7 +184,7 @@ class Shop:
             return self.order_node(found) if found else None
 
         def orders(info, first=None, after=None, **_):
-            listed = sorted(self.orders.values(), key=lambda o: (o["created_at"], o["id"]))
+            listed = sorted(self.orders.values(), key=lambda o: (o["createdAt"], o["id"]))
             return connection([self.order_node(o) for o in listed], first, after, faults.get("endless", False))
 
         def products(info, first=None, after=None, **_):
@@ -473,7 +405,7 @@ if __name__ == "__main__":
     if "--validate" in sys.argv:
         validate_mode()
         sys.exit(0)
-    SHOP = Shop(arg("--shop", os.path.join(ROOT, "Events/shop/shopify/admin/api/2026-07")))
+    SHOP = Shop(arg("--shop", os.path.join(ROOT, "Events/shop/shopify/admin/api/2026-04/graphql")))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     BASE[0] = "http://127.0.0.1:%d" % server.server_address[1]

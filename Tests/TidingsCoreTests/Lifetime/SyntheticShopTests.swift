@@ -5,13 +5,14 @@ import TidingsDevKit
 @testable import TidingsCore
 
 @Suite struct SyntheticShopTests {
-    private func client(_ root: URL) -> ShopifyAdminClient {
-        ShopifyAdminClient(
-            shop: RecordedShop.shopifyShop, accessToken: "recorded", storefrontURL: RecordedShop.storefrontURL,
+    private func client(_ root: URL) -> ShopifyGraphQLClient {
+        ShopifyGraphQLClient(
+            baseURL: RecordedShop.shopifyBaseURL, accessToken: Secret("recorded"),
+            storefrontURL: RecordedShop.storefrontURL,
             transport: FileTransport(root: root.appendingPathComponent("shopify").path, cachesResponses: false))
     }
 
-    /// The scan's path end to end: the synthetic shop's pages through the production client,
+    /// The scan's path end to end: the synthetic shop's bulk export through the production client,
     /// summaries from the decoded orders, and a fit that finds the generating parameters.
     @Test func streamedShopRecoversItsGeneratingParameters() async throws {
         try await withTemporaryDirectory { root in
@@ -47,7 +48,7 @@ import TidingsDevKit
             let second = root.appendingPathComponent("b")
             try SyntheticShop(customers: 300, seed: 5).write(to: first.path)
             try SyntheticShop(customers: 300, seed: 5).write(to: second.path)
-            let page = "shopify/admin/api/2026-07/orders__limit=250&status=any.json"
+            let page = "shopify/" + SyntheticShop.bulkFile
             let a = try Data(contentsOf: first.appendingPathComponent(page))
             #expect(a == (try Data(contentsOf: second.appendingPathComponent(page))))
             try SyntheticShop(customers: 300, seed: 6).write(to: root.appendingPathComponent("c").path)
@@ -68,25 +69,6 @@ import TidingsDevKit
         }
     }
 
-    @Test func aListingNotGroupedByCustomerIsRefused() async throws {
-        try await withTemporaryDirectory { root in
-            let api = root.appendingPathComponent("shopify/admin/api/2026-07")
-            try FileManager.default.createDirectory(at: api, withIntermediateDirectories: true)
-            func order(_ id: Int, customer: Int) -> String {
-                """
-                {"id":\(id),"created_at":"2026-01-0\(id)T10:00:00-05:00","currency":"USD","total_price":"10.00",\
-                "customer":{"id":\(customer)},"line_items":[]}
-                """
-            }
-            let body = "{\"orders\":[\(order(1, customer: 5)),\(order(2, customer: 6)),\(order(3, customer: 5))]}"
-            try Data(body.utf8).write(to: api.appendingPathComponent("orders__limit=250&status=any.json"))
-            var seen: [String] = []
-            await #expect(throws: PlatformError.self) {
-                try await client(root).forEachCustomerHistory { seen.append($0.customer.id) }
-            }
-            #expect(seen == ["5"])
-        }
-    }
 }
 
 @Suite struct CustomerSummaryFromOrdersTests {

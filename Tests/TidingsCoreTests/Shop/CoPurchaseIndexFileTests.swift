@@ -25,15 +25,17 @@ struct CoPurchaseIndexFileTests {
     @Test("A client reading the stored index makes no order requests")
     func storedSkipsTheScan() async throws {
         let recording = RecordingTransport(fallback: FileTransport(root: ShopPaths.recordedShop + "/shopify"))
-        let client = ShopifyAdminClient(
-            shop: RecordedShop.shopifyShop, accessToken: "t", storefrontURL: RecordedShop.storefrontURL,
-            coPurchases: .stored(path: ShopPaths.recordedShop + "/derived/shopify-co-purchases.json"),
-            transport: recording)
+        let client = recordedShopify(
+            recording, coPurchases: .stored(path: ShopPaths.recordedShop + "/derived/shopify-co-purchases.json"))
         let catalog = try await client.catalog()
         #expect(catalog.products.count == 36)
         #expect(catalog.coPurchases.counts["7400000005"]?.isEmpty == false)
         #expect(!recording.requests.isEmpty)
-        #expect(recording.requests.allSatisfy { $0.url.contains("/products.json") })
+        // Only the products' pages: no order is read.
+        #expect(
+            recording.requests.allSatisfy {
+                String(decoding: $0.body, as: UTF8.self).contains(#""operationName":"TidingsProducts""#)
+            })
     }
 
     @Test("The file form round-trips, and a damaged file names the field")

@@ -45,11 +45,13 @@ extension TransportResponse {
     }
 }
 
-/// The recorded Shopify client over the committed files.
-func recordedShopify(_ transport: (any HTTPTransport)? = nil) -> ShopifyAdminClient {
-    ShopifyAdminClient(
-        shop: RecordedShop.shopifyShop, accessToken: "shpat_recorded",
-        storefrontURL: RecordedShop.storefrontURL,
+/// The production Shopify GraphQL client over the committed recording, as the embedded default builds it.
+func recordedShopify(_ transport: (any HTTPTransport)? = nil, coPurchases: CoPurchaseSource = .orderScan)
+    -> ShopifyGraphQLClient
+{
+    ShopifyGraphQLClient(
+        baseURL: RecordedShop.shopifyBaseURL, accessToken: Secret("shpat_recorded"),
+        storefrontURL: RecordedShop.storefrontURL, coPurchases: coPurchases,
         transport: transport ?? FileTransport(root: ShopPaths.recordedShop + "/shopify"))
 }
 

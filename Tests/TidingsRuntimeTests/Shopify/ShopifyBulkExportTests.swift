@@ -9,8 +9,8 @@ import TidingsDevKit
 /// fake at a time): run, poll, download and group; a FAILED operation and a deadline that comes
 /// first; and a winBack scan with TIDINGS_COMMERCE=shopify end to end.
 extension ShopifyGraphQLClientTests {
-    @Test("The bulk export streams the same customers and orders the REST scan reads from the recorded shop")
-    func bulkScanMatchesREST() async throws {
+    @Test("The bulk export streams the same customers and orders the client reads one by one from the recording")
+    func bulkScanMatchesRecording() async throws {
         try await ShopifyFake.with { fake in
             let sleeps = SleepLog()
             let client = fake.client(sleep: { seconds in sleeps.add(seconds) })
@@ -18,7 +18,7 @@ extension ShopifyGraphQLClientTests {
             try await client.forEachCustomerHistory { bulk.append($0) }
             #expect(bulk.count > 10)
             #expect(bulk.map(\.customer.id).sorted() == (try Self.recordedCustomersWithOrders()))
-            let rest = Self.restClient()
+            let rest = Self.recordedClient()
             for history in bulk {
                 let theirs = try await rest.orders(customerID: history.customer.id)
                 #expect(history.orders.map(\.id) == theirs.map(\.id), "\(history.customer.id)")
@@ -107,14 +107,17 @@ extension ShopifyGraphQLClientTests {
 
     /// Ids of the recorded Shopify customers with at least one order, sorted.
     static func recordedCustomersWithOrders() throws -> [String] {
-        let folder = RuntimeTestSupport.root.appendingPathComponent("Events/shop/shopify/admin/api/2026-07/customers")
+        let folder = RuntimeTestSupport.root.appendingPathComponent(
+            "Events/shop/shopify/admin/api/\(ShopifyGraphQLClient.defaultAPIVersion)/graphql")
         var ids: [String] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where !name.hasSuffix(".json") {
-            let file = folder.appendingPathComponent(name).appendingPathComponent("orders__limit=250&status=any.json")
-            guard let data = try? Data(contentsOf: file),
-                case .array(let orders)? = try JSONParser.parse(Array(data)).objectValue?["orders"], !orders.isEmpty
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        where name.hasPrefix("TidingsCustomerOrders__") && !name.contains("after=") {
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            let customer = try JSONParser.parse(Array(data)).objectValue?["data"]?.objectValue?["customer"]?.objectValue
+            guard case .array(let orders)? = customer?["orders"]?.objectValue?["nodes"], !orders.isEmpty,
+                let id = customer?["id"]?.stringValue
             else { continue }
-            ids.append(name)
+            ids.append(ShopifyGraphQL.legacyID(id))
         }
         return ids.sorted()
     }

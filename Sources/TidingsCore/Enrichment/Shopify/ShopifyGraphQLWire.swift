@@ -303,6 +303,19 @@ package enum ShopifyGraphQLWire {
     }
 }
 
+extension ShopifyGraphQLWire {
+    /// `CustomerEmailAddressMarketingState` in our model: SUBSCRIBED is consent; NOT_SUBSCRIBED,
+    /// PENDING (double opt-in not confirmed), UNSUBSCRIBED and INVALID are not; anything else is
+    /// unknown.
+    package static func consent(_ marketingState: String) -> MarketingConsent {
+        switch marketingState {
+        case "SUBSCRIBED": return .subscribed
+        case "NOT_SUBSCRIBED", "UNSUBSCRIBED", "PENDING", "INVALID", "REDACTED": return .notSubscribed
+        default: return .unknown
+        }
+    }
+}
+
 extension ShopifyGraphQLWire.Customer {
     /// The customer in our model, with the legacy numeric id webhooks use; tags lower-cased,
     /// consent from `defaultEmailAddress.marketingState` (no address means unknown).
@@ -310,8 +323,7 @@ extension ShopifyGraphQLWire.Customer {
         CustomerRecord(
             id: ShopifyGraphQL.legacyID(id), email: defaultEmailAddress?.emailAddress, firstName: firstName,
             lastName: lastName,
-            consent: defaultEmailAddress.map { ShopifyWire.consent(state: $0.marketingState.lowercased()) }
-                ?? .unknown,
+            consent: defaultEmailAddress.map { ShopifyGraphQLWire.consent($0.marketingState) } ?? .unknown,
             tags: tags.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty },
             createdAt: createdAt?.date)
     }

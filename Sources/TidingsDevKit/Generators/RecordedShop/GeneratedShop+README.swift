@@ -25,21 +25,31 @@ extension GeneratedShop {
             plus its parameters, percent-decoded, sorted and joined by `&`, with every character
             outside `A-Z a-z 0-9 . _ - = & ,` replaced by `_`; then `.json` is added.
 
+            A GraphQL POST (Shopify's Admin API) is answered as if it were `GET
+            <path>/<operationName>?<variables>`: the variables are mapped like query parameters
+            (a string over 64 characters, an object or an array becomes `sha256-` and 16 hex
+            digits of its JSON). Variables with no file of their own get the operation's
+            `<operationName>.json`, the answer to an unknown id (`customer: null`). The request's
+            `query` must equal the recorded `<operationName>.graphql`, byte for byte: a client
+            whose document changed is told to regenerate this shop instead of being answered for
+            another selection.
+
             | request | file |
             |---|---|
-            | `GET https://northwind-outfitters.myshopify.com/admin/api/2026-07/customers/6100000002.json` | `shopify/admin/api/2026-07/customers/6100000002.json` |
-            | `GET .../customers/6100000002/orders.json?status=any&limit=250` | `shopify/admin/api/2026-07/customers/6100000002/orders__limit=250&status=any.json` |
+            | `POST https://northwind-outfitters.myshopify.com/admin/api/2026-04/graphql.json` `TidingsCustomer` `{"id": "gid://shopify/Customer/6100000002"}` | `shopify/admin/api/2026-04/graphql/TidingsCustomer__id=gid___shopify_Customer_6100000002.json` |
+            | the same, `TidingsCustomerOrders` `{"first": 25, "id": "gid://shopify/Customer/6100000002"}` | `shopify/admin/api/2026-04/graphql/TidingsCustomerOrders__first=25&id=gid___shopify_Customer_6100000002.json` |
             | `GET https://api.bigcommerce.com/stores/nw4x7k2q/v3/customers?id:in=11` | `bigcommerce/stores/nw4x7k2q/v3/customers__id_in=11.json` |
 
             The Shopify client's root is `Events/shop/shopify`, the BigCommerce client's
             `Events/shop/bigcommerce`. A sidecar `<file>.head.json` (`{"status": 200, "headers":
-            {"link": "..."}}`) adds response headers: Shopify's `orders.json` list is paged at 250
-            with cursor `Link` headers exactly as the API pages it, so the recorded pages exercise
-            the client's pagination.
+            {"link": "..."}}`) adds response headers.
 
-            Shopify: `customers/{id}.json`, `customers/{id}/orders.json?status=any&limit=250`
-            (newest first, as the API returns them), `products.json?limit=250`,
-            `orders.json?status=any&limit=250` (+ `page_info` pages). BigCommerce:
+            Shopify (Admin GraphQL 2026-04, the production `ShopifyGraphQLClient`'s documents, each
+            answer with Shopify's `extensions.cost`): `TidingsCustomer` per customer,
+            `TidingsCustomerOrders` pages of 25 (oldest first, `after` the previous `endCursor`),
+            `TidingsProducts` pages of 100, `TidingsShopOrders` pages of 25 (every order, for
+            `tidings shop index`), `TidingsAccessScopes`, and the unknown-id answers of
+            `TidingsCustomer`, `TidingsCustomerOrders` and `TidingsOrder`. BigCommerce:
             `v3/customers?id:in={id}`, `v2/orders?customer_id={id}&limit=250`,
             `v2/orders?limit=250&sort=id:asc`, `v2/orders/{id}/products`,
             `v3/carts/{id}?include=line_items.physical_items.options`,

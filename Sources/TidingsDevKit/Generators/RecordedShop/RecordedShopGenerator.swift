@@ -2,7 +2,7 @@ import Foundation
 import TidingsCore
 
 /// Writes the recorded shop, "Northwind Outfitters", in both platforms' API response shapes:
-/// Shopify REST Admin 2026-07 under `shopify/admin/api/2026-07/` and BigCommerce V2/V3 under
+/// Shopify Admin GraphQL 2026-04 answers under `shopify/admin/api/2026-04/graphql/` and BigCommerce V2/V3 under
 /// `bigcommerce/stores/nw4x7k2q/`, laid out as `FileTransport` serves them, plus a README that
 /// lists what was generated.
 ///
@@ -30,7 +30,7 @@ package struct RecordedShopGenerator: Sendable {
     /// Every file of the shop: path relative to the root, and contents. Sorted by path.
     package func files() -> [(path: String, contents: String)] {
         let shop = GeneratedShop.build(seed: seed, randomCustomers: randomCustomers)
-        var files = shop.shopifyFiles() + shop.shopifyGraphQLFiles() + shop.bigCommerceFiles()
+        var files = shop.shopifyGraphQLFiles() + shop.bigCommerceFiles()
         files.append(("README.md", shop.readme(seed: seed, randomCustomers: randomCustomers)))
         for platform in [ShopPlatform.shopify, .bigCommerce] {
             files.append((GeneratedShop.coPurchasesPath(platform), shop.coPurchases(on: platform)))

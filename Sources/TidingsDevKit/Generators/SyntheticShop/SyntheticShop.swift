@@ -5,20 +5,23 @@ import TidingsCore
 /// and spend from Gamma-Gamma with known parameters, so a fit can be checked against the truth
 /// and the scan benchmarked at a million customers (`tidings synth`).
 ///
-/// Layout (the production `ShopifyAdminClient` reads it through `FileTransport`):
-/// - `shopify/admin/api/2026-07/products__limit=250.json`: the recorded shop's catalog;
-/// - `shopify/admin/api/2026-07/orders__limit=250&status=any.json` and its `page_info` pages, each
-///   with a `.head.json` sidecar carrying Shopify's `Link` header: every order, compact JSON as the
-///   API sends it, 250 a page, **grouped by customer in ascending customer id** (each customer's
-///   orders oldest first; one product line, a third of them with a companion product), which is
-///   what the streaming scan reads (see
-///   docs/decisions/win-back-scan.md); a million customers make about 10,000 page files, not a
-///   million folders;
-/// - with `customerFiles`, also `customers/{id}.json` and `customers/{id}/orders.json` for
-///   per-customer events (meant for small shops);
-/// - `synth.json`: seed, size, the true parameters and the observation end.
+/// Layout (the production `ShopifyGraphQLClient` reads it through `FileTransport`, which answers
+/// its GraphQL requests from `shopify/admin/api/2026-04/graphql/`):
+/// - `TidingsProducts__first=100.json`: the recorded shop's catalog;
+/// - `TidingsBulkRun__query=sha256-….json` and `TidingsBulkPoll__id=….json`: a bulk operation over
+///   `ShopifyGraphQL.bulkCustomersQuery` that completes at the first poll, its `url` naming
+///   `shopify/bulk/customers.jsonl`: every customer followed by their orders (`__parentId`), as
+///   `groupObjects: true` writes them, customers in ascending id, each customer's orders oldest
+///   first. That is what the win-back scan streams (docs/decisions/win-back-scan.md); a million
+///   customers make one file, not a million;
+/// - with `customerFiles`, also each customer's `TidingsCustomer` answer and `TidingsCustomerOrders`
+///   pages (orders with their lines: one product, a third with a companion) for per-customer
+///   events (meant for small shops);
+/// - each operation's document (`<operation>.graphql`) and `synth.json`: seed, size, the true
+///   parameters and the observation end.
 ///
-/// Streamed: one page of orders is held at a time, so memory does not grow with the size.
+/// Streamed: one customer's lines are held at a time (written in 1 MiB batches), so memory does
+/// not grow with the size.
 /// Deterministic: each customer draws from a generator seeded by (seed, customer number).
 package struct SyntheticShop: Sendable {
     /// The true purchase process (weeks).
@@ -38,8 +41,6 @@ package struct SyntheticShop: Sendable {
     package static let observedUntil = Date(timeIntervalSince1970: Double(GeneratedShop.lastOrderDay.seconds))
     /// Customer ids are 8100000000 + n (n from 1).
     package static let firstCustomerID = 8_100_000_000
-    /// Orders per listing page, Shopify's maximum.
-    package static let pageSize = 250
     /// Default truth: a purchase every ~20 weeks while active, mean order ~$80.
     package static let defaultBGNBD = BGNBD(r: 0.6, alpha: 12, a: 0.7, b: 2.8)
     /// Default spend truth.
@@ -63,32 +64,80 @@ package struct SyntheticShop: Sendable {
         package var customers: Int
         /// Orders written, cancelled and refunded ones included.
         package var orders: Int
-        /// Listing pages written.
-        package var pages: Int
+        /// Lines of the bulk JSONL: customers and their orders.
+        package var lines: Int
     }
 
     /// Writes the shop under `root` (which should be empty). Throws the file system's error.
     @discardableResult
     package func write(to root: String) throws -> Written {
-        let api = URL(fileURLWithPath: root).appendingPathComponent("shopify/admin/api/2026-07")
-        try FileManager.default.createDirectory(at: api, withIntermediateDirectories: true)
+        let shopify = URL(fileURLWithPath: root).appendingPathComponent("shopify")
         var productRandom = SplitMix64(seed: RecordedShopGenerator.defaultSeed)
         let catalog = GeneratedShop(
             products: GeneratedShop.buildProducts(&productRandom), customers: [], orders: [], carts: [])
-        let productList: RecordedJSON = .object([("products", .array(catalog.products.map(catalog.shopifyProduct)))])
-        try Data(productList.text.utf8).write(to: api.appendingPathComponent("products__limit=250.json"))
+        var recorded = RecordedGraphQL(shopify: shopify)
+        for exchange in catalog.pages(
+            catalog.products.map(catalog.shopifyGraphQLProduct), ShopifyGraphQL.products,
+            size: ShopifyGraphQL.productsPageSize, variables: [:], data: { .object([("products", $0)]) })
+        {
+            try recorded.write(exchange)
+        }
 
-        var pager = Pager(api: api)
+        // The bulk export's JSONL, grouped as `groupObjects: true` writes it: each customer, then
+        // their orders with `__parentId`.
+        let bulk = shopify.appendingPathComponent(Self.bulkFile)
+        try FileManager.default.createDirectory(at: bulk.deletingLastPathComponent(), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: bulk.path, contents: nil)
+        let output = try FileHandle(forWritingTo: bulk)
+        defer { try? output.close() }
+        var buffer = ""
+        var lines = 0
         let sampler = LifetimeSampler(bgnbd: bgnbd, gammaGamma: gammaGamma)
         var orderNumber = 0
         var coPurchases = CoPurchaseIndex()
         for number in 1...customers {
             let customer = drawCustomer(number, catalog: catalog.products, sampler: sampler, orderNumber: &orderNumber)
-            for order in customer.orders { try pager.add(order) }
+            buffer += customer.node + "\n"
+            for order in customer.orders {
+                buffer += order.bulk + "\n"
+            }
+            lines += 1 + customer.orders.count
+            if buffer.utf8.count > 1 << 20 {
+                output.write(Data(buffer.utf8))
+                buffer = ""
+            }
             for productIDs in customer.purchasedProducts { coPurchases.add(productIDs: productIDs) }
-            if customerFiles { try writeCustomerFiles(customer, api: api) }
+            if customerFiles { try writeCustomerFiles(customer, recorded: &recorded) }
         }
-        try pager.finish()
+        output.write(Data(buffer.utf8))
+        let operation = ShopifyGraphQL.gid("BulkOperation", "1")
+        try recorded.write(
+            GeneratedShop.GraphQLExchange(
+                operation: ShopifyGraphQL.bulkRun, variables: ["query": .string(ShopifyGraphQL.bulkCustomers.document)],
+                data: .object([
+                    (
+                        "bulkOperationRunQuery",
+                        .object([
+                            ("bulkOperation", .object([("id", .string(operation)), ("status", .string("CREATED"))])),
+                            ("userErrors", .array([])),
+                        ])
+                    )
+                ])))
+        try recorded.write(
+            GeneratedShop.GraphQLExchange(
+                operation: ShopifyGraphQL.bulkPoll, variables: ["id": .string(operation)],
+                data: .object([
+                    (
+                        "node",
+                        .object([
+                            ("id", .string(operation)), ("status", .string("COMPLETED")), ("errorCode", .null),
+                            ("objectCount", .string(String(lines))),
+                            ("url", .string(RecordedShop.shopifyBaseURL + "/" + Self.bulkFile)),
+                            ("partialDataUrl", .null),
+                        ])
+                    )
+                ])))
+        try recorded.writeDocuments()
         // The co-purchase index handlers read (as `tidings shop index` would build it): products² in
         // size, so it is built while streaming.
         let index = URL(fileURLWithPath: root).appendingPathComponent(RecordedShop.coPurchasesFile(.shopify))
@@ -99,7 +148,7 @@ package struct SyntheticShop: Sendable {
             ("seed", .number(String(seed))),
             ("customers", .int(customers)),
             ("orders", .int(orderNumber)),
-            ("pages", .int(pager.pages)),
+            ("bulk_lines", .int(lines)),
             ("observed_until", .string(GeneratedShop.lastOrderDay.isoZ)),
             ("time_unit", .string("weeks")),
             (
@@ -118,15 +167,20 @@ package struct SyntheticShop: Sendable {
             ),
         ])
         try Data(manifest.text.utf8).write(to: URL(fileURLWithPath: root).appendingPathComponent("synth.json"))
-        return Written(customers: customers, orders: orderNumber, pages: pager.pages)
+        return Written(customers: customers, orders: orderNumber, lines: lines)
     }
 
-    /// One drawn customer: their id, resource JSON and orders (compact JSON, oldest first).
+    /// The bulk export's result file, relative to the `shopify` folder: the completed bulk
+    /// operation's `url` names it, and `FileTransport` serves it.
+    package static let bulkFile = "bulk/customers.jsonl"
+
     struct DrawnCustomer {
         var id: String
-        var resource: String
-        var orders: [String]
-        /// The product ids of each standing order, for the co-purchase index.
+        /// The customer as `TidingsCustomer` and the bulk query select it, compact JSON.
+        var node: String
+        /// Each order: its bulk JSONL line (with `__parentId`) and, for customer files, the order
+        /// as `TidingsOrderFields` selects it.
+        var orders: [(bulk: String, full: String)]
         var purchasedProducts: [[String]] = []
     }
 
@@ -140,6 +194,7 @@ package struct SyntheticShop: Sendable {
         let drawn = sampler.draw(age: age, using: &random)
         let first = end - age * week
         let id = String(SyntheticShop.firstCustomerID + number)
+        let gid = ShopifyGraphQL.gid("Customer", id)
         let firstName = random.pick(GeneratedShop.firstNames)
         let lastName = random.pick(GeneratedShop.lastNames)
         let email = "\(firstName).\(lastName).\(number)@mail.example.com".lowercased()
@@ -148,14 +203,7 @@ package struct SyntheticShop: Sendable {
         let dealSeeker = random.chance(15)
         let favourite = random.pick(Array(Set(catalog.map(\.category))).sorted())
         let loyalToCategory = random.chance(35)
-        let customerJSON = """
-            {"id":\(id),"email":"\(email)","created_at":"\(ShopTime(seconds: Int(first)).shopify)",\
-            "first_name":"\(firstName)","last_name":"\(lastName)","state":"enabled","tags":"",\
-            "currency":"USD","email_marketing_consent":{"state":"\(consent)","opt_in_level":\
-            \(consent == "subscribed" ? "\"single_opt_in\"" : "null"),"consent_updated_at":null},\
-            "admin_graphql_api_id":"gid://shopify/Customer/\(id)"}
-            """
-        var orders: [String] = []
+        var orders: [(bulk: String, full: String)] = []
         var times = [0.0] + drawn.repeatTimes
         var values = drawn.values
         var statuses = Array(repeating: "paid", count: times.count)
@@ -169,6 +217,7 @@ package struct SyntheticShop: Sendable {
             }
         }
         var purchasedProducts: [[String]] = []
+        var spent = Cents.zero
         for (index, time) in times.enumerated() {
             orderNumber += 1
             let created = ShopTime(seconds: Int(first + time * week))
@@ -188,34 +237,58 @@ package struct SyntheticShop: Sendable {
             if status == "paid" {
                 purchasedProducts.append([product.shopifyID] + (companion.map { [$0.shopifyID] } ?? []))
             }
+            if status != "voided" { spent = spent + Cents(cents) }
             let orderID = String(9_500_000_000 + orderNumber)
-            let lineID = String(17_000_000_000 + orderNumber)
-            let total = Cents(cents).twoDecimals
-            let companionLine =
-                companion.map { extra in
-                    """
-                    ,{"id":\(18_000_000_000 + orderNumber),"product_id":\(extra.shopifyID),\
-                    "variant_id":\(extra.shopifyVariantID(0)),"title":"\(extra.title)",\
-                    "quantity":1,"price":"\(extra.price.twoDecimals)"}
-                    """
-                } ?? ""
-            orders.append(
+            let total = Self.money(Cents(cents))
+            let refunded = Self.money(status == "refunded" ? Cents(cents) : .zero)
+            let summary = """
+                {"id":"gid://shopify/Order/\(orderID)","name":"#\(100_000 + orderNumber)",\
+                "createdAt":"\(created.isoZ)",\
+                "cancelledAt":\(status == "voided" ? "\"\(created.adding(3_600).isoZ)\"" : "null"),\
+                "cancelReason":\(status == "voided" ? "\"CUSTOMER\"" : "null"),\
+                "displayFinancialStatus":"\(status.uppercased())","currencyCode":"USD","presentmentCurrencyCode":"USD",\
+                "discountCodes":\(discounted ? "[\"SAVE15\"]" : "[]"),\
+                "statusPageUrl":"\(RecordedShop.storefrontURL)/orders/\(orderID)","customer":{"id":"\(gid)"}
                 """
-                {"id":\(orderID),"admin_graphql_api_id":"gid://shopify/Order/\(orderID)",\
-                "created_at":"\(created.shopify)","currency":"USD","total_price":"\(total)",\
-                "cancelled_at":\(status == "voided" ? "\"\(created.adding(3_600).shopify)\"" : "null"),\
-                "financial_status":"\(status)","name":"#\(100_000 + orderNumber)",\
-                "discount_codes":\(discounted ? "[{\"code\":\"SAVE15\",\"amount\":\"0.00\",\"type\":\"percentage\"}]" : "[]"),\
-                "customer":\(customerJSON),\
-                "line_items":[{"id":\(lineID),"product_id":\(product.shopifyID),\
-                "variant_id":\(product.shopifyVariantID(0)),"title":"\(product.title)",\
-                "quantity":\(quantity),"price":"\(product.price.twoDecimals)"}\(companionLine)]}
-                """)
+            var lines = [Self.line(product, quantity: quantity)]
+            if let companion { lines.append(Self.line(companion, quantity: 1)) }
+            let refunds =
+                status == "refunded"
+                ? #"[{"createdAt":"\#(created.adding(2 * 86_400).isoZ)","totalRefundedSet":\#(refunded)}]"# : "[]"
+            orders.append(
+                (
+                    bulk: summary
+                        + #","totalPriceSet":\#(total),"totalRefundedSet":\#(refunded),"__parentId":"\#(gid)"}"#,
+                    full: summary
+                        + #","shippingLine":{"title":"Standard"},"subtotalPriceSet":\#(total),"totalPriceSet":\#(total),"#
+                        + #""totalRefundedSet":\#(refunded),"refunds":\#(refunds),"lineItems":{"nodes":[\#(lines.joined(separator: ","))]}}"#
+                ))
         }
-        return DrawnCustomer(id: id, resource: customerJSON, orders: orders, purchasedProducts: purchasedProducts)
+        let node = """
+            {"id":"\(gid)","firstName":"\(firstName)","lastName":"\(lastName)","tags":[],\
+            "createdAt":"\(ShopTime(seconds: Int(first)).isoZ)",\
+            "defaultEmailAddress":{"emailAddress":"\(email)","marketingState":"\(consent.uppercased())"},\
+            "amountSpent":{"amount":"\(spent.twoDecimals)","currencyCode":"USD"},"numberOfOrders":"\(orders.count)"}
+            """
+        return DrawnCustomer(id: id, node: node, orders: orders, purchasedProducts: purchasedProducts)
     }
 
-    /// The category bought alongside another's products (the synthetic baskets).
+    /// A `MoneyBag` in USD, compact JSON.
+    static func money(_ amount: Cents) -> String {
+        let money = #"{"amount":"\#(amount.twoDecimals)","currencyCode":"USD"}"#
+        return #"{"shopMoney":\#(money),"presentmentMoney":\#(money)}"#
+    }
+
+    /// A line item of the product's first variant, as `TidingsOrderFields` selects it.
+    static func line(_ product: ShopProduct, quantity: Int) -> String {
+        """
+        {"title":"\(product.title)","quantity":\(quantity),"variantTitle":null,\
+        "product":{"id":"gid://shopify/Product/\(product.shopifyID)","productType":"\(product.category)"},\
+        "variant":{"id":"gid://shopify/ProductVariant/\(product.shopifyVariantID(0))"},\
+        "originalUnitPriceSet":\(money(product.price))}
+        """
+    }
+
     static let companions = [
         "Boots": "Socks", "Socks": "Boots", "Tents": "Sleeping Bags", "Sleeping Bags": "Tents",
         "Jackets": "Base Layers",
@@ -223,52 +296,73 @@ package struct SyntheticShop: Sendable {
         "Gloves": "Jackets",
     ]
 
-    private func writeCustomerFiles(_ customer: DrawnCustomer, api: URL) throws {
-        let folder = api.appendingPathComponent("customers")
-        try FileManager.default.createDirectory(
-            at: folder.appendingPathComponent(customer.id), withIntermediateDirectories: true)
-        try Data("{\"customer\":\(customer.resource)}\n".utf8).write(
-            to: folder.appendingPathComponent("\(customer.id).json"))
-        // The per-customer list is newest first, as the API returns it.
-        let list = "{\"orders\":[" + customer.orders.reversed().joined(separator: ",") + "]}\n"
-        try Data(list.utf8).write(
-            to: folder.appendingPathComponent("\(customer.id)/orders__limit=250&status=any.json"))
+    /// The customer's `TidingsCustomer` answer and their orders' `TidingsCustomerOrders` pages.
+    private func writeCustomerFiles(_ customer: DrawnCustomer, recorded: inout RecordedGraphQL) throws {
+        let gid: JSONValue = .string(ShopifyGraphQL.gid("Customer", customer.id))
+        try recorded.write(ShopifyGraphQL.customer, ["id": gid], data: #"{"customer":\#(customer.node)}"#)
+        let size = ShopifyGraphQL.ordersPageSize
+        var start = 0
+        repeat {
+            let end = min(start + size, customer.orders.count)
+            var variables: [String: JSONValue] = ["id": gid, "first": .int(size)]
+            if start > 0 { variables["after"] = .string("c3ludGg\(start)") }
+            let more = end < customer.orders.count
+            let nodes = customer.orders[start..<end].map(\.full).joined(separator: ",")
+            try recorded.write(
+                ShopifyGraphQL.customerOrders, variables,
+                data:
+                    #"{"customer":{"id":"\#(ShopifyGraphQL.gid("Customer", customer.id))","orders":{"pageInfo":{"hasNextPage":\#(more),"endCursor":"c3ludGg\#(end)"},"nodes":[\#(nodes)]}}}"#
+            )
+            start = end
+        } while start < customer.orders.count
+    }
+}
+
+/// Writes recorded GraphQL answers where `FileTransport` reads them (`FileTransport.graphQLPath`),
+/// and the document of each operation written once (`<operation>.graphql`).
+struct RecordedGraphQL {
+    /// The shop's `shopify` folder.
+    let shopify: URL
+    private var operations: [String: ShopifyGraphQL.Operation] = [:]
+
+    init(shopify: URL) { self.shopify = shopify }
+
+    /// Writes one exchange's answer (its `data` with Shopify's cost extensions).
+    mutating func write(_ exchange: GeneratedShop.GraphQLExchange) throws {
+        try write(exchange.operation, exchange.variables, answer: exchange.answer.text)
     }
 
-    /// Writes the orders listing a page at a time, each page with its `Link` sidecar.
-    private struct Pager {
-        let api: URL
-        var buffer: [String] = []
-        var pages = 0
-        let base = "https://\(RecordedShop.shopifyShop).myshopify.com/admin/api/2026-07/orders.json?limit=250"
+    /// Writes an answer whose `data` is the compact JSON `data`, with a nominal cost.
+    mutating func write(_ operation: ShopifyGraphQL.Operation, _ variables: [String: JSONValue], data: String)
+        throws
+    {
+        let cost =
+            #"{"requestedQueryCost":10,"actualQueryCost":10,"throttleStatus":{"maximumAvailable":2000.0,"currentlyAvailable":1990,"restoreRate":100.0}}"#
+        try write(operation, variables, answer: #"{"data":\#(data),"extensions":{"cost":\#(cost)}}"# + "\n")
+    }
 
-        init(api: URL) { self.api = api }
+    private mutating func write(_ operation: ShopifyGraphQL.Operation, _ variables: [String: JSONValue], answer: String)
+        throws
+    {
+        guard
+            let path = FileTransport.graphQLPath(
+                endpoint: GeneratedShop.shopifyGraphQLEndpoint, operationName: operation.name, variables: variables)
+        else { throw CocoaError(.fileWriteInvalidFileName) }
+        operations[operation.name] = operation
+        let url = shopify.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(answer.utf8).write(to: url)
+    }
 
-        mutating func add(_ order: String) throws {
-            if buffer.count == SyntheticShop.pageSize { try flush(hasNext: true) }
-            buffer.append(order)
-        }
-
-        mutating func finish() throws {
-            try flush(hasNext: false)
-        }
-
-        static func cursor(_ index: Int) -> String { "c3ludGg\(index)" }
-
-        private mutating func flush(hasNext: Bool) throws {
-            let name =
-                pages == 0 ? "orders__limit=250&status=any" : "orders__limit=250&page_info=\(Pager.cursor(pages))"
-            let body = "{\"orders\":[" + buffer.joined(separator: ",") + "]}\n"
-            try Data(body.utf8).write(to: api.appendingPathComponent(name + ".json"))
-            var links: [String] = []
-            if pages > 0 { links.append("<\(base)&page_info=\(Pager.cursor(pages - 1))>; rel=\\\"previous\\\"") }
-            if hasNext { links.append("<\(base)&page_info=\(Pager.cursor(pages + 1))>; rel=\\\"next\\\"") }
-            if !links.isEmpty {
-                let head = "{\"status\":200,\"headers\":{\"link\":\"\(links.joined(separator: ", "))\"}}\n"
-                try Data(head.utf8).write(to: api.appendingPathComponent(name + ".json.head.json"))
-            }
-            buffer.removeAll(keepingCapacity: true)
-            pages += 1
+    /// Writes `<operation>.graphql` for every operation answered, byte for byte the client's document.
+    func writeDocuments() throws {
+        for (name, operation) in operations {
+            guard
+                let path = FileTransport.graphQLPath(
+                    endpoint: GeneratedShop.shopifyGraphQLEndpoint, operationName: name, variables: [:])
+            else { continue }
+            try Data(operation.document.utf8).write(
+                to: shopify.appendingPathComponent(String(path.dropLast(5)) + ".graphql"))
         }
     }
 }
