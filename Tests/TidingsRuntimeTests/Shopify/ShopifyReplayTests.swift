@@ -8,7 +8,7 @@ import TidingsDevKit
 /// `replay` over the recorded events with `TIDINGS_COMMERCE=shopify` against the loopback fake:
 /// the production GraphQL client on libcurl, every request validated against the schema. Every
 /// Shopify event must end exactly as the golden files say (same outcome, reason and subject as
-/// with the recorded REST shop), and every BigCommerce event that reaches enrichment ends
+/// with the recorded shop), and every BigCommerce event that reaches enrichment ends
 /// `failed` with `no_platform`: a Shopify deployment never enriches another platform's event
 /// from recorded data.
 @Suite("Replay with TIDINGS_COMMERCE=shopify against the fake", .serialized)
