@@ -15,7 +15,9 @@ struct RecordedPersonalData {
     var lastNames: Set<String> = []
     var ipAddresses: Set<String> = []
 
-    static let emailKeys: Set<String> = ["email", "contact_email", "customer_email", "email_address"]
+    /// Keys compared lower-cased: REST and webhook spellings, and the Admin GraphQL ones
+    /// (`emailAddress`, `lastName`) of the recorded Shopify answers.
+    static let emailKeys: Set<String> = ["email", "contact_email", "customer_email", "email_address", "emailaddress"]
     static let phoneKeys: Set<String> = ["phone", "phone_number", "sms_marketing_phone"]
     static let streetKeys: Set<String> = ["address1", "address2", "street_1", "street_2"]
     static let lastNameKeys: Set<String> = ["last_name", "lastname"]
@@ -26,10 +28,18 @@ struct RecordedPersonalData {
         var found = RecordedPersonalData()
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
         while let file = enumerator?.nextObject() as? URL {
-            guard file.pathExtension == "json", let data = FileManager.default.contents(atPath: file.path),
-                let value = try? JSONParser.parse(Array(data))
-            else { continue }
-            found.collect(value)
+            guard let data = FileManager.default.contents(atPath: file.path) else { continue }
+            switch file.pathExtension {
+            case "json":
+                if let value = try? JSONParser.parse(Array(data)) { found.collect(value) }
+            case "jsonl":
+                // A recorded bulk export: one object a line.
+                for line in data.split(separator: UInt8(ascii: "\n")) {
+                    if let value = try? JSONParser.parse(Array(line)) { found.collect(value) }
+                }
+            default:
+                continue
+            }
         }
         return found
     }
