@@ -84,13 +84,14 @@ package struct UnsubscribeHandler: InvocationHandling {
         var endpoint = OneClickUnsubscribe(
             key: SymmetricKey(data: configuration.unsubscribeKey.bytes),
             storefrontURL: configuration.brand.storefrontURL, suppression: suppression, audit: audit, clock: clock)
+        var feedbackEndpoint = FeedbackEndpoint(
+            settings: feedback, fetcher: fetcher, suppression: suppression, audit: audit, clock: clock)
         if let shopify = configuration.commerce.shopify, shopify.consentWriteBack {
-            endpoint.consentWriteBack = FunctionEnvironment.shopifyClient(shopify, configuration: configuration)
+            let client = FunctionEnvironment.shopifyClient(shopify, configuration: configuration)
+            endpoint.consentWriteBack = client
+            feedbackEndpoint.consentWriteBack = client
         }
-        return UnsubscribeHandler(
-            endpoint: endpoint,
-            feedback: FeedbackEndpoint(
-                settings: feedback, fetcher: fetcher, suppression: suppression, audit: audit, clock: clock))
+        return UnsubscribeHandler(endpoint: endpoint, feedback: feedbackEndpoint)
     }
 
     /// The transport certificates and confirmations are fetched with: libcurl (TLS verified), short

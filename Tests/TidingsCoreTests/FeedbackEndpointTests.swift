@@ -93,7 +93,7 @@ struct FeedbackEndpointTests {
                         customerID: "6100000001",
                         addressHash: SuppressionKeys.addressHash("example.webhook@mandrillapp.com"), reason: reason,
                         source: "mandrill_webhook", time: now),
-                    eventID: "id2")
+                    eventID: "id2", address: "example.webhook@mandrillapp.com")
             ])
         // Without the metadata key only the address is known.
         let plain = try MandrillWebhook.additions(mandrillEvents: try Self.hardBounce(event: event), now: now)
@@ -299,6 +299,48 @@ struct FeedbackEndpointTests {
             #expect(suppress.facts["customer_id"] == "6100000001")
             #expect(suppress.facts["mandrill.event_id"] == "id2")
             #expect(!audit.entries.map { "\($0.facts)" }.joined().contains(Self.mandrillKey))
+            #expect(!audit.entries.map { "\($0.facts)" }.joined().contains("@"))
+        }
+    }
+
+    /// A platform that records the consent it is asked to withdraw.
+    final class RecordingConsent: ConsentWriteBack, @unchecked Sendable {
+        let platformName = "shopify"
+        private let lock = NSLock()
+        private(set) var byID: [String] = []
+        private(set) var byEmail: [String] = []
+        func withdrawEmailConsent(customerID: String, at: Date) async throws -> Bool {
+            lock.withLock { byID.append(customerID) }
+            return true
+        }
+        func withdrawEmailConsent(email: String, at: Date) async throws -> Bool {
+            lock.withLock { byEmail.append(email) }
+            return email != "nobody@mail.example.com"
+        }
+    }
+
+    @Test(
+        "a complaint is written back to the platform's consent: by the ESP's customer id, else by address; a bounce is not"
+    )
+    func complaintWriteBack() async throws {
+        try await withTemporaryDirectory { directory in
+            let audit = InMemoryAuditLog()
+            let consent = RecordingConsent()
+            var endpoint = endpoint(directory, audit: audit, sns: try sns())
+            endpoint.consentWriteBack = consent
+            func post(_ events: String, _ id: String) async -> UnsubscribeResponse {
+                let signature = MandrillWebhook.signature(
+                    url: Self.mandrillURL, fields: ["mandrill_events": events], key: Array(Self.mandrillKey.utf8))
+                return await endpoint.handleMandrill(mandrillPost(events, signature: signature), correlationID: id)
+            }
+            #expect(await post(try Self.hardBounce(event: "spam"), "c-1").status == 200)
+            #expect(await post(try Self.hardBounce(event: "spam", customerID: "6100000002"), "c-2").status == 200)
+            #expect(await post(try Self.hardBounce(event: "hard_bounce"), "c-3").status == 200)
+            #expect(consent.byEmail == ["example.webhook@mandrillapp.com"])
+            #expect(consent.byID == ["6100000002"])
+            let facts = audit.entries.filter { $0.stage == "suppress" }.map { $0.facts["platform_consent"] }
+            #expect(facts == [.string("shopify: updated"), .string("shopify: updated"), nil])
+            // The address is looked up, never written to the audit.
             #expect(!audit.entries.map { "\($0.facts)" }.joined().contains("@"))
         }
     }

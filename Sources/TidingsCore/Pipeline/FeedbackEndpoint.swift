@@ -37,6 +37,9 @@ package struct FeedbackEndpoint: Sendable {
     let suppression: any SuppressionList
     let audit: any AuditLog
     let clock: any TimeSource
+    /// Where a complaint is also written back as withdrawn email consent (`SHOPIFY_CONSENT_WRITEBACK`);
+    /// nil writes nothing back. The platform's answer is an audit fact and never fails the request.
+    package var consentWriteBack: (any ConsentWriteBack)?
 
     /// The endpoint over `suppression` and `audit`, accepting what `settings` configures.
     package init(
@@ -99,9 +102,9 @@ package struct FeedbackEndpoint: Sendable {
         default:
             break
         }
-        let entries: [SuppressionEntry]
+        let entries: [(entry: SuppressionEntry, address: String)]
         do {
-            entries = try SESFeedback.entries(message: message.message, now: now)
+            entries = try SESFeedback.additions(message: message.message, now: now)
         } catch {
             facts["reason"] = .string("invalid_field: \(error)")
             let report = OutcomeReport(
@@ -112,7 +115,8 @@ package struct FeedbackEndpoint: Sendable {
             return Self.text(400, "\(error)", report: written)
         }
         return await add(
-            entries.map { ($0, message.messageID) }, idKey: "sns.message_id", facts: facts, eventID: eventID,
+            entries.map { ($0.entry, message.messageID, $0.address) }, idKey: "sns.message_id", facts: facts,
+            eventID: eventID,
             correlationID: correlationID, now: now)
     }
 
@@ -185,7 +189,8 @@ package struct FeedbackEndpoint: Sendable {
             return Self.text(400, "\(error)")
         }
         return await add(
-            additions.map { ($0.entry, $0.eventID) }, idKey: "mandrill.event_id", facts: facts, eventID: eventID,
+            additions.map { ($0.entry, $0.eventID, $0.address) }, idKey: "mandrill.event_id", facts: facts,
+            eventID: eventID,
             correlationID: correlationID, now: now)
     }
 
@@ -195,11 +200,11 @@ package struct FeedbackEndpoint: Sendable {
     /// entry's reason); a request that adds nothing is answered 200 without an audit record, like a
     /// page view.
     func add(
-        _ entries: [(SuppressionEntry, String?)], idKey: String, facts: [String: JSONValue], eventID: String,
+        _ entries: [(SuppressionEntry, String?, String)], idKey: String, facts: [String: JSONValue], eventID: String,
         correlationID: String, now: Date
     ) async -> UnsubscribeResponse {
         guard let first = entries.first?.0 else { return Self.text(200, "Nothing to add.") }
-        for (entry, senderID) in entries {
+        for (entry, senderID, address) in entries {
             do {
                 try await suppression.add(entry)
             } catch {
@@ -216,6 +221,12 @@ package struct FeedbackEndpoint: Sendable {
             if let customerID = entry.customerID { record["customer_id"] = .string(customerID) }
             if let senderID { record[idKey] = .string(String(senderID.prefix(128))) }
             if let topic = facts["sns.topic_arn"] { record["sns.topic_arn"] = topic }
+            // A complaint withdraws consent on the platform too: by the customer id the ESP carried,
+            // else by the address (looked up there; the address itself is not recorded).
+            if entry.reason == .complaint, let consentWriteBack {
+                record["platform_consent"] = .string(
+                    await Self.writeBack(consentWriteBack, customerID: entry.customerID, address: address, now: now))
+            }
             do {
                 try audit.append(
                     AuditEntry(
@@ -234,6 +245,26 @@ package struct FeedbackEndpoint: Sendable {
         let written = conclude(report, facts: facts, eventID: eventID, correlationID: correlationID, now: now)
         guard written.outcome == .suppressed else { return Self.failed(written) }
         return Self.text(200, "Added \(entries.count) to the suppression list.", report: written)
+    }
+
+    /// The platform's answer to a complaint's consent write-back, as an audit fact
+    /// ("shopify: updated", "shopify: unknown customer", "shopify: failed ...").
+    static func writeBack(
+        _ platform: any ConsentWriteBack, customerID: String?, address: String, now: Date
+    ) async -> String {
+        do {
+            let known =
+                if let customerID {
+                    try await platform.withdrawEmailConsent(customerID: customerID, at: now)
+                } else {
+                    try await platform.withdrawEmailConsent(email: address, at: now)
+                }
+            return "\(platform.platformName): \(known ? "updated" : "unknown customer")"
+        } catch let error as PlatformError {
+            return "\(platform.platformName): failed\(error.isRetryable ? " (retryable)" : ""): \(error.reason)"
+        } catch {
+            return "\(platform.platformName): failed: \(error)"
+        }
     }
 
     /// A refused request: 403 and an `unauthenticated` outcome; a certificate that did not arrive is

@@ -18,6 +18,9 @@ package enum MandrillWebhook {
         package var entry: SuppressionEntry
         /// Mandrill's id of the event, or of its message when the event has none.
         package var eventID: String?
+        /// The recipient's address: never stored (the list keeps its hash), only used to write a
+        /// complaint back to the platform's consent.
+        package var address: String
     }
 
     /// The signature Mandrill sends for `fields` POSTed to `url` under `key`.
@@ -83,7 +86,7 @@ package enum MandrillWebhook {
                     entry: SuppressionEntry(
                         customerID: customerID, addressHash: SuppressionKeys.addressHash(email), reason: reason,
                         source: source, time: now),
-                    eventID: (object["_id"] ?? message["_id"])?.stringValue))
+                    eventID: (object["_id"] ?? message["_id"])?.stringValue, address: email))
         }
         return additions
     }

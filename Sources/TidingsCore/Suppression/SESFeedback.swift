@@ -126,6 +126,14 @@ package enum SESFeedback {
 
     /// The entries `message` asks for, dated `now`.
     package static func entries(message: String, now: Date) throws(SNSError) -> [SuppressionEntry] {
+        try additions(message: message, now: now).map(\.entry)
+    }
+
+    /// `entries(message:now:)` with each recipient's address beside its entry: never stored (the
+    /// list keeps the hash), only used to write a complaint back to the platform's consent.
+    package static func additions(message: String, now: Date) throws(SNSError) -> [(
+        entry: SuppressionEntry, address: String
+    )] {
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(message)
@@ -153,15 +161,17 @@ package enum SESFeedback {
         default:
             return []
         }
-        var entries: [SuppressionEntry] = []
+        var entries: [(entry: SuppressionEntry, address: String)] = []
         for (index, recipient) in recipients.enumerated() {
             guard let address = recipient.objectValue?["emailAddress"]?.stringValue, address.contains("@") else {
                 throw SNSError(field: "recipients[\(index)].emailAddress", reason: "missing or not an address")
             }
             entries.append(
-                SuppressionEntry(
-                    customerID: nil, addressHash: SuppressionKeys.addressHash(address), reason: reason, source: source,
-                    time: now))
+                (
+                    SuppressionEntry(
+                        customerID: nil, addressHash: SuppressionKeys.addressHash(address), reason: reason,
+                        source: source, time: now), address
+                ))
         }
         return entries
     }

@@ -198,6 +198,14 @@ class Shop:
             consent_writes.append({"customer": key, **input["emailMarketingConsent"]})
             return {"customer": {"id": gid("Customer", key)}, "userErrors": []}
 
+        def customer_by_identifier(info, identifier):
+            wanted = (identifier.get("emailAddress") or "").lower()
+            for key, found in sorted(self.customers.items()):
+                address = ((found.get("defaultEmailAddress") or {}).get("emailAddress") or "").lower()
+                if wanted and address == wanted and key not in faults.get("deleted", []):
+                    return {"id": found["id"]}
+            return None
+
         def customers(info, first=None, after=None, **_):
             listed = [self.customer_node(c, faults) for _, c in sorted(self.customers.items())]
             return connection(listed, first, after)
@@ -238,6 +246,7 @@ class Shop:
         scopes = faults.get("scopes", ["read_customers", "read_orders", "read_products", "read_inventory"])
         return {
             "customer": customer,
+            "customerByIdentifier": customer_by_identifier,
             "order": order,
             "orders": orders,
             "products": products,

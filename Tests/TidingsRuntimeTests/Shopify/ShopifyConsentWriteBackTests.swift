@@ -66,4 +66,25 @@ struct ShopifyConsentWriteBackTests {
             }
         }
     }
+
+    @Test(
+        "A complaint's address is looked up with customerByIdentifier and that customer set UNSUBSCRIBED; an unknown address writes nothing"
+    )
+    func complaintByEmail() async throws {
+        try await ShopifyFake.with { fake in
+            let client = fake.client()
+            let at = Date(timeIntervalSince1970: 1_795_287_900)
+            #expect(try await client.customerID(email: "Jonas.Lindqvist@mail.example.com") == "6100000002")
+            #expect(try await client.withdrawEmailConsent(email: "jonas.lindqvist@mail.example.com", at: at))
+            #expect(try await client.withdrawEmailConsent(email: "nobody@mail.example.com", at: at) == false)
+            try await fake.faults(#"{"deleted": ["6100000002"]}"#)
+            #expect(try await client.withdrawEmailConsent(email: "jonas.lindqvist@mail.example.com", at: at) == false)
+            let writes = try await fake.consentWrites()
+            #expect(writes.map(\.customer) == ["6100000002"] && writes.first?.state == "UNSUBSCRIBED")
+            let operations = try await fake.received().compactMap(\.operationName)
+            #expect(operations.filter { $0 == "TidingsCustomerByEmail" }.count == 4)
+            #expect(operations.filter { $0 == "TidingsConsentUpdate" }.count == 1)
+            try await fake.expectAllValid()
+        }
+    }
 }

@@ -141,6 +141,16 @@ package enum ShopifyGraphQL {
             }
             """)
 
+    /// The customer with an email address (`customerByIdentifier`): a complaint names an address,
+    /// not a customer, so consent written back after one looks the customer up first.
+    package static let customerByEmail = Operation(
+        name: "TidingsCustomerByEmail",
+        document: """
+            query TidingsCustomerByEmail($email: String!) {
+              customerByIdentifier(identifier: { emailAddress: $email }) { id }
+            }
+            """)
+
     /// Sets a customer's email marketing state (consent written back after an unsubscribe or a
     /// complaint).
     package static let consentUpdate = Operation(
@@ -223,8 +233,8 @@ package enum ShopifyGraphQL {
 
     /// Every operation the client can send, for the schema validation test.
     package static let all: [Operation] = [
-        customer, customerOrders, order, shopOrders, products, accessScopes, consentUpdate, bulkRun, bulkPoll,
-        bulkCustomers,
+        customer, customerOrders, order, shopOrders, products, accessScopes, customerByEmail, consentUpdate, bulkRun,
+        bulkPoll, bulkCustomers,
     ]
 
     /// `gid://shopify/<type>/<id>` for a numeric id (REST and webhook ids); a gid is kept as it is.

@@ -114,6 +114,14 @@ package struct ShopifyGraphQLClient: CommercePlatform {
         return root.currentAppInstallation.accessScopes.map(\.handle)
     }
 
+    /// The legacy id of the customer whose email address is `email` (`customerByIdentifier`), nil
+    /// when Shopify has none. Throws `PlatformError`.
+    package func customerID(email: String) async throws -> String? {
+        let root = try await execute(
+            ShopifyGraphQL.customerByEmail, ["email": .string(email)], as: ShopifyGraphQLWire.CustomerByEmailRoot.self)
+        return root.customerByIdentifier.map { ShopifyGraphQL.legacyID($0.id) }
+    }
+
     /// Sets the customer's email marketing state (`UNSUBSCRIBED` after an unsubscribe or a
     /// complaint) with `customerEmailMarketingConsentUpdate`, dated `at`. Returns false when
     /// Shopify has no such customer; throws `PlatformError` for user errors and failures.

@@ -280,6 +280,12 @@ package enum ShopifyGraphQLWire {
         package var handle: String
     }
 
+    /// `{ customerByIdentifier }`.
+    package struct CustomerByEmailRoot: Decodable, Sendable {
+        /// The customer with the address; null when none has it.
+        package var customerByIdentifier: Reference?
+    }
+
     /// `{ customerEmailMarketingConsentUpdate }`.
     package struct ConsentUpdateRoot: Decodable, Sendable {
         /// The payload; null when the mutation failed as a whole.
