@@ -116,7 +116,8 @@ package struct UnsubscribeHandler: InvocationHandling {
     {
         let response: UnsubscribeResponse
         do throws(InputError) {
-            response = await respond(to: try HTTPRequestEnvelope.decode(bytes), correlationID: correlationID, logger: logger)
+            response = await respond(
+                to: try HTTPRequestEnvelope.decode(bytes), correlationID: correlationID, logger: logger)
         } catch {
             response = OneClickUnsubscribe.badRequest(error.path, error.reason)
             log(response, route: .unsubscribe, logger: logger)

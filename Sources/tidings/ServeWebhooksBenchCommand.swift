@@ -46,9 +46,12 @@ struct ServeWebhooksBenchCommand: AsyncParsableCommand {
             }
             return level
         }
-        guard requests > 0, workers >= 0 else { throw ValidationError("--requests must be at least 1, --workers 0 or more") }
+        guard requests > 0, workers >= 0 else {
+            throw ValidationError("--requests must be at least 1, --workers 0 or more")
+        }
         let recording = Array(try Data(contentsOf: URL(fileURLWithPath: event)))
-        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tidings-bench-serve-\(getpid())")
+        let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "tidings-bench-serve-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
 
         var environment = ProcessInfo.processInfo.environment
@@ -90,10 +93,13 @@ struct ServeWebhooksBenchCommand: AsyncParsableCommand {
             // Warm-up: one request per connection, not timed.
             _ = try await Self.send(Array(deliveries.prefix(level)), to: url, concurrency: level, client: client)
             let start = ContinuousClock.now
-            let results = try await Self.send(Array(deliveries.dropFirst(level)), to: url, concurrency: level, client: client)
+            let results = try await Self.send(
+                Array(deliveries.dropFirst(level)), to: url, concurrency: level, client: client)
             let wall = (ContinuousClock.now - start).seconds
             let times = results.map(\.milliseconds).sorted()
-            func rank(_ q: Double) -> Double { times[min(times.count - 1, Int((Double(times.count) * q).rounded(.up)) - 1)] }
+            func rank(_ q: Double) -> Double {
+                times[min(times.count - 1, Int((Double(times.count) * q).rounded(.up)) - 1)]
+            }
             let statuses = Dictionary(grouping: results, by: \.status).map { "\($0.key)=\($0.value.count)" }.sorted()
             let accepted = results.filter { $0.status == 202 }.count
             print(
@@ -128,7 +134,8 @@ struct ServeWebhooksBenchCommand: AsyncParsableCommand {
                         let start = ContinuousClock.now
                         let response = try await client.send(
                             TransportRequest(method: "POST", url: url, headers: delivery.headers, body: delivery.body))
-                        results.append(Result(status: response.status, milliseconds: (ContinuousClock.now - start).seconds * 1000))
+                        results.append(
+                            Result(status: response.status, milliseconds: (ContinuousClock.now - start).seconds * 1000))
                     }
                     return results
                 }

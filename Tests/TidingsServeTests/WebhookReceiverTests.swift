@@ -73,7 +73,8 @@ import TidingsServe
             return WebhookRequest(body: body, headers: headers, eventID: eventID)
         }
         let server = try await harness.start(workers: 0)
-        let broken = try await server.post(Self.checkoutsRoute, signed(Array(#"{"id": 1, "token": "#.utf8), eventID: "b-1"))
+        let broken = try await server.post(
+            Self.checkoutsRoute, signed(Array(#"{"id": 1, "token": "#.utf8), eventID: "b-1"))
         // Valid JSON whose checkout has no line items: the reason names the JSON path.
         var document = try #require(
             try JSONSerialization.jsonObject(with: Data(recorded.body)) as? [String: Any])
@@ -89,13 +90,15 @@ import TidingsServe
         // The bytes as they arrived (`.json`) and why (`.json.error`), for each.
         #expect(harness.deadLetters.filter { $0.hasSuffix(".json") }.count == 2)
         #expect(harness.deadLetters.filter { $0.hasSuffix(".json.error") }.count == 2)
-        #expect(harness.terminalRecords().compactMap { $0["outcome"] as? String } == ["rejected_input", "rejected_input"])
+        #expect(
+            harness.terminalRecords().compactMap { $0["outcome"] as? String } == ["rejected_input", "rejected_input"])
         #expect(harness.pending.isEmpty)
     }
 
     @Test func aBodyOverTheLimitIsRefusedWith413BeforeAnythingIsWritten() async throws {
         let harness = try ReceiverHarness(
-            now: try ReceiverHarness.due(Self.checkout, flow: .cartAbandoned), extra: ["TIDINGS_MAX_BODY_BYTES": "2048"])
+            now: try ReceiverHarness.due(Self.checkout, flow: .cartAbandoned), extra: ["TIDINGS_MAX_BODY_BYTES": "2048"]
+        )
         defer { harness.remove() }
         var large = try ReceiverHarness.recorded(Self.checkout)
         #expect(large.body.count > 2048)
@@ -134,7 +137,9 @@ import TidingsServe
 
         // After it was handled: the state store's claim finds it, through the handler.
         let server = try await harness.start()
-        try await harness.eventually("the queued delivery is handled") { harness.pending.isEmpty && harness.emails.count == 1 }
+        try await harness.eventually("the queued delivery is handled") {
+            harness.pending.isEmpty && harness.emails.count == 1
+        }
         let afterwards = try await server.post(Self.checkoutsRoute, delivery)
         await server.stop()
         #expect(afterwards.status == 200)
@@ -188,7 +193,8 @@ import TidingsServe
         try await harness.eventually("the re-run is settled") { harness.pending.isEmpty }
         await restarted.stop()
         #expect(harness.emails.count == 3)
-        let rerun = try #require(copies.first { QueuedDelivery.name(function: .cartAbandoned, eventID: $0.eventID) == kept })
+        let rerun = try #require(
+            copies.first { QueuedDelivery.name(function: .cartAbandoned, eventID: $0.eventID) == kept })
         #expect(harness.outcomes(of: rerun.eventID) == ["duplicate", "sent"])
     }
 
@@ -200,7 +206,9 @@ import TidingsServe
         let delivery = try ReceiverHarness.recorded(Self.checkout)
         let server = try await harness.start { $0.firstBackoff = 0.05 }
         #expect(try await server.post(Self.checkoutsRoute, delivery).status == 202)
-        try await harness.eventually("it was tried at least twice") { harness.outcomes(of: delivery.eventID).count >= 2 }
+        try await harness.eventually("it was tried at least twice") {
+            harness.outcomes(of: delivery.eventID).count >= 2
+        }
         await server.stop()
         #expect(harness.pending == [QueuedDelivery.name(function: .cartAbandoned, eventID: delivery.eventID)])
         #expect(Set(harness.outcomes(of: delivery.eventID)) == ["suppressed"])
@@ -223,7 +231,9 @@ import TidingsServe
         ("Events/orderCancelled/bigcommerce-status-cancelled-declined.json", FlowKind.orderCancelled),
     ])
     func bigCommerceCallbacksAreRoutedByTheirScope(path: String, flow: FlowKind) async throws {
-        let headers = ["content-type": "application/json", "x-tidings-webhook-secret": ReceiverHarness.bigCommerceSecret]
+        let headers = [
+            "content-type": "application/json", "x-tidings-webhook-secret": ReceiverHarness.bigCommerceSecret,
+        ]
         try await expectRouted(path, route: "/webhooks/bigcommerce", flow: flow, headers: headers)
     }
 
@@ -233,7 +243,9 @@ import TidingsServe
         ("Events/orderCancelled/canonical-order-cancelled.json", FlowKind.orderCancelled),
     ])
     func canonicalEventsAreRoutedByTheirType(path: String, flow: FlowKind) async throws {
-        let headers = ["content-type": "application/json", "x-tidings-webhook-secret": ReceiverHarness.bigCommerceSecret]
+        let headers = [
+            "content-type": "application/json", "x-tidings-webhook-secret": ReceiverHarness.bigCommerceSecret,
+        ]
         try await expectRouted(path, route: "/events", flow: flow, headers: headers)
     }
 
@@ -276,10 +288,12 @@ import TidingsServe
         let auditedAfterGet = harness.terminalRecords().count
         let oneClick = try await server.send(
             "POST", "/unsubscribe?c=\(customer)&t=\(token)",
-            headers: ["content-type": "application/x-www-form-urlencoded"], body: Array("List-Unsubscribe=One-Click".utf8))
+            headers: ["content-type": "application/x-www-form-urlencoded"],
+            body: Array("List-Unsubscribe=One-Click".utf8))
         let forged = try await server.send(
             "POST", "/unsubscribe?c=\(customer)&t=AAAAAAAAAAAAAAAAAAAAAA",
-            headers: ["content-type": "application/x-www-form-urlencoded"], body: Array("List-Unsubscribe=One-Click".utf8))
+            headers: ["content-type": "application/x-www-form-urlencoded"],
+            body: Array("List-Unsubscribe=One-Click".utf8))
         await server.stop()
         #expect(page.status == 200)
         #expect(page.headers["content-type"]?.hasPrefix("text/html") == true)

@@ -200,7 +200,7 @@ package final class DeliveryQueue: Sendable {
         let name = delivery.name
         do throws(FileWriteError) {
             _ = try AtomicFile.create(delivery.encoded(), directory: pendingFolder, name: name)
-        } catch where error.errno == EEXIST {
+        } catch  where error.errno == EEXIST {
             let first = try? read(name)
             return .alreadyQueued(correlationID: first?.correlationID)
         } catch {

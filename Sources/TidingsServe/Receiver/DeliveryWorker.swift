@@ -18,7 +18,9 @@ struct DeliveryWorker: Service {
 
     func run() async throws {
         let pending = queue.load()
-        if pending > 0 { logger.info("receiver queue: picking up pending deliveries", metadata: ["count": "\(pending)"]) }
+        if pending > 0 {
+            logger.info("receiver queue: picking up pending deliveries", metadata: ["count": "\(pending)"])
+        }
         await withDiscardingTaskGroup { group in
             // The earliest retry a timer is set for, so that waiting deliveries get one timer, not one each.
             var timer: Date?
@@ -70,7 +72,8 @@ struct DeliveryWorker: Service {
         }
         guard InvocationAnswer.wantsRetry(report) else {
             logger.debug(
-                "receiver queue: handled", metadata: ["outcome": "\(report.outcome.rawValue)", "event.id": "\(report.eventID)"])
+                "receiver queue: handled",
+                metadata: ["outcome": "\(report.outcome.rawValue)", "event.id": "\(report.eventID)"])
             queue.finish(name)
             return
         }

@@ -31,7 +31,8 @@ package enum Receipt: Sendable {
         case .unavailable(let reason):
             var response = WebhookReceiver.json(
                 status: .serviceUnavailable,
-                ["outcome": "failed", "retryable": true, "reason": .string("queue_unavailable: \(reason)")] as JSONValue)
+                ["outcome": "failed", "retryable": true, "reason": .string("queue_unavailable: \(reason)")] as JSONValue
+            )
             response.headers[.retryAfter] = "5"
             return response
         }

@@ -64,7 +64,8 @@ package struct WebhookReceiver: ServePart {
         for flow in ReceiverRoute.flows {
             var flowLogger = logger
             flowLogger[metadataKey: "function"] = "\(flow.rawValue)"
-            handlers[flow] = try FunctionEnvironment.handler(function: flow, environment: environment, logger: flowLogger)
+            handlers[flow] = try FunctionEnvironment.handler(
+                function: flow, environment: environment, logger: flowLogger)
         }
         return WebhookReceiver(
             handlers: handlers, unsubscribe: try UnsubscribeHandler.make(environment: environment, logger: logger),
@@ -99,12 +100,14 @@ package struct WebhookReceiver: ServePart {
     func receive(_ request: Request, route: ReceiverRoute) async throws -> Response {
         guard let body = try await body(of: request) else {
             logger.warning(
-                "webhook refused: body over the limit", metadata: ["http.route": "\(route.path)", "limit": "\(maximumBodyBytes)"])
+                "webhook refused: body over the limit",
+                metadata: ["http.route": "\(route.path)", "limit": "\(maximumBodyBytes)"])
             return Self.json(
                 status: .contentTooLarge,
                 [
                     "outcome": "rejected_input", "code": .string(InputError.Code.oversized.rawValue), "path": "$",
-                    "reason": .string("the body is larger than the limit of \(maximumBodyBytes) bytes (TIDINGS_MAX_BODY_BYTES)"),
+                    "reason": .string(
+                        "the body is larger than the limit of \(maximumBodyBytes) bytes (TIDINGS_MAX_BODY_BYTES)"),
                 ] as JSONValue)
         }
         var headers: [String: String] = [:]
