@@ -89,8 +89,8 @@ package struct WebhookReceiver: ServePart {
         }
         // RFC 8058 one-click: the mail client's POST needs its answer, so this is never queued.
         for path in ["/unsubscribe", "/unsubscribe/feedback/ses", "/unsubscribe/feedback/mandrill"] {
-            router.get(RouterPath(path)) { request, _ in try await unsubscribe(request) }
-            router.post(RouterPath(path)) { request, _ in try await unsubscribe(request) }
+            router.get(RouterPath(path)) { request, _ in try await answerUnsubscribe(request) }
+            router.post(RouterPath(path)) { request, _ in try await answerUnsubscribe(request) }
         }
     }
 
@@ -130,7 +130,7 @@ package struct WebhookReceiver: ServePart {
     }
 
     /// The unsubscribe endpoint, answered at once through `UnsubscribeHandler`.
-    func unsubscribe(_ request: Request) async throws -> Response {
+    func answerUnsubscribe(_ request: Request) async throws -> Response {
         let correlationID = UUID().uuidString.lowercased()
         guard let body = try await body(of: request) else {
             return Response(status: .contentTooLarge)
