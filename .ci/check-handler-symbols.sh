@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a release handler executable carries dev tooling: the recorded-shop generator,
-# synthetic shops, the Runtime API emulator, the replayer, benchmarks or recording doubles.
+# synthetic shops, the Runtime API emulator, the replayer, benchmarks or recording doubles; or
+# `tidings serve`'s server: TidingsServe, Hummingbird and the SwiftNIO it runs on (issue 16: the
+# handler binaries do not link it).
 # They live in TidingsDevKit, which only the CLI and the tests link (DESIGN.md, "Layout"); this
 # reads each handler's symbol table, demangles it and looks for any of those types, whichever
 # module they sit in. Usage: .ci/check-handler-symbols.sh [BINARY_DIR] (default .build/release),
@@ -19,6 +21,8 @@ fi
 # TidingsRuntime is caught as well as a handler that links the module itself.
 devkit_types='TidingsDevKit|RecordedShopGenerator|GeneratedShop|SyntheticShop|LifetimeSampler|RecordedJSON|ShopTime|Cents|RuntimeAPIEmulator|Emulation|Replayer|AuditBenchmark|StateStoreBenchmark|RecordingEmailService|RecordingReviewQueue|InMemoryAuditLog'
 pattern="\\b(Tidings(Core|Runtime|DevKit)\\.($devkit_types)\\b|TidingsDevKit\\b)"
+# Module names as the demangler prints them in qualified symbols ("Hummingbird.Router", "NIOPosix.…").
+server_pattern='\b(TidingsServe|Hummingbird(Core)?|NIOCore|NIOPosix|NIOHTTP1)\.'
 
 status=0
 for function in Functions/*/; do
@@ -37,12 +41,19 @@ for function in Functions/*/; do
         continue
     fi
     found=$(grep -oE "$pattern" <<<"$symbols" | sort | uniq -c | sort -rn || true)
+    server=$(grep -oE "$server_pattern" <<<"$symbols" | sort | uniq -c | sort -rn || true)
     if [[ -n "$found" ]]; then
         echo "check-handler-symbols: $name links dev tooling (symbols per type):" >&2
         echo "$found" >&2
         status=1
-    else
-        echo "check-handler-symbols: $name links no dev tooling"
+    fi
+    if [[ -n "$server" ]]; then
+        echo "check-handler-symbols: $name links the tidings serve HTTP server (symbols per module):" >&2
+        echo "$server" >&2
+        status=1
+    fi
+    if [[ -z "$found" && -z "$server" ]]; then
+        echo "check-handler-symbols: $name links no dev tooling and no HTTP server"
     fi
 done
 exit $status

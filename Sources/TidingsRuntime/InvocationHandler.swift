@@ -26,11 +26,7 @@ package struct InvocationHandler: Sendable {
     package func handle(_ bytes: [UInt8], deadline: Date?, correlationID: String, logger: Logger) async
         -> InvocationAnswer
     {
-        var pipeline = self.pipeline
-        if let deadline, pipeline.stages.model.name != OfflineCopywriter().name {
-            pipeline.stages.model = DeadlineBoundModel(
-                pipeline.stages.model, deadline: deadline, reserve: pipeline.configuration.modelReserve)
-        }
+        let pipeline = self.pipeline(boundTo: deadline)
         let envelope = envelopes.unwrap(bytes)
         var logger = logger
         logger[metadataKey: "envelope"] = "\(envelope.shape.rawValue)"
@@ -49,13 +45,30 @@ package struct InvocationHandler: Sendable {
     }
 
     /// One HTTP request handed over by a front that already took it apart (OpenFaaS's classic
-    /// watchdog: the body on stdin, the headers in `Http_*` variables): checked as the HTTP channel.
+    /// watchdog: the body on stdin, the headers in `Http_*` variables; `tidings serve`'s webhook
+    /// receiver): checked as the HTTP channel unless `channel` says the front authenticated it
+    /// already (the receiver's queue, whose deliveries were checked on receipt). `deadline` bounds
+    /// the model call and the claim's lease as in `handle(_:deadline:correlationID:logger:)`.
     package func handleHTTPRequest(
-        body: [UInt8], headers: [String: String], correlationID: String, logger: Logger
+        body: [UInt8], headers: [String: String], channel: Channel = .http, deadline: Date? = nil,
+        correlationID: String, logger: Logger
     ) async -> InvocationAnswer {
-        let item = Envelope.Item(delivery: InboundDelivery(body: body, headers: headers), channel: .http)
-        let report = await handle(item, pipeline: pipeline, correlationID: correlationID, logger: logger)
+        let item = Envelope.Item(delivery: InboundDelivery(body: body, headers: headers), channel: channel)
+        let pipeline = self.pipeline(boundTo: deadline)
+        let report = await InvocationDeadline.$current.withValue(deadline) {
+            await handle(item, pipeline: pipeline, correlationID: correlationID, logger: logger)
+        }
         return InvocationAnswer(shape: .direct, items: [item], reports: [report])
+    }
+
+    /// The pipeline with its model bound to `deadline` (`DeadlineBoundModel`); as it is without one.
+    func pipeline(boundTo deadline: Date?) -> Pipeline {
+        var pipeline = self.pipeline
+        if let deadline, pipeline.stages.model.name != OfflineCopywriter().name {
+            pipeline.stages.model = DeadlineBoundModel(
+                pipeline.stages.model, deadline: deadline, reserve: pipeline.configuration.modelReserve)
+        }
+        return pipeline
     }
 
     func handle(_ item: Envelope.Item, pipeline: Pipeline, correlationID: String, logger: Logger) async

@@ -116,24 +116,39 @@ package struct UnsubscribeHandler: InvocationHandling {
         -> InvocationAnswer
     {
         let response: UnsubscribeResponse
-        var route = Route.unsubscribe
         do throws(InputError) {
-            let request = try HTTPRequestEnvelope.decode(bytes)
-            route = Route(path: request.path)
-            let feedbackRequest = FeedbackRequest(method: request.method, headers: request.headers, body: request.body)
-            switch route {
-            case .ses:
-                response = await feedback.handleSNS(feedbackRequest, correlationID: correlationID, logger: logger)
-            case .mandrill:
-                response = await feedback.handleMandrill(feedbackRequest, correlationID: correlationID)
-            case .unsubscribe:
-                response = await endpoint.handle(
-                    UnsubscribeRequest(method: request.method, query: request.query, body: request.body),
-                    correlationID: correlationID)
-            }
+            response = await respond(
+                to: try HTTPRequestEnvelope.decode(bytes), correlationID: correlationID, logger: logger)
         } catch {
             response = OneClickUnsubscribe.badRequest(error.path, error.reason)
+            log(response, route: .unsubscribe, logger: logger)
         }
+        return InvocationAnswer(unsubscribe: response)
+    }
+
+    /// Answers one request already taken apart (by the envelope decoder, or by `tidings serve`'s
+    /// HTTP server): routed by its path, logged, never throwing.
+    package func respond(to request: HTTPRequestEnvelope, correlationID: String, logger: Logger) async
+        -> UnsubscribeResponse
+    {
+        let route = Route(path: request.path)
+        let feedbackRequest = FeedbackRequest(method: request.method, headers: request.headers, body: request.body)
+        let response: UnsubscribeResponse
+        switch route {
+        case .ses:
+            response = await feedback.handleSNS(feedbackRequest, correlationID: correlationID, logger: logger)
+        case .mandrill:
+            response = await feedback.handleMandrill(feedbackRequest, correlationID: correlationID)
+        case .unsubscribe:
+            response = await endpoint.handle(
+                UnsubscribeRequest(method: request.method, query: request.query, body: request.body),
+                correlationID: correlationID)
+        }
+        log(response, route: route, logger: logger)
+        return response
+    }
+
+    private func log(_ response: UnsubscribeResponse, route: Route, logger: Logger) {
         var metadata: Logger.Metadata = ["http.status": "\(response.status)", "http.route": "\(route)"]
         if let report = response.report {
             metadata["outcome"] = "\(report.outcome.rawValue)"
@@ -143,6 +158,5 @@ package struct UnsubscribeHandler: InvocationHandling {
             metadata["reason"] = "\(reason)"
         }
         logger.info("unsubscribe request", metadata: metadata)
-        return InvocationAnswer(unsubscribe: response)
     }
 }

@@ -26,11 +26,12 @@ struct BenchCommand: AsyncParsableCommand {
 
             `tidings bench winback` measures the win-back scan; `tidings bench models` a hosted model over HTTP; \
             `tidings bench dispatch` the outbox dispatcher; `tidings bench esp-faults` an email service under injected faults; \
-            `tidings bench shopify-bulk` the Shopify bulk-export reader.
+            `tidings bench shopify-bulk` the Shopify bulk-export reader; \
+            `tidings bench serve-webhooks` the webhook receiver of `tidings serve`.
             """,
         subcommands: [
             WinBackBenchCommand.self, InvocationBenchCommand.self, ModelBenchCommand.self, DispatchBenchCommand.self,
-            ESPFaultBenchCommand.self, ShopifyBulkBenchCommand.self,
+            ESPFaultBenchCommand.self, ShopifyBulkBenchCommand.self, ServeWebhooksBenchCommand.self,
         ])
 
     @Option(help: "Events for the in-process throughput run.")

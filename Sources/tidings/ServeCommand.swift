@@ -23,11 +23,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The data folder (default: $TIDINGS_DATA_DIR or .tidings).")
     var dataDir: String?
 
+    @Option(help: "Queued webhooks handled at once (0: only accept and queue them).")
+    var workers = WebhookReceiver.Settings().workers
+
     func validate() throws {
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535, not \(port)")
         }
         if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
+        if workers < 0 { throw ValidationError("--workers must be 0 or more, not \(workers)") }
     }
 
     func run() async throws {
@@ -36,7 +40,10 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = FunctionEnvironment.logger(label: "tidings.serve", environment: environment)
         let configuration = try Configuration.load(environment: environment)
         let address = try Self.address(host: host, port: port, environment: environment)
-        let server = ServeServer(configuration: configuration, address: address, parts: [], logger: logger)
+        var receiverSettings = WebhookReceiver.Settings()
+        receiverSettings.workers = workers
+        let receiver = try WebhookReceiver.make(environment: environment, settings: receiverSettings, logger: logger)
+        let server = ServeServer(configuration: configuration, address: address, parts: [receiver], logger: logger)
         try await server.run { port in
             print("tidings serve: listening on http://\(address.host):\(port)/")
         }

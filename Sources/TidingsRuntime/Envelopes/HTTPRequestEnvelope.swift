@@ -18,6 +18,16 @@ package struct HTTPRequestEnvelope: Sendable {
     /// The body's exact bytes (base64-decoded when `isBase64Encoded`).
     package var body: [UInt8]
 
+    /// A request from its parts (a server that took it apart itself); header names are lower-cased here.
+    package init(method: String, path: String, query: [String: String], headers: [String: String], body: [UInt8]) {
+        self.method = method.uppercased()
+        self.path = path.isEmpty ? "/" : path
+        self.query = query
+        self.headers = Dictionary(
+            headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.body = body
+    }
+
     /// The request inside `bytes`. Throws `InputError` naming the path when `bytes` is not such an
     /// envelope or a part of it is malformed.
     package static func decode(_ bytes: [UInt8]) throws(InputError) -> HTTPRequestEnvelope {
