@@ -11,8 +11,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Receive webhooks and serve the review dashboard on a local address.",
         discussion: """
             Listens on 127.0.0.1:8080 unless --host/--port (or TIDINGS_SERVE_HOST/TIDINGS_SERVE_PORT) say \
-            otherwise. Stops on Ctrl-C or SIGTERM.
-            """)
+            otherwise. Stops on Ctrl-C or SIGTERM. The review dashboard signs in the reviewers of \
+            TIDINGS_DASHBOARD_USERS_FILE (lines from `tidings serve hash-password NAME`).
+            """,
+        subcommands: [HashPassword.self])
 
     @Option(help: "The address to listen on (default: $TIDINGS_SERVE_HOST or 127.0.0.1, loopback only).")
     var host: String?
@@ -36,7 +38,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = FunctionEnvironment.logger(label: "tidings.serve", environment: environment)
         let configuration = try Configuration.load(environment: environment)
         let address = try Self.address(host: host, port: port, environment: environment)
-        let server = ServeServer(configuration: configuration, address: address, parts: [], logger: logger)
+        // One auth guard for every dashboard part: they share the sessions.
+        let auth = DashboardAuth(
+            settings: try DashboardSettings.load(
+                environment: environment, reviewers: Set(configuration.reviewDesk.reviewers.keys)))
+        let dashboard = try ReviewDashboard(configuration: configuration, auth: auth, logger: logger)
+        let server = ServeServer(
+            configuration: configuration, address: address, parts: [dashboard], logger: logger)
         try await server.run { port in
             print("tidings serve: listening on http://\(address.host):\(port)/")
         }
@@ -55,5 +63,35 @@ struct ServeCommand: AsyncParsableCommand {
         if let host { address.host = host }
         if let port { address.port = port }
         return address
+    }
+}
+
+extension ServeCommand {
+    /// `tidings serve hash-password NAME`: reads a password from stdin and prints the users-file
+    /// line for it (PBKDF2-HMAC-SHA256, docs/decisions/serve-dashboard.md).
+    struct HashPassword: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hash-password",
+            abstract: "Read a reviewer's password from stdin; print the line for TIDINGS_DASHBOARD_USERS_FILE.",
+            discussion: """
+                The first line of stdin is the password (e.g. `printf '%s\\n' "$PW" | tidings serve \
+                hash-password maria`). It is never printed or logged; the output is NAME:pbkdf2-sha256$....
+                """)
+
+        @Argument(help: "The reviewer's name, as in review.reviewers.")
+        var name: String
+
+        func validate() throws {
+            guard !name.isEmpty, !name.contains(":"), !name.contains(where: \.isNewline) else {
+                throw ValidationError("the name must be non-empty, without ':' or line breaks")
+            }
+        }
+
+        func run() throws {
+            guard let line = Swift.readLine(strippingNewline: true), !line.isEmpty else {
+                throw ValidationError("no password on stdin (the first line is the password)")
+            }
+            Swift.print("\(name):\(try PasswordHash.make(line).encoded)")
+        }
     }
 }

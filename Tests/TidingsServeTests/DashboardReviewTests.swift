@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+import TidingsCore
+import TidingsServe
+
+/// Issue 16, "Review dashboard": the queue and draft pages, and approve, reject and edit through
+/// the desk, over real HTTP, on the recorded VIP cart's draft.
+@Suite("Dashboard: the review queue and its decisions")
+struct DashboardReviewTests {
+    /// Signs `name` in and returns the browser and the draft page's CSRF token.
+    static func signedIn(_ fixture: DashboardFixture, _ name: String) async throws -> (DashboardBrowser, String) {
+        let browser = fixture.browser()
+        #expect(try await browser.signIn(name, DashboardFixture.passwords[name]!).status == 303)
+        let page = try await browser.get("/review/\(fixture.reviewID)")
+        return (browser, try #require(DashboardBrowser.csrfToken(in: page.text)))
+    }
+
+    @Test(
+        "The queue lists the draft with flow, tier, age; the draft page shows context, findings, subjects, a sandboxed preview"
+    )
+    func pages() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, _) = try await Self.signedIn(fixture, "maria")
+            let queue = try await browser.get("/review")
+            #expect(queue.text.contains("cartAbandoned"))
+            #expect(queue.text.contains("<td>vip</td>"), "\(queue.text)")
+            #expect(queue.text.contains("can decide"))
+            let record = try #require(
+                try FolderReviewQueue(directory: fixture.data.appendingPathComponent("review")).load(
+                    id: fixture.reviewID))
+            let waited = Int(DashboardFixture.now.timeIntervalSince(record.sendAt) / 60)
+            #expect(waited > 60 && waited < 48 * 60)
+            let age = "<td>\(waited / 60) h \(String(format: "%02d", waited % 60)) min</td>"
+            #expect(queue.text.contains(age), "waited \(waited) minutes past its send time")
+
+            let page = try await browser.get("/review/\(fixture.reviewID)")
+            #expect(page.status == 200)
+            let context = try #require(record.context)
+            let facts = context.validatorFacts
+            #expect(
+                page.text.contains(
+                    "<dt>First name</dt><dd>\(DashboardLayout.escape(try #require(facts.firstName)))</dd>"))
+            #expect(page.text.contains("<dt>Tier</dt><dd>vip</dd>"))
+            for title in facts.cartTitles { #expect(page.text.contains(DashboardLayout.escape(title)), "\(title)") }
+            for subject in record.draft.subjects { #expect(page.text.contains(DashboardLayout.escape(subject))) }
+            #expect(page.text.contains(#"<span class="score">"#))
+            #expect(
+                page.text.contains(
+                    #"sandbox="" referrerpolicy="no-referrer" title="HTML part" src="/review/\#(fixture.reviewID)/preview/html""#
+                ))
+            #expect(!page.text.contains("allow-scripts"))
+            #expect(!page.text.contains("<script"))
+            let html = try await browser.get("/review/\(fixture.reviewID)/preview/html")
+            #expect(html.text.contains(DashboardLayout.escape(try #require(facts.firstName))))
+            #expect(html.text.lowercased().contains("<html"))
+        }
+    }
+
+    @Test("The draft page shows no full email address, only a masked one, and no last name")
+    func noFullAddress() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, _) = try await Self.signedIn(fixture, "maria")
+            let record = try #require(
+                try FolderReviewQueue(directory: fixture.data.appendingPathComponent("review")).load(
+                    id: fixture.reviewID))
+            for path in ["/review", "/review/\(fixture.reviewID)"] {
+                let page = try await browser.get(path)
+                #expect(!page.text.contains(fixture.address), "\(path)")
+                #expect(!page.text.contains(DashboardLayout.escape(fixture.address)), "\(path)")
+                for value in try #require(record.context).validatorFacts.personalData where value.count > 3 {
+                    #expect(!page.text.contains(DashboardLayout.escape(value)), "\(path) shows \(value)")
+                }
+            }
+            let draft = try await browser.get("/review/\(fixture.reviewID)")
+            let domain = String(fixture.address[fixture.address.lastIndex(of: "@")!...])
+            #expect(draft.text.contains("\(fixture.address.first!)…\(domain)"))
+        }
+    }
+
+    @Test("A reviewer without the role is refused with the desk's message; nothing is sent")
+    func roleRefused() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "tom")
+            let draft = try await browser.get("/review/\(fixture.reviewID)")
+            #expect(draft.text.contains("Your role does not cover"))
+            let approve = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(approve.status == 403)
+            #expect(approve.text.contains("tom may not approve this item"), "\(approve.text)")
+            #expect(approve.text.contains("vip-tier"))
+            let reject = try await browser.post(
+                "/review/\(fixture.reviewID)/reject", [("csrf", token), ("reason", "not mine")])
+            #expect(reject.status == 403)
+            #expect(fixture.outbox.isEmpty)
+            #expect(fixture.stillWaiting)
+        }
+    }
+
+    @Test("Approve: the .eml is in the outbox, the audit names the reviewer, the queue says so")
+    func approve() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "maria")
+            let approved = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(approved.status == 303, "\(approved.text)")
+            #expect(approved.headers["location"] == "/review")
+            let sent = try #require(fixture.outbox.first)
+            let email = try String(
+                contentsOf: fixture.data.appendingPathComponent("outbox/\(sent)"), encoding: .utf8)
+            #expect(email.contains("X-Tidings-Event-Id: \(fixture.eventID)"))
+            let story = try fixture.story()
+            let approval = try #require(story.records.first { $0.stage == "review_approve" })
+            #expect(approval.facts["reviewer"]?.stringValue == "maria")
+            let deliver = try #require(story.records.last { $0.stage == "deliver" })
+            #expect(deliver.facts["approved_by"]?.stringValue == "maria")
+            #expect(story.records.compactMap(\.outcome) == ["queued_for_review", "sent"])
+            #expect(!fixture.stillWaiting)
+            let queue = try await browser.get("/review")
+            #expect(queue.text.contains("Approved \(fixture.reviewID): the event is now sent."), "\(queue.text)")
+            #expect(queue.text.contains("Nothing is waiting"))
+            // Approving again finds nothing.
+            let again = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(again.status == 404)
+            #expect(fixture.outbox.count == 1)
+        }
+    }
+
+    @Test("Reject needs a reason; with one the item leaves the queue, nothing is sent, the audit keeps the reason")
+    func reject() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "maria")
+            let empty = try await browser.post(
+                "/review/\(fixture.reviewID)/reject", [("csrf", token), ("reason", "  ")])
+            #expect(empty.status == 422)
+            #expect(empty.text.contains("needs a reason"))
+            #expect(fixture.stillWaiting)
+            let rejected = try await browser.post(
+                "/review/\(fixture.reviewID)/reject", [("csrf", token), ("reason", "Too pushy for a VIP")])
+            #expect(rejected.status == 303)
+            #expect(!fixture.stillWaiting)
+            #expect(fixture.outbox.isEmpty)
+            let story = try fixture.story()
+            let record = try #require(story.records.first { $0.stage == "review_reject" })
+            #expect(record.facts["reviewer"]?.stringValue == "maria")
+            #expect(record.facts["reason"]?.stringValue == "Too pushy for a VIP")
+            #expect(story.records.compactMap(\.outcome).last == "suppressed")
+        }
+    }
+
+    @Test("Edit: the validator refuses a bad edit; a good one waits for another reviewer, who approves it")
+    func editThenApprove() async throws {
+        try await DashboardFixture.with { fixture in
+            let (maria, token) = try await Self.signedIn(fixture, "maria")
+            let before = try #require(
+                try FolderReviewQueue(directory: fixture.data.appendingPathComponent("review")).load(
+                    id: fixture.reviewID))
+            // The customer's address in the body: the validator refuses it, nothing changes.
+            let leaky = try await maria.post(
+                "/review/\(fixture.reviewID)/edit",
+                [
+                    ("csrf", token), ("subjects", before.draft.subjects.joined(separator: "\n")),
+                    ("block.1", "We will write to \(fixture.address) again."),
+                ])
+            #expect(leaky.status == 422, "\(leaky.text)")
+            #expect(leaky.text.contains("does not pass the validator"))
+            let unchanged = try #require(
+                try FolderReviewQueue(directory: fixture.data.appendingPathComponent("review")).load(
+                    id: fixture.reviewID))
+            #expect(unchanged.draft == before.draft)
+
+            let subject = "Your saved picks are still here"
+            let edited = try await maria.post(
+                "/review/\(fixture.reviewID)/edit",
+                [
+                    ("csrf", token),
+                    ("subjects", ([subject] + before.draft.subjects.dropFirst()).joined(separator: "\n")),
+                    ("preheader", before.draft.preheader),
+                ])
+            #expect(edited.status == 303, "\(edited.text)")
+            #expect(edited.headers["location"] == "/review/\(fixture.reviewID)")
+            let after = try #require(
+                try FolderReviewQueue(directory: fixture.data.appendingPathComponent("review")).load(
+                    id: fixture.reviewID))
+            #expect(after.draft.subjects.first == subject)
+            #expect(after.editors == ["maria"])
+            #expect(
+                try fixture.story().records.contains {
+                    $0.stage == "review_edit" && $0.facts["reviewer"]?.stringValue == "maria"
+                })
+
+            let own = try await maria.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(own.status == 403)
+            #expect(own.text.contains("may not approve it"))
+            #expect(fixture.outbox.isEmpty)
+
+            let (ana, anaToken) = try await Self.signedIn(fixture, "ana")
+            let approved = try await ana.post("/review/\(fixture.reviewID)/approve", [("csrf", anaToken)])
+            #expect(approved.status == 303, "\(approved.text)")
+            let sent = try #require(fixture.outbox.first)
+            let email = try String(contentsOf: fixture.data.appendingPathComponent("outbox/\(sent)"), encoding: .utf8)
+            let parts = try #require(MIMEMessage.read(Data(email.utf8)))
+            #expect(parts.subject == subject)
+            #expect(
+                try fixture.story().records.last { $0.stage == "deliver" }?.facts["approved_by"]?.stringValue == "ana")
+        }
+    }
+}
