@@ -25,6 +25,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The data folder (default: $TIDINGS_DATA_DIR or .tidings).")
     var dataDir: String?
 
+    @Option(
+        help: """
+            The engagement the experiments page reads, as `tidings experiments report --engagement` \
+            (default: $TIDINGS_ENGAGEMENT_FILE; read again on every view).
+            """)
+    var engagement: String?
+
     func validate() throws {
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535, not \(port)")
@@ -43,8 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
             settings: try DashboardSettings.load(
                 environment: environment, reviewers: Set(configuration.reviewDesk.reviewers.keys)))
         let dashboard = try ReviewDashboard(configuration: configuration, auth: auth, logger: logger)
+        let insights = InsightsDashboard(
+            configuration: configuration, auth: auth,
+            engagementFile: engagement ?? environment["TIDINGS_ENGAGEMENT_FILE"].flatMap { $0.isEmpty ? nil : $0 })
         let server = ServeServer(
-            configuration: configuration, address: address, parts: [dashboard], logger: logger)
+            configuration: configuration, address: address, parts: [dashboard, insights], logger: logger)
         try await server.run { port in
             print("tidings serve: listening on http://\(address.host):\(port)/")
         }

@@ -40,8 +40,8 @@ struct AuditTimelinePageTests {
             #expect(stages == ["route", "outcome", "review_approve", "outcome", "outcome"])
             #expect(html.contains("<h2>event evt-1</h2>"))
             #expect(html.contains("2 events, 5 records"))
-            #expect(html.contains("<span class=\"outcome\">queued_for_review</span>"))
-            #expect(html.contains("<p class=\"reason\">vip tier</p>"))
+            #expect(html.contains("<span class=\"outcome tag warning\">queued_for_review</span>"))
+            #expect(html.contains("<td class=\"reason\">vip tier</td>"))
             #expect(html.contains("<span class=\"stage\">review_approve</span>"))
             #expect(html.contains("<span class=\"who\">by maria</span>"))
             // A reason is the audit's text, escaped; the other customer's event is not shown.

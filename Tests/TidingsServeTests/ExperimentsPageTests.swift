@@ -112,7 +112,7 @@ struct ExperimentsPageTests {
         let winning = try ExperimentReport.build(
             experiment: InsightsFixtures.experiment(minimum: 200), exposures: exposures, events: events)
         let page2 = ExperimentsPage.html(.reports([winning]), metric: .conversion)
-        #expect(page2.contains("verdict-winner"))
+        #expect(page2.contains("verdict-winner notice"))
         #expect(page2.contains("winner on conversion: urgency"))
         #expect(page2.contains("urgency ★"))
     }
@@ -149,7 +149,7 @@ struct ExperimentsPageTests {
             // What stops a report is said, with what to do.
             var missing = source
             missing.engagementFile = nil
-            guard case .problem(let why) = missing.load(metric: .conversion) else {
+            guard case .unavailable(let why) = missing.load(metric: .conversion) else {
                 Issue.record("expected a problem")
                 return
             }
@@ -169,7 +169,7 @@ struct ExperimentsPageTests {
             }
             #expect(badLine.contains("line 1"))
             let none = ExperimentsSource(experiments: [], auditRoot: audit, engagementFile: engagement)
-            guard case .problem(let unconfigured) = none.load(metric: .conversion) else {
+            guard case .unavailable(let unconfigured) = none.load(metric: .conversion) else {
                 Issue.record("expected a problem")
                 return
             }

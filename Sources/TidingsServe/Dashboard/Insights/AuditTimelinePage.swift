@@ -68,9 +68,10 @@ package enum AuditTimelinePage {
         var out = form(subject)
         switch content {
         case .empty:
-            out += "<p>Name an event id (as the result and the review queue name it) or a customer id.</p>"
+            out +=
+                "<p class=\"muted\">Name an event id (as the result and the review queue name it) or a customer id.</p>"
         case .problem(let text):
-            out += "<p class=\"notice\">\(escape(text))</p>"
+            out += "<p class=\"problem\">\(escape(text))</p>"
         case .trail(let trail):
             out += timeline(trail)
         }
@@ -96,40 +97,53 @@ package enum AuditTimelinePage {
 
     static func timeline(_ trail: AuditTrail) -> String {
         guard !trail.records.isEmpty else {
-            return "<p class=\"notice\">The audit has no records of \(escape(trail.title)).</p>"
+            return "<p class=\"card\">The audit has no records of \(escape(trail.title)).</p>"
         }
         var out = "<h2>\(escape(trail.title))</h2>"
-        out += "<p>\(trail.eventIDs.count) \(trail.eventIDs.count == 1 ? "event" : "events"), "
+        out += "<p class=\"muted\">\(trail.eventIDs.count) \(trail.eventIDs.count == 1 ? "event" : "events"), "
         out += "\(trail.records.count) records, oldest first.</p>"
         let manyEvents = trail.eventIDs.count > 1 || trail.records.contains { !trail.eventIDs.contains($0.eventID) }
-        out += "<ol class=\"timeline\">"
+        out += "<table class=\"timeline\"><thead><tr><th scope=\"col\">Time</th>"
+        if manyEvents { out += "<th scope=\"col\">Event</th>" }
+        out += "<th scope=\"col\">Stage</th><th scope=\"col\">Outcome</th><th scope=\"col\">Reason</th>"
+        out += "<th scope=\"col\">Facts</th></tr></thead><tbody>"
         for record in trail.records {
-            let outcomeClass = record.outcome.map { " outcome-" + escape($0) } ?? ""
-            out += "<li class=\"record\(outcomeClass)\" data-stage=\"\(escape(record.stage))\">"
-            out += "<time datetime=\"\(escape(record.time))\">\(escape(record.time))</time> "
-            out += "<span class=\"stage\">\(escape(record.stage))</span>"
-            if let outcome = record.outcome { out += " <span class=\"outcome\">\(escape(outcome))</span>" }
-            out += " <span class=\"function\">\(escape(record.function))</span>"
-            if manyEvents && !record.eventID.isEmpty {
+            out += "<tr class=\"record\" data-stage=\"\(escape(record.stage))\">"
+            out += "<td><time datetime=\"\(escape(record.time))\">\(escape(record.time))</time></td>"
+            if manyEvents {
                 out +=
-                    " <a class=\"event\" href=\"\(escape(link(event: record.eventID)))\">\(escape(record.eventID))</a>"
+                    record.eventID.isEmpty
+                    ? "<td></td>"
+                    : "<td><a class=\"event\" href=\"\(escape(link(event: record.eventID)))\">\(escape(record.eventID))</a></td>"
             }
+            out += "<td><span class=\"stage\">\(escape(record.stage))</span>"
+            out += " <span class=\"muted\">\(escape(record.function))</span>"
             if let reviewer = (record.facts["reviewer"] ?? record.facts["approved_by"])?.stringValue {
                 out += " <span class=\"who\">by \(escape(reviewer))</span>"
             }
-            if let reason = record.facts["reason"]?.stringValue {
-                out += "<p class=\"reason\">\(escape(reason))</p>"
+            out += "</td><td>"
+            if let outcome = record.outcome {
+                out += "<span class=\"outcome tag\(Self.outcomeClass(outcome))\">\(escape(outcome))</span>"
             }
-            out += facts(record.facts)
-            out += "</li>"
+            out += "</td><td class=\"reason\">\(escape(record.facts["reason"]?.stringValue ?? ""))</td>"
+            out += "<td>\(facts(record.facts))</td></tr>"
         }
-        return out + "</ol>"
+        return out + "</tbody></table>"
+    }
+
+    /// The stylesheet's tag colour for an outcome: a failure red, a stop amber, the rest plain.
+    static func outcomeClass(_ outcome: String) -> String {
+        switch outcome {
+        case Outcome.failed.rawValue, Outcome.rejectedInput.rawValue: " error"
+        case Outcome.suppressed.rawValue, Outcome.heldOut.rawValue, Outcome.queuedForReview.rawValue: " warning"
+        default: ""
+        }
     }
 
     /// The record's facts as the audit holds them, folded away.
     static func facts(_ facts: [String: JSONValue]) -> String {
         guard !facts.isEmpty else { return "" }
-        var out = "<details><summary>facts</summary><dl>"
+        var out = "<details><summary>\(facts.count) facts</summary><dl class=\"facts\">"
         for key in facts.keys.sorted() {
             let value = facts[key]!
             let text = value.stringValue ?? String(decoding: CanonicalJSON.bytes(value), as: UTF8.self)

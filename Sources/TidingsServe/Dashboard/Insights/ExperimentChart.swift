@@ -110,9 +110,9 @@ package struct ExperimentChart: Sendable, Equatable {
 
     // MARK: - Drawing
 
-    static let width = 720.0
-    static let labelWidth = 150.0
-    static let figureWidth = 190.0
+    static let width = 960.0
+    static let labelWidth = 170.0
+    static let figureWidth = 230.0
     static let rowHeight = 26.0
     static let panelHeader = 30.0
     static let axisHeight = 22.0
@@ -196,7 +196,7 @@ package struct ExperimentChart: Sendable, Equatable {
     /// A row's figure at the right: the value and its interval, or why there is none.
     func figure(_ row: Row, _ metric: ExperimentReport.Metric) -> String {
         guard let value = row.value else { return row.note ?? "" }
-        guard let interval = row.interval else { return format(value, metric) + " (" + (row.note ?? "") + ")" }
+        guard let interval = row.interval else { return format(value, metric) + " (no interval)" }
         return format(value, metric) + " [" + format(interval.lowerBound, metric) + ", "
             + format(interval.upperBound, metric) + "]"
     }

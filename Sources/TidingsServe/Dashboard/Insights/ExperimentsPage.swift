@@ -27,12 +27,12 @@ package struct ExperimentsSource: Sendable {
     /// One report per configured experiment on `metric`, or what stops them, said for a reader.
     package func load(metric: ExperimentReport.Metric) -> ExperimentsPage.Content {
         guard !experiments.isEmpty else {
-            return .problem(
+            return .unavailable(
                 "No experiments are configured. Add an \"experiments\" array to the configuration file "
                     + "(docs/configuration.md, \"experiments[]\").")
         }
         guard let engagementFile else {
-            return .problem(
+            return .unavailable(
                 "No engagement data: start tidings serve with --engagement FILE (or set TIDINGS_ENGAGEMENT_FILE) "
                     + "naming the opens, clicks and orders your email service exported (JSON Lines or CSV).")
         }
@@ -46,7 +46,7 @@ package struct ExperimentsSource: Sendable {
             return .problem("The engagement file \(engagementFile) is not usable: \(error)")
         }
         guard FileManager.default.fileExists(atPath: auditRoot.path) else {
-            return .problem("No audit yet at \(auditRoot.path): no event has been handled.")
+            return .unavailable("No audit yet at \(auditRoot.path): no event has been handled.")
         }
         var reports: [ExperimentReport] = []
         for experiment in experiments {
@@ -70,7 +70,9 @@ package enum ExperimentsPage {
     /// What the page shows.
     package enum Content: Sendable {
         case reports([ExperimentReport])
-        /// Why there is nothing to show.
+        /// Nothing to report yet (no experiment configured, no engagement given), and what to do.
+        case unavailable(String)
+        /// What went wrong reading the engagement or the audit.
         case problem(String)
     }
 
@@ -80,8 +82,10 @@ package enum ExperimentsPage {
     package static func html(_ content: Content, metric: ExperimentReport.Metric) -> String {
         var out = metricForm(metric)
         switch content {
+        case .unavailable(let text):
+            out += "<p class=\"card\">\(escape(text))</p>"
         case .problem(let text):
-            out += "<p class=\"notice\">\(escape(text))</p>"
+            out += "<p class=\"problem\">\(escape(text))</p>"
         case .reports(let reports):
             for report in reports { out += section(report) }
         }
@@ -103,7 +107,7 @@ package enum ExperimentsPage {
 
     static func section(_ report: ExperimentReport) -> String {
         let experiment = report.experiment
-        var out = "<section class=\"experiment\" id=\"experiment-\(escape(experiment.id))\">"
+        var out = "<section class=\"experiment card\" id=\"experiment-\(escape(experiment.id))\">"
         out += "<h2>\(escape(experiment.id)) <small>\(escape(experiment.flow.rawValue))</small></h2>"
         var about = "Control: \(report.control)"
         if let holdout = experiment.holdout {
@@ -111,10 +115,10 @@ package enum ExperimentsPage {
         }
         about += "; a winner needs \(experiment.minimumRecipientsPerArm) recipients in every group"
         about += " and p < \(ExperimentReport.format(report.alpha))."
-        out += "<p>\(escape(about))</p>"
+        out += "<p class=\"muted\">\(escape(about))</p>"
         out += verdict(report)
         out += "<figure>" + ExperimentChart(report: report).svg()
-        out += "<figcaption>Dots are each group's value, whiskers its 95 % interval (Wilson for rates, "
+        out += "<figcaption class=\"muted\">Dots are each group's value, whiskers its 95 % interval (Wilson for rates, "
         out += "mean ± 1.96 standard errors for revenue); the dashed line is the control's value.</figcaption></figure>"
         out += groupsTable(report)
         out += liftTable(report)
@@ -132,7 +136,7 @@ package enum ExperimentsPage {
     static func verdict(_ report: ExperimentReport) -> String {
         let kind: String
         switch report.verdict {
-        case .winner: kind = "winner"
+        case .winner: kind = "winner notice"
         case .noWinner: kind = "no-winner"
         case .insufficientSample: kind = "insufficient"
         }
