@@ -82,6 +82,10 @@ package struct ReviewDashboard: ServePart {
         case .refused:
             return signInForm(
                 csrfToken: session.csrfToken, problem: "Wrong name or password.", status: .unauthorized)
+        case .busy:
+            return signInForm(
+                csrfToken: session.csrfToken, problem: "Too many sign-ins at once; try again in a moment.",
+                status: .serviceUnavailable)
         case .locked:
             let minutes = Int((auth.settings.lockoutDuration / 60).rounded(.up))
             return signInForm(
