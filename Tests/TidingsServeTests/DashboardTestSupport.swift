@@ -46,7 +46,8 @@ struct DashboardFixture {
 
     /// Runs `body` with a fixture and tears it down. `publicURL` sets TIDINGS_DASHBOARD_PUBLIC_URL.
     static func with<Result>(
-        publicURL: String? = nil, sessionClock: (any TimeSource)? = nil,
+        publicURL: String? = nil, sessionClock: (any TimeSource)? = nil, deskTime: Date = now,
+        sweepInterval: Duration? = nil,
         _ body: (DashboardFixture) async throws -> Result
     ) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
@@ -69,9 +70,10 @@ struct DashboardFixture {
         let (reviewID, eventID, address) = try await queueVIP(configuration)
         let dashboardSettings = try DashboardSettings.load(
             environment: environment, reviewers: Set(configuration.reviewDesk.reviewers.keys))
-        let clock = FixedClock(now)
+        let clock = FixedClock(deskTime)
         let auth = DashboardAuth(settings: dashboardSettings, clock: sessionClock ?? clock)
-        let dashboard = try ReviewDashboard(configuration: configuration, auth: auth, logger: quietLogger, clock: clock)
+        let dashboard = try ReviewDashboard(
+            configuration: configuration, auth: auth, logger: quietLogger, clock: clock, sweepInterval: sweepInterval)
         let server = try await RunningServer(.forTest(configuration, parts: [dashboard]))
         let fixture = DashboardFixture(
             scratch: scratch, configuration: configuration, reviewID: reviewID, eventID: eventID, server: server,
