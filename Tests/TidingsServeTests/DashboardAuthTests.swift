@@ -43,6 +43,32 @@ struct DashboardAuthTests {
         }
     }
 
+    @Test("A session ends after 30 idle minutes, and after 8 hours however busy; a lockout ends after 15 minutes")
+    func sessionExpiry() async throws {
+        let clock = SteppedClock(DashboardFixture.now)
+        try await DashboardFixture.with(sessionClock: clock) { fixture in
+            let browser = fixture.browser()
+            try await browser.signIn("maria", DashboardFixture.passwords["maria"]!)
+            clock.advance(29 * 60)
+            #expect(try await browser.get("/review").status == 200, "29 idle minutes: still signed in")
+            clock.advance(30 * 60)
+            #expect(try await browser.get("/review").status == 303, "30 idle minutes: signed out")
+
+            try await browser.signIn("maria", DashboardFixture.passwords["maria"]!)
+            for _ in 0..<(8 * 60 / 25) {
+                clock.advance(25 * 60)
+                #expect(try await browser.get("/review").status == 200)
+            }
+            clock.advance(25 * 60)
+            #expect(try await browser.get("/review").status == 303, "past 8 hours: signed out although busy")
+
+            for _ in 0..<5 { _ = try await browser.signIn("tom", "guess") }
+            #expect(try await browser.signIn("tom", DashboardFixture.passwords["tom"]!).status == 429)
+            clock.advance(15 * 60)
+            #expect(try await browser.signIn("tom", DashboardFixture.passwords["tom"]!).status == 303)
+        }
+    }
+
     @Test("The session cookie is HttpOnly, SameSite=Strict, Path=/, Secure only behind https, and new at sign-in")
     func cookieAttributes() async throws {
         try await DashboardFixture.with { fixture in

@@ -145,6 +145,37 @@ struct DashboardReviewTests {
         }
     }
 
+    @Test("Expiry: the queue page (a GET) changes nothing; a decision on an item past its limit expires it instead")
+    func getDoesNotSweepButADecisionDoes() async throws {
+        // cartAbandoned items expire 72 hours after their send time.
+        let late = DashboardFixture.now.addingTimeInterval(80 * 3600)
+        try await DashboardFixture.with(deskTime: late) { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "maria")
+            let queue = try await browser.get("/review")
+            #expect(queue.text.contains("/review/\(fixture.reviewID)"))
+            #expect(fixture.stillWaiting)
+            #expect(try fixture.story().records.allSatisfy { $0.stage != "review_expire" })
+            let approve = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(approve.status == 404, "\(approve.text)")
+            #expect(!fixture.stillWaiting)
+            #expect(fixture.outbox.isEmpty)
+            let story = try fixture.story()
+            #expect(story.records.contains { $0.stage == "review_expire" })
+            #expect(story.records.compactMap(\.outcome).last == "suppressed")
+        }
+    }
+
+    @Test("The server's sweeper expires an item past its limit without anyone looking")
+    func sweeperExpires() async throws {
+        let late = DashboardFixture.now.addingTimeInterval(80 * 3600)
+        try await DashboardFixture.with(deskTime: late, sweepInterval: .milliseconds(200)) { fixture in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while fixture.stillWaiting, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!fixture.stillWaiting)
+            #expect(try fixture.story().records.contains { $0.stage == "review_expire" })
+        }
+    }
+
     @Test("Edit: the validator refuses a bad edit; a good one waits for another reviewer, who approves it")
     func editThenApprove() async throws {
         try await DashboardFixture.with { fixture in

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TidingsCore
 import TidingsHTTP
@@ -45,7 +46,8 @@ struct DashboardFixture {
 
     /// Runs `body` with a fixture and tears it down. `publicURL` sets TIDINGS_DASHBOARD_PUBLIC_URL.
     static func with<Result>(
-        publicURL: String? = nil, settings: (inout DashboardSettings) -> Void = { _ in },
+        publicURL: String? = nil, sessionClock: (any TimeSource)? = nil, deskTime: Date = now,
+        sweepInterval: Duration? = nil,
         _ body: (DashboardFixture) async throws -> Result
     ) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
@@ -66,12 +68,12 @@ struct DashboardFixture {
         if let publicURL { environment["TIDINGS_DASHBOARD_PUBLIC_URL"] = publicURL }
         let configuration = try Configuration.load(environment: environment, workingDirectory: root)
         let (reviewID, eventID, address) = try await queueVIP(configuration)
-        var dashboardSettings = try DashboardSettings.load(
+        let dashboardSettings = try DashboardSettings.load(
             environment: environment, reviewers: Set(configuration.reviewDesk.reviewers.keys))
-        settings(&dashboardSettings)
-        let clock = FixedClock(now)
-        let auth = DashboardAuth(settings: dashboardSettings, clock: clock)
-        let dashboard = try ReviewDashboard(configuration: configuration, auth: auth, logger: quietLogger, clock: clock)
+        let clock = FixedClock(deskTime)
+        let auth = DashboardAuth(settings: dashboardSettings, clock: sessionClock ?? clock)
+        let dashboard = try ReviewDashboard(
+            configuration: configuration, auth: auth, logger: quietLogger, clock: clock, sweepInterval: sweepInterval)
         let server = try await RunningServer(.forTest(configuration, parts: [dashboard]))
         let fixture = DashboardFixture(
             scratch: scratch, configuration: configuration, reviewID: reviewID, eventID: eventID, server: server,
@@ -183,4 +185,12 @@ final class DashboardBrowser: @unchecked Sendable {
 
 extension TransportResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A clock the test moves, for session and lockout expiry.
+final class SteppedClock: TimeSource, Sendable {
+    private let current: Mutex<Date>
+    init(_ start: Date) { current = Mutex(start) }
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
 }

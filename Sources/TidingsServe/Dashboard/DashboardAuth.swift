@@ -38,6 +38,8 @@ package struct DashboardAuth: Sendable {
     /// Who may sign in and the session limits.
     package let settings: DashboardSettings
     let sessions: DashboardSessions
+    /// Derives sign-in hashes off the server's concurrency pool, one at a time.
+    let lane = PasswordCheckLane()
     /// A hash checked for names that have none, so an unknown name costs as long as a known one.
     private let decoy: PasswordHash
 
@@ -87,6 +89,8 @@ package struct DashboardAuth: Sendable {
         case signedIn(sessionID: String)
         case refused
         case locked
+        /// Too many sign-ins are being checked at once; nothing was counted.
+        case busy
     }
 
     /// Checks `password` for `name` (the slow hash, also for unknown names), honouring the lockout,
@@ -94,8 +98,8 @@ package struct DashboardAuth: Sendable {
     func signIn(name: String, password: String, previous: String?) async -> SignInResult {
         if await sessions.lockedUntil(name) != nil { return .locked }
         let hash = settings.credentials[name]
-        let matches = (hash ?? decoy).matches(password) && hash != nil
-        guard matches else {
+        guard let checked = await lane.matches(password, hash ?? decoy) else { return .busy }
+        guard checked, hash != nil else {
             await sessions.failed(name)
             return .refused
         }

@@ -3,18 +3,20 @@ import HTTPTypes
 import Hummingbird
 import TidingsCore
 
-/// The pages: the queue, one draft, and the preview frames. Nothing here changes anything
-/// (the queue's sweep, as `tidings review list` does, expires and escalates items that waited
-/// past their limits; it is the desk's rule for whoever looks, and it is audited).
+/// The pages: the queue, one draft, and the preview frames. Nothing here changes anything: the
+/// expiry and escalation that `tidings review list` runs when someone looks run here once a
+/// minute in `ReviewSweeper`, and before every decision.
 extension ReviewDashboard {
     func queuePage(_ request: Request) async throws -> Response {
         let reviewer = try await auth.reviewer(request)
         let notice = await auth.notice(for: reviewer)
-        let listed: (items: [ReviewSummary], swept: [ReviewDesk.Report])
+        let pending: [ReviewSummary]
         do {
-            listed = try await desk.list()
+            pending = try desk.store.pending()
         } catch {
-            return deskProblem(error, reviewer: reviewer, title: "Review queue", section: .review)
+            return deskProblem(
+                ReviewDeskError(.queueUnavailable, "\(error)"), reviewer: reviewer, title: "Review queue",
+                section: .review)
         }
         let role = try? desk.role(of: reviewer.name)
         let now = clock.now
@@ -22,11 +24,7 @@ extension ReviewDashboard {
         if role == nil {
             content += #"<p class="problem">You are not in review.reviewers, so you may look but not decide.</p>"#
         }
-        for report in listed.swept {
-            content +=
-                #"<p class="notice">\#(DashboardLayout.escape("\(report.action) \(report.reviewID): \(report.reason ?? report.outcome.rawValue)"))</p>"#
-        }
-        let items = listed.items.sorted { ($0.sendAt, $0.id) < ($1.sendAt, $1.id) }
+        let items = pending.sorted { ($0.sendAt, $0.id) < ($1.sendAt, $1.id) }
         guard !items.isEmpty else {
             content += #"<p class="card">Nothing is waiting for review.</p>"#
             return DashboardLayout.page(

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TidingsCore
 import TidingsRuntime
 
@@ -16,17 +17,28 @@ package struct ReviewDashboard: ServePart {
     /// The desk every page reads and every form decides through.
     let desk: ReviewDesk
     let clock: any TimeSource
+    let logger: Logger
+    /// How often `ReviewSweeper` runs; nil runs none (tests).
+    let sweepInterval: Duration?
 
     /// The dashboard over `configuration`'s data folder. `clock` (tests) pins the desk's and the
-    /// pages' time; otherwise the configuration's `TIDINGS_NOW` or the wall clock. Throws
-    /// `ConfigurationError` when the desk cannot be built.
+    /// pages' time; otherwise the configuration's `TIDINGS_NOW` or the wall clock. The sweep runs
+    /// every `sweepInterval` (nil: never). Throws `ConfigurationError` when the desk cannot be built.
     package init(
-        configuration: Configuration, auth: DashboardAuth, logger: Logger, clock: (any TimeSource)? = nil
+        configuration: Configuration, auth: DashboardAuth, logger: Logger, clock: (any TimeSource)? = nil,
+        sweepInterval: Duration? = .seconds(60)
     ) throws(ConfigurationError) {
+        self.sweepInterval = sweepInterval
         let clock: any TimeSource = clock ?? configuration.pinnedNow.map { FixedClock($0) } ?? SystemClock()
         self.auth = auth
         self.clock = clock
+        self.logger = logger
         desk = try ReviewDeskEnvironment.desk(configuration, logger: logger, clock: clock)
+    }
+
+    /// The sweep of items past their flow's limits, once a minute.
+    package var services: [any Service] {
+        sweepInterval.map { [ReviewSweeper(desk: desk, interval: $0, logger: logger)] } ?? []
     }
 
     package func register(on router: Hummingbird.Router<BasicRequestContext>) {
@@ -82,6 +94,10 @@ package struct ReviewDashboard: ServePart {
         case .refused:
             return signInForm(
                 csrfToken: session.csrfToken, problem: "Wrong name or password.", status: .unauthorized)
+        case .busy:
+            return signInForm(
+                csrfToken: session.csrfToken, problem: "Too many sign-ins at once; try again in a moment.",
+                status: .serviceUnavailable)
         case .locked:
             let minutes = Int((auth.settings.lockoutDuration / 60).rounded(.up))
             return signInForm(
