@@ -118,6 +118,24 @@ struct BrowserProofTests {
         }
     }
 
+    @Test("Without Chromium the browser tests fail, saying what to install")
+    func missingBrowserIsNamed() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-browser-\(UUID().uuidString)")
+        do {
+            _ = try BrowserHarness.binaries(environment: ["PATH": empty.path], defaults: [])
+            Issue.record("found a browser in an empty PATH")
+        } catch {
+            #expect(error.description.contains("chromium and chromedriver cannot be found"))
+            #expect(error.description.contains("apt-get install -y chromium chromium-driver"))
+        }
+        do {
+            _ = try BrowserHarness.binaries(environment: ["TIDINGS_TEST_CHROMIUM": empty.path + "/chromium"])
+            Issue.record("took a chromium that does not exist")
+        } catch {
+            #expect(error.description.contains("chromium cannot be found"))
+        }
+    }
+
     static var quietLogger: Logger {
         var logger = Logger(label: "test")
         logger.logLevel = .critical

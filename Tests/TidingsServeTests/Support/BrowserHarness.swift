@@ -18,26 +18,33 @@ enum BrowserHarness {
         var description: String
     }
 
-    /// The browser's binaries, or why there are none.
-    static func binaries(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Missing) -> (
-        chromium: String, driver: String
-    ) {
-        let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
-        func find(_ names: [String]) -> String? {
-            for directory in path + ["/usr/bin", "/usr/lib/chromium"] {
+    /// The browser's binaries, or why there are none: `TIDINGS_TEST_CHROMIUM` and
+    /// `TIDINGS_TEST_CHROMEDRIVER` when set, else `chromium` and `chromedriver` on PATH or in
+    /// `defaults` (where Debian puts them).
+    static func binaries(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        defaults: [String] = ["/usr/bin", "/usr/lib/chromium"]
+    ) throws(Missing) -> (chromium: String, driver: String) {
+        let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init) + defaults
+        func find(_ variable: String, _ names: [String]) -> String? {
+            if let chosen = environment[variable], !chosen.isEmpty {
+                return FileManager.default.isExecutableFile(atPath: chosen) ? chosen : nil
+            }
+            for directory in path {
                 for name in names where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
                     return directory + "/" + name
                 }
             }
             return nil
         }
-        let chromium = environment["TIDINGS_TEST_CHROMIUM"] ?? find(["chromium", "chromium-browser"])
-        let driver = environment["TIDINGS_TEST_CHROMEDRIVER"] ?? find(["chromedriver"])
+        let chromium = find("TIDINGS_TEST_CHROMIUM", ["chromium", "chromium-browser"])
+        let driver = find("TIDINGS_TEST_CHROMEDRIVER", ["chromedriver"])
         guard let chromium, let driver else {
+            let missing = [chromium == nil ? "chromium" : nil, driver == nil ? "chromedriver" : nil].compactMap { $0 }
             throw Missing(
                 description: """
                     the browser tests need Debian's Chromium and its WebDriver, and \
-                    \(chromium == nil ? "chromium" : "chromedriver") is not installed: \
+                    \(missing.joined(separator: " and ")) cannot be found: install them with \
                     apt-get install -y chromium chromium-driver (as .ci/run does)
                     """)
         }
