@@ -39,6 +39,7 @@ struct AuditTimelinePageTests {
             let stages = html.components(separatedBy: "data-stage=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
             #expect(stages == ["route", "outcome", "review_approve", "outcome", "outcome"])
             #expect(html.contains("<h2>event evt-1</h2>"))
+            #expect(html.contains("<time datetime=\"2026-11-21T19:20:00Z\">2026-11-21 19:20:00Z</time>"))
             #expect(html.contains("2 events, 5 records"))
             #expect(html.contains("<span class=\"outcome tag warning\">queued_for_review</span>"))
             #expect(html.contains("<td class=\"reason\">vip tier</td>"))

@@ -109,7 +109,9 @@ package enum AuditTimelinePage {
         out += "<th scope=\"col\">Facts</th></tr></thead><tbody>"
         for record in trail.records {
             out += "<tr class=\"record\" data-stage=\"\(escape(record.stage))\">"
-            out += "<td><time datetime=\"\(escape(record.time))\">\(escape(record.time))</time></td>"
+            // Date and time of day apart, so a narrow column breaks between them.
+            let shown = record.time.replacingOccurrences(of: "T", with: " ")
+            out += "<td><time datetime=\"\(escape(record.time))\">\(escape(shown))</time></td>"
             if manyEvents {
                 out +=
                     record.eventID.isEmpty
