@@ -41,6 +41,9 @@ struct DashboardReviewTests {
                 page.text.contains(
                     "<dt>First name</dt><dd>\(DashboardLayout.escape(try #require(facts.firstName)))</dd>"))
             #expect(page.text.contains("<dt>Tier</dt><dd>vip</dd>"))
+            let orders = try #require(context.orderCount)
+            #expect(orders > 0, "the recorded VIP has orders")
+            #expect(page.text.contains("<dt>Orders</dt><dd>\(orders)"))
             for title in facts.cartTitles { #expect(page.text.contains(DashboardLayout.escape(title)), "\(title)") }
             for subject in record.draft.subjects { #expect(page.text.contains(DashboardLayout.escape(subject))) }
             #expect(page.text.contains(#"<span class="score">"#))

@@ -88,6 +88,10 @@ extension ReviewDashboard {
             content += "<dt>First name</dt><dd>\(escape(facts.firstName ?? "(none)"))</dd>"
             content += "<dt>Tier</dt><dd>\(escape(context.tier))</dd>"
             content += "<dt>Address</dt><dd>\(escape(Self.maskedAddress(record.to)))</dd>"
+            if let orders = context.orderCount {
+                content +=
+                    "<dt>Orders</dt><dd>\(orders)\(context.averageOrderValue.map { ", \(escape($0)) on average" } ?? "")</dd>"
+            }
             let currency = facts.currency
             if !facts.cartTitles.isEmpty {
                 content += "<dt>Cart</dt><dd><ul class=\"plain\">"
