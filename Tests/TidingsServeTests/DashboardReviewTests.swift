@@ -30,7 +30,7 @@ struct DashboardReviewTests {
                     id: fixture.reviewID))
             let waited = Int(DashboardFixture.now.timeIntervalSince(record.sendAt) / 60)
             #expect(waited > 60 && waited < 48 * 60)
-            let age = "<td>\(waited / 60) h \(String(format: "%02d", waited % 60)) min</td>"
+            let age = "<td class=\"nowrap\">\(waited / 60) h \(String(format: "%02d", waited % 60)) min</td>"
             #expect(queue.text.contains(age), "waited \(waited) minutes past its send time")
 
             let page = try await browser.get("/review/\(fixture.reviewID)")

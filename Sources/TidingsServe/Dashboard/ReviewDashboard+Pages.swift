@@ -49,7 +49,7 @@ extension ReviewDashboard {
                 mine = #"<span class="muted">not your role</span>"#
             }
             content += """
-                <tr><td>\(DashboardLayout.escape(Self.waiting(since: item.sendAt, now: now)))</td>\
+                <tr><td class="nowrap">\(DashboardLayout.escape(Self.waiting(since: item.sendAt, now: now)))</td>\
                 <td>\(DashboardLayout.escape(item.flow.rawValue))</td><td>\(DashboardLayout.escape(tier ?? "?"))</td>\
                 <td><a href="/review/\(Self.pathSegment(item.id))">\(DashboardLayout.escape(item.subject))</a></td>\
                 <td>\(item.score)</td><td>\(DashboardLayout.escape(item.reasons.joined(separator: "; ")))</td>\
