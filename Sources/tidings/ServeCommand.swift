@@ -49,6 +49,11 @@ struct ServeCommand: AsyncParsableCommand {
         let auth = DashboardAuth(
             settings: try DashboardSettings.load(
                 environment: environment, reviewers: Set(configuration.reviewDesk.reviewers.keys)))
+        if auth.settings.credentials.isEmpty {
+            logger.warning(
+                "the review dashboard has no reviewers to sign in: set TIDINGS_DASHBOARD_USERS_FILE (lines from `tidings serve hash-password NAME`)"
+            )
+        }
         let dashboard = try ReviewDashboard(configuration: configuration, auth: auth, logger: logger)
         let insights = InsightsDashboard(
             configuration: configuration, auth: auth,

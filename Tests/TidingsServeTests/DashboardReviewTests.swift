@@ -30,7 +30,7 @@ struct DashboardReviewTests {
                     id: fixture.reviewID))
             let waited = Int(DashboardFixture.now.timeIntervalSince(record.sendAt) / 60)
             #expect(waited > 60 && waited < 48 * 60)
-            let age = "<td>\(waited / 60) h \(String(format: "%02d", waited % 60)) min</td>"
+            let age = "<td class=\"nowrap\">\(waited / 60) h \(String(format: "%02d", waited % 60)) min</td>"
             #expect(queue.text.contains(age), "waited \(waited) minutes past its send time")
 
             let page = try await browser.get("/review/\(fixture.reviewID)")
@@ -41,6 +41,9 @@ struct DashboardReviewTests {
                 page.text.contains(
                     "<dt>First name</dt><dd>\(DashboardLayout.escape(try #require(facts.firstName)))</dd>"))
             #expect(page.text.contains("<dt>Tier</dt><dd>vip</dd>"))
+            let orders = try #require(context.orderCount)
+            #expect(orders > 0, "the recorded VIP has orders")
+            #expect(page.text.contains("<dt>Orders</dt><dd>\(orders)"))
             for title in facts.cartTitles { #expect(page.text.contains(DashboardLayout.escape(title)), "\(title)") }
             for subject in record.draft.subjects { #expect(page.text.contains(DashboardLayout.escape(subject))) }
             #expect(page.text.contains(#"<span class="score">"#))

@@ -91,6 +91,16 @@ package struct DashboardAuth: Sendable {
         case locked
         /// Too many sign-ins are being checked at once; nothing was counted.
         case busy
+
+        /// For the log: "signed_in", "refused", "locked", "busy".
+        var code: String {
+            switch self {
+            case .signedIn: "signed_in"
+            case .refused: "refused"
+            case .locked: "locked"
+            case .busy: "busy"
+            }
+        }
     }
 
     /// Checks `password` for `name` (the slow hash, also for unknown names), honouring the lockout,

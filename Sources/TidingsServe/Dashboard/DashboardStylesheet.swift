@@ -22,7 +22,9 @@ enum DashboardStylesheet {
         a { color: var(--accent); }
         table { width: 100%; border-collapse: collapse; background: var(--paper); border: 1px solid var(--line); }
         th, td { text-align: left; padding: .5rem .7rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        td.nowrap { white-space: nowrap; }
         th { background: var(--wash); font-weight: 600; font-size: .85rem; color: var(--muted); }
+        .card > h2:first-child { margin-top: 0; }
         .card { background: var(--paper); border: 1px solid var(--line); border-radius: 6px; padding: 1rem 1.2rem;
           margin-bottom: 1rem; }
         .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }

@@ -49,7 +49,7 @@ extension ReviewDashboard {
                 mine = #"<span class="muted">not your role</span>"#
             }
             content += """
-                <tr><td>\(DashboardLayout.escape(Self.waiting(since: item.sendAt, now: now)))</td>\
+                <tr><td class="nowrap">\(DashboardLayout.escape(Self.waiting(since: item.sendAt, now: now)))</td>\
                 <td>\(DashboardLayout.escape(item.flow.rawValue))</td><td>\(DashboardLayout.escape(tier ?? "?"))</td>\
                 <td><a href="/review/\(Self.pathSegment(item.id))">\(DashboardLayout.escape(item.subject))</a></td>\
                 <td>\(item.score)</td><td>\(DashboardLayout.escape(item.reasons.joined(separator: "; ")))</td>\
@@ -88,6 +88,10 @@ extension ReviewDashboard {
             content += "<dt>First name</dt><dd>\(escape(facts.firstName ?? "(none)"))</dd>"
             content += "<dt>Tier</dt><dd>\(escape(context.tier))</dd>"
             content += "<dt>Address</dt><dd>\(escape(Self.maskedAddress(record.to)))</dd>"
+            if let orders = context.orderCount {
+                content +=
+                    "<dt>Orders</dt><dd>\(orders)\(context.averageOrderValue.map { ", \(escape($0)) on average" } ?? "")</dd>"
+            }
             let currency = facts.currency
             if !facts.cartTitles.isEmpty {
                 content += "<dt>Cart</dt><dd><ul class=\"plain\">"

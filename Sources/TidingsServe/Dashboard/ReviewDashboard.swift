@@ -86,7 +86,12 @@ package struct ReviewDashboard: ServePart {
                 problem: "Nobody can sign in yet: no users file is configured (TIDINGS_DASHBOARD_USERS_FILE).",
                 status: .unauthorized)
         }
-        switch await auth.signIn(name: name, password: password, previous: session.id) {
+        let result = await auth.signIn(name: name, password: password, previous: session.id)
+        // Who tried and how it ended; never the password. The name is typed by anyone: cut short.
+        logger.notice(
+            "dashboard sign-in",
+            metadata: ["dashboard.name": "\(name.prefix(64))", "dashboard.result": "\(result.code)"])
+        switch result {
         case .signedIn(let id):
             var response = DashboardLayout.redirect(to: "/review")
             response.setCookie(auth.cookie(id))
