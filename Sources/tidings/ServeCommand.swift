@@ -61,7 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
         let server = ServeServer(
             configuration: configuration, address: address, parts: [dashboard, insights], logger: logger)
         try await server.run { port in
-            print("tidings serve: listening on http://\(address.host):\(port)/")
+            // Unbuffered: whoever reads a pipe (a supervisor, a test) learns the port at once.
+            FileHandle.standardOutput.write(Data("tidings serve: listening on http://\(address.host):\(port)/\n".utf8))
         }
     }
 
