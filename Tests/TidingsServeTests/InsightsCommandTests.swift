@@ -24,6 +24,11 @@ struct InsightsCommandTests {
     final class ServeProcess: Sendable {
         let process: Process
         let base: String
+        /// Where the server's log goes, for a failure's message.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString).log")
+
+        /// The server's log so far.
+        var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
         init(arguments: [String], environment: [String: String]) async throws {
             process = Process()
@@ -32,7 +37,8 @@ struct InsightsCommandTests {
             process.environment = environment
             let output = Pipe()
             process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
             try process.run()
             let line = await withCheckedContinuation { continuation in
                 Thread {
@@ -63,6 +69,7 @@ struct InsightsCommandTests {
                 polls += 1
             }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: log)
         }
     }
 
@@ -82,6 +89,21 @@ struct InsightsCommandTests {
         let session = try #require(signedIn.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
         return try await client.send(
             TransportRequest(method: "GET", url: base + "/experiments", headers: ["Cookie": session]))
+    }
+
+    /// Starts `tidings serve` with `arguments` and `environment`, signs maria in and returns the
+    /// experiments page; the server's log is in the issue when that fails.
+    static func experimentsPage(arguments: [String], environment: [String: String]) async throws -> TransportResponse {
+        let server = try await ServeProcess(arguments: arguments, environment: environment)
+        do {
+            let page = try await experimentsPage(server.base)
+            server.stop()
+            return page
+        } catch {
+            Issue.record("tidings serve \(arguments) at \(server.base): \(error)\n\(server.logText.suffix(3000))")
+            server.stop()
+            throw error
+        }
     }
 
     @Test("The option, or the variable, gives the experiments page its engagement")
@@ -112,22 +134,14 @@ struct InsightsCommandTests {
             let environment = ProcessInfo.processInfo.environment.merging([
                 "TIDINGS_CONFIG_FILE": configFile.path, "TIDINGS_DASHBOARD_USERS_FILE": users.path,
                 "TIDINGS_SHOP_DIR": InsightsFixtures.root.appendingPathComponent("Events/shop").path,
-                "TIDINGS_DATA_DIR": data.path, "TIDINGS_LOG_LEVEL": "error",
+                "TIDINGS_DATA_DIR": data.path, "TIDINGS_LOG_LEVEL": "debug",
             ]) { $1 }.filter { $0.key != "TIDINGS_ENGAGEMENT_FILE" }
 
             for (arguments, extra) in [
                 (["--engagement", engagement], [String: String]()), ([], ["TIDINGS_ENGAGEMENT_FILE": engagement]),
             ] {
-                let server = try await ServeProcess(
+                let page = try await Self.experimentsPage(
                     arguments: arguments, environment: environment.merging(extra) { $1 })
-                let page: TransportResponse
-                do {
-                    page = try await Self.experimentsPage(server.base)
-                } catch {
-                    server.stop()
-                    throw error
-                }
-                server.stop()
                 let html = String(decoding: page.body, as: UTF8.self)
                 #expect(page.status == 200, "\(arguments) \(extra)")
                 #expect(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"experiment-chart\""))
@@ -136,15 +150,7 @@ struct InsightsCommandTests {
             }
 
             // Neither: the page says how to give it.
-            let server = try await ServeProcess(arguments: [], environment: environment)
-            let page: TransportResponse
-            do {
-                page = try await Self.experimentsPage(server.base)
-            } catch {
-                server.stop()
-                throw error
-            }
-            server.stop()
+            let page = try await Self.experimentsPage(arguments: [], environment: environment)
             #expect(String(decoding: page.body, as: UTF8.self).contains("start tidings serve with --engagement FILE"))
         }
     }
