@@ -179,6 +179,28 @@ struct DashboardReviewTests {
         }
     }
 
+    @Test(
+        "An item waiting past review.escalate_after is escalated by the sweeper and marked on the queue and draft pages"
+    )
+    func escalationShown() async throws {
+        // The draft's send time is about 19 hours before `now`; cartAbandoned escalates after 24 h here.
+        let later = DashboardFixture.now.addingTimeInterval(6 * 3600)
+        try await DashboardFixture.with(deskTime: later, sweepInterval: .milliseconds(200)) { fixture in
+            let (browser, _) = try await Self.signedIn(fixture, "maria")
+            let queue = FolderReviewQueue(directory: fixture.data.appendingPathComponent("review"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try queue.load(id: fixture.reviewID)?.escalatedAt == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try queue.load(id: fixture.reviewID)?.escalatedAt != nil)
+            let page = try await browser.get("/review")
+            #expect(page.text.contains(#"<span class="tag escalated">escalated 0 min ago</span>"#), "\(page.text)")
+            let draft = try await browser.get("/review/\(fixture.reviewID)")
+            #expect(draft.text.contains("<dt>Escalated</dt>"))
+            #expect(fixture.stillWaiting)
+        }
+    }
+
     @Test("Edit: the validator refuses a bad edit; a good one waits for another reviewer, who approves it")
     func editThenApprove() async throws {
         try await DashboardFixture.with { fixture in

@@ -25,7 +25,7 @@ struct DashboardFixture {
             "maria": {"flows": ["orderCancelled", "cartAbandoned"], "tiers": ["*"]},
             "tom": {"flows": ["cartAbandoned"], "tiers": ["new", "regular"]},
             "ana": {"flows": ["*"], "tiers": ["vip", "loyal"]}
-        }}}
+        }, "escalate_after": {"cartAbandoned": "24h"}}}
         """#
     static let passwords = ["maria": "maria-correct-horse", "tom": "tom-battery-staple", "ana": "ana-staple-horse"]
     /// Hashes at the lowest cost a users file accepts, made once: the tests sign in many times.
