@@ -80,6 +80,20 @@ struct DashboardReviewTests {
         }
     }
 
+    @Test("An id that is not a review id (a path, a hidden name) is 404, for pages and forms alike")
+    func badIDs() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "maria")
+            for id in ["..%2F..%2Fconfig", ".hidden", "a%20b"] {
+                #expect(try await browser.get("/review/\(id)").status == 404, "\(id)")
+                #expect(try await browser.get("/review/\(id)/preview/html").status == 404, "\(id)")
+                #expect(try await browser.post("/review/\(id)/approve", [("csrf", token)]).status == 404, "\(id)")
+            }
+            #expect(try await browser.get("/review/no-such-item").status == 404)
+            #expect(fixture.stillWaiting)
+        }
+    }
+
     @Test("A reviewer without the role is refused with the desk's message; nothing is sent")
     func roleRefused() async throws {
         try await DashboardFixture.with { fixture in
