@@ -140,6 +140,20 @@ struct DashboardReviewTests {
         }
     }
 
+    @Test("Two reviewers approving at once: one sends, the other is told the item is not waiting; one email")
+    func concurrentApprovals() async throws {
+        try await DashboardFixture.with { fixture in
+            let (maria, mariaToken) = try await Self.signedIn(fixture, "maria")
+            let (ana, anaToken) = try await Self.signedIn(fixture, "ana")
+            async let first = maria.post("/review/\(fixture.reviewID)/approve", [("csrf", mariaToken)])
+            async let second = ana.post("/review/\(fixture.reviewID)/approve", [("csrf", anaToken)])
+            let statuses = try await [first.status, second.status].sorted()
+            #expect(statuses == [303, 404], "\(statuses)")
+            #expect(fixture.outbox.count == 1)
+            #expect(try fixture.story().records.filter { $0.stage == "deliver" }.count == 1)
+        }
+    }
+
     @Test("Reject needs a reason; with one the item leaves the queue, nothing is sent, the audit keeps the reason")
     func reject() async throws {
         try await DashboardFixture.with { fixture in
