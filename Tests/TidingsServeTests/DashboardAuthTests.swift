@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Testing
 import TidingsCore
+import TidingsRuntime
 import TidingsServe
 
 /// Issue 16, "Review dashboard": sign-in, the session cookie, CSRF, no change by GET, the policy
@@ -26,6 +28,29 @@ struct DashboardAuthTests {
             #expect(queue.status == 200)
             #expect(queue.text.contains("Signed in as <strong>maria</strong>"))
             #expect(queue.text.contains("/review/\(fixture.reviewID)"))
+        }
+    }
+
+    @Test("Sign-ins are logged by name and result; no password, session id or CSRF token reaches the log")
+    func nothingSecretLogged() async throws {
+        let log = CapturedLog()
+        var logger = Logger(label: "tidings.serve.test") { EscapingLogHandler(label: $0, stream: log) }
+        logger.logLevel = .trace
+        try await DashboardFixture.with(logger: logger) { fixture in
+            let browser = fixture.browser()
+            try await browser.signIn("maria", "maria-wrong-guess")
+            try await browser.signIn("maria", DashboardFixture.passwords["maria"]!)
+            let token = try #require(DashboardBrowser.csrfToken(in: try await browser.get("/review").text))
+            let approved = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
+            #expect(approved.status == 303)
+            let written = log.written
+            #expect(written.contains("dashboard.name=maria dashboard.result=refused"), "\(written)")
+            #expect(written.contains("dashboard.name=maria dashboard.result=signed_in"), "\(written)")
+            for secret in [
+                "maria-wrong-guess", DashboardFixture.passwords["maria"]!, token, try #require(browser.cookie),
+            ] {
+                #expect(!written.contains(secret))
+            }
         }
     }
 

@@ -80,6 +80,20 @@ struct DashboardReviewTests {
         }
     }
 
+    @Test("An id that is not a review id (a path, a hidden name) is 404, for pages and forms alike")
+    func badIDs() async throws {
+        try await DashboardFixture.with { fixture in
+            let (browser, token) = try await Self.signedIn(fixture, "maria")
+            for id in ["..%2F..%2Fconfig", ".hidden", "a%20b"] {
+                #expect(try await browser.get("/review/\(id)").status == 404, "\(id)")
+                #expect(try await browser.get("/review/\(id)/preview/html").status == 404, "\(id)")
+                #expect(try await browser.post("/review/\(id)/approve", [("csrf", token)]).status == 404, "\(id)")
+            }
+            #expect(try await browser.get("/review/no-such-item").status == 404)
+            #expect(fixture.stillWaiting)
+        }
+    }
+
     @Test("A reviewer without the role is refused with the desk's message; nothing is sent")
     func roleRefused() async throws {
         try await DashboardFixture.with { fixture in
@@ -123,6 +137,20 @@ struct DashboardReviewTests {
             let again = try await browser.post("/review/\(fixture.reviewID)/approve", [("csrf", token)])
             #expect(again.status == 404)
             #expect(fixture.outbox.count == 1)
+        }
+    }
+
+    @Test("Two reviewers approving at once: one sends, the other is told the item is not waiting; one email")
+    func concurrentApprovals() async throws {
+        try await DashboardFixture.with { fixture in
+            let (maria, mariaToken) = try await Self.signedIn(fixture, "maria")
+            let (ana, anaToken) = try await Self.signedIn(fixture, "ana")
+            async let first = maria.post("/review/\(fixture.reviewID)/approve", [("csrf", mariaToken)])
+            async let second = ana.post("/review/\(fixture.reviewID)/approve", [("csrf", anaToken)])
+            let statuses = try await [first.status, second.status].sorted()
+            #expect(statuses == [303, 404], "\(statuses)")
+            #expect(fixture.outbox.count == 1)
+            #expect(try fixture.story().records.filter { $0.stage == "deliver" }.count == 1)
         }
     }
 
@@ -176,6 +204,28 @@ struct DashboardReviewTests {
             while fixture.stillWaiting, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
             #expect(!fixture.stillWaiting)
             #expect(try fixture.story().records.contains { $0.stage == "review_expire" })
+        }
+    }
+
+    @Test(
+        "An item waiting past review.escalate_after is escalated by the sweeper and marked on the queue and draft pages"
+    )
+    func escalationShown() async throws {
+        // The draft's send time is about 19 hours before `now`; cartAbandoned escalates after 24 h here.
+        let later = DashboardFixture.now.addingTimeInterval(6 * 3600)
+        try await DashboardFixture.with(deskTime: later, sweepInterval: .milliseconds(200)) { fixture in
+            let (browser, _) = try await Self.signedIn(fixture, "maria")
+            let queue = FolderReviewQueue(directory: fixture.data.appendingPathComponent("review"))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try queue.load(id: fixture.reviewID)?.escalatedAt == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try queue.load(id: fixture.reviewID)?.escalatedAt != nil)
+            let page = try await browser.get("/review")
+            #expect(page.text.contains(#"<span class="tag escalated">escalated 0 min ago</span>"#), "\(page.text)")
+            let draft = try await browser.get("/review/\(fixture.reviewID)")
+            #expect(draft.text.contains("<dt>Escalated</dt>"))
+            #expect(fixture.stillWaiting)
         }
     }
 

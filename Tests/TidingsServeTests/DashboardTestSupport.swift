@@ -25,7 +25,7 @@ struct DashboardFixture {
             "maria": {"flows": ["orderCancelled", "cartAbandoned"], "tiers": ["*"]},
             "tom": {"flows": ["cartAbandoned"], "tiers": ["new", "regular"]},
             "ana": {"flows": ["*"], "tiers": ["vip", "loyal"]}
-        }}}
+        }, "escalate_after": {"cartAbandoned": "24h"}}}
         """#
     static let passwords = ["maria": "maria-correct-horse", "tom": "tom-battery-staple", "ana": "ana-staple-horse"]
     /// Hashes at the lowest cost a users file accepts, made once: the tests sign in many times.
@@ -47,7 +47,7 @@ struct DashboardFixture {
     /// Runs `body` with a fixture and tears it down. `publicURL` sets TIDINGS_DASHBOARD_PUBLIC_URL.
     static func with<Result>(
         publicURL: String? = nil, sessionClock: (any TimeSource)? = nil, deskTime: Date = now,
-        sweepInterval: Duration? = nil,
+        sweepInterval: Duration? = nil, logger: Logger = quietLogger,
         _ body: (DashboardFixture) async throws -> Result
     ) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dashboard-\(UUID().uuidString)")
@@ -73,7 +73,7 @@ struct DashboardFixture {
         let clock = FixedClock(deskTime)
         let auth = DashboardAuth(settings: dashboardSettings, clock: sessionClock ?? clock)
         let dashboard = try ReviewDashboard(
-            configuration: configuration, auth: auth, logger: quietLogger, clock: clock, sweepInterval: sweepInterval)
+            configuration: configuration, auth: auth, logger: logger, clock: clock, sweepInterval: sweepInterval)
         let server = try await RunningServer(.forTest(configuration, parts: [dashboard]))
         let fixture = DashboardFixture(
             scratch: scratch, configuration: configuration, reviewID: reviewID, eventID: eventID, server: server,
@@ -193,4 +193,11 @@ final class SteppedClock: TimeSource, Sendable {
     init(_ start: Date) { current = Mutex(start) }
     var now: Date { current.withLock { $0 } }
     func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
+}
+
+/// A text stream that keeps what is written, for reading log lines back.
+final class CapturedLog: TextOutputStream, Sendable {
+    private let text = Mutex("")
+    var written: String { text.withLock { $0 } }
+    func write(_ string: String) { text.withLock { $0 += string } }
 }

@@ -61,25 +61,25 @@ package struct DashboardSettings: Sendable {
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let where_ = "line \(index + 1)"
+            let place = "line \(index + 1)"
             guard let colon = line.firstIndex(of: ":") else {
-                throw ConfigurationError(key: key, reason: "\(where_): expected NAME:HASH")
+                throw ConfigurationError(key: key, reason: "\(place): expected NAME:HASH")
             }
             let name = String(line[..<colon])
             guard reviewers.contains(name) else {
                 throw ConfigurationError(
                     key: key,
                     reason:
-                        "\(where_): '\(name.prefix(64))' is not in review.reviewers; the dashboard signs in reviewers only"
+                        "\(place): '\(name.prefix(64))' is not in review.reviewers; the dashboard signs in reviewers only"
                 )
             }
             guard credentials[name] == nil else {
-                throw ConfigurationError(key: key, reason: "\(where_): '\(name)' appears twice")
+                throw ConfigurationError(key: key, reason: "\(place): '\(name)' appears twice")
             }
             do {
                 credentials[name] = try PasswordHash(encoded: String(line[line.index(after: colon)...]))
             } catch {
-                throw ConfigurationError(key: key, reason: "\(where_) (\(name)): \(error.reason)")
+                throw ConfigurationError(key: key, reason: "\(place) (\(name)): \(error.reason)")
             }
         }
         return credentials

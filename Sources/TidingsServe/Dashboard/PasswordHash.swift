@@ -25,13 +25,13 @@ package struct PasswordHash: Sendable, Hashable {
     /// A new hash of `password` under a fresh random salt. Throws when `iterations` is below
     /// `minimumIterations`.
     package static func make(_ password: String, iterations: Int = defaultIterations) throws -> PasswordHash {
-        var generator = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         guard iterations >= minimumIterations else {
             throw PasswordHashError(reason: "at least \(minimumIterations) iterations, not \(iterations)")
         }
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return PasswordHash(
-            iterations: iterations, salt: salt, hash: derive(password, salt: salt, iterations: iterations))
+            iterations: iterations, salt: salt, hash: try derive(password, salt: salt, iterations: iterations))
     }
 
     /// The users file's form.
@@ -67,15 +67,16 @@ package struct PasswordHash: Sendable, Hashable {
     }
 
     /// Whether `password` is the one hashed: derives it again (the slow part) and compares in
-    /// constant time.
+    /// constant time. False when the derivation fails (BoringSSL fails only on allocation).
     package func matches(_ password: String) -> Bool {
-        ConstantTime.equals(Self.derive(password, salt: salt, iterations: iterations), hash)
+        guard let derived = try? Self.derive(password, salt: salt, iterations: iterations) else { return false }
+        return ConstantTime.equals(derived, hash)
     }
 
-    static func derive(_ password: String, salt: [UInt8], iterations: Int) -> [UInt8] {
-        // The iteration count is checked where a hash is made or read; BoringSSL's PBKDF2 fails
-        // only on allocation, which is not an answer a sign-in can give.
-        let key = try! KDF.Insecure.PBKDF2.deriveKey(
+    /// PBKDF2-HMAC-SHA256, 32 bytes. The iteration count is checked where a hash is made or read
+    /// (a test's known-answer hash may use fewer).
+    static func derive(_ password: String, salt: [UInt8], iterations: Int) throws -> [UInt8] {
+        let key = try KDF.Insecure.PBKDF2.deriveKey(
             from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: 32,
             unsafeUncheckedRounds: iterations)
         return key.withUnsafeBytes { Array($0) }

@@ -49,17 +49,24 @@ package struct ReviewDashboard: ServePart {
         router.post("/signout") { request, _ in try await signOut(request) }
         router.get("/review") { request, _ in try await queuePage(request) }
         router.get("/review/:id") { request, context in
-            try await draftPage(request, id: try context.parameters.require("id"))
+            try await draftPage(request, id: try Self.reviewID(context))
         }
         router.get("/review/:id/preview/:part") { request, context in
-            try await preview(
-                request, id: try context.parameters.require("id"), part: try context.parameters.require("part"))
+            try await preview(request, id: try Self.reviewID(context), part: try context.parameters.require("part"))
         }
         router.post("/review/:id/:decision") { request, context in
             try await decide(
-                request, id: try context.parameters.require("id"),
-                decision: try context.parameters.require("decision"))
+                request, id: try Self.reviewID(context), decision: try context.parameters.require("decision"))
         }
+    }
+
+    /// The route's review id; 404 for anything the review folder could not hold (a path, a hidden name).
+    static func reviewID(_ context: BasicRequestContext) throws -> String {
+        let id = try context.parameters.require("id")
+        guard (try? FolderReviewQueue.checked(id)) != nil else {
+            throw DashboardRefusal.notFound("'\(id.prefix(80))' is not a review id")
+        }
+        return id
     }
 
     // MARK: - Sign-in
