@@ -87,7 +87,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response = try error.response(from: request, context: context)
         }
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[Self.frameOptions] = "DENY"
+        // DENY unless a route chose otherwise on purpose: the dashboard's email preview is
+        // framed by the dashboard's own page (docs/decisions/serve-dashboard.md).
+        if response.headers[Self.frameOptions] == nil { response.headers[Self.frameOptions] = "DENY" }
         response.headers[Self.referrerPolicy] = "no-referrer"
         return response
     }

@@ -135,7 +135,7 @@ extension FolderReviewQueue: ReviewStore {
 
     /// A review id names a file in the folder and nothing else: the safe characters of
     /// `fileBase`, not hidden.
-    static func checked(_ id: String) throws -> String {
+    package static func checked(_ id: String) throws -> String {
         guard !id.isEmpty, id.count <= 200, !id.hasPrefix("."),
             id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
         else {

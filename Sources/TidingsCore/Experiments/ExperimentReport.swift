@@ -307,18 +307,20 @@ package struct ExperimentReport: Sendable {
         ])
     }
 
-    static func percent(_ value: Double, signed: Bool = false) -> String {
+    /// A fraction in percent with one decimal ("12.5%"), signed when asked.
+    package static func percent(_ value: Double, signed: Bool = false) -> String {
         let text = String(format: "%.1f%%", value * 100)
         return signed && value >= 0 ? "+" + text : text
     }
 
     /// A difference of rates in percentage points.
-    static func points(_ value: Double) -> String {
+    package static func points(_ value: Double) -> String {
         guard value.isFinite else { return value > 0 ? "+inf" : "-inf" }
         return String(format: "%+.1f pp", value * 100)
     }
 
-    static func format(_ value: Double) -> String {
+    /// A figure with three decimals, or two significant digits when it is that small.
+    package static func format(_ value: Double) -> String {
         guard value.isFinite else { return value > 0 ? "inf" : "-inf" }
         return abs(value) < 0.001 && value != 0 ? String(format: "%.2g", value) : String(format: "%.3f", value)
     }

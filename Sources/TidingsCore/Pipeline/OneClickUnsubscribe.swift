@@ -234,7 +234,7 @@ package struct OneClickUnsubscribe: Sendable {
     }
 
     /// Text safe inside HTML element content and double-quoted attributes.
-    static func escapeHTML(_ text: String) -> String {
+    package static func escapeHTML(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {

@@ -60,6 +60,12 @@ package struct ReviewContext: Sendable, Codable, Hashable {
     var linePrices: [String: String]
     /// The customer's currency; nil when the message is about no cart or order.
     var currency: String?
+    /// The customer's orders that were not cancelled, for the reviewer (the dashboard); nil for
+    /// items queued before it was kept.
+    package var orderCount: Int?
+    /// The customer's average order, formatted for display ("$84.50"); nil without orders or
+    /// for items queued before it was kept.
+    package var averageOrderValue: String?
 
     enum CodingKeys: String, CodingKey {
         case prompt, writer, tier, offer, products, currency
@@ -70,6 +76,8 @@ package struct ReviewContext: Sendable, Codable, Hashable {
         case personalData = "personal_data"
         case cartTitles = "cart_titles"
         case linePrices = "line_prices"
+        case orderCount = "order_count"
+        case averageOrderValue = "average_order_value"
     }
 
     /// The context of a planned message whose draft shows `products`.
@@ -93,6 +101,8 @@ package struct ReviewContext: Sendable, Codable, Hashable {
         }
         linePrices = message.checks.linePrices.mapValues(\.plainAmount)
         currency = message.checks.currency
+        orderCount = message.context.customer.orderCount
+        averageOrderValue = message.context.customer.averageOrderValue
     }
 
     /// The products the draft may show, by id.
