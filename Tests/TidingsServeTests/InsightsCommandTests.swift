@@ -61,11 +61,13 @@ struct InsightsCommandTests {
                 .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         }
 
-        func stop() {
+        /// SIGTERM, then SIGKILL after 5 s; polls with Task.sleep, so no cooperative thread is held
+        /// while Hummingbird shuts down.
+        func stop() async {
             kill(process.processIdentifier, SIGTERM)
             var polls = 0
             while process.isRunning && polls < 100 {
-                usleep(50_000)
+                try? await Task.sleep(for: .milliseconds(50))
                 polls += 1
             }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -97,11 +99,11 @@ struct InsightsCommandTests {
         let server = try await ServeProcess(arguments: arguments, environment: environment)
         do {
             let page = try await experimentsPage(server.base)
-            server.stop()
+            await server.stop()
             return page
         } catch {
             Issue.record("tidings serve \(arguments) at \(server.base): \(error)\n\(server.logText.suffix(3000))")
-            server.stop()
+            await server.stop()
             throw error
         }
     }
