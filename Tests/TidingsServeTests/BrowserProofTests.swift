@@ -24,7 +24,8 @@ struct BrowserProofTests {
     static let config = #"""
         {"review": {"reviewers": {
             "maria": {"flows": ["orderCancelled", "cartAbandoned"], "tiers": ["*"]},
-            "tom": {"flows": ["cartAbandoned"], "tiers": ["new", "regular"]}
+            "tom": {"flows": ["cartAbandoned"], "tiers": ["new", "regular"]},
+            "ana": {"flows": ["*"], "tiers": ["vip", "loyal"]}
         }},
         "experiments": [{
             "id": "cart-subjects-1", "flow": "cartAbandoned",
@@ -36,7 +37,8 @@ struct BrowserProofTests {
             "min_recipients_per_arm": 2
         }]}
         """#
-    static let passwords = ["maria": "maria-correct-horse", "tom": "tom-battery-staple"]
+    /// The dashboard tests' reviewers and passwords, hashed once for the whole test process.
+    static let passwords = DashboardFixture.passwords
 
     @Test("Sign in, refusals without the role and without the CSRF token, preview, approve; the email and the audit")
     func reviewInTheBrowser() async throws {
@@ -147,10 +149,7 @@ struct BrowserProofTests {
         let configFile = scratch.appendingPathComponent("config.json")
         try Data(config.utf8).write(to: configFile)
         let users = scratch.appendingPathComponent("users")
-        let lines = try passwords.keys.sorted().map { name in
-            "\(name):\(try PasswordHash.make(passwords[name]!, iterations: PasswordHash.minimumIterations).encoded)"
-        }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: users)
+        try Data(DashboardFixture.usersFile.utf8).write(to: users)
         let data = scratch.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let configuration = try Configuration.load(

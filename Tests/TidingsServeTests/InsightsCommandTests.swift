@@ -14,7 +14,8 @@ import TidingsServe
 @Suite("Dashboard: tidings serve --engagement")
 struct InsightsCommandTests {
     static let config = #"""
-        {"review": {"reviewers": {"maria": {"flows": ["*"], "tiers": ["*"]}}},
+        {"review": {"reviewers": {"maria": {"flows": ["*"], "tiers": ["*"]}, "tom": {"flows": ["*"], "tiers": ["*"]},
+           "ana": {"flows": ["*"], "tiers": ["*"]}}},
          "experiments": [{"id": "cart-subjects-1", "flow": "cartAbandoned",
            "arms": [{"name": "urgency", "strategy": "urgency"}, {"name": "benefit", "strategy": "benefit"}],
            "holdout": {"share": 0.1, "treatment": "control_email"}, "min_recipients_per_arm": 5}]}
@@ -61,11 +62,13 @@ struct InsightsCommandTests {
                 .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         }
 
-        func stop() {
+        /// SIGTERM, then SIGKILL after 5 s; polls with Task.sleep, so no cooperative thread is held
+        /// while Hummingbird shuts down.
+        func stop() async {
             kill(process.processIdentifier, SIGTERM)
             var polls = 0
             while process.isRunning && polls < 100 {
-                usleep(50_000)
+                try? await Task.sleep(for: .milliseconds(50))
                 polls += 1
             }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -79,7 +82,8 @@ struct InsightsCommandTests {
         let signIn = try await client.send(TransportRequest(method: "GET", url: base + "/signin"))
         let cookie = try #require(signIn.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
         let token = try #require(DashboardBrowser.csrfToken(in: String(decoding: signIn.body, as: UTF8.self)))
-        let form = "csrf=\(PercentEncoding.encode(token))&name=maria&password=\(PercentEncoding.encode("maria-pw"))"
+        let form =
+            "csrf=\(PercentEncoding.encode(token))&name=maria&password=\(PercentEncoding.encode(DashboardFixture.passwords["maria"]!))"
         let signedIn = try await client.send(
             TransportRequest(
                 method: "POST", url: base + "/signin",
@@ -97,11 +101,11 @@ struct InsightsCommandTests {
         let server = try await ServeProcess(arguments: arguments, environment: environment)
         do {
             let page = try await experimentsPage(server.base)
-            server.stop()
+            await server.stop()
             return page
         } catch {
             Issue.record("tidings serve \(arguments) at \(server.base): \(error)\n\(server.logText.suffix(3000))")
-            server.stop()
+            await server.stop()
             throw error
         }
     }
@@ -112,8 +116,7 @@ struct InsightsCommandTests {
             let configFile = scratch.appendingPathComponent("config.json")
             try Data(Self.config.utf8).write(to: configFile)
             let users = scratch.appendingPathComponent("users")
-            let hash = try PasswordHash.make("maria-pw", iterations: PasswordHash.minimumIterations)
-            try Data("maria:\(hash.encoded)\n".utf8).write(to: users)
+            try Data(DashboardFixture.usersFile.utf8).write(to: users)
             let data = scratch.appendingPathComponent("data")
             var records: [JSONValue] = []
             for (prefix, group) in [("h", "holdout"), ("u", "urgency"), ("b", "benefit")] {
