@@ -149,7 +149,7 @@ struct BrowserProofTests {
         let configFile = scratch.appendingPathComponent("config.json")
         try Data(config.utf8).write(to: configFile)
         let users = scratch.appendingPathComponent("users")
-        try Data(DashboardFixture.usersFile.utf8).write(to: users)
+        try Data(DashboardFixture.usersFile().utf8).write(to: users)
         let data = scratch.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let configuration = try Configuration.load(

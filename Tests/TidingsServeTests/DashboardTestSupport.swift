@@ -28,12 +28,17 @@ struct DashboardFixture {
         }, "escalate_after": {"cartAbandoned": "24h"}}}
         """#
     static let passwords = ["maria": "maria-correct-horse", "tom": "tom-battery-staple", "ana": "ana-staple-horse"]
-    /// Hashes at the lowest cost a users file accepts, made once: the tests sign in many times.
-    static let usersFile: String = {
-        passwords.keys.sorted().map { name in
-            "\(name):\(try! PasswordHash.make(passwords[name]!, iterations: PasswordHash.minimumIterations).encoded)"
+    /// Hashes at the lowest cost a users file accepts, made once: the tests sign in many times. A
+    /// failed hash fails each test that asks for the file, not the test process.
+    private static let hashedUsers = Result<String, any Error> {
+        try passwords.keys.sorted().map { name in
+            let hash = try PasswordHash.make(passwords[name] ?? "", iterations: PasswordHash.minimumIterations)
+            return "\(name):\(hash.encoded)"
         }.joined(separator: "\n") + "\n"
-    }()
+    }
+
+    /// The users file's text for `passwords`.
+    static func usersFile() throws -> String { try hashedUsers.get() }
 
     let scratch: URL
     let configuration: Configuration
@@ -56,7 +61,7 @@ struct DashboardFixture {
         let configFile = scratch.appendingPathComponent("config.json")
         try Data(config.utf8).write(to: configFile)
         let users = scratch.appendingPathComponent("users")
-        try Data(usersFile.utf8).write(to: users)
+        try Data(usersFile().utf8).write(to: users)
         let dataFolder = scratch.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dataFolder, withIntermediateDirectories: true)
         var environment = [

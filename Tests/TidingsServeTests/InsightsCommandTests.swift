@@ -116,7 +116,7 @@ struct InsightsCommandTests {
             let configFile = scratch.appendingPathComponent("config.json")
             try Data(Self.config.utf8).write(to: configFile)
             let users = scratch.appendingPathComponent("users")
-            try Data(DashboardFixture.usersFile.utf8).write(to: users)
+            try Data(DashboardFixture.usersFile().utf8).write(to: users)
             let data = scratch.appendingPathComponent("data")
             var records: [JSONValue] = []
             for (prefix, group) in [("h", "holdout"), ("u", "urgency"), ("b", "benefit")] {

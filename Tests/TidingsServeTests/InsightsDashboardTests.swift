@@ -16,7 +16,7 @@ struct InsightsDashboardTests {
             let configFile = scratch.appendingPathComponent("config.json")
             try Data(DashboardFixture.config.utf8).write(to: configFile)
             let users = scratch.appendingPathComponent("users")
-            try Data(DashboardFixture.usersFile.utf8).write(to: users)
+            try Data(DashboardFixture.usersFile().utf8).write(to: users)
             let data = scratch.appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             let environment = [
