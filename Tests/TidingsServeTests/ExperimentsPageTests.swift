@@ -121,20 +121,7 @@ struct ExperimentsPageTests {
     func sourceReadsAuditAndEngagement() async throws {
         try await InsightsFixtures.withScratch { scratch in
             let audit = scratch.appendingPathComponent("audit")
-            var records: [JSONValue] = []
-            for (prefix, group) in [("h", "holdout"), ("u", "urgency"), ("b", "benefit")] {
-                for index in 1...10 {
-                    let event = "evt-\(prefix)\(index)"
-                    records.append(
-                        InsightsFixtures.record(
-                            "2026-11-21T17:00:00Z", event, "experiment",
-                            facts: [
-                                "experiment": .string("cart-subjects-1"), "customer_id": .string("\(prefix)\(index)"),
-                                "arm": .string(group),
-                            ]))
-                    records.append(InsightsFixtures.record("2026-11-21T17:00:01Z", event, "outcome", outcome: "sent"))
-                }
-            }
+            let records = InsightsFixtures.experimentAudit()
             try InsightsFixtures.writeAudit(records, under: audit)
             let engagement = InsightsFixtures.experimentFixtures.appendingPathComponent("engagement-small.jsonl").path
             let source = ExperimentsSource(

@@ -118,20 +118,7 @@ struct InsightsCommandTests {
             let users = scratch.appendingPathComponent("users")
             try Data(DashboardFixture.usersFile().utf8).write(to: users)
             let data = scratch.appendingPathComponent("data")
-            var records: [JSONValue] = []
-            for (prefix, group) in [("h", "holdout"), ("u", "urgency"), ("b", "benefit")] {
-                for index in 1...10 {
-                    let event = "evt-\(prefix)\(index)"
-                    records.append(
-                        InsightsFixtures.record(
-                            "2026-11-21T17:00:00Z", event, "experiment",
-                            facts: [
-                                "experiment": .string("cart-subjects-1"), "customer_id": .string("\(prefix)\(index)"),
-                                "arm": .string(group),
-                            ]))
-                    records.append(InsightsFixtures.record("2026-11-21T17:00:01Z", event, "outcome", outcome: "sent"))
-                }
-            }
+            let records = InsightsFixtures.experimentAudit()
             try InsightsFixtures.writeAudit(records, under: data.appendingPathComponent("audit"))
             let engagement = InsightsFixtures.experimentFixtures.appendingPathComponent("engagement-small.jsonl").path
             let environment = ProcessInfo.processInfo.environment.merging([

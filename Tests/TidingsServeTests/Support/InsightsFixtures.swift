@@ -47,6 +47,26 @@ enum InsightsFixtures {
         try Data(bytes).write(to: folder.appendingPathComponent("test.jsonl"))
     }
 
+    /// Thirty sent cart emails of experiment cart-subjects-1: customers h1-h10 held out, u1-u10 on
+    /// the urgency arm, b1-b10 on the benefit arm, each an `experiment` and a `sent` outcome record.
+    static func experimentAudit() -> [JSONValue] {
+        var records: [JSONValue] = []
+        for (prefix, group) in [("h", "holdout"), ("u", "urgency"), ("b", "benefit")] {
+            for index in 1...10 {
+                let event = "evt-\(prefix)\(index)"
+                records.append(
+                    record(
+                        "2026-11-21T17:00:00Z", event, "experiment",
+                        facts: [
+                            "experiment": .string("cart-subjects-1"), "customer_id": .string("\(prefix)\(index)"),
+                            "arm": .string(group),
+                        ]))
+                records.append(record("2026-11-21T17:00:01Z", event, "outcome", outcome: "sent"))
+            }
+        }
+        return records
+    }
+
     /// One audit record as the pipeline writes it (the fields the readers use).
     static func record(
         _ time: String, _ eventID: String, _ stage: String, outcome: String? = nil,
