@@ -16,7 +16,8 @@ struct ShopifyBulkBenchCommand: AsyncParsableCommand {
             as bulkOperationRunQuery(groupObjects: true) writes it, then: 1. reads it through ShopifyBulkJSONL \
             (the scan's reader), 2. fits the lifetime model on a reservoir sample and runs the win-back scan's \
             selector over the stream (selected customers counted, not written). Prints customers a second and \
-            the process's peak RSS (getrusage ru_maxrss) after 100,000 customers and at the end.
+            the process's peak RSS (getrusage ru_maxrss) after 100,000 customers and at the end, and how long \
+            the reservoir sample and the fit took.
             """)
 
     @Option(help: "Customers in the generated file.")
@@ -36,7 +37,7 @@ struct ShopifyBulkBenchCommand: AsyncParsableCommand {
         defer { if file == nil { try? FileManager.default.removeItem(at: path) } }
         let writeStart = Date()
         let bytes = try ShopifyBulkJSONLWriter.write(customers: customers, to: path)
-        print(
+        Self.say(
             "generated \(customers) customers (\(ShopifyBulkJSONLWriter.orders(customers)) orders), \(WinBackBenchCommand.format(Double(bytes) / 1_048_576, 1)) MiB in \(WinBackBenchCommand.format(Date().timeIntervalSince(writeStart))) s; peak RSS \(WinBackBenchCommand.peakRSSMiB()) MiB"
         )
 
@@ -53,10 +54,18 @@ struct ShopifyBulkBenchCommand: AsyncParsableCommand {
         // 2. Fit on a reservoir sample, then the scan's selector over the stream.
         let source = BulkFileSource(file: path)
         let now = Date(timeIntervalSince1970: 1_793_000_000)
-        let (sample, _) = try await source.reservoirSample(size: 20_000, seed: 1, now: now)
+        start = Date()
+        let (sample, seen) = try await source.reservoirSample(size: 20_000, seed: 1, now: now)
+        Self.say(
+            "sample: \(sample.count) of \(seen) customers in \(WinBackBenchCommand.format(Date().timeIntervalSince(start))) s; peak RSS \(WinBackBenchCommand.peakRSSMiB()) MiB"
+        )
+        start = Date()
+        let parameters = LifetimeParameters.fit(sample, at: now)
+        Self.say(
+            "fit: \(parameters.bgnbd == nil ? "rules" : "BG/NBD"), \(parameters.gammaGamma == nil ? "no spend model" : "Gamma-Gamma") in \(WinBackBenchCommand.format(Date().timeIntervalSince(start))) s\(parameters.fallbackReason.map { " (\($0))" } ?? ""); peak RSS \(WinBackBenchCommand.peakRSSMiB()) MiB"
+        )
         let selector = WinBackSelector(
-            criteria: WinBackCriteria(), scorer: LifetimeScorer(parameters: LifetimeParameters.fit(sample, at: now)),
-            categories: [:])
+            criteria: WinBackCriteria(), scorer: LifetimeScorer(parameters: parameters), categories: [:])
         start = Date()
         var scored = 0
         let summary = try await WinBackScan(selector: selector, now: now, concurrency: 1).run(
@@ -67,12 +76,18 @@ struct ShopifyBulkBenchCommand: AsyncParsableCommand {
             },
             write: { _ in "counted" })
         Self.checkpoint("scan", summary.scanned, since: start)
-        print("  selected \(summary.selected); skipped \(summary.skipped.sorted { $0.key < $1.key })")
+        Self.say("  selected \(summary.selected); skipped \(summary.skipped.sorted { $0.key < $1.key })")
+    }
+
+    /// Writes a line at once (print buffers a piped stdout to the end), so a long run shows its
+    /// phases as they finish.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func checkpoint(_ phase: String, _ count: Int, since start: Date) {
         let seconds = Date().timeIntervalSince(start)
-        print(
+        Self.say(
             "\(phase): \(count) customers with orders in \(WinBackBenchCommand.format(seconds)) s = \(Int(Double(count) / seconds)) customers/s; peak RSS \(WinBackBenchCommand.peakRSSMiB()) MiB"
         )
     }

@@ -11,6 +11,10 @@ package enum LifetimeFit {
     /// Fewest repeat customers (x > 0) either fit accepts: the dropout and spend parameters are
     /// learnt from repeat buyers only.
     package static let minimumRepeatCustomers = 50
+    /// The search box of both fits, on the logarithms of the parameters: e^±20 spans every
+    /// plausible rate, scale and shape. A fit that ends at its edge is refused (the data does not
+    /// pin the parameters down) rather than searched outward for minutes.
+    package static let logParameterBound = 20.0
 
     /// Why a fit was refused.
     package struct InsufficientData: Error, Sendable, CustomStringConvertible {
@@ -45,7 +49,7 @@ package enum LifetimeFit {
         let rows = groups.map {
             (x: $0.key[0], tx: $0.key[1], age: $0.key[2], weight: $0.value, k: frequencyIndex[$0.key[0]]!)
         }
-        let result = NelderMead().minimize(start) { point in
+        let result = minimizer.minimize(start) { point in
             let (r, alpha, a, b) = (exp(point[0]), exp(point[1]), exp(point[2]), exp(point[3]))
             let logGamma = SpecialFunctions.logGamma
             let shared = logGamma(a + b) - logGamma(r) - logGamma(b) + r * log(alpha)
@@ -64,6 +68,9 @@ package enum LifetimeFit {
                 total += row.weight * (byFrequency[row.k] + term)
             }
             return -total
+        }
+        guard !result.isAtBound(logParameterBound) else {
+            throw InsufficientData(reason: "BG/NBD parameters ran to the edge of the search: \(edge(result))")
         }
         let p = result.point
         return (BGNBD(r: exp(p[0]), alpha: exp(p[1]), a: exp(p[2]), b: exp(p[3])), -result.value)
@@ -85,15 +92,44 @@ package enum LifetimeFit {
                     "Gamma-Gamma needs at least \(minimumRepeatCustomers) repeat customers with a monetary value; got \(spenders.count)"
             )
         }
+        // Every repeat customer with the same average order: the likelihood grows without bound as
+        // p and q do (a spread of zero), so there is nothing to fit; CLV uses the observed average.
+        let (lowest, highest) = (spenders.map(\.1).min()!, spenders.map(\.1).max()!)
+        guard highest - lowest > 1e-9 * highest else {
+            throw InsufficientData(
+                reason:
+                    "Gamma-Gamma needs average order values that vary; all \(spenders.count) repeat customers average \(lowest)"
+            )
+        }
+        // Customers with the same (x, z̄) share a likelihood term: weight them once (few prices
+        // and order counts make few groups).
+        var weights: [[Double]: Double] = [:]
+        for (x, zbar) in spenders { weights[[x, zbar], default: 0] += 1 }
+        let groups = weights.sorted { $0.key.lexicographicallyPrecedes($1.key) }
         let meanSpend = spenders.reduce(0) { $0 + $1.1 } / Double(spenders.count)
         let start = [0.0, 0.0, log(meanSpend)]
-        let result = NelderMead().minimize(start) { point in
+        let result = minimizer.minimize(start) { point in
             let model = GammaGamma(p: exp(point[0]), q: exp(point[1]), gamma: exp(point[2]))
             var total = 0.0
-            for (x, zbar) in spenders { total += model.logLikelihood(frequency: x, monetary: zbar) }
+            for (key, weight) in groups { total += weight * model.logLikelihood(frequency: key[0], monetary: key[1]) }
             return -total
+        }
+        guard !result.isAtBound(logParameterBound) else {
+            throw InsufficientData(reason: "Gamma-Gamma parameters ran to the edge of the search: \(edge(result))")
         }
         let p = result.point
         return (GammaGamma(p: exp(p[0]), q: exp(p[1]), gamma: exp(p[2])), -result.value)
+    }
+
+    /// The minimizer both fits use: the default settings within `logParameterBound`.
+    static var minimizer: NelderMead {
+        var minimizer = NelderMead()
+        minimizer.bound = logParameterBound
+        return minimizer
+    }
+
+    /// A fit that ended at the search's edge, for its refusal: the log-parameters and evaluations.
+    private static func edge(_ result: NelderMead.Minimum) -> String {
+        "log-parameters \(result.point.map { (($0 * 100).rounded() / 100).description }.joined(separator: ", ")) after \(result.evaluations) evaluations; the data does not pin them down"
     }
 }

@@ -9,16 +9,38 @@ package struct NelderMead: Sendable {
     package var maxIterations = 20_000
     /// Fresh simplexes around the best point after the first run.
     package var restarts = 4
+    /// Coordinates beyond ±`bound` are outside the domain (the function is not asked there). A
+    /// likelihood whose maximum lies at infinity (data that does not pin a parameter down) then
+    /// ends against the bound instead of walking outward for every allowed iteration.
+    package var bound: Double?
 
     /// Creates a minimizer with the default settings.
     package init() {}
 
+    /// The result of a minimization.
+    package struct Minimum: Sendable {
+        /// The minimizing point.
+        package var point: [Double]
+        /// The function's value there.
+        package var value: Double
+        /// How many times the function was evaluated (outside `bound` not counted).
+        package var evaluations: Int
+
+        /// Whether a coordinate ended within `margin` of the bound: the minimum was not found
+        /// inside the domain.
+        package func isAtBound(_ bound: Double?, margin: Double = 1e-3) -> Bool {
+            guard let bound else { return false }
+            return point.contains { abs($0) >= bound - margin }
+        }
+    }
+
     /// The minimizing point and its value. `f` may return `.infinity` (or NaN, treated as
     /// infinity) for points outside its domain.
-    package func minimize(_ start: [Double], step: Double = 0.5, _ f: ([Double]) -> Double) -> (
-        point: [Double], value: Double
-    ) {
+    package func minimize(_ start: [Double], step: Double = 0.5, _ f: ([Double]) -> Double) -> Minimum {
+        var evaluations = 0
         func value(_ x: [Double]) -> Double {
+            if let bound, x.contains(where: { abs($0) > bound }) { return .infinity }
+            evaluations += 1
             let y = f(x)
             return y.isNaN ? .infinity : y
         }
@@ -27,7 +49,7 @@ package struct NelderMead: Sendable {
             let run = oneRun(from: best.point, step: step, value)
             if run.value <= best.value { best = run }
         }
-        return best
+        return Minimum(point: best.point, value: best.value, evaluations: evaluations)
     }
 
     private func oneRun(from start: [Double], step: Double, _ f: ([Double]) -> Double) -> (

@@ -5,7 +5,8 @@ import TidingsCore
 /// `bulkOperationRunQuery(groupObjects: true)` over `ShopifyGraphQL.bulkCustomersQuery` writes it:
 /// a customer line, then that customer's orders, each with `__parentId`. Customer `i` (from 1)
 /// has `i % 4` orders, so a quarter of the base has none; orders are spread over the two years
-/// before `2026-11-01`. Deterministic; streamed to the file through a 1 MiB buffer, so a
+/// before `2026-11-01`, each of 15.00 to 125.00 (spend varies, as the Gamma-Gamma fit needs: a
+/// base where every order costs the same has no spend model to fit). Deterministic; streamed to the file through a 1 MiB buffer, so a
 /// million-customer file costs no memory to write.
 package enum ShopifyBulkJSONLWriter {
     /// Customers with orders among the first `customers` (`i % 4 != 0`).
@@ -29,25 +30,28 @@ package enum ShopifyBulkJSONLWriter {
         for index in stride(from: 1, through: customers, by: 1) {
             let customerID = 7_000_000_000 + index
             let state = index % 3 == 0 ? "NOT_SUBSCRIBED" : "SUBSCRIBED"
+            let totals = (0..<(index % 4)).map { 15 + (index * 31 + $0 * 17) % 23 * 5 }
             buffer += Array(
                 (#"{"id":"gid://shopify/Customer/\#(customerID)","firstName":"First\#(index)","lastName":"Last","#
                     + #""tags":[\#(index % 5 == 0 ? "\"vip\"" : "")],"createdAt":"2024-01-02T03:04:05Z","#
                     + #""defaultEmailAddress":{"emailAddress":"c\#(index)@mail.example.com","marketingState":"\#(state)"},"#
-                    + #""amountSpent":{"amount":"\#(index % 4 * 40).00","currencyCode":"USD"},"numberOfOrders":"\#(index % 4)"}"#
+                    + #""amountSpent":{"amount":"\#(totals.reduce(0, +)).00","currencyCode":"USD"},"numberOfOrders":"\#(index % 4)"}"#
                     + "\n").utf8)
             for order in 0..<(index % 4) {
                 let orderID = 9_000_000_000 + index * 4 + order
                 let created = Date(
                     timeIntervalSince1970: Double(base - (index * 7919 + order * 86_400 * 97) % 63_000_000))
                 let money =
-                    #"{"shopMoney":{"amount":"40.00","currencyCode":"USD"},"presentmentMoney":{"amount":"40.00","currencyCode":"USD"}}"#
+                    #"{"shopMoney":{"amount":"\#(totals[order]).00","currencyCode":"USD"},"presentmentMoney":{"amount":"\#(totals[order]).00","currencyCode":"USD"}}"#
+                let none =
+                    #"{"shopMoney":{"amount":"0.00","currencyCode":"USD"},"presentmentMoney":{"amount":"0.00","currencyCode":"USD"}}"#
                 buffer += Array(
                     (##"{"id":"gid://shopify/Order/\##(orderID)","name":"#\##(orderID)","##
                         + #""createdAt":"\#(Timestamp.format(created, milliseconds: false))","cancelledAt":null,"#
                         + #""cancelReason":null,"displayFinancialStatus":"PAID","currencyCode":"USD","#
                         + #""presentmentCurrencyCode":"USD","discountCodes":[],"statusPageUrl":null,"#
                         + #""customer":{"id":"gid://shopify/Customer/\#(customerID)"},"#
-                        + #""totalPriceSet":\#(money),"totalRefundedSet":\#(money.replacingOccurrences(of: "40.00", with: "0.00")),"#
+                        + #""totalPriceSet":\#(money),"totalRefundedSet":\#(none),"#
                         + #""__parentId":"gid://shopify/Customer/\#(customerID)"}"# + "\n").utf8)
             }
             if buffer.count >= 1 << 20 {

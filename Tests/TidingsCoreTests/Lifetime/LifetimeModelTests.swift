@@ -104,6 +104,45 @@ private func expectWithin(_ value: Double, _ published: Double, relative: Double
         expectWithin(fittedSpend.gamma, spend.gamma, relative: 0.2, "gamma")
     }
 
+    /// A shop where every order costs the same: the Gamma-Gamma likelihood grows without end as p
+    /// and q do, and the unbounded search ran for minutes on a 20,000-customer sample (the 1M bulk
+    /// benchmark, 2026-12-07). It is refused at once, and the scan scores CLV with the average.
+    @Test func gammaGammaRefusesSpendThatDoesNotVary() throws {
+        let same = (0..<20_000).map {
+            CustomerSummary(
+                id: "\($0)", frequency: Double($0 % 3), recency: 20, age: 52, monetary: $0 % 3 == 0 ? nil : 40)
+        }
+        #expect {
+            try LifetimeFit.gammaGamma(same)
+        } throws: { error in
+            "\(error)".contains("vary") && "\(error)".contains("40")
+        }
+        let parameters = LifetimeParameters.fit(same, at: Date(timeIntervalSince1970: 1_793_000_000))
+        #expect(parameters.gammaGamma == nil)
+        #expect(parameters.fallbackReason?.contains("Gamma-Gamma needs average order values that vary") == true)
+    }
+
+    /// A maximum at infinity ends against the search bound, flagged, instead of walking outward
+    /// for every allowed iteration.
+    @Test func nelderMeadStopsAtItsBound() {
+        var minimizer = NelderMead()
+        minimizer.bound = 20
+        // Decreasing without end in x[0], a bowl in x[1].
+        let result = minimizer.minimize([0, 3]) { exp(-$0[0]) + ($0[1] - 1) * ($0[1] - 1) }
+        #expect(result.isAtBound(20))
+        #expect(result.point[0] > 19.9 && result.point[0] <= 20, "\(result.point)")
+        #expect(abs(result.point[1] - 1) < 1e-3, "\(result.point)")
+        // Not asked outside the box.
+        var outside = 0
+        _ = minimizer.minimize([0, 3]) { point in
+            if point.contains(where: { abs($0) > 20 }) { outside += 1 }
+            return exp(-point[0]) + (point[1] - 1) * (point[1] - 1)
+        }
+        #expect(outside == 0)
+        // The CDNOW fits stay well inside the box.
+        #expect(!NelderMead().minimize([3, 3]) { ($0[0] - 1) * ($0[0] - 1) + $0[1] * $0[1] }.isAtBound(20))
+    }
+
     @Test func fitRefusesTooLittleData() {
         let few = (0..<50).map { CustomerSummary(id: "\($0)", frequency: 1, recency: 2, age: 10, monetary: 5) }
         #expect(throws: LifetimeFit.InsufficientData.self) { try LifetimeFit.bgnbd(few) }
