@@ -32,8 +32,11 @@ struct WinBackReplayTests {
             #expect(decisions.count == 250, "one select record per scanned customer")
             let selected = decisions.filter { $0["facts"]?.objectValue?["decision"] == "selected" }
             #expect(!selected.isEmpty)
+            // The recorded shop streams a bulk export (orders without lines): the scan selects, and
+            // each child reads its customer again and decides the churn reason on the whole history.
             for record in selected {
-                #expect(record["facts"]?.objectValue?["churn_reason"]?.stringValue != nil)
+                #expect(record["facts"]?.objectValue?["churn_reason"] == nil)
+                #expect(record["facts"]?.objectValue?["history"]?.stringValue?.hasPrefix("read again") == true)
             }
             for record in decisions where record["facts"]?.objectValue?["decision"] != "selected" {
                 #expect(record["facts"]?.objectValue?["decision"]?.stringValue?.hasPrefix("skipped:") == true)
@@ -47,6 +50,13 @@ struct WinBackReplayTests {
                 let terminal = children.filter { $0["event_id"]?.stringValue == id && $0["outcome"] != nil }
                 #expect(terminal.count == 1, "\(id)")
             }
+            // Each child decided on the history read again: the category rule needs order lines,
+            // which the bulk export does not carry, so it can only fire there.
+            let childReasons = children.filter { $0["stage"] == "select" }.compactMap {
+                $0["facts"]?.objectValue?["churn_reason"]?.stringValue
+            }
+            #expect(childReasons.count == selected.count)
+            #expect(childReasons.contains(ChurnReason.Kind.categoryWornOut.rawValue), "\(childReasons)")
             // The next day's scan (stricter criteria) writes to nobody again: those it would pick were
             // written to within the quiet period.
             let again = try #require(report("canonical-schedule-win-back.json"))

@@ -21,9 +21,18 @@ package protocol CustomerBaseStreaming: Sendable {
     /// however large the base is. Throws `PlatformError` when the platform fails or its listing
     /// cannot be streamed, and whatever `body` throws.
     func forEachCustomerHistory(_ body: (CustomerHistory) async throws -> Void) async throws
+
+    /// Whether the streamed orders carry their lines. A stream without them (Shopify's bulk
+    /// export: a bulk query nests two connections, customers and orders) is enough to select on
+    /// dates and totals; the scan then reads each selected customer's history again, lines
+    /// included, before writing (docs/decisions/win-back-scan.md).
+    var streamsOrderLines: Bool { get }
 }
 
 extension CustomerBaseStreaming {
+    /// Most streams read whole orders.
+    package var streamsOrderLines: Bool { true }
+
     /// A uniform random sample of at most `size` customer summaries over the whole base, in one
     /// streaming pass (reservoir sampling), so a fit never holds more than `size` customers.
     /// Deterministic for a seed. Returns the sample and how many customers had a summary.

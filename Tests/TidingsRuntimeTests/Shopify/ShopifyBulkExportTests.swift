@@ -98,8 +98,29 @@ extension ShopifyGraphQLClientTests {
                 #expect(report.outcome != .failed, "\(report.reason ?? "")")
                 let withOrders = try Self.recordedCustomersWithOrders().count
                 #expect(report.reason?.hasPrefix("scanned \(withOrders),") == true, "\(report.reason ?? "")")
-                let names = try await fake.received().compactMap(\.operationName)
-                #expect(names.contains("TidingsBulkRun"))
+                let received = try await fake.received()
+                #expect(received.compactMap(\.operationName).contains("TidingsBulkRun"))
+                // The bulk orders have no lines: each written customer was read again, lines
+                // included, and their child event's churn reason decided on that.
+                let audit = try ReplayGoldenTests.auditLines(scratch).map {
+                    try JSONParser.parse($0).objectValue ?? [:]
+                }
+                let childSelects = audit.filter {
+                    $0["event_id"]?.stringValue?.hasPrefix(report.eventID + "/customer/") == true
+                        && $0["stage"] == "select"
+                }
+                #expect(!childSelects.isEmpty, "the scan selected nobody: \(report.reason ?? "")")
+                let reread = Set(
+                    received.filter { $0.operationName == "TidingsCustomerOrders" }.compactMap {
+                        $0.variables.objectValue?["id"]?.stringValue.map(ShopifyGraphQL.legacyID)
+                    })
+                for record in childSelects {
+                    let facts = record["facts"]?.objectValue ?? [:]
+                    let id = try #require(facts["customer_id"]?.stringValue)
+                    #expect(reread.contains(id), "customer \(id) was written without reading their orders again")
+                    #expect(facts["history"]?.stringValue == "read again with order lines")
+                    #expect(facts["churn_reason"]?.stringValue != nil)
+                }
                 try await fake.expectAllValid()
             }
         }

@@ -17,6 +17,9 @@ extension ShopifyGraphQLClient: CustomerBaseStreaming {
     /// Most time spent waiting for one bulk operation when the invocation has no deadline (a CLI run).
     package static let bulkMaximumWait: TimeInterval = 4 * 3600
 
+    /// The bulk query reads orders without their lines.
+    package var streamsOrderLines: Bool { false }
+
     /// Streams the shop's customers with their orders from a bulk operation: runs
     /// `ShopifyGraphQL.bulkCustomersQuery`, polls it until COMPLETED (never past the invocation's
     /// deadline), downloads the JSONL to a temporary file and reads it line by line
