@@ -7,8 +7,14 @@ package struct NelderMead: Sendable {
     package var tolerance = 1e-12
     /// Iterations allowed per run.
     package var maxIterations = 20_000
-    /// Fresh simplexes around the best point after the first run.
+    /// Fresh simplexes around the best point after the first run; a restart that does not
+    /// improve the best value by more than `tolerance` ends them.
     package var restarts = 4
+    /// A run ends when its best value has not improved by more than `tolerance` (relative) in
+    /// this many iterations. A likelihood summed over many customers is noisy at the last digits
+    /// where parameters run large (log-gamma differences of big numbers cancel), so the spread of
+    /// the simplex can stay above `tolerance` for ever; without this the run used every iteration.
+    package var stallIterations = 500
     /// Coordinates beyond ±`bound` are outside the domain (the function is not asked there). A
     /// likelihood whose maximum lies at infinity (data that does not pin a parameter down) then
     /// ends against the bound instead of walking outward for every allowed iteration.
@@ -45,9 +51,11 @@ package struct NelderMead: Sendable {
             return y.isNaN ? .infinity : y
         }
         var best = (point: start, value: value(start))
-        for _ in 0...restarts {
+        for attempt in 0...restarts {
             let run = oneRun(from: best.point, step: step, value)
+            let improved = best.value - run.value > tolerance * (abs(best.value) + 1e-300)
             if run.value <= best.value { best = run }
+            if attempt > 0, !improved { break }
         }
         return Minimum(point: best.point, value: best.value, evaluations: evaluations)
     }
@@ -63,11 +71,17 @@ package struct NelderMead: Sendable {
             simplex.append(vertex)
         }
         var values = simplex.map(f)
-        for _ in 0..<maxIterations {
+        var (stalledSince, bestSoFar) = (0, Double.infinity)
+        for iteration in 0..<maxIterations {
             let order = values.indices.sorted { values[$0] < values[$1] }
             simplex = order.map { simplex[$0] }
             values = order.map { values[$0] }
             if abs(values[n] - values[0]) <= tolerance * (abs(values[0]) + 1e-300) { break }
+            if bestSoFar - values[0] > tolerance * (abs(values[0]) + 1e-300) {
+                (stalledSince, bestSoFar) = (iteration, values[0])
+            } else if iteration - stalledSince >= stallIterations {
+                break
+            }
             var centroid = [Double](repeating: 0, count: n)
             for vertex in simplex[0..<n] {
                 for i in 0..<n { centroid[i] += vertex[i] / Double(n) }
