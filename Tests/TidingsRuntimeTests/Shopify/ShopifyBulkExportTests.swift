@@ -78,23 +78,7 @@ extension ShopifyGraphQLClientTests {
     func winBackScanOverShopify() async throws {
         try await ShopifyFake.with { fake in
             try await withScratch { scratch in
-                let event = scratch.appendingPathComponent("scan.json")
-                try Data(
-                    #"""
-                    {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:shopify-bulk", "triggered_at": "2026-11-23T06:00:00Z",
-                     "source": "test", "payload": {"criteria": {"platform": "shopify", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
-                    """#.utf8
-                ).write(to: event)
-                let configuration = try RuntimeTestSupport.configuration(
-                    dataDirectory: scratch,
-                    extra: RuntimeTestSupport.webhookSecrets.merging([
-                        "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
-                        "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
-                    ]) { _, new in new })
-                // 2026-11-23T07:00:00Z
-                let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
-                    .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
-                let report = try #require(results.first?.report)
+                let report = try await Self.scan(over: fake, in: scratch)
                 #expect(report.outcome != .failed, "\(report.reason ?? "")")
                 let withOrders = try Self.recordedCustomersWithOrders().count
                 #expect(report.reason?.hasPrefix("scanned \(withOrders),") == true, "\(report.reason ?? "")")
@@ -124,6 +108,55 @@ extension ShopifyGraphQLClientTests {
                 try await fake.expectAllValid()
             }
         }
+    }
+
+    @Test("A customer deleted between the bulk export and the second read is not written to: no_recipient")
+    func customerDeletedAfterTheExport() async throws {
+        try await ShopifyFake.with { fake in
+            try await withScratch { scratch in
+                // The bulk listing still has them; customer(id:) answers null, as for a deleted customer.
+                let ids = try Self.recordedCustomersWithOrders().map { "\"\($0)\"" }.joined(separator: ", ")
+                try await fake.faults(#"{"deleted": [\#(ids)]}"#)
+                let report = try await Self.scan(over: fake, in: scratch)
+                let audit = try ReplayGoldenTests.auditLines(scratch).map {
+                    try JSONParser.parse($0).objectValue ?? [:]
+                }
+                let terminals = audit.filter {
+                    $0["event_id"]?.stringValue?.hasPrefix(report.eventID + "/customer/") == true
+                        && $0["outcome"] != nil
+                }
+                #expect(!terminals.isEmpty, "the scan selected nobody: \(report.reason ?? "")")
+                for record in terminals {
+                    #expect(record["outcome"] == "suppressed", "\(record)")
+                    let reason = record["facts"]?.objectValue?["reason"]?.stringValue ?? ""
+                    #expect(reason.hasPrefix("no_recipient: the platform has no customer"), "\(reason)")
+                }
+                #expect(report.outcome == .suppressed, "\(report.reason ?? "")")
+                let outbox = scratch.appendingPathComponent("outbox").path
+                let emails = (FileManager.default.enumerator(atPath: outbox)?.allObjects as? [String] ?? [])
+                #expect(emails.filter { $0.hasSuffix(".eml") }.isEmpty, "\(emails)")
+            }
+        }
+    }
+
+    /// Replays a winBack scan with TIDINGS_COMMERCE=shopify against the fake at 2026-11-23T07:00:00Z.
+    static func scan(over fake: ShopifyFake, in scratch: URL) async throws -> OutcomeReport {
+        let event = scratch.appendingPathComponent("scan.json")
+        try Data(
+            #"""
+            {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:shopify-bulk", "triggered_at": "2026-11-23T06:00:00Z",
+             "source": "test", "payload": {"criteria": {"platform": "shopify", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
+            """#.utf8
+        ).write(to: event)
+        let configuration = try RuntimeTestSupport.configuration(
+            dataDirectory: scratch,
+            extra: RuntimeTestSupport.webhookSecrets.merging([
+                "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
+                "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
+            ]) { _, new in new })
+        let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
+            .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
+        return try #require(results.first?.report)
     }
 
     /// Ids of the recorded Shopify customers with at least one order, sorted.
