@@ -148,14 +148,10 @@ extension ShopifyGraphQLClientTests {
              "source": "test", "payload": {"criteria": {"platform": "shopify", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
             """#.utf8
         ).write(to: event)
-        let configuration = try RuntimeTestSupport.configuration(
-            dataDirectory: scratch,
-            extra: RuntimeTestSupport.webhookSecrets.merging([
-                "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
-                "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
-            ]) { _, new in new })
-        let results = try await Replayer(configuration: configuration, logger: RuntimeTestSupport.quietLogger)
-            .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
+        let results = try await Replayer(
+            configuration: try fake.configuration(dataDirectory: scratch), logger: RuntimeTestSupport.quietLogger
+        )
+        .replay([event], now: Date(timeIntervalSince1970: 1_795_417_200), function: .winBack)
         return try #require(results.first?.report)
     }
 

@@ -29,6 +29,17 @@ struct ShopifyFake {
         var fault: String?
     }
 
+    /// The settings of a run against the fake: TIDINGS_COMMERCE=shopify with its shop, token and
+    /// base URL, and the test webhook secrets.
+    func configuration(dataDirectory: URL) throws -> Configuration {
+        try RuntimeTestSupport.configuration(
+            dataDirectory: dataDirectory,
+            extra: RuntimeTestSupport.webhookSecrets.merging([
+                "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
+                "SHOPIFY_ADMIN_TOKEN": Self.token, "SHOPIFY_BASE_URL": baseURL,
+            ]) { _, new in new })
+    }
+
     /// A client of the fake over `transport` (default the plain libcurl one), with a recording sleep.
     func client(
         transport: (any HTTPTransport)? = nil, maxPages: Int = 200, clock: any TimeSource = SystemClock(),

@@ -25,12 +25,7 @@ struct ShopifyReplayTests {
                         at: RuntimeTestSupport.root.appendingPathComponent(
                             "Events/shop/" + RecordedShop.coPurchasesFile(.shopify)),
                         to: scratch.appendingPathComponent(RecordedShop.coPurchasesFile(.shopify)))
-                    let configuration = try RuntimeTestSupport.configuration(
-                        dataDirectory: scratch,
-                        extra: RuntimeTestSupport.webhookSecrets.merging([
-                            "TIDINGS_COMMERCE": "shopify", "SHOPIFY_SHOP": "northwind-outfitters",
-                            "SHOPIFY_ADMIN_TOKEN": ShopifyFake.token, "SHOPIFY_BASE_URL": fake.baseURL,
-                        ]) { _, new in new })
+                    let configuration = try fake.configuration(dataDirectory: scratch)
                     #expect(configuration.commerce.source == .shopify)
                     let events = RuntimeTestSupport.root.appendingPathComponent("Events")
                     let files = try Replayer.eventFiles(folders.map { events.appendingPathComponent($0).path })
