@@ -69,7 +69,7 @@ package enum LifetimeFit {
             }
             return -total
         }
-        guard !result.isAtBound(logParameterBound) else {
+        guard !result.isAtBound else {
             throw InsufficientData(reason: "BG/NBD parameters ran to the edge of the search: \(edge(result))")
         }
         let p = result.point
@@ -114,7 +114,7 @@ package enum LifetimeFit {
             for (key, weight) in groups { total += weight * model.logLikelihood(frequency: key[0], monetary: key[1]) }
             return -total
         }
-        guard !result.isAtBound(logParameterBound) else {
+        guard !result.isAtBound else {
             throw InsufficientData(reason: "Gamma-Gamma parameters ran to the edge of the search: \(edge(result))")
         }
         let p = result.point

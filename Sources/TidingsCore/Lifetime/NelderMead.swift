@@ -31,13 +31,13 @@ package struct NelderMead: Sendable {
         package var value: Double
         /// How many times the function was evaluated (outside `bound` not counted).
         package var evaluations: Int
+        /// Whether a coordinate ended within 1e-3 of `bound`: no minimum was found inside it.
+        package var isAtBound: Bool
+    }
 
-        /// Whether a coordinate ended within `margin` of the bound: the minimum was not found
-        /// inside the domain.
-        package func isAtBound(_ bound: Double?, margin: Double = 1e-3) -> Bool {
-            guard let bound else { return false }
-            return point.contains { abs($0) >= bound - margin }
-        }
+    /// Whether going from `before` to `after` is more than `tolerance` (relative) lower.
+    private func improves(_ after: Double, on before: Double) -> Bool {
+        before - after > tolerance * (abs(after) + 1e-300)
     }
 
     /// The minimizing point and its value. `f` may return `.infinity` (or NaN, treated as
@@ -53,11 +53,12 @@ package struct NelderMead: Sendable {
         var best = (point: start, value: value(start))
         for attempt in 0...restarts {
             let run = oneRun(from: best.point, step: step, value)
-            let improved = best.value - run.value > tolerance * (abs(best.value) + 1e-300)
+            let improved = improves(run.value, on: best.value)
             if run.value <= best.value { best = run }
             if attempt > 0, !improved { break }
         }
-        return Minimum(point: best.point, value: best.value, evaluations: evaluations)
+        let atBound = bound.map { bound in best.point.contains { abs($0) >= bound - 1e-3 } } ?? false
+        return Minimum(point: best.point, value: best.value, evaluations: evaluations, isAtBound: atBound)
     }
 
     private func oneRun(from start: [Double], step: Double, _ f: ([Double]) -> Double) -> (
@@ -77,7 +78,7 @@ package struct NelderMead: Sendable {
             simplex = order.map { simplex[$0] }
             values = order.map { values[$0] }
             if abs(values[n] - values[0]) <= tolerance * (abs(values[0]) + 1e-300) { break }
-            if bestSoFar - values[0] > tolerance * (abs(values[0]) + 1e-300) {
+            if improves(values[0], on: bestSoFar) {
                 (stalledSince, bestSoFar) = (iteration, values[0])
             } else if iteration - stalledSince >= stallIterations {
                 break

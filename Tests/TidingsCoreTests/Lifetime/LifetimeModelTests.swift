@@ -129,7 +129,7 @@ private func expectWithin(_ value: Double, _ published: Double, relative: Double
         minimizer.bound = 20
         // Decreasing without end in x[0], a bowl in x[1].
         let result = minimizer.minimize([0, 3]) { exp(-$0[0]) + ($0[1] - 1) * ($0[1] - 1) }
-        #expect(result.isAtBound(20))
+        #expect(result.isAtBound)
         #expect(result.point[0] > 19.9 && result.point[0] <= 20, "\(result.point)")
         #expect(abs(result.point[1] - 1) < 1e-3, "\(result.point)")
         // Not asked outside the box.
@@ -140,7 +140,7 @@ private func expectWithin(_ value: Double, _ published: Double, relative: Double
         }
         #expect(outside == 0)
         // The CDNOW fits stay well inside the box.
-        #expect(!NelderMead().minimize([3, 3]) { ($0[0] - 1) * ($0[0] - 1) + $0[1] * $0[1] }.isAtBound(20))
+        #expect(!NelderMead().minimize([3, 3]) { ($0[0] - 1) * ($0[0] - 1) + $0[1] * $0[1] }.isAtBound)
     }
 
     /// A function noisy in its last digits (as a likelihood summed over 20,000 customers is where
