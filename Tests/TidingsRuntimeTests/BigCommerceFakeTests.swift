@@ -241,18 +241,12 @@ struct BigCommerceFakeTests {
     func scan() async throws {
         try await BigCommerceFake.with { fake in
             try await withScratch { scratch in
-                let event = scratch.appendingPathComponent("scan.json")
-                try Data(
-                    #"""
-                    {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:bc", "triggered_at": "2026-11-23T06:00:00Z",
-                     "source": "test", "payload": {"criteria": {"platform": "bigcommerce", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
-                    """#.utf8
-                ).write(to: event)
                 let environment = fake.environment(data: scratch, ["TIDINGS_NOW": "2026-11-23T07:00:00Z"])
                 let handler = try FunctionEnvironment.handler(
                     function: .winBack, environment: environment, logger: RuntimeTestSupport.quietLogger)
                 let answer = await handler.handle(
-                    Array(try Data(contentsOf: event)), deadline: nil, correlationID: "bc-scan",
+                    Array(RuntimeTestSupport.winBackScanEvent(platform: "bigcommerce")), deadline: nil,
+                    correlationID: "bc-scan",
                     logger: RuntimeTestSupport.quietLogger)
                 let report = try #require(answer.reports.first)
                 #expect(report.outcome != .failed, "\(report.reason ?? "")")

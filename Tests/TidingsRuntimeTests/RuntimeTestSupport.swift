@@ -27,6 +27,16 @@ enum RuntimeTestSupport {
         "BIGCOMMERCE_WEBHOOK_SECRET": "northwind-bigcommerce-secret",
     ]
 
+    /// A `schedule.win_back` event over `platform` (triggered 2026-11-23T06:00:00Z, P(alive) ≤ 0.9,
+    /// 60 quiet days, two writes at once), as bytes.
+    static func winBackScanEvent(platform: String) -> Data {
+        Data(
+            #"""
+            {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:\#(platform)", "triggered_at": "2026-11-23T06:00:00Z",
+             "source": "test", "payload": {"criteria": {"platform": "\#(platform)", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
+            """#.utf8)
+    }
+
     /// A configuration on the recorded shop with its data folder in `directory`, webhooks checked
     /// with the fixtures' secrets.
     static func configuration(dataDirectory: URL, extra: [String: String] = webhookSecrets) throws -> Configuration {

@@ -142,12 +142,7 @@ extension ShopifyGraphQLClientTests {
     /// Replays a winBack scan with TIDINGS_COMMERCE=shopify against the fake at 2026-11-23T07:00:00Z.
     static func scan(over fake: ShopifyFake, in scratch: URL) async throws -> OutcomeReport {
         let event = scratch.appendingPathComponent("scan.json")
-        try Data(
-            #"""
-            {"event": "schedule.win_back", "event_id": "canonical:schedule.win_back:shopify-bulk", "triggered_at": "2026-11-23T06:00:00Z",
-             "source": "test", "payload": {"criteria": {"platform": "shopify", "p_alive_max": 0.9, "quiet_days": 60, "concurrency": 2}}}
-            """#.utf8
-        ).write(to: event)
+        try RuntimeTestSupport.winBackScanEvent(platform: "shopify").write(to: event)
         let results = try await Replayer(
             configuration: try fake.configuration(dataDirectory: scratch), logger: RuntimeTestSupport.quietLogger
         )
